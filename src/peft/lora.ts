@@ -1,0 +1,207 @@
+/**
+ * LoRA (Hu et al. 2021), as in Hugging Face peft: for each target linear y = x·W, add (α/r)·dropout(x)·A·B with
+ * A ~ U(−1/√in, 1/√in) (peft's kaiming_uniform(a=√5)) and B = 0, so the wrapped model starts identical to the base.
+ * Weights are kept as A [K, in, r] and B [K, r, out] (K stacked independent adapters; peft's lora_A.weight is Aᵀ,
+ * lora_B.weight is Bᵀ). `merge` folds W += (α/r)·A·B into the base weight (K = 1), `unmerge` subtracts it again.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LlamaModel, RawTensor } from '../model/llama';
+import { linearModuleNames, linearShape } from '../model/llama';
+import { deriveSeed, uniformArray } from '../util/random';
+import { newVariable } from '../util/tensors';
+import { groupedMatMul, rowLayout, selectGroups } from './groups';
+import type { CommonPeftConfig, PeftHandle, TrainableVariable } from './types';
+
+export interface LoraConfig extends CommonPeftConfig {
+  method: 'lora';
+  /** rank r (default 8) */
+  r?: number;
+  /** α; the update is scaled by α/r (default 16) */
+  alpha?: number;
+  /** dropout on the LoRA input (default 0) */
+  dropout?: number;
+  /** leaf module names to adapt (default ['q_proj', 'v_proj'], as peft for LLaMA) */
+  targetModules?: string[];
+}
+
+export const LORA_DEFAULTS = { r: 8, alpha: 16, dropout: 0, targetModules: ['q_proj', 'v_proj'] };
+
+/** Linear modules whose leaf name is in `targets`; throws naming the unknown ones. */
+export function selectModules(model: LlamaModel, targets: string[]): string[] {
+  const all = linearModuleNames(model.config);
+  const leaves = new Set(all.map((m) => m.slice(m.lastIndexOf('.') + 1)));
+  const unknown = targets.filter((t) => !leaves.has(t));
+  if (unknown.length > 0) {
+    throw new Error(`Unknown target module(s) ${unknown.join(', ')}: choose from ${[...leaves].join(', ')}`);
+  }
+  return all.filter((m) => targets.includes(m.slice(m.lastIndexOf('.') + 1)));
+}
+
+export class LoraHandle implements PeftHandle {
+  readonly method = 'lora' as const;
+  readonly groups: number;
+  readonly trainable: TrainableVariable[] = [];
+  readonly r: number;
+  readonly alpha: number;
+  readonly dropout: number;
+  readonly targetModules: string[];
+  readonly modules: string[];
+  private readonly a = new Map<string, tf.Variable>(); // [K, in, r]
+  private readonly b = new Map<string, tf.Variable>(); // [K, r, out]
+  private readonly merged = new Set<string>();
+  private dropoutSeed: number;
+
+  constructor(
+    readonly model: LlamaModel,
+    config: LoraConfig,
+  ) {
+    if (model.hooks.linear !== undefined || model.hooks.sublayer !== undefined) {
+      throw new Error('The model is already wrapped by a PEFT method: remove() it first');
+    }
+    this.r = config.r ?? LORA_DEFAULTS.r;
+    this.alpha = config.alpha ?? LORA_DEFAULTS.alpha;
+    this.dropout = config.dropout ?? LORA_DEFAULTS.dropout;
+    this.groups = config.groups ?? 1;
+    this.targetModules = config.targetModules ?? LORA_DEFAULTS.targetModules;
+    if (!Number.isInteger(this.r) || this.r < 1)
+      throw new Error(`LoRA r must be a positive integer, got ${this.r}`);
+    if (!(this.dropout >= 0 && this.dropout < 1))
+      throw new Error(`LoRA dropout must be in [0, 1), got ${this.dropout}`);
+    const seed = config.seed ?? 0;
+    this.dropoutSeed = deriveSeed(seed, 'lora-dropout');
+    this.modules = selectModules(model, this.targetModules);
+    const K = this.groups;
+    for (const m of this.modules) {
+      const [inF, outF] = linearShape(model.config, m);
+      const bound = 1 / Math.sqrt(inF);
+      const a = newVariable(() =>
+        tf.tensor3d(uniformArray(K * inF * this.r, -bound, bound, deriveSeed(seed, m)), [K, inF, this.r]),
+      );
+      const b = newVariable(() => tf.zeros([K, this.r, outF]));
+      this.a.set(m, a);
+      this.b.set(m, b);
+      this.trainable.push({ name: `${m}.lora_A`, variable: a, stacked: true, decay: true });
+      this.trainable.push({ name: `${m}.lora_B`, variable: b, stacked: true, decay: true });
+    }
+    model.hooks = { linear: (name, x, y, ctx) => this.apply(name, x, y, ctx) };
+  }
+
+  get scaling(): number {
+    return this.alpha / this.r;
+  }
+
+  private apply(
+    name: string,
+    x: tf.Tensor2D,
+    y: tf.Tensor2D,
+    ctx: Parameters<NonNullable<LlamaModel['hooks']['linear']>>[3],
+  ) {
+    const a = this.a.get(name);
+    if (a === undefined || this.merged.has(name)) return y;
+    const layout = rowLayout(ctx, this.groups);
+    let xin = x;
+    if (ctx.training && this.dropout > 0) {
+      this.dropoutSeed = (this.dropoutSeed + 1) >>> 0;
+      xin = tf.dropout(x, this.dropout, undefined, this.dropoutSeed) as tf.Tensor2D;
+    }
+    const h = groupedMatMul(xin, selectGroups(a, layout, ctx), layout); // [N, r]
+    const delta = groupedMatMul(h, selectGroups(this.b.get(name)!, layout, ctx), layout); // [N, out]
+    return tf.add(y, tf.mul(delta, this.scaling)) as tf.Tensor2D;
+  }
+
+  parametersPerGroup(): number {
+    let n = 0;
+    for (const t of this.trainable) n += t.variable.size / this.groups;
+    return n;
+  }
+
+  /** ΔW = (α/r)·A_k·B_k of a module, [in, out] (our transposed layout; HF's ΔW is its transpose). */
+  delta(module: string, k = 0): tf.Tensor2D {
+    const a = this.a.get(module);
+    if (a === undefined) throw new Error(`LoRA has no module '${module}'`);
+    const b = this.b.get(module)!;
+    return tf.tidy(() => {
+      const [, inF, r] = a.shape as number[];
+      const outF = b.shape[2] as number;
+      const ak = a.slice([k, 0, 0], [1, inF, r]).reshape([inF, r]) as tf.Tensor2D;
+      const bk = b.slice([k, 0, 0], [1, r, outF]).reshape([r, outF]) as tf.Tensor2D;
+      return tf.matMul(ak, bk).mul(this.scaling) as tf.Tensor2D;
+    });
+  }
+
+  /** Folds the update into the base weights (K must be 1, or pick adapter k). */
+  merge(k = 0): void {
+    for (const m of this.modules) {
+      if (this.merged.has(m)) continue;
+      const w = this.model.param(`${m}.weight`);
+      tf.tidy(() => {
+        const d = this.delta(m, k);
+        w.assign(tf.add(w, d));
+      });
+      this.merged.add(m);
+    }
+  }
+
+  /** Subtracts a merged update again, restoring the base weights (up to float rounding). */
+  unmerge(k = 0): void {
+    for (const m of this.modules) {
+      if (!this.merged.has(m)) continue;
+      const w = this.model.param(`${m}.weight`);
+      tf.tidy(() => {
+        const d = this.delta(m, k);
+        w.assign(tf.sub(w, d));
+      });
+      this.merged.delete(m);
+    }
+  }
+
+  /** Adapter k in peft's layout: module → lora_A.weight [r, in] and lora_B.weight [out, r]. */
+  async exportAdapter(k = 0): Promise<Map<string, { A: RawTensor; B: RawTensor }>> {
+    const out = new Map<string, { A: RawTensor; B: RawTensor }>();
+    for (const m of this.modules) {
+      const a = this.a.get(m)!;
+      const b = this.b.get(m)!;
+      const [, inF, r] = a.shape as number[];
+      const outF = b.shape[2] as number;
+      const at = tf.tidy(() => a.slice([k, 0, 0], [1, inF, r]).reshape([inF, r]).transpose());
+      const bt = tf.tidy(() => b.slice([k, 0, 0], [1, r, outF]).reshape([r, outF]).transpose());
+      out.set(m, {
+        A: { shape: [r, inF], data: (await at.data()) as Float32Array },
+        B: { shape: [outF, r], data: (await bt.data()) as Float32Array },
+      });
+      tf.dispose([at, bt]);
+    }
+    return out;
+  }
+
+  /** Loads peft-layout weights (module → A [r, in], B [out, r]) into adapter k. */
+  importAdapter(weights: Map<string, { A: RawTensor; B: RawTensor }>, k = 0): void {
+    for (const [m, { A, B }] of weights) {
+      const a = this.a.get(m);
+      if (a === undefined)
+        throw new Error(`Adapter weights name module '${m}', which this LoRA does not target`);
+      const b = this.b.get(m)!;
+      const [K, inF, r] = a.shape as number[];
+      const outF = b.shape[2] as number;
+      if (A.shape[0] !== r || A.shape[1] !== inF)
+        throw new Error(`${m}.lora_A: shape [${A.shape}], expected [${r},${inF}]`);
+      if (B.shape[0] !== outF || B.shape[1] !== r)
+        throw new Error(`${m}.lora_B: shape [${B.shape}], expected [${outF},${r}]`);
+      tf.tidy(() => {
+        const oneHot = tf.oneHot([k], K).asType('float32').reshape([K, 1, 1]);
+        const newA = tf.tensor2d(A.data, [r, inF]).transpose().reshape([1, inF, r]);
+        const newB = tf.tensor2d(B.data, [outF, r]).transpose().reshape([1, r, outF]);
+        a.assign(tf.add(tf.mul(a, tf.sub(1, oneHot)), tf.mul(newA, oneHot)));
+        b.assign(tf.add(tf.mul(b, tf.sub(1, oneHot)), tf.mul(newB, oneHot)));
+      });
+    }
+  }
+
+  remove(): void {
+    if (this.merged.size > 0) this.unmerge();
+    this.model.hooks = {};
+    for (const t of this.trainable) t.variable.dispose();
+    this.a.clear();
+    this.b.clear();
+  }
+}
