@@ -134,7 +134,7 @@ export async function train(
   );
   let learned: tf.Tensor1D = tf.keep(tf.fill([K], -1));
   let hostActive = present.slice();
-  const pendingLosses: tf.Tensor1D[] = [];
+  const pendingLosses: tf.Tensor2D[] = [];
   const losses: number[][] = [];
   const finalLoss = new Array(K).fill(Number.NaN);
   let tokens = 0;
@@ -146,22 +146,21 @@ export async function train(
   const flush = async (): Promise<void> => {
     if (pendingLosses.length === 0) return;
     const stacked = tf.stack(pendingLosses);
-    const values = (await stacked.array()) as number[][];
+    const values = (await stacked.array()) as number[][][];
     stacked.dispose();
     tf.dispose(pendingLosses);
     pendingLosses.length = 0;
     const base = losses.length;
-    values.forEach((row, i) => {
-      losses.push(row);
-      row.forEach((l, k) => {
-        if (Number.isNaN(l)) return;
+    values.forEach(([loss, trained], i) => {
+      const row = loss.map((l, k) => {
+        if (trained[k] === 0) return Number.NaN;
         if (!Number.isFinite(l)) {
-          throw new TrainingError(
-            `Loss of adapter ${k} became ${l} at step ${base + i + 1}: lower the learning rate`,
-          );
+          throw new TrainingError(`Loss of adapter ${k} became ${l} at step ${base + i + 1}: lower the learning rate`);
         }
         finalLoss[k] = l;
+        return l;
       });
+      losses.push(row);
     });
   };
 
@@ -210,9 +209,7 @@ export async function train(
       );
       const norms = opt.apply(named, lr, nextActive);
       handle.afterStep?.(stepNo, named);
-      pendingLosses.push(
-        tf.tidy(() => tf.where(tf.greater(active, 0), lossK!, tf.fill([K], Number.NaN))) as tf.Tensor1D,
-      );
+      pendingLosses.push(tf.stack([lossK!, active]) as tf.Tensor2D); // [2, K]: loss, trained this step
       tf.dispose([value, norms, lossK!, errors!, active, learned]);
       tf.dispose(Object.values(grads));
       disposeBatch(batch);
