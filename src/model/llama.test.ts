@@ -116,7 +116,9 @@ describe('LlamaModel', () => {
 
   test('numTensors is flat over 50 forward passes', () => {
     const model = LlamaModel.random(tinyConfig(), 7);
-    tf.tidy(() => model.forward(ids())); // warm caches (causal mask)
+    tf.tidy(() => {
+      model.forward(ids()); // warm caches (causal mask)
+    });
     const before = tf.memory().numTensors;
     for (let i = 0; i < 50; i++) {
       tf.tidy(() => {

@@ -188,11 +188,12 @@ export class LoraHandle implements PeftHandle {
       if (B.shape[0] !== outF || B.shape[1] !== r)
         throw new Error(`${m}.lora_B: shape [${B.shape}], expected [${outF},${r}]`);
       tf.tidy(() => {
-        const oneHot = tf.oneHot([k], K).asType('float32').reshape([K, 1, 1]);
         const newA = tf.tensor2d(A.data, [r, inF]).transpose().reshape([1, inF, r]);
         const newB = tf.tensor2d(B.data, [outF, r]).transpose().reshape([1, r, outF]);
-        a.assign(tf.add(tf.mul(a, tf.sub(1, oneHot)), tf.mul(newA, oneHot)));
-        b.assign(tf.add(tf.mul(b, tf.sub(1, oneHot)), tf.mul(newB, oneHot)));
+        // slot k of the stack: x·(1 − e_k) + new·e_k
+        const sel = tf.tensor1d(Array.from({ length: K }, (_, i) => (i === k ? 1 : 0))).reshape([K, 1, 1]);
+        a.assign(tf.add(tf.mul(a, tf.sub(1, sel)), tf.mul(newA, sel)));
+        b.assign(tf.add(tf.mul(b, tf.sub(1, sel)), tf.mul(newB, sel)));
       });
     }
   }

@@ -85,6 +85,11 @@ export class TrainingError extends Error {
 export interface TrainOptions {
   padId: number;
   onProgress?: (e: ProgressEvent) => void;
+  /** continue a longer run in chunks (pretraining): reuse this optimiser (not disposed here) … */
+  optimizer?: AdamW;
+  /** … and place these steps at `stepOffset` of a schedule `totalSteps` long (default 0 and cfg.steps) */
+  stepOffset?: number;
+  totalSteps?: number;
 }
 
 /** Trains `handle`'s variables on `examples`. Leaves no tensors behind. */
@@ -124,7 +129,7 @@ export async function train(
 
   const vars = handle.trainable;
   const byTfName = new Map(vars.map((v) => [v.variable.name, v.name]));
-  const opt = new AdamW(vars, K, { ...ADAMW_DEFAULTS, ...cfg });
+  const opt = opts.optimizer ?? new AdamW(vars, K, { ...ADAMW_DEFAULTS, ...cfg });
   // device-side state: active mask [K], step at which each adapter was frozen [K] (−1 = still training)
   let active: tf.Tensor1D = tf.keep(
     tf.tensor1d(
@@ -172,7 +177,8 @@ export async function train(
       const batch: Batch = makeBatch(rows, K, opts.padId);
       tokens += batch.tokens;
       tokensSinceCheck += batch.tokens;
-      const lr = learningRate(cfg.lr, step, cfg.steps, cfg.warmupSteps, cfg.schedule);
+      const offset = opts.stepOffset ?? 0;
+      const lr = learningRate(cfg.lr, offset + step, opts.totalSteps ?? cfg.steps, cfg.warmupSteps, cfg.schedule);
       let lossK: tf.Tensor1D | undefined;
       let errors: tf.Tensor1D | undefined;
       const { value, grads } = tf.variableGrads(
@@ -238,6 +244,6 @@ export async function train(
   } finally {
     tf.dispose(pendingLosses);
     tf.dispose([active, learned]);
-    opt.dispose();
+    if (opts.optimizer === undefined) opt.dispose();
   }
 }
