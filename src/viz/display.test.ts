@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, test } from 'node:test';
+import {
+  chromiumPath,
+  closeBrowser,
+  exportFigure,
+  figureBundle,
+  type MimeBundle,
+  PLOTLY_MIME,
+  renderSVG,
+  setDisplaySink,
+  showFigure,
+  traceSummary,
+} from './display';
+import { barCI, lineCI } from './figures';
+
+const spec = lineCI(
+  [{ name: 'LoRA', x: [0, 1, 2], mean: [0.2, 0.5, 0.3], lo: [0.1, 0.4, 0.2], hi: [0.3, 0.6, 0.4] }],
+  { title: 'Synthetic', x: 'distance', y: 'accuracy', protocol: 'toy' },
+);
+
+after(async () => {
+  setDisplaySink(null);
+  await closeBrowser();
+});
+
+test('figureBundle: plotly JSON + inline SVG in text/html + text/plain, never plotly.js itself', () => {
+  const b = figureBundle(spec, '<?xml version="1.0"?>\n<svg><g class="scatterlayer"/></svg>');
+  assert.deepEqual(Object.keys(b).sort(), [PLOTLY_MIME, 'text/html', 'text/plain'].sort());
+  assert.deepEqual(b[PLOTLY_MIME], { data: spec.data, layout: spec.layout });
+  assert.match(b['text/html'] as string, /^<div class="beacons-figure"[^>]*><svg>/);
+  assert.doesNotMatch(b['text/html'] as string, /<\?xml|<script/);
+  assert.equal(b['text/plain'], 'Figure: Synthetic (3 traces)');
+});
+
+test('figureBundle without SVG: a trace table and the reason', () => {
+  const b = figureBundle(spec, null, 'Chromium not found');
+  assert.match(b['text/html'] as string, /static image unavailable \(Chromium not found\)/);
+  assert.match(
+    b['text/html'] as string,
+    /<td>LoRA<\/td><td>scatter<\/td><td>3<\/td><td>0 … 2<\/td><td>0.2 … 0.5<\/td>/,
+  );
+  assert.match(b['text/plain'] as string, /no static image: Chromium not found/);
+  assert.deepEqual(traceSummary(spec)[0], ['trace', 'type', 'points', 'x range', 'y range']);
+  assert.equal(traceSummary(spec).length, 2); // the two band traces are left out
+});
+
+test('showFigure with BEACONS_CHROMIUM=off emits the fallback bundle once', async () => {
+  const seen: MimeBundle[] = [];
+  setDisplaySink((b) => seen.push(b));
+  const saved = process.env['BEACONS_CHROMIUM'];
+  process.env['BEACONS_CHROMIUM'] = 'off';
+  try {
+    assert.equal(chromiumPath(), null);
+    await showFigure(spec);
+  } finally {
+    if (saved === undefined) delete process.env['BEACONS_CHROMIUM'];
+    else process.env['BEACONS_CHROMIUM'] = saved;
+    setDisplaySink(null);
+  }
+  assert.equal(seen.length, 1);
+  assert.match(seen[0]!['text/plain'] as string, /BEACONS_CHROMIUM=off/);
+});
+
+const exe = chromiumPath();
+test('Chromium: SVG with plotly marks, SVG/PNG export written atomically', {
+  skip: !exe && 'no Chromium',
+}, async () => {
+  const svg = await renderSVG(spec, { width: 500, height: 300 });
+  assert.match(svg, /^<svg[^>]*width="500"[^>]*height="300"/);
+  assert.match(svg, /class="scatterlayer/);
+  assert.match(svg, /class="js-line"/);
+  const bars = await renderSVG(
+    barCI([{ name: 'a', categories: ['x', 'y'], mean: [1, 2] }], { title: 'b', x: 'x', y: 'y' }),
+  );
+  assert.match(bars, /class="point"/);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-fig-'));
+  try {
+    const svgFile = await exportFigure(spec, path.join(dir, 'sub', 'a.svg'));
+    const pngFile = await exportFigure(spec, path.join(dir, 'sub', 'a.png'), {
+      width: 400,
+      height: 300,
+      scale: 1,
+    });
+    assert.match(fs.readFileSync(svgFile, 'utf8'), /^<svg/);
+    const png = fs.readFileSync(pngFile);
+    assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]); // 'PNG'
+    assert.equal(png.readUInt32BE(16), 400); // IHDR width
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'sub')).sort(), ['a.png', 'a.svg']); // no .tmp left
+    await assert.rejects(exportFigure(spec, path.join(dir, 'a.pdf')), /must be \.svg or \.png/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

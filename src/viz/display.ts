@@ -1,0 +1,339 @@
+// Showing figures: in a tslab notebook one display output carries a mime bundle with
+//   application/vnd.plotly.v1+json  interactive (JupyterLab with the plotly renderer, VS Code)
+//   text/html                       an inline <svg> rendered once by headless Chromium (classic Notebook,
+//                                   `nbconvert --to html` (6.5 blanks image/svg+xml), GitHub)
+//   text/plain                      a one-line summary
+// plotly.js itself (≈ 5 MB) is never inlined. Without Chromium the HTML part is a table of the traces and says
+// why. The CLI uses exportFigure (SVG/PNG files); closeBrowser() closes the browser early (optional).
+// Chromium: Debian `chromium` driven by puppeteer-core (which never downloads a browser); one browser for all
+// figures, started on first use, killed when the process exits. Env BEACONS_CHROMIUM = path to the binary, or
+// 'off' for no static images.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { FigureSpec } from './figures';
+
+export type MimeBundle = { [mime: string]: unknown };
+export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
+
+export interface RenderOptions {
+  width?: number;
+  height?: number;
+  /** PNG pixel ratio (default 2). */
+  scale?: number;
+}
+
+// Minimal shapes of the puppeteer-core objects used (its own .d.ts is large and newer than tslab's TS 5.0).
+interface PPage {
+  setContent(html: string): Promise<void>;
+  addScriptTag(opts: { path: string }): Promise<unknown>;
+  evaluate(expression: string): Promise<unknown>;
+}
+interface PProcess {
+  kill(signal?: string): boolean;
+  unref(): void;
+  stdio: ({ unref?: () => void } | null)[];
+}
+interface PBrowser {
+  newPage(): Promise<PPage>;
+  close(): Promise<void>;
+  process(): PProcess | null;
+}
+interface Session {
+  browser: PBrowser;
+  page: PPage;
+  dir: string;
+}
+
+const CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+];
+
+/** The Chromium binary to use, or null (BEACONS_CHROMIUM=off, or none of the usual paths exists). */
+export function chromiumPath(): string | null {
+  const env = process.env['BEACONS_CHROMIUM'];
+  if (env === 'off') return null;
+  if (env) return fs.existsSync(env) ? env : null;
+  return CANDIDATES.find((p) => fs.existsSync(p)) ?? null;
+}
+
+let session: Promise<Session> | null = null;
+let queue: Promise<unknown> = Promise.resolve();
+let exitHook = false;
+
+const PROFILE_PREFIX = 'beacons-chromium-';
+
+/** Remove profile folders left by processes that were killed (the folder name carries the owner's pid). */
+function removeStaleProfiles(): void {
+  for (const name of fs.readdirSync(os.tmpdir())) {
+    const pid = Number(name.slice(PROFILE_PREFIX.length).split('-')[0]);
+    if (!name.startsWith(PROFILE_PREFIX) || !Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') {
+        fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+      }
+    }
+  }
+}
+
+async function launch(executablePath: string): Promise<Session> {
+  const puppeteer = require('puppeteer-core') as { launch(opts: object): Promise<PBrowser> };
+  removeStaleProfiles();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${PROFILE_PREFIX}${process.pid}-`));
+  const browser = await puppeteer.launch({
+    executablePath,
+    headless: true,
+    pipe: true,
+    // tslab uses SIGINT to interrupt a cell: puppeteer must not turn it into an exit.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+    timeout: 60_000,
+    protocolTimeout: 120_000,
+    // puppeteer adds --headless=new (and --disable-sync, --no-first-run, … among its defaults).
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      `--user-data-dir=${dir}`,
+    ],
+  });
+  // The idle browser must not keep Node alive (a kernel that is shut down exits; then the exit hook kills
+  // Chromium). Renders hold the event loop themselves while they wait (see withKeepAlive).
+  const proc = browser.process();
+  proc?.unref();
+  for (const io of proc?.stdio ?? []) io?.unref?.();
+  const s: Session = { browser, page: await browser.newPage(), dir };
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', () => killNow());
+  }
+  current = s;
+  await s.page.setContent('<!doctype html><html><head><meta charset="utf-8"></head><body></body></html>');
+  await s.page.addScriptTag({ path: require.resolve('plotly.js-dist-min') });
+  return s;
+}
+
+let current: Session | null = null;
+
+/** Synchronous cleanup for process exit: kill Chromium, remove its profile folder. */
+function killNow(): void {
+  const s = current;
+  current = null;
+  session = null;
+  if (!s) return;
+  try {
+    s.browser.process()?.kill('SIGKILL');
+  } catch {
+    // already gone
+  }
+  fs.rmSync(s.dir, { recursive: true, force: true });
+}
+
+/** Close the shared browser (if started). Optional: on process exit it is killed anyway. */
+export async function closeBrowser(): Promise<void> {
+  const pending = session;
+  session = null;
+  if (!pending) return;
+  const s = await pending.catch(() => null);
+  if (!s) return;
+  current = null;
+  await withKeepAlive(() => s.browser.close()).catch(() => s.browser.process()?.kill('SIGKILL'));
+  fs.rmSync(s.dir, { recursive: true, force: true });
+}
+
+/** Keep the event loop alive while `work` waits on the (unref'd) browser. */
+async function withKeepAlive<T>(work: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => undefined, 1 << 30);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Run Plotly.toImage in the shared page; returns the data URL. Renders are serialised on one page. */
+function toImage(spec: FigureSpec, format: 'svg' | 'png', opts: RenderOptions): Promise<string> {
+  return withKeepAlive(() => toImageNow(spec, format, opts));
+}
+
+async function toImageNow(spec: FigureSpec, format: 'svg' | 'png', opts: RenderOptions): Promise<string> {
+  const exe = chromiumPath();
+  if (!exe) throw new Error('display: no Chromium (set BEACONS_CHROMIUM or install Debian chromium)');
+  if (!session) {
+    session = launch(exe);
+    session.catch(() => {
+      session = null;
+    });
+  }
+  const s = await session;
+  const args = JSON.stringify({
+    data: spec.data,
+    layout: { ...spec.layout, width: opts.width ?? 760, height: opts.height ?? 460 },
+  });
+  const img = JSON.stringify({
+    format,
+    width: opts.width ?? 760,
+    height: opts.height ?? 460,
+    scale: format === 'png' ? (opts.scale ?? 2) : 1,
+  });
+  // A string, not a function: tsx/esbuild helpers (e.g. __name) must not leak into the page.
+  const run = () => s.page.evaluate(`Plotly.toImage(${args}, ${img})`) as Promise<string>;
+  const result = queue.then(run, run);
+  queue = result.catch(() => undefined);
+  return result;
+}
+
+/** The figure as a standalone SVG document string. */
+export async function renderSVG(spec: FigureSpec, opts: RenderOptions = {}): Promise<string> {
+  const url = await toImage(spec, 'svg', opts);
+  const comma = url.indexOf(',');
+  const body = url.slice(comma + 1);
+  return url.slice(0, comma).endsWith(';base64')
+    ? Buffer.from(body, 'base64').toString('utf8')
+    : decodeURIComponent(body);
+}
+
+/** The figure as PNG bytes (scale 2 by default). */
+export async function renderPNG(spec: FigureSpec, opts: RenderOptions = {}): Promise<Buffer> {
+  const url = await toImage(spec, 'png', opts);
+  return Buffer.from(url.slice(url.indexOf(',') + 1), 'base64');
+}
+
+/** Write the figure to `file` (.svg or .png) atomically (x.tmp, then rename); creates the folder. */
+export async function exportFigure(
+  spec: FigureSpec,
+  file: string,
+  opts: RenderOptions = {},
+): Promise<string> {
+  const ext = path.extname(file).toLowerCase();
+  if (ext !== '.svg' && ext !== '.png') {
+    throw new Error(`display: exportFigure: ${file}: extension must be .svg or .png`);
+  }
+  const bytes = ext === '.svg' ? await renderSVG(spec, opts) : await renderPNG(spec, opts);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp`;
+  fs.writeFileSync(tmp, bytes);
+  fs.renameSync(tmp, file);
+  return file;
+}
+
+function escapeHTML(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function titleOf(spec: FigureSpec): string {
+  const t = (spec.layout['title'] as { text?: string } | undefined)?.text ?? 'untitled';
+  return t.split('<br>')[0]!.replace(/<[^>]*>/g, '');
+}
+
+/** A text summary of the traces: name, type, points, x and y ranges (the no-Chromium fallback). */
+export function traceSummary(spec: FigureSpec): string[][] {
+  const range = (v: unknown) => {
+    const nums = Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : [];
+    return nums.length ? `${+Math.min(...nums).toPrecision(4)} … ${+Math.max(...nums).toPrecision(4)}` : '–';
+  };
+  const rows = spec.data
+    .filter((t) => t['showlegend'] !== false || t['hoverinfo'] !== 'skip')
+    .map((t) => {
+      const x = t['x'] as unknown[] | undefined;
+      return [
+        String(t['name'] ?? ''),
+        String(t['type'] ?? ''),
+        String(x?.length ?? 0),
+        range(x),
+        range(t['y']),
+      ];
+    });
+  return [['trace', 'type', 'points', 'x range', 'y range'], ...rows];
+}
+
+/** The mime bundle for a figure; `svg` null means no static image (then `note` says why). */
+export function figureBundle(spec: FigureSpec, svg: string | null, note = ''): MimeBundle {
+  const title = titleOf(spec);
+  let html: string;
+  if (svg !== null) {
+    const inline = svg.replace(/^<\?xml[^>]*>\s*/, '');
+    html = `<div class="beacons-figure" style="max-width:100%;overflow-x:auto">${inline}</div>`;
+  } else {
+    const [head, ...rows] = traceSummary(spec);
+    const cells = (r: string[], tag: string) =>
+      `<tr>${r.map((c) => `<${tag}>${escapeHTML(c)}</${tag}>`).join('')}</tr>`;
+    html =
+      `<div class="beacons-figure"><p><b>${escapeHTML(title)}</b>: static image unavailable (${escapeHTML(note)}). ` +
+      `The interactive figure shows in JupyterLab / VS Code.</p>` +
+      `<table>${cells(head!, 'th')}${rows.map((r) => cells(r, 'td')).join('')}</table></div>`;
+  }
+  return {
+    [PLOTLY_MIME]: { data: spec.data, layout: spec.layout },
+    'text/html': html,
+    'text/plain': `Figure: ${title} (${spec.data.length} traces)${svg === null ? ` [no static image: ${note}]` : ''}`,
+  };
+}
+
+type Sink = (bundle: MimeBundle) => void;
+let sink: Sink | null = null;
+
+/** Redirect displays (tests); null restores the default (tslab when in a kernel, else stdout). */
+export function setDisplaySink(fn: Sink | null): void {
+  sink = fn;
+}
+
+/**
+ * Emit one display output with several mime types. tslab's public `display.raw` sends one mime type per
+ * output, so this calls the hook it uses (`lastWriteDisplayData` in tslab/dist/jupyter, set while a cell runs)
+ * with the whole bundle. Outside a kernel it prints the text/plain part.
+ */
+export function displayBundle(bundle: MimeBundle): void {
+  if (sink) {
+    sink(bundle);
+    return;
+  }
+  const write = kernelWriter();
+  if (write) {
+    write({ data: bundle, metadata: {}, transient: {} }, false);
+    return;
+  }
+  console.log(String(bundle['text/plain'] ?? ''));
+}
+
+type Writer = (content: { data: MimeBundle; metadata: object; transient: object }, update: boolean) => void;
+
+function kernelWriter(): Writer | null {
+  try {
+    const jupyter = require('tslab/dist/jupyter') as { lastWriteDisplayData: Writer | null };
+    return typeof jupyter.lastWriteDisplayData === 'function' ? jupyter.lastWriteDisplayData : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Show a figure in the notebook: interactive plotly + inline SVG (or the trace table and the reason). */
+export async function showFigure(spec: FigureSpec, opts: RenderOptions = {}): Promise<void> {
+  const exe = chromiumPath();
+  let svg: string | null = null;
+  let note = '';
+  if (!exe) {
+    note =
+      process.env['BEACONS_CHROMIUM'] === 'off'
+        ? 'BEACONS_CHROMIUM=off'
+        : `Chromium not found (${process.env['BEACONS_CHROMIUM'] || CANDIDATES[0]}); install Debian 'chromium' or set BEACONS_CHROMIUM`;
+  } else {
+    try {
+      svg = await renderSVG(spec, opts);
+    } catch (e) {
+      note = `rendering with ${exe} failed: ${(e as Error).message.split('\n')[0]}`;
+    }
+  }
+  displayBundle(figureBundle(spec, svg, note));
+}

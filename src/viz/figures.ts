@@ -1,0 +1,383 @@
+// Plotly figure specs as plain JSON ({ data, layout }): built here, shown by display.ts, exported by the CLI.
+// No plotly.js import: a spec is data. One style for every figure: Okabe–Ito colours (colour-blind safe), a
+// title with the measurement protocol as a subtitle, axis titles that name the quantity and its protocol.
+
+/** One plotly trace (scatter, bar, histogram, …) as plain JSON. */
+export type Trace = { [key: string]: unknown };
+
+/** A plotly figure: what `Plotly.newPlot(div, data, layout)` and the plotly mime type take. */
+export interface FigureSpec {
+  data: Trace[];
+  layout: { [key: string]: unknown };
+}
+
+/** Okabe & Ito (2008) palette, colour-blind safe; yellow is last (weak on white). */
+export const PALETTE: readonly string[] = [
+  '#0072B2', // blue
+  '#E69F00', // orange
+  '#009E73', // bluish green
+  '#D55E00', // vermillion
+  '#CC79A7', // reddish purple
+  '#56B4E9', // sky blue
+  '#000000', // black
+  '#F0E442', // yellow
+];
+
+/** Marker symbols for a second categorical channel (e.g. before/after fine-tuning). */
+export const SYMBOLS: readonly string[] = ['circle', 'diamond', 'square', 'triangle-up', 'x', 'cross'];
+
+export interface Labels {
+  title: string;
+  /** x-axis title: the quantity and its protocol, e.g. axisLabel('target semantic distance', '1 − cos, emb-mean'). */
+  x: string;
+  y: string;
+  /** The measurement protocol(s) behind the numbers, shown under the title, e.g. 'accuracy: exact match; n = 200'. */
+  protocol?: string;
+}
+
+/** 'quantity (protocol)': the convention for axis titles. */
+export function axisLabel(quantity: string, protocol?: string): string {
+  return protocol ? `${quantity} (${protocol})` : quantity;
+}
+
+/** Colour i of the palette with opacity `alpha` as an rgba() string. */
+export function colour(i: number, alpha = 1): string {
+  const hex = PALETTE[((i % PALETTE.length) + PALETTE.length) % PALETTE.length]!;
+  if (alpha >= 1) return hex;
+  const [r, g, b] = [1, 3, 5].map((k) => Number.parseInt(hex.slice(k, k + 2), 16));
+  return `rgba(${r}, ${g}, ${b}, ${alpha})`;
+}
+
+/** The shared layout: white background, light grid, outside ticks, legend above the plot. */
+export function baseLayout(labels: Labels): { [key: string]: unknown } {
+  const axis = (text: string) => ({
+    title: { text },
+    showline: true,
+    linecolor: '#444',
+    ticks: 'outside',
+    gridcolor: '#e6e6e6',
+    zeroline: false,
+    automargin: true,
+  });
+  const sub = labels.protocol ? `<br><sup>${escapeText(labels.protocol)}</sup>` : '';
+  return {
+    title: { text: `${escapeText(labels.title)}${sub}`, x: 0.02, xanchor: 'left' },
+    font: { family: 'Arial, Helvetica, sans-serif', size: 13, color: '#222' },
+    colorway: [...PALETTE],
+    paper_bgcolor: 'white',
+    plot_bgcolor: 'white',
+    xaxis: axis(escapeText(labels.x)),
+    yaxis: axis(escapeText(labels.y)),
+    // Right of the plot, top-aligned: never overlaps the title, however many or long the entries.
+    legend: { orientation: 'v', x: 1.02, xanchor: 'left', y: 1, yanchor: 'top' },
+    margin: { t: labels.protocol ? 90 : 70, r: 20, b: 60, l: 70 },
+    hovermode: 'closest',
+  };
+}
+
+/** Plotly titles are HTML-ish: escape '<' and '&' so that 'n < 5' is not read as a tag. */
+function escapeText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function checkLength(what: string, field: string, arr: readonly unknown[] | undefined, n: number): void {
+  if (arr !== undefined && arr.length !== n) {
+    throw new Error(`figures: ${what}: field '${field}' has ${arr.length} values, expected ${n} (as x)`);
+  }
+}
+
+/** Non-finite numbers become null (a gap in plotly; JSON has no NaN). */
+function clean(v: readonly number[]): (number | null)[] {
+  return v.map((x) => (Number.isFinite(x) ? x : null));
+}
+
+export interface LineSeries {
+  name: string;
+  x: readonly number[];
+  mean: readonly number[];
+  /** lower / upper bound of the confidence interval at each x (e.g. from tables.summarise). */
+  lo?: readonly number[];
+  hi?: readonly number[];
+}
+
+export interface LineOptions {
+  /** How to draw the CI: a shaded band (default), error bars, or not at all. */
+  ci?: 'band' | 'bars' | 'none';
+  markers?: boolean;
+  yRange?: [number, number];
+}
+
+/** Line chart of means with 95 % CI bands or error bars, one line per series. */
+export function lineCI(series: readonly LineSeries[], labels: Labels, opts: LineOptions = {}): FigureSpec {
+  const ci = opts.ci ?? 'band';
+  const data: Trace[] = [];
+  series.forEach((s, i) => {
+    const n = s.x.length;
+    for (const f of ['mean', 'lo', 'hi'] as const) checkLength(`line series '${s.name}'`, f, s[f], n);
+    const hasCI = ci !== 'none' && s.lo !== undefined && s.hi !== undefined;
+    if (hasCI && ci === 'band') {
+      const band = { x: [...s.x], mode: 'lines', line: { width: 0 }, hoverinfo: 'skip', showlegend: false };
+      data.push({ ...band, type: 'scatter', name: `${s.name} lo`, y: clean(s.lo!), legendgroup: s.name });
+      data.push({
+        ...band,
+        type: 'scatter',
+        name: `${s.name} 95% CI`,
+        y: clean(s.hi!),
+        fill: 'tonexty',
+        fillcolor: colour(i, 0.2),
+        legendgroup: s.name,
+      });
+    }
+    const trace: Trace = {
+      type: 'scatter',
+      name: s.name,
+      legendgroup: s.name,
+      x: [...s.x],
+      y: clean(s.mean),
+      mode: opts.markers === false ? 'lines' : 'lines+markers',
+      line: { color: colour(i), width: 2 },
+      marker: { color: colour(i), size: 6 },
+    };
+    if (hasCI && ci === 'bars') trace['error_y'] = errorBars(s.mean, s.lo!, s.hi!, colour(i));
+    data.push(trace);
+  });
+  const layout = baseLayout(labels);
+  if (opts.yRange) (layout['yaxis'] as { [k: string]: unknown })['range'] = [...opts.yRange];
+  return { data, layout };
+}
+
+function errorBars(
+  mean: readonly number[],
+  lo: readonly number[],
+  hi: readonly number[],
+  color: string,
+): Trace {
+  return {
+    type: 'data',
+    symmetric: false,
+    array: clean(hi.map((h, j) => h - mean[j]!)),
+    arrayminus: clean(lo.map((l, j) => mean[j]! - l)),
+    color,
+    thickness: 1.5,
+    width: 4,
+    visible: true,
+  };
+}
+
+export interface BarGroup {
+  /** The series (legend entry), e.g. a method. */
+  name: string;
+  /** Category on the x axis for each bar, e.g. a distance bin or a data set. */
+  categories: readonly string[];
+  mean: readonly number[];
+  lo?: readonly number[];
+  hi?: readonly number[];
+}
+
+/** Grouped bar chart with 95 % CI error bars. */
+export function barCI(
+  groups: readonly BarGroup[],
+  labels: Labels,
+  opts: { yRange?: [number, number] } = {},
+): FigureSpec {
+  const data: Trace[] = groups.map((g, i) => {
+    const n = g.categories.length;
+    for (const f of ['mean', 'lo', 'hi'] as const) checkLength(`bar group '${g.name}'`, f, g[f], n);
+    const trace: Trace = {
+      type: 'bar',
+      name: g.name,
+      x: [...g.categories],
+      y: clean(g.mean),
+      marker: { color: colour(i) },
+    };
+    if (g.lo && g.hi) trace['error_y'] = errorBars(g.mean, g.lo, g.hi, '#333');
+    return trace;
+  });
+  const layout: FigureSpec['layout'] = { ...baseLayout(labels), barmode: 'group', bargap: 0.2 };
+  if (opts.yRange) (layout['yaxis'] as { [k: string]: unknown })['range'] = [...opts.yRange];
+  return { data, layout };
+}
+
+export interface LinearFit {
+  slope: number;
+  intercept: number;
+  /** Pearson correlation of the finite (x, y) pairs. */
+  r: number;
+  n: number;
+}
+
+/** Least-squares line y = slope·x + intercept over the pairs where both values are finite. */
+export function linearFit(x: readonly number[], y: readonly number[]): LinearFit {
+  checkLength('linearFit', 'y', y, x.length);
+  const idx = x.map((_, i) => i).filter((i) => Number.isFinite(x[i]) && Number.isFinite(y[i]));
+  const n = idx.length;
+  const mx = idx.reduce((s, i) => s + x[i]!, 0) / n;
+  const my = idx.reduce((s, i) => s + y[i]!, 0) / n;
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  for (const i of idx) {
+    sxx += (x[i]! - mx) ** 2;
+    syy += (y[i]! - my) ** 2;
+    sxy += (x[i]! - mx) * (y[i]! - my);
+  }
+  const slope = sxy / sxx;
+  return { slope, intercept: my - slope * mx, r: sxy / Math.sqrt(sxx * syy), n };
+}
+
+export interface ScatterOptions {
+  /** A group per point: one colour (and legend entry) per group, in order of first appearance. */
+  groups?: readonly string[];
+  /** A second category per point shown as the marker symbol (e.g. 'before' / 'after'). */
+  symbols?: readonly string[];
+  /** Hover text per point (e.g. the record id). */
+  text?: readonly string[];
+  /** Fitted least-squares line: over all points, one per group, or none (default). */
+  trend?: 'all' | 'group' | 'none';
+  opacity?: number;
+}
+
+/** Scatter plot with optional colour groups, marker symbols and fitted trend lines. */
+export function scatter(
+  x: readonly number[],
+  y: readonly number[],
+  labels: Labels,
+  opts: ScatterOptions = {},
+): FigureSpec {
+  const n = x.length;
+  checkLength('scatter', 'y', y, n);
+  checkLength('scatter', 'groups', opts.groups, n);
+  checkLength('scatter', 'symbols', opts.symbols, n);
+  checkLength('scatter', 'text', opts.text, n);
+  const groupOf = (i: number) => opts.groups?.[i] ?? 'all';
+  const names = [...new Set(x.map((_, i) => groupOf(i)))];
+  const symbolNames = opts.symbols ? [...new Set(opts.symbols)] : [];
+  const data: Trace[] = [];
+  names.forEach((g, gi) => {
+    const idx = x.map((_, i) => i).filter((i) => groupOf(i) === g);
+    const trace: Trace = {
+      type: 'scatter',
+      mode: 'markers',
+      name: g,
+      legendgroup: g,
+      showlegend: opts.groups !== undefined,
+      x: clean(idx.map((i) => x[i]!)),
+      y: clean(idx.map((i) => y[i]!)),
+      marker: {
+        color: colour(gi),
+        size: 7,
+        opacity: opts.opacity ?? 0.75,
+        ...(opts.symbols
+          ? { symbol: idx.map((i) => SYMBOLS[symbolNames.indexOf(opts.symbols![i]!) % SYMBOLS.length]) }
+          : {}),
+      },
+    };
+    if (opts.text) trace['text'] = idx.map((i) => opts.text![i]);
+    data.push(trace);
+    if (opts.trend === 'group') {
+      data.push(
+        trendTrace(
+          idx.map((i) => x[i]!),
+          idx.map((i) => y[i]!),
+          `${g} fit`,
+          colour(gi),
+          g,
+        ),
+      );
+    }
+  });
+  if (opts.trend === 'all') data.push(trendTrace(x, y, 'fit', '#333'));
+  if (opts.symbols && symbolNames.length > 1) {
+    // Legend entries for the symbol channel (grey markers, no data).
+    symbolNames.forEach((s, si) => {
+      data.push({
+        type: 'scatter',
+        mode: 'markers',
+        name: s,
+        x: [null],
+        y: [null],
+        marker: { color: '#777', symbol: SYMBOLS[si % SYMBOLS.length] },
+      });
+    });
+  }
+  return { data, layout: baseLayout(labels) };
+}
+
+function trendTrace(x: readonly number[], y: readonly number[], name: string, color: string, group?: string) {
+  const fit = linearFit(x, y);
+  const finite = x.filter((v) => Number.isFinite(v));
+  const x0 = Math.min(...finite);
+  const x1 = Math.max(...finite);
+  const sign = fit.intercept < 0 ? '−' : '+';
+  const trace: Trace = {
+    type: 'scatter',
+    mode: 'lines',
+    name: `${name}: y = ${fmt(fit.slope)}x ${sign} ${fmt(Math.abs(fit.intercept))} (r = ${fmt(fit.r)}, n = ${fit.n})`,
+    x: [x0, x1],
+    y: clean([fit.intercept + fit.slope * x0, fit.intercept + fit.slope * x1]),
+    line: { color, width: 2, dash: 'dash' },
+    hoverinfo: 'name',
+  };
+  if (group !== undefined) trace['legendgroup'] = group;
+  return trace;
+}
+
+function fmt(v: number): string {
+  return Number.isFinite(v) ? v.toPrecision(3) : 'n/a';
+}
+
+export interface HistogramSeries {
+  name: string;
+  values: readonly number[];
+}
+
+/** Overlaid histograms on shared bins (`bins` equal-width bins over all series' finite values). */
+export function histogram(
+  series: readonly HistogramSeries[],
+  labels: Labels,
+  opts: { bins?: number; normalise?: boolean } = {},
+): FigureSpec {
+  const all = series.flatMap((s) => s.values.filter((v) => Number.isFinite(v)));
+  const lo = all.length ? Math.min(...all) : 0;
+  const hi = all.length ? Math.max(...all) : 1;
+  const bins = opts.bins ?? 20;
+  const size = hi > lo ? (hi - lo) / bins : 1;
+  const data: Trace[] = series.map((s, i) => ({
+    type: 'histogram',
+    name: s.name,
+    x: clean(s.values),
+    xbins: { start: lo, end: hi + size * 1e-9, size },
+    autobinx: false,
+    histnorm: opts.normalise ? 'probability' : '',
+    marker: { color: colour(i), line: { color: 'white', width: 0.5 } },
+    opacity: series.length > 1 ? 0.6 : 0.9,
+  }));
+  return { data, layout: { ...baseLayout(labels), barmode: 'overlay', bargap: 0.02 } };
+}
+
+export interface PcaOptions extends Omit<ScatterOptions, 'trend'> {
+  /** Fraction of variance explained by PC1 and PC2, shown in the axis titles. */
+  explained?: [number, number];
+}
+
+/** 2-D PCA scatter: points are [pc1, pc2] rows; equal axis scale so distances read true. */
+export function pcaScatter(
+  points: readonly (readonly number[])[],
+  labels: Omit<Labels, 'x' | 'y'> & { x?: string; y?: string },
+  opts: PcaOptions = {},
+): FigureSpec {
+  points.forEach((p, i) => {
+    if (p.length < 2)
+      throw new Error(`figures: pcaScatter: point ${i} has ${p.length} coordinates, expected 2`);
+  });
+  const pct = (k: 0 | 1) =>
+    opts.explained ? ` (${(opts.explained[k] * 100).toFixed(1)} % of variance)` : '';
+  const spec = scatter(
+    points.map((p) => p[0]!),
+    points.map((p) => p[1]!),
+    { ...labels, x: `${labels.x ?? 'PC1'}${pct(0)}`, y: `${labels.y ?? 'PC2'}${pct(1)}` },
+    opts,
+  );
+  (spec.layout['yaxis'] as { [k: string]: unknown })['scaleanchor'] = 'x';
+  return spec;
+}

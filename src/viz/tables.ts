@@ -1,0 +1,309 @@
+// Tables for notebooks and reports: row objects → arquero table, grouped summaries with 95 % confidence
+// intervals, HTML / Markdown with number formatting, and a tslab display helper.
+import * as aq from 'arquero';
+import { displayBundle } from './display';
+import type { BarGroup, LineSeries } from './figures';
+
+export type Row = { [column: string]: unknown };
+export type Table = ReturnType<typeof aq.from>;
+
+/** Row objects → arquero table; every row must have the same columns as the first (names the bad row). */
+export function fromRows(rows: readonly Row[]): Table {
+  const cols = rows.length ? Object.keys(rows[0]!) : [];
+  rows.forEach((r, i) => {
+    const keys = Object.keys(r);
+    const missing = cols.filter((c) => !(c in r));
+    const extra = keys.filter((k) => !cols.includes(k));
+    if (missing.length || extra.length) {
+      throw new Error(
+        `tables: row ${i}: columns differ from row 0 (missing: ${missing.join(', ') || '–'}; extra: ${extra.join(', ') || '–'})`,
+      );
+    }
+  });
+  return aq.from(rows as Row[]);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Confidence intervals.
+
+/** ln Γ(x) (Lanczos, g = 7), x > 0. */
+function lnGamma(x: number): number {
+  const c = [
+    0.9999999999998099, 676.5203681218851, -1259.1392167224028, 771.3234287776531, -176.6150291621406,
+    12.507343278686905, -0.13857109526572012, 9.984369578019572e-6, 1.5056327351493116e-7,
+  ];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - lnGamma(1 - x);
+  x -= 1;
+  let a = c[0]!;
+  const t = x + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i]! / (x + i);
+  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+/** Regularised incomplete beta I_x(a, b) (continued fraction, Lentz). */
+function betaInc(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  if (x > (a + 1) / (a + b + 2)) return 1 - betaInc(1 - x, b, a);
+  const front =
+    Math.exp(lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log(1 - x)) / a;
+  const tiny = 1e-300;
+  let f = 1;
+  let c = 1;
+  let d = 0;
+  for (let i = 0; i <= 400; i++) {
+    const m = Math.floor(i / 2);
+    let num: number;
+    if (i === 0) num = 1;
+    else if (i % 2 === 0) num = (m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m));
+    else num = -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1));
+    d = 1 + num * d;
+    d = Math.abs(d) < tiny ? tiny : d;
+    d = 1 / d;
+    c = 1 + num / c;
+    c = Math.abs(c) < tiny ? tiny : c;
+    const cd = c * d;
+    f *= cd;
+    if (Math.abs(1 - cd) < 1e-14) break;
+  }
+  return front * (f - 1);
+}
+
+/** P(T ≤ t) for Student's t with `df` degrees of freedom (df = Infinity: standard normal). */
+export function tCdf(t: number, df: number): number {
+  if (!Number.isFinite(df)) return 0.5 * (1 + erf(t / Math.SQRT2));
+  const p = 0.5 * betaInc(df / (df + t * t), df / 2, 0.5);
+  return t >= 0 ? 1 - p : p;
+}
+
+/** erf(x) = sign(x)·P(1/2, x²), P the regularised lower incomplete gamma (series / continued fraction). */
+function erf(x: number): number {
+  const y = x * x;
+  const a = 0.5;
+  const lnPre = -y + a * Math.log(y) - lnGamma(a);
+  let p: number;
+  if (y < a + 1) {
+    let term = 1 / a;
+    let sum = term;
+    for (let k = 1; k < 500 && Math.abs(term) > Math.abs(sum) * 1e-16; k++) sum += term *= y / (a + k);
+    p = sum * Math.exp(lnPre);
+  } else {
+    // Lentz continued fraction for Q(a, y)
+    let b = y + 1 - a;
+    let c = 1e300;
+    let d = 1 / b;
+    let h = d;
+    for (let i = 1; i < 500; i++) {
+      const an = -i * (i - a);
+      b += 2;
+      d = 1 / (an * d + b || 1e-300);
+      c = b + an / c || 1e-300;
+      h *= d * c;
+      if (Math.abs(d * c - 1) < 1e-16) break;
+    }
+    p = 1 - Math.exp(lnPre) * h;
+  }
+  return x >= 0 ? p : -p;
+}
+
+/** The p-quantile of Student's t (bisection on tCdf; ~1e-10 accurate). tQuantile(0.975, 9) = 2.2622. */
+export function tQuantile(p: number, df: number): number {
+  if (!(p > 0 && p < 1) || !(df > 0))
+    throw new Error(`tables: tQuantile: need 0 < p < 1 and df > 0 (p ${p}, df ${df})`);
+  let lo = -1e3;
+  let hi = 1e3;
+  for (let i = 0; i < 200 && hi - lo > 1e-12; i++) {
+    const mid = (lo + hi) / 2;
+    if (tCdf(mid, df) < p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+export interface Interval {
+  n: number;
+  mean: number;
+  /** sample standard deviation (n − 1); NaN for n < 2 */
+  sd: number;
+  lo: number;
+  hi: number;
+}
+
+/** Mean and its Student-t confidence interval over the finite values (non-finite ones are dropped). */
+export function meanCI(values: readonly number[], level = 0.95): Interval {
+  const v = values.filter((x) => Number.isFinite(x));
+  const n = v.length;
+  const mean = n ? v.reduce((s, x) => s + x, 0) / n : Number.NaN;
+  const sd = n > 1 ? Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1)) : Number.NaN;
+  const half = n > 1 ? (tQuantile(0.5 + level / 2, n - 1) * sd) / Math.sqrt(n) : Number.NaN;
+  return { n, mean, sd, lo: mean - half, hi: mean + half };
+}
+
+/** Wilson score interval for a proportion k / n (better than t near 0 and 1, e.g. exact-match accuracy). */
+export function wilsonCI(k: number, n: number, level = 0.95): Interval {
+  if (!(n > 0)) return { n: 0, mean: Number.NaN, sd: Number.NaN, lo: Number.NaN, hi: Number.NaN };
+  const z = tQuantile(0.5 + level / 2, Number.POSITIVE_INFINITY);
+  const p = k / n;
+  const denom = 1 + (z * z) / n;
+  const centre = (p + (z * z) / (2 * n)) / denom;
+  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / denom;
+  const sd = n > 1 ? Math.sqrt((p * (1 - p) * n) / (n - 1)) : Number.NaN;
+  return { n, mean: p, sd, lo: Math.max(0, centre - half), hi: Math.min(1, centre + half) };
+}
+
+export interface SummariseOptions {
+  /** Columns to group by (none: one row for the whole table). */
+  by?: string[];
+  /** The numeric column summarised. */
+  value: string;
+  /** 't' (default): Student-t interval of the mean; 'wilson': values are 0/1 outcomes (or proportions). */
+  ci?: 't' | 'wilson';
+  level?: number;
+  /** Sort the result by the `by` columns (default true). */
+  sort?: boolean;
+}
+
+/** Group by, then n, mean, sd, lo, hi of `value` per group (an arquero table; `.objects()` for rows). */
+export function summarise(input: Table | readonly Row[], opts: SummariseOptions): Table {
+  const t = Array.isArray(input) ? fromRows(input as Row[]) : (input as Table);
+  const by = opts.by ?? [];
+  for (const c of [...by, opts.value]) {
+    if (!t.columnNames().includes(c))
+      throw new Error(`tables: summarise: no column '${c}' (have ${t.columnNames()})`);
+  }
+  const grouped = by.length ? t.groupby(...by) : t;
+  const agg = grouped.rollup({ _values: aq.op.array_agg(opts.value) }) as Table;
+  const rows = (agg.objects() as Row[]).map((r) => {
+    const values = (r['_values'] as unknown[]).map((v) => (typeof v === 'number' ? v : Number.NaN));
+    const finite = values.filter((v) => Number.isFinite(v));
+    const ci =
+      opts.ci === 'wilson'
+        ? wilsonCI(
+            finite.reduce((s, v) => s + v, 0),
+            finite.length,
+            opts.level,
+          )
+        : meanCI(values, opts.level);
+    const out: Row = {};
+    for (const c of by) out[c] = r[c];
+    return { ...out, n: ci.n, mean: ci.mean, sd: ci.sd, lo: ci.lo, hi: ci.hi };
+  });
+  const result = aq.from(rows);
+  return opts.sort === false || !by.length ? result : (result.orderby(...by) as Table);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Formatting.
+
+export interface FormatOptions {
+  /** Decimals for non-integers: one number for all columns, or per column (default 3). */
+  digits?: number | { [column: string]: number };
+  /** Show at most this many rows (default 50); a last line says how many were left out. */
+  maxRows?: number;
+  caption?: string;
+}
+
+/** A number for a table cell: integers as is, tiny/huge as 1.23e-5, else fixed decimals; NaN/null as '–'. */
+export function formatNumber(v: unknown, digits = 3): string {
+  if (v === null || v === undefined) return '–';
+  if (typeof v !== 'number') return String(v);
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? '–' : v > 0 ? '∞' : '−∞';
+  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 10 ** -digits || a >= 1e6)) return v.toExponential(2);
+  return v.toFixed(digits);
+}
+
+/** 'mean [lo, hi]' as one string, the way numbers are quoted in the notebooks' prose. */
+export function formatCI(i: { mean: number; lo: number; hi: number }, digits = 3): string {
+  return `${formatNumber(i.mean, digits)} [${formatNumber(i.lo, digits)}, ${formatNumber(i.hi, digits)}]`;
+}
+
+function cells(input: Table | readonly Row[], opts: FormatOptions) {
+  const t = Array.isArray(input) ? fromRows(input as Row[]) : (input as Table);
+  const cols = t.columnNames();
+  const all = t.objects() as Row[];
+  const max = opts.maxRows ?? 50;
+  const digitsOf = (c: string) => (typeof opts.digits === 'number' ? opts.digits : (opts.digits?.[c] ?? 3));
+  const numeric = cols.map((c) =>
+    all.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === 'number'),
+  );
+  const body = all.slice(0, max).map((r) => cols.map((c) => formatNumber(r[c], digitsOf(c))));
+  return { cols, numeric, body, omitted: Math.max(0, all.length - max) };
+}
+
+function escapeHTML(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** An HTML table (numbers right-aligned, formatted). */
+export function toHTML(input: Table | readonly Row[], opts: FormatOptions = {}): string {
+  const { cols, numeric, body, omitted } = cells(input, opts);
+  const align = (j: number) => (numeric[j] ? ' style="text-align:right"' : ' style="text-align:left"');
+  const head = cols.map((c, j) => `<th${align(j)}>${escapeHTML(c)}</th>`).join('');
+  const rows = body.map(
+    (r) => `<tr>${r.map((v, j) => `<td${align(j)}>${escapeHTML(v)}</td>`).join('')}</tr>`,
+  );
+  if (omitted) rows.push(`<tr><td colspan="${cols.length}">… ${omitted} more rows</td></tr>`);
+  const caption = opts.caption
+    ? `<caption style="text-align:left">${escapeHTML(opts.caption)}</caption>`
+    : '';
+  return `<table class="beacons-table">${caption}<thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/** A GitHub-flavoured Markdown table (numbers right-aligned, formatted, '|' escaped). */
+export function toMarkdown(input: Table | readonly Row[], opts: FormatOptions = {}): string {
+  const { cols, numeric, body, omitted } = cells(input, opts);
+  const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const line = (r: string[]) => `| ${r.map(esc).join(' | ')} |`;
+  const rule = `|${numeric.map((n) => (n ? ' ---: ' : ' :--- ')).join('|')}|`;
+  const out = [
+    ...(opts.caption ? [`**${esc(opts.caption)}**`, ''] : []),
+    line(cols),
+    rule,
+    ...body.map(line),
+  ];
+  if (omitted) out.push('', `… ${omitted} more rows`);
+  return `${out.join('\n')}\n`;
+}
+
+/** Show a table in the notebook (HTML, with Markdown as the text fallback). */
+export function showTable(input: Table | readonly Row[], opts: FormatOptions = {}): void {
+  displayBundle({ 'text/html': toHTML(input, opts), 'text/plain': toMarkdown(input, opts) });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Rows → figure inputs (figures.ts takes plain arrays).
+
+type Keys = { series?: string; mean?: string; lo?: string; hi?: string };
+
+function collect(input: Table | readonly Row[], key: string, keys: Keys, numericKey: boolean) {
+  const rows = Array.isArray(input) ? (input as Row[]) : ((input as Table).objects() as Row[]);
+  const { series, mean = 'mean', lo = 'lo', hi = 'hi' } = keys;
+  const out = new Map<string, { name: string; k: unknown[]; mean: number[]; lo: number[]; hi: number[] }>();
+  rows.forEach((r, i) => {
+    const name = series ? String(r[series]) : mean;
+    const s = out.get(name) ?? { name, k: [], mean: [], lo: [], hi: [] };
+    out.set(name, s);
+    for (const f of numericKey ? [key, mean] : [mean]) {
+      if (typeof r[f] !== 'number')
+        throw new Error(`tables: row ${i}: field '${f}' is not a number (${r[f]})`);
+    }
+    const num = (f: string) => (typeof r[f] === 'number' ? (r[f] as number) : Number.NaN);
+    s.k.push(r[key]);
+    s.mean.push(r[mean] as number);
+    s.lo.push(num(lo));
+    s.hi.push(num(hi));
+  });
+  return [...out.values()];
+}
+
+/** Summary rows (e.g. `summarise(...)`) → one line series per value of `keys.series`, x from column `x`. */
+export function lineSeries(input: Table | readonly Row[], x: string, keys: Keys = {}): LineSeries[] {
+  return collect(input, x, keys, true).map((s) => ({ ...s, x: s.k as number[] }));
+}
+
+/** Summary rows → one bar group per value of `keys.series`, categories from column `category`. */
+export function barGroups(input: Table | readonly Row[], category: string, keys: Keys = {}): BarGroup[] {
+  return collect(input, category, keys, false).map((s) => ({ ...s, categories: s.k.map(String) }));
+}

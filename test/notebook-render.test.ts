@@ -1,0 +1,125 @@
+// Renders an executed notebook as `jupyter nbconvert --to html` makes it, opens the page in headless Chromium
+// and checks that every figure draws: each plotly output's static twin is a non-empty <svg> with plotly marks.
+// Notebook: env BEACONS_RENDER_NOTEBOOK (a path), else notebooks/01-distance-curves.ipynb, else the first
+// notebooks/*.ipynb that has outputs. Skips, saying why, without Chromium, Jupyter or an executed notebook.
+// CI: run environment/run-notebooks.py first (it executes the notebooks in place), then this test.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { chromiumPath, PLOTLY_MIME } from '../src/viz/display';
+
+const ROOT = path.join(__dirname, '..');
+
+interface Output {
+  output_type: string;
+  data?: { [mime: string]: unknown };
+}
+interface Notebook {
+  cells: { cell_type: string; outputs?: Output[] }[];
+}
+
+function outputsOf(file: string): Output[] {
+  const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as Notebook;
+  return nb.cells.flatMap((c) => c.outputs ?? []);
+}
+
+function pickNotebook(): string | null {
+  const env = process.env['BEACONS_RENDER_NOTEBOOK'];
+  if (env) return path.resolve(env);
+  const dir = path.join(ROOT, 'notebooks');
+  const preferred = path.join(dir, '01-distance-curves.ipynb');
+  if (fs.existsSync(preferred) && outputsOf(preferred).length) return preferred;
+  const all = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.ipynb')) : [];
+  const executed = all.sort().find((f) => outputsOf(path.join(dir, f)).length > 0);
+  return executed ? path.join(dir, executed) : null;
+}
+
+function jupyterBinary(): string | null {
+  for (const bin of ['jupyter', '/usr/bin/jupyter']) {
+    if (spawnSync(bin, ['nbconvert', '--version'], { encoding: 'utf8' }).status === 0) return bin;
+  }
+  return null;
+}
+
+function skipReason(): string | null {
+  if (!chromiumPath()) return 'no Chromium (/usr/bin/chromium or BEACONS_CHROMIUM): apt-get install chromium';
+  if (!jupyterBinary()) return "no 'jupyter nbconvert': run environment/install-jupyter.sh";
+  const nb = pickNotebook();
+  if (!nb) return 'no executed notebook in notebooks/: run environment/run-notebooks.py first';
+  if (!fs.existsSync(nb)) return `no notebook at ${nb}`;
+  return null;
+}
+
+const reason = skipReason();
+if (reason) console.log(`notebook-render: SKIPPED: ${reason}`);
+
+interface Figure {
+  svgs: number;
+  marks: number;
+  width: number;
+  height: number;
+}
+
+test('an executed notebook, exported to HTML, draws every figure', { skip: reason ?? false }, async () => {
+  const notebook = pickNotebook()!;
+  const plotlyOutputs = outputsOf(notebook).filter((o) => o.data && PLOTLY_MIME in o.data).length;
+  assert.ok(plotlyOutputs > 0, `${notebook}: no plotly outputs (was it executed?)`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-render-'));
+  const puppeteer = require('puppeteer-core') as typeof import('puppeteer-core');
+  const browser = await puppeteer.launch({
+    executablePath: chromiumPath()!,
+    headless: true,
+    pipe: true,
+    handleSIGINT: false,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      `--user-data-dir=${path.join(dir, 'profile')}`,
+    ],
+  });
+  try {
+    const conv = spawnSync(jupyterBinary()!, ['nbconvert', '--to', 'html', '--output-dir', dir, notebook], {
+      encoding: 'utf8',
+    });
+    assert.equal(conv.status, 0, `nbconvert failed: ${conv.stderr}`);
+    const html = path.join(dir, `${path.basename(notebook, '.ipynb')}.html`);
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1200, height: 900 });
+    // file:// page, no network needed: the figures are inline SVG (nbconvert's own CDN scripts may fail).
+    await page.goto(`file://${html}`, { waitUntil: 'load', timeout: 60_000 });
+    const figures = (await page.evaluate(`[...document.querySelectorAll('.beacons-figure')].map((f) => {
+      const svg = f.querySelector('svg.main-svg');
+      const box = svg ? svg.getBoundingClientRect() : { width: 0, height: 0 };
+      const marks = f.querySelectorAll(
+        '.scatterlayer path.js-line, .scatterlayer path.point, .barlayer path, .scatterlayer path.js-fill',
+      );
+      const drawn = [...marks].filter((m) => (m.getAttribute('d') || '').length > 2);
+      return { svgs: f.querySelectorAll('svg').length, marks: drawn.length, width: box.width, height: box.height };
+    })`)) as Figure[];
+    const fallback = (await page.evaluate(
+      `[...document.querySelectorAll('.beacons-figure')].filter((f) => /static image unavailable/.test(f.textContent)).length`,
+    )) as number;
+    await page.screenshot({ path: path.join(dir, 'page.png'), fullPage: true });
+    assert.equal(fallback, 0, 'some figures were saved without a static image (no Chromium when executed?)');
+    assert.equal(figures.length, plotlyOutputs, 'every plotly output has an inline SVG in the HTML');
+    figures.forEach((f, i) => {
+      assert.ok(
+        f.svgs >= 1 && f.width > 100 && f.height > 100,
+        `figure ${i}: no visible <svg> (${JSON.stringify(f)})`,
+      );
+      assert.ok(f.marks > 0, `figure ${i}: the <svg> has no plotly marks (lines, points or bars)`);
+    });
+    console.log(`notebook-render: ${path.relative(ROOT, notebook)}: ${figures.length} figure(s) drawn`);
+  } finally {
+    await browser.close();
+    if (process.env['BEACONS_KEEP_RENDER']) console.log(`notebook-render: kept ${dir}`);
+    else fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
