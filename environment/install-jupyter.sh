@@ -43,7 +43,7 @@ fi
 
 # Registers kernels 'tslab' (TypeScript) and 'jslab' (JavaScript); overwrites an older registration.
 "$tslab" install --python="$python" --binary="$tslab"
-"$python" - <<'PY'
+"$python" -Xfrozen_modules=off - <<'PY'
 from jupyter_client.kernelspec import KernelSpecManager
 for name, spec in sorted(KernelSpecManager().get_all_specs().items()):
     print(f"kernel {name}: {' '.join(spec['spec']['argv'][:2])}  ({spec['resource_dir']})")
