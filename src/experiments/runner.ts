@@ -1,0 +1,381 @@
+/**
+ * Experiment runner and results cache (DESIGN §5), generic over experiments.
+ *
+ * A run's identity is `runHash(exp, cfg)` = 12 hex digits of sha256(canonical JSON of {experiment, version,
+ * config}). Its directory `<resultsDir>/<name>/<hash>/` holds:
+ * - `config.json`: {experiment, version, hash, config}, written atomically; compared on every later run;
+ * - `cases.jsonl`: one `{"id":…,"result":…}` line per finished case, appended + fsync'ed after each batch;
+ *   `cases.shard-i-of-n.jsonl` for `--shard i/n` runs (cases whose index % n == i), joined by `mergeShards`;
+ * - `runs.jsonl` / `runs.shard-i-of-n.jsonl`: one timing line per invocation that computed cases;
+ * - `summary.json`: {experiment, version, hash, summary, meta}, written atomically once every case is done.
+ *   Only `meta` ({seconds, cases, startedAt, finishedAt, backend?}) varies between equivalent runs: seconds
+ *   is the wall time summed over all invocations (and shards) that computed cases.
+ * Results are stored as JSON, and `summarize` always sees them as read back from JSON (NaN → null), so a
+ * resumed or merged run summarises exactly like an uninterrupted one.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { appendLinesDurable, FileError, readJsonFile, readJsonLines, writeFileAtomic } from '../util/atomic';
+import { canonicalJson, jsonDiff, shortHash } from '../util/hash';
+import type { ProgressReporter } from './progress';
+
+export type Shard = { index: number; count: number };
+export type CaseRow<Res> = { id: string; result: Res };
+export type RunMeta = {
+  seconds: number;
+  cases: number;
+  startedAt: string;
+  finishedAt: string;
+  backend?: string;
+};
+export type SummaryFile<S> = { experiment: string; version: number; hash: string; summary: S; meta: RunMeta };
+
+/** Passed to `runBatch`. An experiment may set `backend` (recorded in the summary meta). */
+export interface RunContext {
+  readonly dir: string;
+  readonly hash: string;
+  readonly shard?: Shard;
+  readonly signal?: AbortSignal;
+  backend?: string;
+  warn(message: string): void;
+}
+
+export interface Experiment<Cfg, Case extends { id: string }, Res, Summary = unknown> {
+  /** Directory name under the results dir: letters, digits, `.`, `_`, `-`. */
+  readonly name: string;
+  /** Bump when results for the same config would change (new metric, fixed bug): new hash, fresh cache. */
+  readonly version: number;
+  /** Used when the caller gives no `batchSize` (default 1). */
+  readonly defaultBatchSize?: number;
+  /** Deterministic; ids are unique, stable strings. */
+  cases(cfg: Cfg): Case[];
+  /** One JSON-serialisable result per case, same order. */
+  runBatch(cfg: Cfg, cases: Case[], ctx: RunContext): Promise<Res[]>;
+  /** From all cases' results in case order; JSON-serialisable and deterministic. */
+  summarize(cfg: Cfg, results: Res[]): Summary;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: any experiment, whatever its types
+export type AnyExperiment = Experiment<any, { id: string }, any, any>;
+
+export interface RunOptions {
+  resultsDir?: string;
+  shard?: Shard;
+  /** Cases per `runBatch` call (default `exp.defaultBatchSize ?? 1`). */
+  batchSize?: number;
+  onProgress?: ProgressReporter;
+  /** Discard this run's stored results (all of them; with `shard`, that shard's) and recompute. */
+  force?: boolean;
+  signal?: AbortSignal;
+  /** Initial `ctx.backend`, e.g. `backendInfo()?.name`. */
+  backend?: string;
+  /** Warnings (repaired files); default console.warn. */
+  onWarn?: (message: string) => void;
+}
+
+/**
+ * `total`: cases in scope (the shard's when sharded); `done`: of those, finished; `missing`: ids not finished;
+ * `ran`: computed by this call; `results`: finished results in case order as read back from JSON (runs only);
+ * `summary`: present once every case is done (never for shard runs).
+ */
+export type RunOutcome<Res, S> = { hash: string; dir: string; total: number; done: number; ran: number } & {
+  missing: string[];
+  results?: Res[];
+  summary?: SummaryFile<S>;
+};
+
+export interface ResultPaths {
+  hash: string;
+  dir: string;
+  config: string;
+  cases: string;
+  summary: string;
+  runs: string;
+  shardCases(shard: Shard): string;
+  shardRuns(shard: Shard): string;
+}
+
+/** Parses `"i/n"` (0 <= i < n). */
+export function parseShard(s: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(s.trim());
+  const shard = m ? { index: Number(m[1]), count: Number(m[2]) } : undefined;
+  if (!shard || shard.count < 1 || shard.index >= shard.count) {
+    throw new Error(`invalid shard "${s}": expected i/n with 0 <= i < n, e.g. 0/4`);
+  }
+  return shard;
+}
+
+export function runHash(exp: AnyExperiment, cfg: unknown): string {
+  return shortHash({ experiment: exp.name, version: exp.version, config: cfg });
+}
+
+export function resultPaths(exp: AnyExperiment, cfg: unknown, resultsDir = 'results'): ResultPaths {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(exp.name))
+    throw new Error(`invalid experiment name "${exp.name}"`);
+  const hash = runHash(exp, cfg);
+  const dir = path.join(resultsDir, exp.name, hash);
+  const tag = (s: Shard) => `shard-${s.index}-of-${s.count}`;
+  return {
+    hash,
+    dir,
+    config: path.join(dir, 'config.json'),
+    cases: path.join(dir, 'cases.jsonl'),
+    summary: path.join(dir, 'summary.json'),
+    runs: path.join(dir, 'runs.jsonl'),
+    shardCases: (s) => path.join(dir, `cases.${tag(s)}.jsonl`),
+    shardRuns: (s) => path.join(dir, `runs.${tag(s)}.jsonl`),
+  };
+}
+
+/** The stored summary, or undefined when the run has not finished. */
+export function loadSummary<Cfg, Case extends { id: string }, Res, S>(
+  exp: Experiment<Cfg, Case, Res, S>,
+  cfg: Cfg,
+  resultsDir = 'results',
+): SummaryFile<S> | undefined {
+  const p = resultPaths(exp, cfg, resultsDir);
+  if (!fs.existsSync(p.summary)) return undefined;
+  const s = readJsonFile<SummaryFile<S>>(p.summary, 'summary');
+  if (s?.experiment !== exp.name || s.version !== exp.version || s.hash !== p.hash || !s.meta) {
+    throw new FileError(p.summary, `not the summary of ${exp.name} v${exp.version} run ${p.hash}`);
+  }
+  return s;
+}
+
+/** Finished cases (main file and shard files), in case order; read-only. */
+export function loadResults<Cfg, Case extends { id: string }, Res>(
+  exp: Experiment<Cfg, Case, Res, unknown>,
+  cfg: Cfg,
+  resultsDir = 'results',
+): CaseRow<Res>[] {
+  const p = resultPaths(exp, cfg, resultsDir);
+  const cases = checkedCases(exp, cfg);
+  const done = collect(cases, [p.cases, ...shardFiles(p.dir, 'cases')], undefined, () => {}, false);
+  return cases.filter((c) => done.has(c.id)).map((c) => ({ id: c.id, result: done.get(c.id) as Res }));
+}
+
+export async function runExperiment<Cfg, Case extends { id: string }, Res, Summary>(
+  exp: Experiment<Cfg, Case, Res, Summary>,
+  cfg: Cfg,
+  opts: RunOptions = {},
+): Promise<RunOutcome<Res, Summary>> {
+  const startedAt = new Date();
+  const warn = opts.onWarn ?? ((m: string) => console.warn(m));
+  const p = resultPaths(exp, cfg, opts.resultsDir);
+  const { shard } = opts;
+  const batchSize = opts.batchSize ?? exp.defaultBatchSize ?? 1;
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`batchSize must be >= 1, got ${batchSize}`);
+  const all = checkedCases(exp, cfg);
+  const scope = shard ? all.filter((_, i) => i % shard.count === shard.index) : all;
+  ensureConfig(exp, cfg, p);
+  const own = shard ? p.shardCases(shard) : p.cases;
+  const ownRuns = shard ? p.shardRuns(shard) : p.runs;
+  if (opts.force) {
+    const extra = shard ? [] : [p.summary, ...shardFiles(p.dir, 'cases'), ...shardFiles(p.dir, 'runs')];
+    for (const f of [own, ownRuns, ...extra]) fs.rmSync(f, { force: true });
+  }
+  const done = collect(all, [own, ...(shard ? [p.cases] : shardFiles(p.dir, 'cases'))], own, warn, !shard);
+
+  const todo = scope.filter((c) => !done.has(c.id));
+  const ctx: RunContext = {
+    dir: p.dir,
+    hash: p.hash,
+    shard,
+    signal: opts.signal,
+    backend: opts.backend,
+    warn,
+  };
+  const progress = opts.onProgress;
+  let ran = 0;
+  if (todo.length > 0) {
+    progress?.start(scope.length, shard ? `${exp.name} ${shard.index}/${shard.count}` : exp.name);
+    progress?.update(scope.length - todo.length, { ran });
+    try {
+      for (let b = 0; b < todo.length; b += batchSize) {
+        opts.signal?.throwIfAborted();
+        const batch = todo.slice(b, b + batchSize);
+        const results = await exp.runBatch(cfg, batch, ctx);
+        if (!Array.isArray(results) || results.length !== batch.length) {
+          const got = Array.isArray(results) ? `${results.length} results` : typeof results;
+          throw new Error(`${exp.name}.runBatch returned ${got} for ${batch.length} cases (${batch[0].id}…)`);
+        }
+        const bad = batch.findIndex((_, i) => results[i] === undefined);
+        if (bad >= 0) throw new Error(`${exp.name}.runBatch returned undefined for case "${batch[bad].id}"`);
+        const lines = batch.map((c, i) => JSON.stringify({ id: c.id, result: results[i] }));
+        appendLinesDurable(own, lines);
+        for (const [i, c] of batch.entries()) done.set(c.id, (JSON.parse(lines[i]) as CaseRow<Res>).result);
+        ran += batch.length;
+        progress?.update(scope.length - todo.length + ran, { ran, lastId: batch[batch.length - 1].id });
+      }
+    } finally {
+      if (ran > 0) logRun(ownRuns, startedAt, ran, ctx.backend);
+      progress?.stop();
+    }
+  }
+  const out = outcome<Res, Summary>(p, scope, done, ran);
+  out.results = scope.map((c) => done.get(c.id) as Res);
+  if (!shard) {
+    let cached: SummaryFile<Summary> | undefined;
+    try {
+      cached = ran === 0 ? loadSummary(exp, cfg, opts.resultsDir) : undefined;
+    } catch (e) {
+      warn(`${(e as Error).message}; rewriting it from the cases`);
+    }
+    out.summary = cached ?? writeSummary(exp, cfg, p, out.results, warn);
+  }
+  return out;
+}
+
+/** Joins shard files (and the main file) into `cases.jsonl`; writes the summary once every case is present. */
+export function mergeShards<Cfg, Case extends { id: string }, Res, Summary>(
+  exp: Experiment<Cfg, Case, Res, Summary>,
+  cfg: Cfg,
+  opts: { resultsDir?: string; onWarn?: (message: string) => void } = {},
+): RunOutcome<Res, Summary> {
+  const warn = opts.onWarn ?? ((m: string) => console.warn(m));
+  const p = resultPaths(exp, cfg, opts.resultsDir);
+  if (!fs.existsSync(p.config))
+    throw new FileError(p.config, `run ${p.hash} of ${exp.name} was never started`);
+  ensureConfig(exp, cfg, p);
+  const all = checkedCases(exp, cfg);
+  const done = collect(all, [p.cases, ...shardFiles(p.dir, 'cases')], p.cases, warn, true);
+  const out = outcome<Res, Summary>(p, all, done, 0);
+  if (out.missing.length === 0) out.summary = writeSummary(exp, cfg, p, resultsOf(all, done), warn);
+  return out;
+}
+
+function outcome<Res, S>(p: ResultPaths, scope: { id: string }[], done: Map<string, unknown>, ran: number) {
+  const missing = scope.filter((c) => !done.has(c.id)).map((c) => c.id);
+  const total = scope.length;
+  const out: RunOutcome<Res, S> = {
+    hash: p.hash,
+    dir: p.dir,
+    total,
+    done: total - missing.length,
+    ran,
+    missing,
+  };
+  return out;
+}
+
+const resultsOf = <Res>(cases: { id: string }[], done: Map<string, unknown>) =>
+  cases.map((c) => done.get(c.id) as Res);
+
+function checkedCases<Cfg, Case extends { id: string }>(
+  exp: Experiment<Cfg, Case, unknown>,
+  cfg: Cfg,
+): Case[] {
+  const cases = exp.cases(cfg);
+  const seen = new Set<string>();
+  cases.forEach((c, i) => {
+    const bad =
+      typeof c?.id !== 'string' || c.id === '' ? 'has no string id' : seen.has(c.id) ? 'repeats an id' : '';
+    if (bad) throw new Error(`${exp.name}.cases(): case ${i} (id ${JSON.stringify(c?.id)}) ${bad}`);
+    seen.add(c.id);
+  });
+  return cases;
+}
+
+/** Writes config.json, or checks it: a mismatch names the file and the first differing key. */
+function ensureConfig(exp: AnyExperiment, cfg: unknown, p: ResultPaths): void {
+  const want = JSON.parse(
+    canonicalJson({ experiment: exp.name, version: exp.version, hash: p.hash, config: cfg }),
+  );
+  if (!fs.existsSync(p.config)) writeFileAtomic(p.config, `${JSON.stringify(want, null, 2)}\n`);
+  const diff = jsonDiff(readJsonFile(p.config, 'run config'), want);
+  if (diff) throw new FileError(p.config, `stored config differs from this run's ${diff}`);
+}
+
+function shardFiles(dir: string, kind: 'cases' | 'runs'): string[] {
+  const re = new RegExp(`^${kind}\\.shard-\\d+-of-\\d+\\.jsonl$`);
+  const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => re.test(f)) : [];
+  return names.sort().map((f) => path.join(dir, f));
+}
+
+function validateRow(v: unknown): string | undefined {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'not an object';
+  if (typeof (v as CaseRow<unknown>).id !== 'string') return 'field "id" is not a string';
+  return 'result' in v ? undefined : 'field "result" is missing';
+}
+
+/**
+ * id → result from `files` (the first is the main file of this run, repaired if `owned`); unknown ids and
+ * conflicting duplicates throw. With `absorb`, rows the first file lacks are written into it (case order).
+ */
+function collect(
+  cases: { id: string }[],
+  files: string[],
+  owned: string | undefined,
+  warn: (m: string) => void,
+  absorb: boolean,
+): Map<string, unknown> {
+  const known = new Set(cases.map((c) => c.id));
+  const [done, where] = [new Map<string, unknown>(), new Map<string, string>()];
+  let inFirst = 0;
+  for (const file of files) {
+    const opts = { validate: validateRow, repairLastLine: file === owned, onWarn: warn };
+    for (const { line, value } of readJsonLines(file, 'case', opts)) {
+      const { id, result } = value as CaseRow<unknown>;
+      if (!known.has(id))
+        throw new FileError(file, `unknown case id "${id}" (cases changed, same version?)`, line);
+      const prev = where.get(id);
+      if (prev !== undefined && canonicalJson(done.get(id)) !== canonicalJson(result)) {
+        throw new FileError(file, `case "${id}" conflicts with ${prev}`, line);
+      }
+      if (file === files[0]) inFirst++;
+      if (prev === undefined) where.set(id, `${file}, line ${line}`);
+      done.set(id, result);
+    }
+  }
+  if (absorb && inFirst !== done.size) {
+    const rows = cases
+      .filter((c) => done.has(c.id))
+      .map((c) => JSON.stringify({ id: c.id, result: done.get(c.id) }));
+    writeFileAtomic(files[0], `${rows.join('\n')}\n`);
+  }
+  return done;
+}
+
+function logRun(file: string, startedAt: Date, cases: number, backend: string | undefined): void {
+  const finishedAt = new Date();
+  const seconds = (finishedAt.getTime() - startedAt.getTime()) / 1000;
+  const row = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    seconds,
+    cases,
+    backend,
+  };
+  appendLinesDurable(file, [JSON.stringify(row)]);
+}
+
+/** summary.json from all results; meta sums the run logs of the main run and every shard. */
+function writeSummary<Cfg, Res, Summary>(
+  exp: Experiment<Cfg, { id: string }, Res, Summary>,
+  cfg: Cfg,
+  p: ResultPaths,
+  results: Res[],
+  warn: (m: string) => void,
+): SummaryFile<Summary> {
+  const runs = [p.runs, ...shardFiles(p.dir, 'runs')].flatMap((f) =>
+    readJsonLines(f, 'run log', { repairLastLine: f === p.runs, onWarn: warn }).map(
+      (r) => r.value as RunMeta,
+    ),
+  );
+  const now = new Date().toISOString();
+  const [starts, ends] = [runs.map((r) => r.startedAt).sort(), runs.map((r) => r.finishedAt).sort()];
+  const seconds = Math.round(runs.reduce((a, r) => a + (r.seconds || 0), 0) * 1000) / 1000;
+  const meta: RunMeta = {
+    seconds,
+    cases: results.length,
+    startedAt: starts[0] ?? now,
+    finishedAt: ends.pop() ?? now,
+  };
+  const backends = [...new Set(runs.map((r) => r.backend).filter((b): b is string => !!b))];
+  if (backends.length > 0) meta.backend = backends.join(',');
+  const summary = exp.summarize(cfg, results);
+  const text = `${JSON.stringify({ experiment: exp.name, version: exp.version, hash: p.hash, summary, meta }, null, 2)}\n`;
+  writeFileAtomic(p.summary, text);
+  return JSON.parse(text) as SummaryFile<Summary>;
+}
