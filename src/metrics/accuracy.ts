@@ -1,0 +1,286 @@
+/**
+ * Knowledge-learning accuracy under NAMED protocols (the paper does not say whether accuracy is exact match or
+ * token accuracy, DESIGN.md §1). Token ids follow text.ts: promptIds ++ answerIds = encode(prompt + ' ' + answer)
+ * via encodeContinuation, inputs start with [bos] (when the tokenizer has one, unless addBos: false).
+ * Everything runs without gradients, in chunks of ≤ batchSize (64) sequences, inside tf.tidy.
+ *
+ * - 'greedy-exact-match': greedy-decode exactly n = |answerIds| tokens after [bos] ++ promptIds (left-padded
+ *   batch, generate.ts, EOS not special) and compare the ids with answerIds; correct iff all n are equal.
+ * - 'teacher-forced-token-acc': one forward on [bos] ++ promptIds ++ answerIds (right-padded); answer token j is
+ *   correct iff argmax of the logits at the position before it equals it. Per record: fraction of its answer
+ *   tokens; `accuracy` = mean over records (macro), `tokenAccuracy` = over all answer tokens (micro),
+ *   `allCorrect[i]` = every token right (equals greedy exact match, since greedy feeds back the same tokens).
+ * - 'sum-logprob': log P(answer | prompt) = Σ_j log softmax(logits_{t_j − 1})[answer_j] (natural log); also the
+ *   per-token mean.
+ * - ROME-style CounterFact scores per record (Meng et al. 2022), comparing P(a) by `compare`: 'mean' (default,
+ *   as ROME's code: mean per-token log-prob, i.e. geometric-mean probability, which does not favour short
+ *   answers) or 'sum' (the string's joint probability). Protocol names 'rome/mean-logprob', 'rome/sum-logprob'.
+ *     efficacy               [P(target | prompt) > P(original | prompt)] (0/1)
+ *     paraphrase             mean over paraphrases of the same comparison (NaN when a record has none)
+ *     neighbourhoodScore     mean over neighbourhood prompts of [P(neighbour's answer) > P(target)] (NaN if none)
+ *     neighbourhoodAccuracy  mean over neighbourhood prompts of greedy exact match of the neighbour's answer
+ *                            (locality; NaN if none)
+ *   plus margins (target − original log-prob on the prompt). `means` averages records, skipping NaN.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LlamaModel } from '../model/llama';
+import { generateIds } from './generate';
+import { bosPrefix, checkLength, chunks, continuation, type MetricTokenizer, type TextOptions } from './text';
+
+export interface PromptAnswer {
+  prompt: string;
+  answer: string;
+}
+
+interface Encoded {
+  /** [bos] ++ promptIds */
+  prefix: number[];
+  answer: number[];
+}
+
+function encodeAll(
+  model: LlamaModel,
+  tok: MetricTokenizer,
+  items: readonly PromptAnswer[],
+  opts: TextOptions,
+): Encoded[] {
+  const bos = bosPrefix(tok, opts);
+  return items.map((it, i) => {
+    const c = continuation(tok, it.prompt, it.answer);
+    if (c.answerIds.length === 0)
+      throw new Error(`record ${i}: field 'answer' ('${it.answer}') has no tokens`);
+    const prefix = [...bos, ...c.promptIds];
+    if (prefix.length === 0) throw new Error(`record ${i}: field 'prompt' has no tokens and there is no BOS`);
+    checkLength(prefix.length + c.answerIds.length, model.config.max_position_embeddings, `record ${i}`);
+    return { prefix, answer: c.answerIds };
+  });
+}
+
+export interface TokenScores {
+  /** log-prob of each answer token */
+  logProbs: number[][];
+  /** argmax at the preceding position equals the token */
+  correct: boolean[][];
+}
+
+/** Teacher-forced per-token log-probs and argmax hits for each prompt/answer pair. */
+export function scoreAnswers(
+  model: LlamaModel,
+  tok: MetricTokenizer,
+  items: readonly PromptAnswer[],
+  opts: TextOptions = {},
+): TokenScores {
+  const enc = encodeAll(model, tok, items, opts);
+  const V = model.config.vocab_size;
+  const logProbs: number[][] = [];
+  const correct: boolean[][] = [];
+  for (const [s, e] of chunks(enc.length, opts.batchSize)) {
+    const rows = enc.slice(s, e);
+    const T = Math.max(...rows.map((r) => r.prefix.length + r.answer.length));
+    const flat = new Int32Array(rows.length * T).fill(tok.padId);
+    const positions: number[] = [];
+    const targets: number[] = [];
+    rows.forEach((r, b) => {
+      flat.set([...r.prefix, ...r.answer], b * T);
+      r.answer.forEach((t, j) => {
+        positions.push(b * T + r.prefix.length + j - 1);
+        targets.push(t);
+      });
+    });
+    const [lp, hit] = tf.tidy(() => {
+      const ids = tf.tensor2d(flat, [rows.length, T], 'int32');
+      const logits = model.forward(ids, { logitPositions: tf.tensor1d(positions, 'int32') })
+        .logits as tf.Tensor2D;
+      const target = tf.tensor1d(targets, 'int32');
+      const logp = tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(target, V)), -1); // [M]
+      const argmax = tf.argMax(logits, -1); // [M]
+      return [logp.dataSync(), tf.equal(argmax, target).dataSync()];
+    });
+    let at = 0;
+    for (const r of rows) {
+      logProbs.push(Array.from(lp.subarray(at, at + r.answer.length)));
+      correct.push(Array.from(hit.subarray(at, at + r.answer.length), (x) => x === 1));
+      at += r.answer.length;
+    }
+  }
+  return { logProbs, correct };
+}
+
+export interface LogProbResult {
+  protocol: 'sum-logprob';
+  /** Σ over answer tokens of log P (natural log) */
+  logProbs: number[];
+  /** logProbs / numTokens */
+  meanLogProbs: number[];
+  numTokens: number[];
+}
+
+/** log P(answer | prompt) for each pair, batched. */
+export function answerLogProbs(
+  model: LlamaModel,
+  tok: MetricTokenizer,
+  items: readonly PromptAnswer[],
+  opts: TextOptions = {},
+): LogProbResult {
+  const { logProbs } = scoreAnswers(model, tok, items, opts);
+  const sums = logProbs.map((l) => l.reduce((a, b) => a + b, 0));
+  return {
+    protocol: 'sum-logprob',
+    logProbs: sums,
+    meanLogProbs: sums.map((x, i) => x / logProbs[i].length),
+    numTokens: logProbs.map((l) => l.length),
+  };
+}
+
+export interface TokenAccuracy {
+  protocol: 'teacher-forced-token-acc';
+  /** per record: fraction of its answer tokens predicted */
+  perRecord: number[];
+  allCorrect: boolean[];
+  /** mean of perRecord (macro) */
+  accuracy: number;
+  /** over all answer tokens (micro) */
+  tokenAccuracy: number;
+}
+
+export function teacherForcedAccuracy(
+  model: LlamaModel,
+  tok: MetricTokenizer,
+  items: readonly PromptAnswer[],
+  opts: TextOptions = {},
+): TokenAccuracy {
+  const { correct } = scoreAnswers(model, tok, items, opts);
+  const perRecord = correct.map((c) => c.filter(Boolean).length / c.length);
+  const hits = correct.reduce((a, c) => a + c.filter(Boolean).length, 0);
+  const total = correct.reduce((a, c) => a + c.length, 0);
+  return {
+    protocol: 'teacher-forced-token-acc',
+    perRecord,
+    allCorrect: correct.map((c) => c.every(Boolean)),
+    accuracy: mean(perRecord),
+    tokenAccuracy: total === 0 ? Number.NaN : hits / total,
+  };
+}
+
+export interface ExactMatch {
+  protocol: 'greedy-exact-match';
+  correct: boolean[];
+  accuracy: number;
+  /** the greedy ids (as many as the answer has tokens) and their text */
+  predictedIds: number[][];
+  predictions: string[];
+}
+
+export function exactMatch(
+  model: LlamaModel,
+  tok: MetricTokenizer,
+  items: readonly PromptAnswer[],
+  opts: TextOptions = {},
+): ExactMatch {
+  const enc = encodeAll(model, tok, items, opts);
+  const predictedIds = generateIds(
+    model,
+    enc.map((e) => e.prefix),
+    {
+      maxNewTokens: enc.map((e) => e.answer.length),
+      stopAtEos: false,
+      padId: tok.padId,
+      batchSize: opts.batchSize,
+    },
+  );
+  const correct = enc.map((e, i) => e.answer.every((t, j) => predictedIds[i][j] === t));
+  return {
+    protocol: 'greedy-exact-match',
+    correct,
+    accuracy: mean(correct.map(Number)),
+    predictedIds,
+    predictions: predictedIds.map((ids) => tok.decode(ids)),
+  };
+}
+
+export interface RomeRecord {
+  prompt: string;
+  original: string;
+  target: string;
+  paraphrases?: readonly string[];
+  neighbourhood?: readonly PromptAnswer[];
+}
+
+export interface RomeCaseScores {
+  efficacy: number;
+  /** log P(target) − log P(original) on the prompt, under `compare` */
+  efficacyMargin: number;
+  paraphrase: number;
+  neighbourhoodScore: number;
+  neighbourhoodAccuracy: number;
+}
+
+export interface RomeScores {
+  protocol: 'rome/mean-logprob' | 'rome/sum-logprob';
+  perRecord: RomeCaseScores[];
+  /** means over records (NaN entries skipped) */
+  means: RomeCaseScores;
+}
+
+/** ROME/CounterFact scores for each record (see the file comment). */
+export function romeScores(
+  model: LlamaModel,
+  tok: MetricTokenizer,
+  records: readonly RomeRecord[],
+  opts: TextOptions & { compare?: 'mean' | 'sum' } = {},
+): RomeScores {
+  const compare = opts.compare ?? 'mean';
+  // one flat list of (prompt, answer) pairs: per record [target, original] on the prompt and each paraphrase,
+  // and [neighbour answer, target] on each neighbourhood prompt
+  const pairs: PromptAnswer[] = [];
+  const neighbours: PromptAnswer[] = [];
+  records.forEach((r) => {
+    for (const p of [r.prompt, ...(r.paraphrases ?? [])]) {
+      pairs.push({ prompt: p, answer: r.target }, { prompt: p, answer: r.original });
+    }
+    for (const n of r.neighbourhood ?? []) {
+      pairs.push({ prompt: n.prompt, answer: n.answer }, { prompt: n.prompt, answer: r.target });
+      neighbours.push(n);
+    }
+  });
+  const lp = answerLogProbs(model, tok, pairs, opts);
+  const score = compare === 'mean' ? lp.meanLogProbs : lp.logProbs;
+  const em = neighbours.length > 0 ? exactMatch(model, tok, neighbours, opts).correct : [];
+  let at = 0;
+  let nAt = 0;
+  const perRecord = records.map((r): RomeCaseScores => {
+    const wins: number[] = [];
+    for (let i = 0; i <= (r.paraphrases?.length ?? 0); i++, at += 2)
+      wins.push(score[at] > score[at + 1] ? 1 : 0);
+    const margin = score[at - 2 * wins.length] - score[at - 2 * wins.length + 1];
+    const ns: number[] = [];
+    const na: number[] = [];
+    for (let i = 0; i < (r.neighbourhood?.length ?? 0); i++, at += 2, nAt++) {
+      ns.push(score[at] > score[at + 1] ? 1 : 0);
+      na.push(em[nAt] ? 1 : 0);
+    }
+    return {
+      efficacy: wins[0],
+      efficacyMargin: margin,
+      paraphrase: mean(wins.slice(1)),
+      neighbourhoodScore: mean(ns),
+      neighbourhoodAccuracy: mean(na),
+    };
+  });
+  const avg = (k: keyof RomeCaseScores) => mean(perRecord.map((c) => c[k]).filter((x) => !Number.isNaN(x)));
+  return {
+    protocol: compare === 'mean' ? 'rome/mean-logprob' : 'rome/sum-logprob',
+    perRecord,
+    means: {
+      efficacy: avg('efficacy'),
+      efficacyMargin: avg('efficacyMargin'),
+      paraphrase: avg('paraphrase'),
+      neighbourhoodScore: avg('neighbourhoodScore'),
+      neighbourhoodAccuracy: avg('neighbourhoodAccuracy'),
+    },
+  };
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length;
+}

@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { tinyConfig } from '../../test/helpers';
+import { initBackend } from '../backend';
+import { LlamaModel } from '../model/llama';
+import {
+  answerVectors,
+  cosineSimilarity,
+  DEFAULT_DISTANCE,
+  DISTANCE_PROTOCOLS,
+  distance,
+  euclidean,
+  meanPool,
+  pairDistances,
+  parseProtocol,
+  poolRows,
+  promptFeatures,
+  protocolName,
+  targetDistance,
+  targetDistances,
+} from './semantic';
+import { toyTokenizer } from './testing';
+
+const close = (a: number, b: number, tol: number, what = '') =>
+  assert.ok(Math.abs(a - b) <= tol, `${what} ${a} vs ${b} (tol ${tol})`);
+/** Runs fn twice; the second run must leave tf.memory().numTensors unchanged (the first may fill model caches). */
+const assertNoLeak = (fn: () => void) => {
+  fn();
+  const start = tf.memory().numTensors;
+  fn();
+  assert.equal(tf.memory().numTensors, start, 'tensors leaked');
+};
+const closeVec = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what = '') => {
+  assert.equal(a.length, b.length, what);
+  for (let i = 0; i < a.length; i++) close(a[i], b[i], tol, `${what}[${i}]`);
+};
+
+describe('semantic distance: math', () => {
+  test('cosine and euclidean on hand-computed vectors', () => {
+    close(distance([1, 0], [0, 1]), 1, 1e-15);
+    close(distance([1, 2, 3], [2, 4, 6]), 0, 1e-15);
+    close(distance([1, 0], [-1, 0]), 2, 1e-15);
+    close(cosineSimilarity([1, 1], [1, 0]), Math.SQRT1_2, 1e-15);
+    close(distance([1, 1], [1, 0], 'cosine'), 1 - Math.SQRT1_2, 1e-15);
+    assert.equal(euclidean([0, 0], [3, 4]), 5);
+    assert.equal(distance([0, 0], [3, 4], 'euclidean'), 5);
+    assert.ok(Number.isNaN(distance([0, 0], [1, 0])));
+    assert.deepEqual(
+      pairDistances(
+        [
+          [0, 0],
+          [1, 1],
+        ],
+        [
+          [3, 4],
+          [1, 1],
+        ],
+        'euclidean',
+      ),
+      [5, 0],
+    );
+    assert.throws(() => distance([1], [1, 2]), /lengths 1 and 2/);
+  });
+
+  test('pooling', () => {
+    assert.deepEqual(
+      Array.from(
+        meanPool([
+          [1, 2],
+          [3, 6],
+        ]),
+      ),
+      [2, 4],
+    );
+    const rows = [1, 2, 3, 4, 5, 6]; // 3 rows of d = 2
+    assert.deepEqual(Array.from(poolRows(rows, 2, 0, 3, 'first')), [1, 2]);
+    assert.deepEqual(Array.from(poolRows(rows, 2, 0, 3, 'last')), [5, 6]);
+    assert.deepEqual(Array.from(poolRows(rows, 2, 1, 3, 'mean')), [4, 5]);
+  });
+
+  test('protocol names are short, stable and invertible', () => {
+    assert.equal(protocolName(DEFAULT_DISTANCE), 'emb/answer/mean/1-cos');
+    assert.equal(
+      protocolName({
+        representation: { layer: -1 },
+        tokens: 'last-prompt',
+        pooling: 'last',
+        metric: 'euclidean',
+      }),
+      'h-1/last-prompt/last/l2',
+    );
+    for (const [name, p] of Object.entries(DISTANCE_PROTOCOLS)) {
+      assert.deepEqual(parseProtocol(name), p);
+      assert.equal(protocolName(p), name);
+    }
+    assert.ok('emb/answer/mean/1-cos' in DISTANCE_PROTOCOLS);
+    assert.throws(() => parseProtocol('emb/last-prompt/last/1-cos'), /embedding representation reads answer/);
+    assert.throws(() => parseProtocol('cos'), /Unknown distance protocol 'cos'/);
+  });
+});
+
+describe('semantic distance: model-backed', () => {
+  let model: LlamaModel;
+  const tok = toyTokenizer();
+  let emb: Float32Array; // [V, d]
+  const d = tinyConfig().hidden_size;
+  const row = (i: number) => emb.subarray(i * d, (i + 1) * d);
+
+  before(async () => {
+    await initBackend('cpu', { quiet: true });
+    model = LlamaModel.random(tinyConfig(), 3);
+    emb = model.param('model.embed_tokens.weight').dataSync() as Float32Array;
+  });
+  after(() => model.dispose());
+
+  test('embedding protocol: mean of the answer rows; target distance = 1 − cos of the means', () => {
+    assertNoLeak(() => {
+      const [ny, paris] = answerVectors(model, tok, ['New York', 'paris']);
+      closeVec(ny, meanPool([row(11), row(12)]), 1e-7, 'new york');
+      closeVec(paris, row(9), 0, 'paris');
+      const firstNy = answerVectors(model, tok, ['new york'], { ...DEFAULT_DISTANCE, pooling: 'first' })[0];
+      closeVec(firstNy, row(11), 0);
+      const rec = { prompt: 'the capital of france is', original: 'paris', target: 'new york' };
+      const want = 1 - cosineSimilarity(row(9), meanPool([row(11), row(12)]));
+      close(targetDistance(model, tok, rec), want, 1e-6);
+      const l2 = targetDistances(model, tok, [rec, { original: 'rome', target: 'rome' }], {
+        ...DEFAULT_DISTANCE,
+        metric: 'euclidean',
+      });
+      close(l2[0], euclidean(row(9), meanPool([row(11), row(12)])), 1e-6);
+      assert.equal(l2[1], 0);
+    });
+  });
+
+  test('hidden layer 0 equals the embedding rows; batching (right padding) does not change vectors', () => {
+    assertNoLeak(() => {
+      const texts = ['new york city', 'paris', 'the capital of italy'];
+      const h0 = answerVectors(model, tok, texts, { ...DEFAULT_DISTANCE, representation: { layer: 0 } });
+      const e = answerVectors(model, tok, texts);
+      h0.forEach((v, i) => {
+        closeVec(v, e[i], 1e-6, `text ${i}`);
+      });
+      const last = { ...DEFAULT_DISTANCE, representation: { layer: -1 } };
+      const batched = answerVectors(model, tok, texts, last, undefined, { batchSize: 3 });
+      const single = answerVectors(model, tok, texts, last, undefined, { batchSize: 1 });
+      batched.forEach((v, i) => {
+        closeVec(v, single[i], 1e-5, `text ${i}`);
+      });
+    });
+  });
+
+  test('hidden states in context: forward of [bos] + prompt + answer, read at the answer positions', () => {
+    assertNoLeak(() => {
+      const prompt = 'the capital of france is';
+      const layer = 1;
+      const ids = [2, 4, 5, 6, 7, 8, 11, 12]; // bos the capital of france is new york
+      const ref = tf.tidy(() => {
+        const out = model.forward(tf.tensor2d([ids], [1, ids.length], 'int32'), { outputHidden: true });
+        return out.hidden![layer].reshape([ids.length, d]).dataSync();
+      });
+      const proto = {
+        representation: { layer },
+        tokens: 'answer',
+        pooling: 'mean',
+        metric: 'cosine',
+      } as const;
+      const [v] = answerVectors(model, tok, ['new york'], proto, [prompt]);
+      closeVec(v, poolRows(ref, d, 6, 8, 'mean'), 1e-5, 'in context');
+      const [lastPrompt] = answerVectors(
+        model,
+        tok,
+        ['new york'],
+        { ...proto, tokens: 'last-prompt', pooling: 'last' },
+        [prompt],
+      );
+      closeVec(lastPrompt, poolRows(ref, d, 7, 8, 'last'), 1e-5, 'last-prompt');
+      assert.throws(
+        () => answerVectors(model, tok, ['paris'], { ...proto, tokens: 'last-prompt', pooling: 'last' }),
+        /needs a prompt for text 0/,
+      );
+      const [feat] = promptFeatures(model, tok, [prompt], layer);
+      closeVec(feat, poolRows(ref, d, 5, 6, 'last'), 1e-5, 'prompt feature');
+      assert.throws(() => promptFeatures(model, tok, [prompt], 5), /layer 5 is outside 0\.\.2/);
+    });
+  });
+});
