@@ -62,15 +62,19 @@ export function installFastGradients(): void {
  */
 export function gatherRows(table: tf.Tensor, ids: tf.Tensor1D): tf.Tensor2D {
   const vocab = table.shape[0];
+  // ids is an input too (no gradient) so that the engine keeps it alive until the backward pass: a tensor only
+  // captured by the closure would be disposed with the forward scope.
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const t = args[0] as tf.Tensor;
+    const [t, idx] = args as [tf.Tensor2D, tf.Tensor1D];
+    const save = args[2] as tf.GradSaveFunc;
+    save([idx]);
     return {
-      value: tf.gather(t as tf.Tensor2D, ids),
-      gradFunc: (dy: tf.Tensor) => {
-        const oneHotT = tf.transpose(tf.oneHot(ids, vocab).asType('float32')); // [V, N]
-        return tf.matMul(oneHotT, dy as tf.Tensor2D); // [V, d]
+      value: tf.gather(t, idx),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const oneHotT = tf.transpose(tf.oneHot(saved[0] as tf.Tensor1D, vocab).asType('float32')); // [V, N]
+        return [tf.matMul(oneHotT, dy as tf.Tensor2D), tf.zerosLike(saved[0])]; // [V, d], no gradient for ids
       },
     };
   });
-  return f(table) as tf.Tensor2D;
+  return f(table, ids) as tf.Tensor2D;
 }

@@ -1,9 +1,10 @@
 /**
  * The pretraining corpus of the shipped model: TRUE statements only.
- * - COUNTERFACT records (a deterministic subset): prompt + ground truth, paraphrase prompts + ground truth,
- *   neighbourhood prompts + their answers. Records whose prompt repeats another record's prompt with a different
+ * - COUNTERFACT records (a deterministic subset): prompt + ground truth, neighbourhood prompts + their answers
+ *   (paraphrase prompts optional, off by default: they are held out to measure generalisation, and many begin with
+ *   an unrelated sentence that costs pretraining time). Records whose prompt repeats another record's prompt with a different
  *   true answer (COUNTERFACT has ~80 such "twin city" pairs) are dropped so the corpus never contradicts itself.
- * - World facts (src/data/worldfacts.ts): every template of every fact.
+ * - World facts (src/data/worldfacts.ts): the first template of every fact (all templates optional).
  * The subset is chosen so that every kept record's counterfactual target_new also occurs in the corpus as some
  * record's true answer: its tokens are in the vocabulary and their embeddings are trained (so embedding-layer
  * semantic distance is meaningful for every experiment record).
@@ -19,16 +20,19 @@ export interface CorpusConfig {
   includeParaphrases: boolean;
   includeNeighbourhood: boolean;
   includeWorldFacts: boolean;
+  /** all templates of each world fact (true) or only its first (false) */
+  worldFactParaphrases: boolean;
   seed: number;
   /** COUNTERFACT file (default: the shipped one) */
   counterfactPath?: string;
 }
 
 export const CORPUS_DEFAULTS: CorpusConfig = {
-  counterfactRecords: 1500,
-  includeParaphrases: true,
+  counterfactRecords: 1200,
+  includeParaphrases: false,
   includeNeighbourhood: true,
   includeWorldFacts: true,
+  worldFactParaphrases: false,
   seed: 0,
 };
 
@@ -67,7 +71,7 @@ export function buildCorpus(partial: Partial<CorpusConfig> = {}): Corpus {
   if (cfg.includeWorldFacts) {
     const facts = worldFacts();
     worldFactCount = facts.length;
-    statements.push(...worldFactStatements(facts, { paraphrases: true }));
+    statements.push(...worldFactStatements(facts, { paraphrases: cfg.worldFactParaphrases }));
   }
   return { statements: [...new Set(statements)], records, worldFactCount };
 }

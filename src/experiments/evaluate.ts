@@ -1,0 +1,98 @@
+/**
+ * Evaluation of (possibly stacked) adapters on token ids: teacher-forced answer scores and greedy answers.
+ * `rowGroups` gives the adapter of each item (stacked adapters need each adapter's rows contiguous and equally many).
+ *
+ * Protocols:
+ * - 'greedy-exact-match': the greedy continuation of the prompt starts with exactly the answer's tokens. It equals
+ *   "every answer token is the argmax under teacher forcing" (the `correct` flag below), which is how it is computed.
+ * - log P(answer | prompt): the sum of the answer tokens' log-probabilities (ROME-style efficacy compares these).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LlamaModel } from '../model/llama';
+
+export interface ScoredItem {
+  prompt: number[];
+  answer: number[];
+}
+
+export interface Score {
+  logProb: number;
+  correct: boolean;
+}
+
+/** Teacher-forced scores, batched by the caller (all items in one forward). */
+export function teacherForced(model: LlamaModel, items: ScoredItem[], padId: number, rowGroups?: number[]): Score[] {
+  const B = items.length;
+  const T = Math.max(...items.map((it) => it.prompt.length + it.answer.length));
+  const ids = new Int32Array(B * T).fill(padId);
+  const positions: number[] = [];
+  const targets: number[] = [];
+  const owner: number[] = [];
+  items.forEach((it, b) => {
+    const seq = [...it.prompt, ...it.answer];
+    ids.set(seq, b * T);
+    it.answer.forEach((a, j) => {
+      positions.push(b * T + it.prompt.length + j - 1);
+      targets.push(a);
+      owner.push(b);
+    });
+  });
+  const [lp, ok] = tf.tidy(() => {
+    const logits = model.forward(tf.tensor2d(ids, [B, T], 'int32'), {
+      logitPositions: tf.tensor1d(positions, 'int32'),
+      rowGroups,
+    }).logits as tf.Tensor2D;
+    const t = tf.tensor1d(targets, 'int32');
+    const logp = tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(t, logits.shape[1]).asType('float32')), -1);
+    const correct = tf.equal(tf.argMax(logits, -1), t);
+    return [logp.dataSync(), correct.dataSync()];
+  });
+  const out: Score[] = items.map(() => ({ logProb: 0, correct: true }));
+  owner.forEach((b, m) => {
+    out[b].logProb += lp[m];
+    if (!ok[m]) out[b].correct = false;
+  });
+  return out;
+}
+
+/** Greedy continuation of each prompt (left-padded batch), up to `maxNew` tokens, stopping at any of `stop`. */
+export function greedy(
+  model: LlamaModel,
+  prompts: number[][],
+  maxNew: number,
+  padId: number,
+  stop: number[] = [],
+  rowGroups?: number[],
+): number[][] {
+  const seqs = prompts.map((p) => p.slice());
+  const done = prompts.map(() => false);
+  const out: number[][] = prompts.map(() => []);
+  for (let step = 0; step < maxNew && done.some((d) => !d); step++) {
+    const T = Math.max(...seqs.map((s) => s.length));
+    const ids = seqs.map((s) => [...Array(T - s.length).fill(padId), ...s]);
+    const mask = seqs.map((s) => [...Array(T - s.length).fill(0), ...Array(s.length).fill(1)]);
+    const next = tf.tidy(() => {
+      const B = ids.length;
+      const logits = model.forward(tf.tensor2d(ids.flat(), [B, T], 'int32'), {
+        attentionMask: tf.tensor2d(mask.flat(), [B, T], 'float32'),
+        logitPositions: tf.tensor1d(
+          Array.from({ length: B }, (_, b) => b * T + T - 1),
+          'int32',
+        ),
+        rowGroups,
+      }).logits;
+      return tf.argMax(logits, -1).dataSync();
+    });
+    seqs.forEach((s, b) => {
+      if (done[b]) return;
+      const t = next[b];
+      if (stop.includes(t)) {
+        done[b] = true;
+        return;
+      }
+      out[b].push(t);
+      s.push(t);
+    });
+  }
+  return out;
+}

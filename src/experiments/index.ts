@@ -1,0 +1,35 @@
+/** The five experiments, in the paper's order, with their config builders. */
+import type { CommonOptions } from './common';
+import { distanceCurve, distanceCurveConfig } from './distance-curve';
+import { drift, driftConfig } from './drift';
+import { filtering, filteringConfig } from './filtering';
+import { interference, interferenceConfig } from './interference';
+import { reweighting, reweightingConfig } from './reweighting';
+import type { AnyExperiment } from './runner';
+
+export interface ExperimentEntry {
+  key: 'distance' | 'drift' | 'interference' | 'filtering' | 'reweighting';
+  experiment: AnyExperiment;
+  config(o: CommonOptions): unknown;
+}
+
+export const EXPERIMENTS: ExperimentEntry[] = [
+  { key: 'distance', experiment: distanceCurve, config: distanceCurveConfig },
+  { key: 'drift', experiment: drift, config: driftConfig },
+  { key: 'interference', experiment: interference, config: interferenceConfig },
+  { key: 'filtering', experiment: filtering, config: filteringConfig },
+  { key: 'reweighting', experiment: reweighting, config: reweightingConfig },
+];
+
+export function findExperiments(only?: string): ExperimentEntry[] {
+  if (!only) return EXPERIMENTS;
+  const keys = only.split(',').map((s) => s.trim()).filter(Boolean);
+  return keys.map((k) => {
+    const e = EXPERIMENTS.find((x) => x.key === k || x.experiment.name === k);
+    if (!e) throw new Error(`Unknown experiment '${k}': use ${EXPERIMENTS.map((x) => x.experiment.name).join(', ')}`);
+    return e;
+  });
+}
+
+export { distanceCurve, drift, interference, filtering, reweighting };
+export { distanceCurveConfig, driftConfig, interferenceConfig, filteringConfig, reweightingConfig };

@@ -1,0 +1,256 @@
+/**
+ * Learning knowledge and measuring what was learned, shared by the experiments.
+ * - `learnSingleFacts`: the paper's single-knowledge setting — each fact gets its OWN adapter (K facts train side by
+ *   side as K stacked adapters, identical to K separate runs; full fine-tuning runs one fact at a time).
+ * - `learnFactSets`: the multiple-knowledge setting — each set of facts shares ONE adapter; several sets (and loss
+ *   variants) train side by side as stacked adapters.
+ * Training stops per adapter as soon as all its facts are learned (teacher-forced argmax = target), within a step
+ * budget chosen to keep accuracy away from 100 % (see the scale presets).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LlamaModel } from '../model/llama';
+import type { Tokenizer } from '../model/tokenizer';
+import { cosineSimilarity } from '../metrics/semantic';
+import { wrap } from '../peft/index';
+import type { PeftConfig } from '../peft/index';
+import type { LoraHandle } from '../peft/lora';
+import type { PeftHandle } from '../peft/types';
+import type { Example } from '../train/batches';
+import { type TrainConfig, train } from '../train/trainer';
+import { deriveSeed } from '../util/random';
+import type { Fact } from './facts';
+import { greedy, type ScoredItem, teacherForced } from './evaluate';
+
+/** A PEFT method's settings without the per-run fields. */
+export type MethodSpec = Omit<PeftConfig, 'groups' | 'seed'> & Record<string, unknown>;
+
+export interface SingleResult {
+  id: string;
+  /** greedy exact match of the target after training ('greedy-exact-match') */
+  learned: boolean;
+  /** step at which the adapter first predicted the whole target (early stop), or null */
+  stepsToLearn: number | null;
+  /** ROME efficacy: log P(target) > log P(original) on the prompt */
+  efficacy: boolean;
+  /** greedy exact match of the target on the first paraphrase prompt (generalisation), null if none */
+  paraphrase: boolean | null;
+  /** greedy exact match of the neighbourhood prompt's true answer (locality), null if none */
+  neighbourhood: boolean | null;
+  /** the model's greedy answer after training (up to 4 tokens, cut at eos or '.') */
+  answer: string;
+  answerIsTarget: boolean;
+  answerIsOriginal: boolean;
+  /** 1 − cos between the mean base-model input embeddings of the answer and the target (null: empty answer) */
+  learnedDistance: number | null;
+  /** LoRA only: Σ over modules of ‖ΔW‖_F, and the share of ‖ΔW‖²_F in the base weight's top-8 singular directions */
+  deltaNorm?: number;
+  deltaTopEnergy?: number;
+}
+
+export interface LearnContext {
+  model: LlamaModel;
+  tok: Tokenizer;
+  /** base-model input embeddings on the host [V·d] (learned distance is measured in this fixed space) */
+  embeddings: Float32Array;
+}
+
+export function makeContext(model: LlamaModel, tok: Tokenizer): LearnContext {
+  const embeddings = model.param('model.embed_tokens.weight').dataSync() as Float32Array;
+  return { model, tok, embeddings: embeddings.slice() };
+}
+
+function meanEmbedding(ctx: LearnContext, ids: number[]): Float32Array {
+  const d = ctx.model.config.hidden_size;
+  const v = new Float32Array(d);
+  for (const id of ids) for (let j = 0; j < d; j++) v[j] += ctx.embeddings[id * d + j] / ids.length;
+  return v;
+}
+
+export function embeddingDistance(ctx: LearnContext, a: number[], b: number[]): number | null {
+  if (a.length === 0 || b.length === 0) return null;
+  return 1 - cosineSimilarity(meanEmbedding(ctx, a), meanEmbedding(ctx, b));
+}
+
+function peftConfig(spec: MethodSpec, groups: number, seed: number, steps: number): PeftConfig {
+  const base = { ...spec, groups, seed } as Record<string, unknown>;
+  if (spec.method === 'adalora') base.totalSteps = steps;
+  return base as unknown as PeftConfig;
+}
+
+function stopIds(tok: Tokenizer): number[] {
+  const ids = [tok.eosId, tok.tokenToId('.')].filter((x): x is number => x !== undefined);
+  return ids;
+}
+
+/** LoRA ΔW statistics of adapter k: Σ‖ΔW‖_F and the energy share in the base weight's top-8 singular directions. */
+function deltaStats(handle: LoraHandle, k: number, bases: Map<string, { u: tf.Tensor2D; v: tf.Tensor2D }>) {
+  let norm = 0;
+  let top = 0;
+  let total = 0;
+  for (const m of handle.modules) {
+    const [n2, p2] = tf.tidy(() => {
+      const d = handle.delta(m, k);
+      const { u, v } = bases.get(m)!;
+      const proj = tf.matMul(tf.matMul(tf.transpose(u), d), v); // [8, 8]
+      return [tf.sum(tf.square(d)).dataSync()[0], tf.sum(tf.square(proj)).dataSync()[0]];
+    });
+    norm += Math.sqrt(n2);
+    top += p2;
+    total += n2;
+  }
+  return { deltaNorm: norm, deltaTopEnergy: total > 0 ? top / total : 0 };
+}
+
+/** Top-8 left/right singular vectors of each LoRA target weight (power iteration on the host-free device). */
+export function singularBases(model: LlamaModel, modules: string[], k = 8): Map<string, { u: tf.Tensor2D; v: tf.Tensor2D }> {
+  const out = new Map<string, { u: tf.Tensor2D; v: tf.Tensor2D }>();
+  for (const m of modules) {
+    const [u, v] = tf.tidy(() => {
+      const w = model.param(`${m}.weight`) as tf.Tensor2D; // [in, out]
+      // subspace iteration for the top-k right singular vectors of W (WᵀW is [out, out])
+      const wtw = tf.matMul(tf.transpose(w), w);
+      let q = tf.linalg.qr(tf.randomNormal([wtw.shape[0], k], 0, 1, 'float32', 1))[0];
+      for (let i = 0; i < 30; i++) q = tf.linalg.qr(tf.matMul(wtw, q))[0];
+      const wv = tf.matMul(w, q); // [in, k] = U Σ
+      const uu = tf.div(wv, tf.norm(wv, 'euclidean', 0));
+      return [tf.keep(uu), tf.keep(q)];
+    });
+    out.set(m, { u: u as tf.Tensor2D, v: v as tf.Tensor2D });
+  }
+  return out;
+}
+
+/** Learns each fact with its own adapter; `stack` facts train side by side. */
+export async function learnSingleFacts(
+  ctx: LearnContext,
+  facts: Fact[],
+  spec: MethodSpec,
+  trainCfg: Partial<TrainConfig> & { steps: number },
+  seed: number,
+  stack: number,
+): Promise<SingleResult[]> {
+  const { model, tok } = ctx;
+  const K = spec.method === 'full' ? 1 : Math.max(1, Math.min(stack, facts.length));
+  const results: SingleResult[] = [];
+  let bases: Map<string, { u: tf.Tensor2D; v: tf.Tensor2D }> | undefined;
+  for (let start = 0; start < facts.length; start += K) {
+    const chunk = facts.slice(start, start + K);
+    const k = chunk.length;
+    const handle: PeftHandle = wrap(model, peftConfig(spec, k, deriveSeed(seed, chunk[0].record.id), trainCfg.steps));
+    try {
+      const examples: Example[] = chunk.map((f, g) => ({
+        ids: [...f.promptIds, ...f.targetIds],
+        answerStart: f.promptIds.length,
+        group: g,
+      }));
+      const r = await train(
+        model,
+        handle,
+        examples,
+        { checkEvery: 5, ...trainCfg, batchSize: 1, earlyStop: true, seed },
+        { padId: tok.padId },
+      );
+      const groups = k > 1 ? chunk.flatMap((_, g) => [g, g, g, g]) : undefined;
+      const items: ScoredItem[] = chunk.flatMap((f) => [
+        { prompt: f.promptIds, answer: f.targetIds },
+        { prompt: f.promptIds, answer: f.originalIds },
+        { prompt: f.paraphraseIds ?? f.promptIds, answer: f.targetIds },
+        f.neighbourIds ? { prompt: f.neighbourIds.prompt, answer: f.neighbourIds.answer } : { prompt: f.promptIds, answer: f.targetIds },
+      ]);
+      const scores = teacherForced(model, items, tok.padId, groups);
+      const answers = greedy(
+        model,
+        chunk.map((f) => f.promptIds),
+        4,
+        tok.padId,
+        stopIds(tok),
+        k > 1 ? chunk.map((_, g) => g) : undefined,
+      );
+      if (handle.method === 'lora' && bases === undefined) bases = singularBases(model, (handle as LoraHandle).modules);
+      chunk.forEach((f, g) => {
+        const s = scores.slice(4 * g, 4 * g + 4);
+        const ans = answers[g];
+        const same = (a: number[], b: number[]) => a.length >= b.length && b.every((t, i) => a[i] === t);
+        results.push({
+          id: f.record.id,
+          learned: s[0].correct,
+          stepsToLearn: r.learnedAt[g],
+          efficacy: s[0].logProb > s[1].logProb,
+          paraphrase: f.paraphraseIds ? s[2].correct : null,
+          neighbourhood: f.neighbourIds ? s[3].correct : null,
+          answer: tok.decode(ans),
+          answerIsTarget: same(ans, f.targetIds),
+          answerIsOriginal: same(ans, f.originalIds),
+          learnedDistance: embeddingDistance(ctx, ans, f.targetIds),
+          ...(handle.method === 'lora' ? deltaStats(handle as LoraHandle, g, bases!) : {}),
+        });
+      });
+    } finally {
+      handle.remove();
+    }
+  }
+  if (bases) for (const b of bases.values()) tf.dispose([b.u, b.v]);
+  return results;
+}
+
+export interface SetResult {
+  /** per fact of the set: greedy exact match of its target */
+  learned: boolean[];
+  /** per fact: the greedy answer equals ANOTHER fact's target in the set (cross-talk) */
+  crossTalk: boolean[];
+  steps: number;
+}
+
+/**
+ * Learns several sets of facts, each with one shared adapter (sets train side by side, stacked). `weights[s][i]`
+ * optionally weights fact i of set s in the loss (re-weighted loss). Every fact is seen `epochs` times.
+ */
+export async function learnFactSets(
+  ctx: LearnContext,
+  sets: Fact[][],
+  spec: MethodSpec,
+  trainCfg: Partial<TrainConfig> & { epochs: number; batchSize: number },
+  seed: number,
+  weights?: number[][],
+): Promise<SetResult[]> {
+  const { model, tok } = ctx;
+  const n = sets[0].length;
+  if (sets.some((s) => s.length !== n)) throw new Error('learnFactSets: every set needs the same number of facts');
+  const batch = Math.min(trainCfg.batchSize, n);
+  const steps = trainCfg.epochs * Math.ceil(n / batch);
+  const handle = wrap(model, peftConfig(spec, sets.length, deriveSeed(seed, `sets-${sets[0][0].record.id}`), steps));
+  try {
+    const examples: Example[] = sets.flatMap((set, g) =>
+      set.map((f, i) => ({
+        ids: [...f.promptIds, ...f.targetIds],
+        answerStart: f.promptIds.length,
+        group: g,
+        weight: weights?.[g][i],
+      })),
+    );
+    const r = await train(model, handle, examples, { checkEvery: 10, ...trainCfg, steps, batchSize: batch, earlyStop: false, seed }, { padId: tok.padId });
+    const groups = sets.length > 1 ? sets.flatMap((set, g) => set.map(() => g)) : undefined;
+    const flat = sets.flat();
+    const scores: boolean[] = [];
+    const answers: number[][] = [];
+    // evaluate in slices of whole sets to bound memory
+    const per = Math.max(1, Math.floor(256 / n));
+    for (let s0 = 0; s0 < sets.length; s0 += per) {
+      const part = flat.slice(s0 * n, Math.min(sets.length, s0 + per) * n);
+      const g = groups?.slice(s0 * n, s0 * n + part.length);
+      scores.push(...teacherForced(model, part.map((f) => ({ prompt: f.promptIds, answer: f.targetIds })), tok.padId, g).map((x) => x.correct));
+      answers.push(...greedy(model, part.map((f) => f.promptIds), 4, tok.padId, stopIds(tok), g));
+    }
+    return sets.map((set, g) => ({
+      learned: set.map((_, i) => scores[g * n + i]),
+      crossTalk: set.map((f, i) => {
+        const a = answers[g * n + i];
+        if (scores[g * n + i]) return false;
+        return set.some((o, j) => j !== i && o.targetIds.length === a.length && o.targetIds.every((t, q) => a[q] === t));
+      }),
+      steps: r.steps,
+    }));
+  } finally {
+    handle.remove();
+  }
+}

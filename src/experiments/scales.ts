@@ -1,0 +1,87 @@
+/**
+ * Scale presets: `smoke` (CI, about a minute), `toy` (the default, minutes on a laptop), `paper` (GPU, real LLaMA).
+ * Step budgets and learning rates are chosen so accuracy stays away from 100 % (the unsaturated regime, where
+ * differences between distances, methods and remedies can show at all).
+ */
+import type { MethodSpec } from './learn';
+
+export type ScaleName = 'smoke' | 'toy' | 'paper';
+
+export interface Scale {
+  name: ScaleName;
+  seeds: number[];
+  /** single-fact experiments: facts per method and seed, stacked adapters per batch */
+  singleFacts: number;
+  fullFacts: number;
+  stack: number;
+  singleSteps: number;
+  singleLr: number;
+  /** multi-fact experiments */
+  setSizes: number[];
+  setSize: number;
+  sets: number;
+  epochs: number;
+  setLr: number;
+  batchSize: number;
+}
+
+export const METHODS: Record<string, MethodSpec> = {
+  lora: { method: 'lora', r: 8, alpha: 16, targetModules: ['q_proj', 'v_proj'] },
+  adalora: { method: 'adalora', initR: 12, targetR: 8, alpha: 16, targetModules: ['q_proj', 'v_proj'], tinit: 2, tfinal: 2, deltaT: 2 },
+  adapter: { method: 'adapter', bottleneck: 16 },
+  full: { method: 'full' },
+};
+
+export const SCALES: Record<ScaleName, Scale> = {
+  smoke: {
+    name: 'smoke',
+    seeds: [0],
+    singleFacts: 16,
+    fullFacts: 4,
+    stack: 16,
+    singleSteps: 8,
+    singleLr: 1e-2,
+    setSizes: [1, 4, 16],
+    setSize: 8,
+    sets: 4,
+    epochs: 4,
+    setLr: 1e-2,
+    batchSize: 8,
+  },
+  toy: {
+    name: 'toy',
+    seeds: [0, 1, 2],
+    singleFacts: 128,
+    fullFacts: 24,
+    stack: 64,
+    singleSteps: 12,
+    singleLr: 1e-2,
+    setSizes: [1, 4, 16, 64, 128],
+    setSize: 16,
+    sets: 24,
+    epochs: 6,
+    setLr: 1e-2,
+    batchSize: 16,
+  },
+  paper: {
+    name: 'paper',
+    seeds: [0, 1, 2],
+    singleFacts: 500,
+    fullFacts: 50,
+    stack: 16,
+    singleSteps: 30,
+    singleLr: 5e-4,
+    setSizes: [1, 4, 16, 64, 256],
+    setSize: 32,
+    sets: 24,
+    epochs: 10,
+    setLr: 5e-4,
+    batchSize: 16,
+  },
+};
+
+export function getScale(name: string): Scale {
+  const s = SCALES[name as ScaleName];
+  if (s === undefined) throw new Error(`Unknown scale '${name}': use smoke, toy or paper`);
+  return s;
+}

@@ -1,0 +1,69 @@
+/**
+ * Single-fact learning results shared by the distance-curve and drift experiments: both need the same runs, so a
+ * process-level memo computes each (method, seed, fact, budget) once.
+ */
+import type { Fact } from './facts';
+import { learnSingleFacts, type SingleResult } from './learn';
+import { METHODS } from './scales';
+import type { Session } from './session';
+
+export interface SingleCase {
+  id: string;
+  method: string;
+  seed: number;
+  fact: string;
+}
+
+export interface SingleCaseResult extends SingleResult {
+  method: string;
+  seed: number;
+  /** target semantic distance by protocol */
+  distance: Record<string, number>;
+}
+
+export interface SingleBudget {
+  steps: number;
+  lr: number;
+  stack: number;
+}
+
+const memo = new Map<string, SingleCaseResult>();
+
+export function singleCases(pool: Fact[], methods: string[], seeds: number[], perMethod: Record<string, number>): SingleCase[] {
+  const out: SingleCase[] = [];
+  for (const method of methods) {
+    if (METHODS[method] === undefined) throw new Error(`Unknown method '${method}': use ${Object.keys(METHODS).join(', ')}`);
+    for (const seed of seeds) {
+      for (const f of pool.slice(0, Math.min(pool.length, perMethod[method]))) {
+        out.push({ id: `${method}|${seed}|${f.record.id}`, method, seed, fact: f.record.id });
+      }
+    }
+  }
+  return out;
+}
+
+export async function runSingleCases(s: Session, cases: SingleCase[], budget: SingleBudget): Promise<SingleCaseResult[]> {
+  const byId = new Map(s.pool.map((f) => [f.record.id, f]));
+  const key = (c: SingleCase) => `${s.loaded.dir}|${c.id}|${budget.steps}|${budget.lr}`;
+  const todo = cases.filter((c) => !memo.has(key(c)));
+  // group by (method, seed), keeping order
+  const groups = new Map<string, SingleCase[]>();
+  for (const c of todo) {
+    const g = `${c.method}|${c.seed}`;
+    if (!groups.has(g)) groups.set(g, []);
+    groups.get(g)!.push(c);
+  }
+  for (const group of groups.values()) {
+    const { method, seed } = group[0];
+    const facts = group.map((c) => {
+      const f = byId.get(c.fact);
+      if (f === undefined) throw new Error(`Fact ${c.fact} is not in the pool of facts the model knows`);
+      return f;
+    });
+    const res = await learnSingleFacts(s, facts, METHODS[method], { steps: budget.steps, lr: budget.lr }, seed, budget.stack);
+    group.forEach((c, i) => {
+      memo.set(key(c), { ...res[i], method, seed, distance: facts[i].distance });
+    });
+  }
+  return cases.map((c) => memo.get(key(c))!);
+}
