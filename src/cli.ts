@@ -4,12 +4,13 @@
  *   pretrain    build the shipped base model (data/models/beacon-base)
  *   probe       re-run the base model's probes and write its MODEL_CARD.md
  *   bench       training-step benchmark against a PyTorch reference
+ *   calibrate   choose per-method learning rates for the unsaturated regime
  *   merge       join --shard result files of a sweep
  */
 import { parseArgs } from 'node:util';
 import { initBackend } from './backend';
 
-const USAGE = `Usage: beacons <reproduce|pretrain|probe|bench|merge> [options]
+const USAGE = `Usage: beacons <reproduce|pretrain|probe|calibrate|bench|merge> [options]
   --backend auto|tensorflow|webgpu|wasm|cpu   (or BEACONS_BACKEND; default auto)
 Run "beacons <command> --help" for a command's options.`;
 
@@ -30,6 +31,8 @@ async function main(argv: string[]): Promise<void> {
       return (await import('./commands/reproduce')).run(rest);
     case 'bench':
       return (await import('./commands/bench')).run(rest);
+    case 'calibrate':
+      return (await import('./commands/calibrate')).run(rest);
     case 'merge':
       return (await import('./commands/reproduce')).merge(rest);
     default:

@@ -11,15 +11,26 @@ export interface GradCheck {
   numeric: number;
 }
 
-export function checkGradients(loss: () => tf.Scalar, vars: { name: string; variable: tf.Variable }[], eps = 1e-2, seed = 7): GradCheck[] {
-  const { value, grads } = tf.variableGrads(loss, vars.map((v) => v.variable));
+export function checkGradients(
+  loss: () => tf.Scalar,
+  vars: { name: string; variable: tf.Variable }[],
+  eps = 1e-2,
+  seed = 7,
+): GradCheck[] {
+  const { value, grads } = tf.variableGrads(
+    loss,
+    vars.map((v) => v.variable),
+  );
   value.dispose();
   const out: GradCheck[] = [];
   vars.forEach((v, i) => {
     const g = grads[v.variable.name];
     const raw = normalArray(v.variable.size, 1, seed + i);
     const norm = Math.sqrt(raw.reduce((a, x) => a + x * x, 0));
-    const u = tf.tensor(raw.map((x) => x / norm), v.variable.shape); // unit direction
+    const u = tf.tensor(
+      raw.map((x) => x / norm),
+      v.variable.shape,
+    ); // unit direction
     const analytic = tf.sum(tf.mul(g, u)).dataSync()[0];
     const orig = v.variable.clone();
     v.variable.assign(tf.add(orig, tf.mul(u, eps)));

@@ -23,7 +23,9 @@ function compare(model: ReturnType<typeof loadModel>['model'], file: string): nu
   const ref = JSON.parse(fs.readFileSync(file, 'utf8')) as { inputs: number[][]; logits: number[][][] };
   let worst = 0;
   ref.inputs.forEach((ids, i) => {
-    const got = tf.tidy(() => model.forward(tf.tensor2d([ids], [1, ids.length], 'int32')).logits.arraySync() as number[][][]);
+    const got = tf.tidy(
+      () => model.forward(tf.tensor2d([ids], [1, ids.length], 'int32')).logits.arraySync() as number[][][],
+    );
     got[0].forEach((row, t) => {
       row.forEach((v, j) => {
         worst = Math.max(worst, Math.abs(v - ref.logits[i][t][j]));
@@ -52,7 +54,10 @@ test('a peft-format LoRA adapter loads and gives the PyTorch reference logits', 
   const weights = new Map(
     [...tensors].map(([m, w]) => [
       m,
-      { A: { shape: [config.r, w.inFeatures], data: w.A }, B: { shape: [w.outFeatures, config.r], data: w.B } },
+      {
+        A: { shape: [config.r, w.inFeatures], data: w.A },
+        B: { shape: [w.outFeatures, config.r], data: w.B },
+      },
     ]),
   );
   lora.importAdapter(weights);

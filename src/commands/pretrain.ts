@@ -22,15 +22,21 @@ export async function run(argv: string[]): Promise<void> {
   const seed = values.seed ? Number(values.seed) : PRETRAIN_DEFAULTS.seed;
   const out = path.resolve(values.out!);
   let last = Date.now();
-  const r = await pretrain(out, { epochs, seed, corpus: { ...PRETRAIN_DEFAULTS.corpus, counterfactRecords: records } }, (epoch, e) => {
-    if (Date.now() - last > 15000 || e.step === e.steps) {
-      last = Date.now();
-      console.error(
-        `[pretrain] epoch ${epoch + 1}/${epochs} step ${e.step}/${e.steps} loss ${e.loss.toFixed(3)} ${e.tokensPerSecond.toFixed(0)} tok/s`,
-      );
-    }
-  });
+  const r = await pretrain(
+    out,
+    { epochs, seed, corpus: { ...PRETRAIN_DEFAULTS.corpus, counterfactRecords: records } },
+    (epoch, e) => {
+      if (Date.now() - last > 15000 || e.step === e.steps) {
+        last = Date.now();
+        console.error(
+          `[pretrain] epoch ${epoch + 1}/${epochs} step ${e.step}/${e.steps} loss ${e.loss.toFixed(3)} ${e.tokensPerSecond.toFixed(0)} tok/s`,
+        );
+      }
+    },
+  );
   const summary = { ...r, backend: backendInfo()?.name, date: new Date().toISOString() };
   writeFileAtomic(path.join(out, 'pretrain-log.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  console.log(`Wrote ${out} (${r.epochs} epochs, ${r.steps} steps, final loss ${r.finalLoss.toFixed(3)}, ${r.seconds.toFixed(0)} s)`);
+  console.log(
+    `Wrote ${out} (${r.epochs} epochs, ${r.steps} steps, final loss ${r.finalLoss.toFixed(3)}, ${r.seconds.toFixed(0)} s)`,
+  );
 }

@@ -8,10 +8,10 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { backendInfo } from '../backend';
 import type { CommonOptions } from '../experiments/common';
+import { session } from '../experiments/common';
 import { findExperiments } from '../experiments/index';
 import { createProgressGroup } from '../experiments/progress';
 import { mergeShards, parseShard, runExperiment } from '../experiments/runner';
-import { session } from '../experiments/common';
 import { writeReport } from '../report/write';
 
 const OPTIONS = {
@@ -36,7 +36,8 @@ function parse(argv: string[]) {
     data: values.data ?? null,
     seeds: values.seeds ? values.seeds.split(',').map((s) => Number(s.trim())) : undefined,
   };
-  if (common.seeds?.some((s) => !Number.isInteger(s))) throw new Error(`--seeds must be integers, got '${values.seeds}'`);
+  if (common.seeds?.some((s) => !Number.isInteger(s)))
+    throw new Error(`--seeds must be integers, got '${values.seeds}'`);
   return { values, common };
 }
 
@@ -52,7 +53,9 @@ export async function run(argv: string[]): Promise<void> {
   const cfgs = entries.map((e) => e.config(common));
   // load the model and the pool once, before the bars start
   const s = session(cfgs[0] as Parameters<typeof session>[0]);
-  console.error(`[reproduce] model ${s.loaded.dir}: ${s.poolInfo.known} known facts of ${s.poolInfo.considered} records; scale ${common.scale}`);
+  console.error(
+    `[reproduce] model ${s.loaded.dir}: ${s.poolInfo.known} known facts of ${s.poolInfo.considered} records; scale ${common.scale}`,
+  );
   const group = createProgressGroup();
   const timings: { name: string; seconds: number; ran: number; total: number }[] = [];
   try {
@@ -65,14 +68,23 @@ export async function run(argv: string[]): Promise<void> {
         onProgress: group.reporter(),
         backend: backendInfo()?.name,
       });
-      timings.push({ name: e.experiment.name, seconds: (Date.now() - t) / 1000, ran: out.ran, total: out.total });
+      timings.push({
+        name: e.experiment.name,
+        seconds: (Date.now() - t) / 1000,
+        ran: out.ran,
+        total: out.total,
+      });
     }
   } finally {
     group.stop();
   }
-  for (const t of timings) console.error(`[reproduce] ${t.name}: ${t.ran}/${t.total} cases computed in ${t.seconds.toFixed(1)} s`);
+  for (const t of timings)
+    console.error(`[reproduce] ${t.name}: ${t.ran}/${t.total} cases computed in ${t.seconds.toFixed(1)} s`);
   if (shard === undefined) {
-    await writeReport(entries, cfgs, values.results, { figures: !values['no-figures'], scale: common.scale ?? 'toy' });
+    await writeReport(entries, cfgs, values.results, {
+      figures: !values['no-figures'],
+      scale: common.scale ?? 'toy',
+    });
     console.error(`[reproduce] wrote ${path.join(values.results, 'SUMMARY.md')}`);
   }
   console.error(`[reproduce] total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -84,7 +96,12 @@ export async function merge(argv: string[]): Promise<void> {
   const cfgs = entries.map((e) => e.config(common));
   entries.forEach((e, i) => {
     const out = mergeShards(e.experiment, cfgs[i], { resultsDir: values.results });
-    console.error(`[merge] ${e.experiment.name}: ${out.done}/${out.total} cases${out.missing.length ? `, ${out.missing.length} missing` : ''}`);
+    console.error(
+      `[merge] ${e.experiment.name}: ${out.done}/${out.total} cases${out.missing.length ? `, ${out.missing.length} missing` : ''}`,
+    );
   });
-  await writeReport(entries, cfgs, values.results, { figures: !values['no-figures'], scale: common.scale ?? 'toy' });
+  await writeReport(entries, cfgs, values.results, {
+    figures: !values['no-figures'],
+    scale: common.scale ?? 'toy',
+  });
 }

@@ -2,12 +2,12 @@
  * Config pieces and helpers shared by the five experiments.
  */
 import * as path from 'node:path';
-import { BEACON_BASE_DIR } from '../model/load';
 import { quantileBins, wilsonCI } from '../metrics/stats';
+import { BEACON_BASE_DIR } from '../model/load';
 import { deriveSeed, permutation } from '../util/random';
 import type { Fact } from './facts';
-import { getSession, modelFingerprint, type Session } from './session';
 import { getScale, type Scale } from './scales';
+import { getSession, modelFingerprint, type Session } from './session';
 
 export interface CommonConfig {
   scale: string;
@@ -30,7 +30,14 @@ export interface CommonOptions {
 export function commonConfig(o: CommonOptions = {}): CommonConfig & { s: Scale } {
   const s = getScale(o.scale ?? 'toy');
   const model = o.model ?? path.relative(process.cwd(), BEACON_BASE_DIR);
-  return { scale: s.name, model, modelId: modelFingerprint(path.resolve(model)), data: o.data ?? null, seeds: o.seeds ?? s.seeds, s };
+  return {
+    scale: s.name,
+    model,
+    modelId: modelFingerprint(path.resolve(model)),
+    data: o.data ?? null,
+    seeds: o.seeds ?? s.seeds,
+    s,
+  };
 }
 
 export function session(cfg: CommonConfig): Session {
@@ -40,7 +47,9 @@ export function session(cfg: CommonConfig): Session {
 /** A seeded sample of n facts from the pool (without replacement). */
 export function sample(pool: Fact[], n: number, seed: number, label: string): Fact[] {
   if (n > pool.length) throw new Error(`Asked for ${n} facts but the model knows only ${pool.length}`);
-  return permutation(pool.length, deriveSeed(seed, label)).slice(0, n).map((i) => pool[i]);
+  return permutation(pool.length, deriveSeed(seed, label))
+    .slice(0, n)
+    .map((i) => pool[i]);
 }
 
 export interface Rate {
@@ -67,7 +76,11 @@ export interface BinnedRate extends Rate {
 }
 
 /** Rates of `flags` in `k` quantile bins of `values`; `members[i]` are the indices in bin i. */
-export function binnedRates(values: number[], flags: boolean[], k: number): { bins: BinnedRate[]; members: number[][] } {
+export function binnedRates(
+  values: number[],
+  flags: boolean[],
+  k: number,
+): { bins: BinnedRate[]; members: number[][] } {
   const qb = quantileBins(values, k);
   const bins = qb.map((b, i) => {
     const r = rate(b.indices.map((j) => flags[j]));

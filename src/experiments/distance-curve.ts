@@ -7,7 +7,16 @@
  */
 import { protocolName } from '../metrics/semantic';
 import { spearman } from '../metrics/stats';
-import { type BinnedRate, binnedRates, type CommonConfig, type CommonOptions, commonConfig, rate, rateDifference, session } from './common';
+import {
+  type BinnedRate,
+  binnedRates,
+  type CommonConfig,
+  type CommonOptions,
+  commonConfig,
+  rate,
+  rateDifference,
+  session,
+} from './common';
 import { FACT_PROTOCOLS } from './facts';
 import type { Experiment } from './runner';
 import { runSingleCases, type SingleCase, type SingleCaseResult, singleCases } from './single-facts';
@@ -17,12 +26,15 @@ export interface DistanceCurveConfig extends CommonConfig {
   facts: number;
   fullFacts: number;
   steps: number;
-  lr: number;
+  /** learning rate per method */
+  lrs: Record<string, number>;
   stack: number;
   bins: number;
 }
 
-export function distanceCurveConfig(o: CommonOptions & { methods?: string[]; steps?: number; lr?: number } = {}): DistanceCurveConfig {
+export function distanceCurveConfig(
+  o: CommonOptions & { methods?: string[]; steps?: number; lr?: number } = {},
+): DistanceCurveConfig {
   const { s, ...c } = commonConfig(o);
   return {
     ...c,
@@ -30,7 +42,7 @@ export function distanceCurveConfig(o: CommonOptions & { methods?: string[]; ste
     facts: s.singleFacts,
     fullFacts: s.fullFacts,
     steps: o.steps ?? s.singleSteps,
-    lr: o.lr ?? s.singleLr,
+    lrs: o.lr !== undefined ? Object.fromEntries(Object.keys(s.singleLr).map((m) => [m, o.lr!])) : s.singleLr,
     stack: s.stack,
     bins: 5,
   };
@@ -57,7 +69,12 @@ export interface DistanceCurveSummary {
   pool: number;
 }
 
-export const distanceCurve: Experiment<DistanceCurveConfig, SingleCase, SingleCaseResult, DistanceCurveSummary> = {
+export const distanceCurve: Experiment<
+  DistanceCurveConfig,
+  SingleCase,
+  SingleCaseResult,
+  DistanceCurveSummary
+> = {
   name: 'distance-curve',
   version: 1,
   defaultBatchSize: 64,
@@ -66,7 +83,7 @@ export const distanceCurve: Experiment<DistanceCurveConfig, SingleCase, SingleCa
     return singleCases(session(cfg).pool, cfg.methods, cfg.seeds, per);
   },
   runBatch(cfg, cases) {
-    return runSingleCases(session(cfg), cases, { steps: cfg.steps, lr: cfg.lr, stack: cfg.stack });
+    return runSingleCases(session(cfg), cases, { steps: cfg.steps, lrs: cfg.lrs, stack: cfg.stack });
   },
   summarize(cfg, results) {
     const curves: MethodCurve[] = [];
@@ -82,11 +99,22 @@ export const distanceCurve: Experiment<DistanceCurveConfig, SingleCase, SingleCa
         const ok = rs.map((r) => r.learned);
         const { bins, members } = binnedRates(d, ok, cfg.bins);
         const outerFlags = [...members[0], ...members[members.length - 1]].map((i) => ok[i]);
-        const middleFlags = members.slice(1, -1).flat().map((i) => ok[i]);
+        const middleFlags = members
+          .slice(1, -1)
+          .flat()
+          .map((i) => ok[i]);
         const mmo = rateDifference(rate(middleFlags), rate(outerFlags));
         const best = bins.reduce((bi, b, i) => (b.rate > bins[bi].rate ? i : bi), 0);
-        const sp = spearman(d, ok.map((x) => (x ? 1 : 0)));
-        const byStep = Array.from({ length: cfg.steps }, (_, s) => rs.filter((r) => r.stepsToLearn !== null && r.stepsToLearn <= s + 1).length / Math.max(1, rs.length));
+        const sp = spearman(
+          d,
+          ok.map((x) => (x ? 1 : 0)),
+        );
+        const byStep = Array.from(
+          { length: cfg.steps },
+          (_, s) =>
+            rs.filter((r) => r.stepsToLearn !== null && r.stepsToLearn <= s + 1).length /
+            Math.max(1, rs.length),
+        );
         curves.push({
           method,
           protocol,

@@ -9,7 +9,15 @@
  * energy in the base weight's top-8 singular directions for pushed-away vs learned cases.
  */
 import { meanCI } from '../metrics/stats';
-import { type BinnedRate, binnedRates, type CommonConfig, type CommonOptions, commonConfig, rate, session } from './common';
+import {
+  type BinnedRate,
+  binnedRates,
+  type CommonConfig,
+  type CommonOptions,
+  commonConfig,
+  rate,
+  session,
+} from './common';
 import { DEFAULT_PROTOCOL_NAME } from './facts';
 import type { Experiment } from './runner';
 import { runSingleCases, type SingleCase, type SingleCaseResult, singleCases } from './single-facts';
@@ -18,14 +26,25 @@ export interface DriftConfig extends CommonConfig {
   methods: string[];
   facts: number;
   steps: number;
-  lr: number;
+  /** learning rate per method */
+  lrs: Record<string, number>;
   stack: number;
   bins: number;
 }
 
-export function driftConfig(o: CommonOptions & { methods?: string[]; steps?: number; lr?: number } = {}): DriftConfig {
+export function driftConfig(
+  o: CommonOptions & { methods?: string[]; steps?: number; lr?: number } = {},
+): DriftConfig {
   const { s, ...c } = commonConfig(o);
-  return { ...c, methods: o.methods ?? ['lora', 'adalora', 'adapter'], facts: s.singleFacts, steps: o.steps ?? s.singleSteps, lr: o.lr ?? s.singleLr, stack: s.stack, bins: 5 };
+  return {
+    ...c,
+    methods: o.methods ?? ['lora', 'adalora', 'adapter'],
+    facts: s.singleFacts,
+    steps: o.steps ?? s.singleSteps,
+    lrs: o.lr !== undefined ? Object.fromEntries(Object.keys(s.singleLr).map((m) => [m, o.lr!])) : s.singleLr,
+    stack: s.stack,
+    bins: 5,
+  };
 }
 
 type Rate = ReturnType<typeof rate>;
@@ -49,20 +68,34 @@ export interface MethodDrift {
 export interface DriftSummary {
   protocol: string;
   methods: MethodDrift[];
-  examples: { method: string; prompt: string; original: string; target: string; answer: string; d0: number; d1: number }[];
+  examples: {
+    method: string;
+    prompt: string;
+    original: string;
+    target: string;
+    answer: string;
+    d0: number;
+    d1: number;
+  }[];
 }
 
-const pushed = (r: SingleCaseResult) => r.learnedDistance !== null && !r.learned && r.learnedDistance > r.distance[DEFAULT_PROTOCOL_NAME] + 1e-6;
+const pushed = (r: SingleCaseResult) =>
+  r.learnedDistance !== null && !r.learned && r.learnedDistance > r.distance[DEFAULT_PROTOCOL_NAME] + 1e-6;
 
 export const drift: Experiment<DriftConfig, SingleCase, SingleCaseResult, DriftSummary> = {
   name: 'drift',
   version: 1,
   defaultBatchSize: 64,
   cases(cfg) {
-    return singleCases(session(cfg).pool, cfg.methods, cfg.seeds, Object.fromEntries(cfg.methods.map((m) => [m, cfg.facts])));
+    return singleCases(
+      session(cfg).pool,
+      cfg.methods,
+      cfg.seeds,
+      Object.fromEntries(cfg.methods.map((m) => [m, cfg.facts])),
+    );
   },
   runBatch(cfg, cases) {
-    return runSingleCases(session(cfg), cases, { steps: cfg.steps, lr: cfg.lr, stack: cfg.stack });
+    return runSingleCases(session(cfg), cases, { steps: cfg.steps, lrs: cfg.lrs, stack: cfg.stack });
   },
   summarize(cfg, results) {
     const pool = new Map(session(cfg).pool.map((f) => [f.record.id, f.record]));
@@ -78,7 +111,11 @@ export const drift: Experiment<DriftConfig, SingleCase, SingleCaseResult, DriftS
         pushedAway: pa,
         pushedAwayAmongFailed: rate(failed.map(pushed)),
         unchangedAmongFailed: rate(failed.map((r) => r.answerIsOriginal)),
-        shiftAmongFailed: meanCI(failed.filter((r) => r.learnedDistance !== null).map((r) => r.learnedDistance! - r.distance[DEFAULT_PROTOCOL_NAME])),
+        shiftAmongFailed: meanCI(
+          failed
+            .filter((r) => r.learnedDistance !== null)
+            .map((r) => r.learnedDistance! - r.distance[DEFAULT_PROTOCOL_NAME]),
+        ),
         byDistance: binnedRates(d0, rs.map(pushed), cfg.bins).bins,
         reproduces: pa.lo > 0.05,
       };

@@ -21,7 +21,12 @@ export interface Score {
 }
 
 /** Teacher-forced scores, batched by the caller (all items in one forward). */
-export function teacherForced(model: LlamaModel, items: ScoredItem[], padId: number, rowGroups?: number[]): Score[] {
+export function teacherForced(
+  model: LlamaModel,
+  items: ScoredItem[],
+  padId: number,
+  rowGroups?: number[],
+): Score[] {
   const B = items.length;
   const T = Math.max(...items.map((it) => it.prompt.length + it.answer.length));
   const ids = new Int32Array(B * T).fill(padId);

@@ -4,9 +4,9 @@
  * to the prompt is the original answer). Target semantic distances are computed here once per protocol.
  */
 import type { KnowledgeRecord } from '../data/records';
+import { DEFAULT_DISTANCE, type DistanceProtocol, protocolName, targetDistances } from '../metrics/semantic';
 import type { LlamaModel } from '../model/llama';
 import type { Tokenizer } from '../model/tokenizer';
-import { DEFAULT_DISTANCE, type DistanceProtocol, protocolName, targetDistances } from '../metrics/semantic';
 import { teacherForced } from './evaluate';
 
 export interface Fact {
@@ -29,10 +29,15 @@ export const FACT_PROTOCOLS: DistanceProtocol[] = [
 ];
 export const DEFAULT_PROTOCOL_NAME = protocolName(DEFAULT_DISTANCE);
 
-function encodePair(tok: Tokenizer, prompt: string, answer: string): { prompt: number[]; answer: number[] } | undefined {
+function encodePair(
+  tok: Tokenizer,
+  prompt: string,
+  answer: string,
+): { prompt: number[]; answer: number[] } | undefined {
   const c = tok.encodeContinuation(prompt, answer);
   const bos = tok.bosId !== undefined ? [tok.bosId] : [];
-  if (c.answerIds.length === 0 || c.answerIds.includes(tok.unkId) || c.promptIds.includes(tok.unkId)) return undefined;
+  if (c.answerIds.length === 0 || c.answerIds.includes(tok.unkId) || c.promptIds.includes(tok.unkId))
+    return undefined;
   return { prompt: [...bos, ...c.promptIds], answer: c.answerIds };
 }
 
@@ -56,10 +61,12 @@ export function buildPool(
     const o = encodePair(tok, record.prompt, record.original);
     if (t === undefined || o === undefined) continue;
     if (t.prompt.length + Math.max(t.answer.length, o.answer.length) > maxLen) continue;
-    const para = record.paraphrases.length > 0 ? encodePair(tok, record.paraphrases[0], record.target) : undefined;
+    const para =
+      record.paraphrases.length > 0 ? encodePair(tok, record.paraphrases[0], record.target) : undefined;
     const n = record.neighbourhood[0];
     const neigh = n !== undefined ? encodePair(tok, n.prompt, n.answer) : undefined;
-    const fits = (p?: { prompt: number[]; answer: number[] }) => p !== undefined && p.prompt.length + p.answer.length <= maxLen;
+    const fits = (p?: { prompt: number[]; answer: number[] }) =>
+      p !== undefined && p.prompt.length + p.answer.length <= maxLen;
     candidates.push({
       record,
       promptIds: t.prompt,
@@ -95,5 +102,8 @@ export function buildPool(
       f.distance[name] = d[i];
     });
   }
-  return { facts: known, info: { considered: records.length, tokenizable: candidates.length, known: known.length } };
+  return {
+    facts: known,
+    info: { considered: records.length, tokenizable: candidates.length, known: known.length },
+  };
 }

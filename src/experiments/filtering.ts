@@ -25,7 +25,9 @@ export interface FilteringConfig extends CommonConfig {
   batchSize: number;
 }
 
-export function filteringConfig(o: CommonOptions & { method?: string; lr?: number; epochs?: number } = {}): FilteringConfig {
+export function filteringConfig(
+  o: CommonOptions & { method?: string; lr?: number; epochs?: number } = {},
+): FilteringConfig {
   const { s, ...c } = commonConfig(o);
   return {
     ...c,
@@ -57,7 +59,13 @@ const dist = (f: Fact) => f.distance[DEFAULT_PROTOCOL_NAME];
 const objective = (ds: number[]) => variance(ds) - mean(ds);
 
 /** The filtered set for a strategy and share (deterministic for a seed). */
-export function filteredSet(pool: Fact[], setSize: number, seed: number, strategy: FilteringCase['strategy'], share: number): Fact[] {
+export function filteredSet(
+  pool: Fact[],
+  setSize: number,
+  seed: number,
+  strategy: FilteringCase['strategy'],
+  share: number,
+): Fact[] {
   const initial = sample(pool, setSize, seed, 'filtering-set');
   const inSet = new Set(initial.map((f) => f.record.id));
   let candidates = pool.filter((f) => !inSet.has(f.record.id));
@@ -103,7 +111,16 @@ export function filteredSet(pool: Fact[], setSize: number, seed: number, strateg
 }
 
 export interface FilteringSummary {
-  curves: { strategy: string; points: { share: number; accuracy: ReturnType<typeof meanCI>; meanDistance: number; varDistance: number }[]; bestShare: number }[];
+  curves: {
+    strategy: string;
+    points: {
+      share: number;
+      accuracy: ReturnType<typeof meanCI>;
+      meanDistance: number;
+      varDistance: number;
+    }[];
+    bestShare: number;
+  }[];
   /** semantic minus random at each share (paired by seed) */
   gain: { share: number; diff: ReturnType<typeof meanCI> }[];
   reproducesHelps: boolean;
@@ -118,7 +135,8 @@ export const filtering: Experiment<FilteringConfig, FilteringCase, FilteringResu
     const out: FilteringCase[] = [];
     for (const seed of cfg.seeds)
       for (const strategy of cfg.strategies)
-        for (const share of cfg.shares) out.push({ id: `${seed}|${strategy}|${share.toFixed(1)}`, seed, strategy, share });
+        for (const share of cfg.shares)
+          out.push({ id: `${seed}|${strategy}|${share.toFixed(1)}`, seed, strategy, share });
     return out;
   },
   async runBatch(cfg, cases) {
@@ -127,7 +145,13 @@ export const filtering: Experiment<FilteringConfig, FilteringCase, FilteringResu
     for (const seed of [...new Set(cases.map((c) => c.seed))]) {
       const idx = cases.map((c, i) => (c.seed === seed ? i : -1)).filter((i) => i >= 0);
       const sets = idx.map((i) => filteredSet(s.pool, cfg.setSize, seed, cases[i].strategy, cases[i].share));
-      const res = await learnFactSets(s, sets, METHODS[cfg.method], { epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr }, seed);
+      const res = await learnFactSets(
+        s,
+        sets,
+        METHODS[cfg.method],
+        { epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
+        seed,
+      );
       idx.forEach((i, j) => {
         const d = sets[j].map(dist);
         out[i] = {
@@ -142,11 +166,17 @@ export const filtering: Experiment<FilteringConfig, FilteringCase, FilteringResu
   },
   summarize(cfg, results) {
     const cases = this.cases(cfg);
-    const pick = (strategy: string, share: number) => results.filter((_, i) => cases[i].strategy === strategy && Math.abs(cases[i].share - share) < 1e-9);
+    const pick = (strategy: string, share: number) =>
+      results.filter((_, i) => cases[i].strategy === strategy && Math.abs(cases[i].share - share) < 1e-9);
     const curves = cfg.strategies.map((strategy) => {
       const points = cfg.shares.map((share) => {
         const rs = pick(strategy, share);
-        return { share, accuracy: meanCI(rs.map((r) => r.accuracy)), meanDistance: mean(rs.map((r) => r.meanDistance)), varDistance: mean(rs.map((r) => r.varDistance)) };
+        return {
+          share,
+          accuracy: meanCI(rs.map((r) => r.accuracy)),
+          meanDistance: mean(rs.map((r) => r.meanDistance)),
+          varDistance: mean(rs.map((r) => r.varDistance)),
+        };
       });
       const best = points.reduce((b, p) => (p.accuracy.estimate > b.accuracy.estimate ? p : b), points[0]);
       return { strategy, points, bestShare: best.share };

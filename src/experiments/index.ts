@@ -23,13 +23,29 @@ export const EXPERIMENTS: ExperimentEntry[] = [
 
 export function findExperiments(only?: string): ExperimentEntry[] {
   if (!only) return EXPERIMENTS;
-  const keys = only.split(',').map((s) => s.trim()).filter(Boolean);
+  const keys = only
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return keys.map((k) => {
     const e = EXPERIMENTS.find((x) => x.key === k || x.experiment.name === k);
-    if (!e) throw new Error(`Unknown experiment '${k}': use ${EXPERIMENTS.map((x) => x.experiment.name).join(', ')}`);
+    if (!e)
+      throw new Error(
+        `Unknown experiment '${k}': use ${EXPERIMENTS.map((x) => x.experiment.name).join(', ')}`,
+      );
     return e;
   });
 }
 
-export { distanceCurve, drift, interference, filtering, reweighting };
-export { distanceCurveConfig, driftConfig, interferenceConfig, filteringConfig, reweightingConfig };
+export {
+  distanceCurve,
+  distanceCurveConfig,
+  drift,
+  driftConfig,
+  filtering,
+  filteringConfig,
+  interference,
+  interferenceConfig,
+  reweighting,
+  reweightingConfig,
+};

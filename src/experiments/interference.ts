@@ -8,13 +8,13 @@
  *     (OLS with standardised predictors), plus rank correlations.
  */
 import { mean, meanCI, spearman, variance } from '../metrics/stats';
+import { deriveSeed, permutation } from '../util/random';
 import { type CommonConfig, type CommonOptions, commonConfig, rate, sample, session } from './common';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
 import { learnFactSets } from './learn';
+import { ols2 } from './regression';
 import type { Experiment } from './runner';
 import { METHODS } from './scales';
-import { deriveSeed, permutation } from '../util/random';
-import { ols2 } from './regression';
 
 export interface InterferenceConfig extends CommonConfig {
   method: string;
@@ -26,9 +26,20 @@ export interface InterferenceConfig extends CommonConfig {
   batchSize: number;
 }
 
-export function interferenceConfig(o: CommonOptions & { method?: string; lr?: number; epochs?: number } = {}): InterferenceConfig {
+export function interferenceConfig(
+  o: CommonOptions & { method?: string; lr?: number; epochs?: number } = {},
+): InterferenceConfig {
   const { s, ...c } = commonConfig(o);
-  return { ...c, method: o.method ?? 'lora', sizes: s.setSizes, setSize: s.setSize, sets: s.sets, epochs: o.epochs ?? s.epochs, lr: o.lr ?? s.setLr, batchSize: s.batchSize };
+  return {
+    ...c,
+    method: o.method ?? 'lora',
+    sizes: s.setSizes,
+    setSize: s.setSize,
+    sets: s.sets,
+    epochs: o.epochs ?? s.epochs,
+    lr: o.lr ?? s.setLr,
+    batchSize: s.batchSize,
+  };
 }
 
 export interface InterferenceCase {
@@ -52,11 +63,15 @@ export function windowSet(sorted: Fact[], n: number, c: number, w: number, seed:
   const span = Math.max(n, Math.round(w * sorted.length));
   const start = Math.min(sorted.length - span, Math.max(0, Math.round(c * sorted.length - span / 2)));
   const window = sorted.slice(start, start + span);
-  return permutation(window.length, seed).slice(0, n).map((i) => window[i]);
+  return permutation(window.length, seed)
+    .slice(0, n)
+    .map((i) => window[i]);
 }
 
 function compositionSet(cfg: InterferenceConfig, pool: Fact[], seed: number, index: number): Fact[] {
-  const sorted = [...pool].sort((a, b) => a.distance[DEFAULT_PROTOCOL_NAME] - b.distance[DEFAULT_PROTOCOL_NAME]);
+  const sorted = [...pool].sort(
+    (a, b) => a.distance[DEFAULT_PROTOCOL_NAME] - b.distance[DEFAULT_PROTOCOL_NAME],
+  );
   const widths = [0.15, 0.4, 1];
   const centre = ((index % 8) + 0.5) / 8;
   const width = widths[Math.floor(index / 8) % widths.length];
@@ -64,7 +79,9 @@ function compositionSet(cfg: InterferenceConfig, pool: Fact[], seed: number, ind
 }
 
 function setFor(cfg: InterferenceConfig, pool: Fact[], c: InterferenceCase): Fact[] {
-  return c.kind === 'size' ? sample(pool, c.n, c.seed, `size-${c.n}`) : compositionSet(cfg, pool, c.seed, c.index);
+  return c.kind === 'size'
+    ? sample(pool, c.n, c.seed, `size-${c.n}`)
+    : compositionSet(cfg, pool, c.seed, c.index);
 }
 
 export interface InterferenceSummary {
@@ -80,7 +97,12 @@ export interface InterferenceSummary {
   reproducesVariance: boolean;
 }
 
-export const interference: Experiment<InterferenceConfig, InterferenceCase, InterferenceResult, InterferenceSummary> = {
+export const interference: Experiment<
+  InterferenceConfig,
+  InterferenceCase,
+  InterferenceResult,
+  InterferenceSummary
+> = {
   name: 'interference',
   version: 1,
   defaultBatchSize: 32,
@@ -88,8 +110,10 @@ export const interference: Experiment<InterferenceConfig, InterferenceCase, Inte
     const pool = session(cfg).pool;
     const out: InterferenceCase[] = [];
     for (const seed of cfg.seeds) {
-      for (const n of cfg.sizes.filter((x) => x <= pool.length)) out.push({ id: `size|${seed}|${n}`, kind: 'size', seed, n, index: 0 });
-      for (let i = 0; i < cfg.sets; i++) out.push({ id: `composition|${seed}|${i}`, kind: 'composition', seed, n: cfg.setSize, index: i });
+      for (const n of cfg.sizes.filter((x) => x <= pool.length))
+        out.push({ id: `size|${seed}|${n}`, kind: 'size', seed, n, index: 0 });
+      for (let i = 0; i < cfg.sets; i++)
+        out.push({ id: `composition|${seed}|${i}`, kind: 'composition', seed, n: cfg.setSize, index: i });
     }
     return out;
   },
@@ -104,7 +128,13 @@ export const interference: Experiment<InterferenceConfig, InterferenceCase, Inte
     }
     for (const [, group] of bySize) {
       const sets = group.map((c) => setFor(cfg, s.pool, c));
-      const res = await learnFactSets(s, sets, METHODS[cfg.method], { epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr }, group[0].seed);
+      const res = await learnFactSets(
+        s,
+        sets,
+        METHODS[cfg.method],
+        { epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
+        group[0].seed,
+      );
       group.forEach((c, i) => {
         const d = sets[i].map((f) => f.distance[DEFAULT_PROTOCOL_NAME]);
         out.set(c.id, { ...res[i], meanDistance: mean(d), varDistance: d.length > 1 ? variance(d) : 0 });
@@ -124,14 +154,29 @@ export const interference: Experiment<InterferenceConfig, InterferenceCase, Inte
       });
     const comp = results.filter((_, i) => cases[i].kind === 'composition');
     const points = comp.map((r) => ({ mean: r.meanDistance, variance: r.varDistance, accuracy: acc(r) }));
-    const fit = ols2(points.map((p) => p.accuracy), points.map((p) => p.mean), points.map((p) => p.variance));
-    const sm = spearman(points.map((p) => p.mean), points.map((p) => p.accuracy));
-    const sv = spearman(points.map((p) => p.variance), points.map((p) => p.accuracy));
+    const fit = ols2(
+      points.map((p) => p.accuracy),
+      points.map((p) => p.mean),
+      points.map((p) => p.variance),
+    );
+    const sm = spearman(
+      points.map((p) => p.mean),
+      points.map((p) => p.accuracy),
+    );
+    const sv = spearman(
+      points.map((p) => p.variance),
+      points.map((p) => p.accuracy),
+    );
     const first = bySize[0]?.accuracy.estimate ?? Number.NaN;
     const last = bySize[bySize.length - 1]?.accuracy;
     return {
       bySize,
-      composition: { points, fit, spearmanMean: { rho: sm.r, p: sm.p }, spearmanVariance: { rho: sv.r, p: sv.p } },
+      composition: {
+        points,
+        fit,
+        spearmanMean: { rho: sm.r, p: sm.p },
+        spearmanVariance: { rho: sv.r, p: sv.p },
+      },
       reproducesSize: last !== undefined && last.hi < first,
       reproducesMean: fit.b1.hi < 0,
       reproducesVariance: fit.b2.lo > 0,

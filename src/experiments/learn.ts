@@ -8,18 +8,18 @@
  * budget chosen to keep accuracy away from 100 % (see the scale presets).
  */
 import * as tf from '@tensorflow/tfjs';
+import { cosineSimilarity } from '../metrics/semantic';
 import type { LlamaModel } from '../model/llama';
 import type { Tokenizer } from '../model/tokenizer';
-import { cosineSimilarity } from '../metrics/semantic';
-import { wrap } from '../peft/index';
 import type { PeftConfig } from '../peft/index';
+import { wrap } from '../peft/index';
 import type { LoraHandle } from '../peft/lora';
 import type { PeftHandle } from '../peft/types';
 import type { Example } from '../train/batches';
 import { type TrainConfig, train } from '../train/trainer';
 import { deriveSeed } from '../util/random';
-import type { Fact } from './facts';
 import { greedy, type ScoredItem, teacherForced } from './evaluate';
+import type { Fact } from './facts';
 
 /** A PEFT method's settings without the per-run fields. */
 export type MethodSpec = Omit<PeftConfig, 'groups' | 'seed'> & Record<string, unknown>;
@@ -102,7 +102,11 @@ function deltaStats(handle: LoraHandle, k: number, bases: Map<string, { u: tf.Te
 }
 
 /** Top-8 left/right singular vectors of each LoRA target weight (power iteration on the host-free device). */
-export function singularBases(model: LlamaModel, modules: string[], k = 8): Map<string, { u: tf.Tensor2D; v: tf.Tensor2D }> {
+export function singularBases(
+  model: LlamaModel,
+  modules: string[],
+  k = 8,
+): Map<string, { u: tf.Tensor2D; v: tf.Tensor2D }> {
   const out = new Map<string, { u: tf.Tensor2D; v: tf.Tensor2D }>();
   for (const m of modules) {
     const [u, v] = tf.tidy(() => {
@@ -136,7 +140,10 @@ export async function learnSingleFacts(
   for (let start = 0; start < facts.length; start += K) {
     const chunk = facts.slice(start, start + K);
     const k = chunk.length;
-    const handle: PeftHandle = wrap(model, peftConfig(spec, k, deriveSeed(seed, chunk[0].record.id), trainCfg.steps));
+    const handle: PeftHandle = wrap(
+      model,
+      peftConfig(spec, k, deriveSeed(seed, chunk[0].record.id), trainCfg.steps),
+    );
     try {
       const examples: Example[] = chunk.map((f, g) => ({
         ids: [...f.promptIds, ...f.targetIds],
@@ -155,7 +162,9 @@ export async function learnSingleFacts(
         { prompt: f.promptIds, answer: f.targetIds },
         { prompt: f.promptIds, answer: f.originalIds },
         { prompt: f.paraphraseIds ?? f.promptIds, answer: f.targetIds },
-        f.neighbourIds ? { prompt: f.neighbourIds.prompt, answer: f.neighbourIds.answer } : { prompt: f.promptIds, answer: f.targetIds },
+        f.neighbourIds
+          ? { prompt: f.neighbourIds.prompt, answer: f.neighbourIds.answer }
+          : { prompt: f.promptIds, answer: f.targetIds },
       ]);
       const scores = teacherForced(model, items, tok.padId, groups);
       const answers = greedy(
@@ -166,7 +175,8 @@ export async function learnSingleFacts(
         stopIds(tok),
         k > 1 ? chunk.map((_, g) => g) : undefined,
       );
-      if (handle.method === 'lora' && bases === undefined) bases = singularBases(model, (handle as LoraHandle).modules);
+      if (handle.method === 'lora' && bases === undefined)
+        bases = singularBases(model, (handle as LoraHandle).modules);
       chunk.forEach((f, g) => {
         const s = scores.slice(4 * g, 4 * g + 4);
         const ans = answers[g];
@@ -215,10 +225,14 @@ export async function learnFactSets(
 ): Promise<SetResult[]> {
   const { model, tok } = ctx;
   const n = sets[0].length;
-  if (sets.some((s) => s.length !== n)) throw new Error('learnFactSets: every set needs the same number of facts');
+  if (sets.some((s) => s.length !== n))
+    throw new Error('learnFactSets: every set needs the same number of facts');
   const batch = Math.min(trainCfg.batchSize, n);
   const steps = trainCfg.epochs * Math.ceil(n / batch);
-  const handle = wrap(model, peftConfig(spec, sets.length, deriveSeed(seed, `sets-${sets[0][0].record.id}`), steps));
+  const handle = wrap(
+    model,
+    peftConfig(spec, sets.length, deriveSeed(seed, `sets-${sets[0][0].record.id}`), steps),
+  );
   try {
     const examples: Example[] = sets.flatMap((set, g) =>
       set.map((f, i) => ({
@@ -228,7 +242,13 @@ export async function learnFactSets(
         weight: weights?.[g][i],
       })),
     );
-    const r = await train(model, handle, examples, { checkEvery: 10, ...trainCfg, steps, batchSize: batch, earlyStop: false, seed }, { padId: tok.padId });
+    const r = await train(
+      model,
+      handle,
+      examples,
+      { checkEvery: 10, ...trainCfg, steps, batchSize: batch, earlyStop: false, seed },
+      { padId: tok.padId },
+    );
     const groups = sets.length > 1 ? sets.flatMap((set, g) => set.map(() => g)) : undefined;
     const flat = sets.flat();
     const scores: boolean[] = [];
@@ -238,15 +258,33 @@ export async function learnFactSets(
     for (let s0 = 0; s0 < sets.length; s0 += per) {
       const part = flat.slice(s0 * n, Math.min(sets.length, s0 + per) * n);
       const g = groups?.slice(s0 * n, s0 * n + part.length);
-      scores.push(...teacherForced(model, part.map((f) => ({ prompt: f.promptIds, answer: f.targetIds })), tok.padId, g).map((x) => x.correct));
-      answers.push(...greedy(model, part.map((f) => f.promptIds), 4, tok.padId, stopIds(tok), g));
+      scores.push(
+        ...teacherForced(
+          model,
+          part.map((f) => ({ prompt: f.promptIds, answer: f.targetIds })),
+          tok.padId,
+          g,
+        ).map((x) => x.correct),
+      );
+      answers.push(
+        ...greedy(
+          model,
+          part.map((f) => f.promptIds),
+          4,
+          tok.padId,
+          stopIds(tok),
+          g,
+        ),
+      );
     }
     return sets.map((set, g) => ({
       learned: set.map((_, i) => scores[g * n + i]),
       crossTalk: set.map((f, i) => {
         const a = answers[g * n + i];
         if (scores[g * n + i]) return false;
-        return set.some((o, j) => j !== i && o.targetIds.length === a.length && o.targetIds.every((t, q) => a[q] === t));
+        return set.some(
+          (o, j) => j !== i && o.targetIds.length === a.length && o.targetIds.every((t, q) => a[q] === t),
+        );
       }),
       steps: r.steps,
     }));

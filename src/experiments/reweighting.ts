@@ -29,7 +29,9 @@ export interface ReweightingConfig extends CommonConfig {
   batchSize: number;
 }
 
-export function reweightingConfig(o: CommonOptions & { method?: string; lr?: number; epochs?: number } = {}): ReweightingConfig {
+export function reweightingConfig(
+  o: CommonOptions & { method?: string; lr?: number; epochs?: number } = {},
+): ReweightingConfig {
   const { s, ...c } = commonConfig(o);
   return {
     ...c,
@@ -58,8 +60,8 @@ export function lossWeights(d: number[], variant: WeightVariant, gamma = 1, alph
         return Math.max(x, eps) ** gamma;
       case 'extremes':
         return 1 + alpha * Math.abs((x - m) / sd);
-      case 'inverse':
-        return Math.max(x, eps) ** -gamma;
+      default:
+        return Math.max(x, eps) ** -gamma; // 'inverse'
     }
   });
   const mw = mean(raw);
@@ -75,18 +77,29 @@ export interface ReweightingCase {
 export type ReweightingResult = Record<WeightVariant, number>;
 
 export interface ReweightingSummary {
-  variants: { variant: WeightVariant; accuracy: ReturnType<typeof meanCI>; gainOverCE: ReturnType<typeof meanCI> }[];
+  variants: {
+    variant: WeightVariant;
+    accuracy: ReturnType<typeof meanCI>;
+    gainOverCE: ReturnType<typeof meanCI>;
+  }[];
   reproduces: string[];
 }
 
 const dist = (f: Fact) => f.distance[DEFAULT_PROTOCOL_NAME];
 
-export const reweighting: Experiment<ReweightingConfig, ReweightingCase, ReweightingResult, ReweightingSummary> = {
+export const reweighting: Experiment<
+  ReweightingConfig,
+  ReweightingCase,
+  ReweightingResult,
+  ReweightingSummary
+> = {
   name: 'reweighting',
   version: 1,
   defaultBatchSize: 8,
   cases(cfg) {
-    return cfg.seeds.flatMap((seed) => Array.from({ length: cfg.sets }, (_, set) => ({ id: `${seed}|${set}`, seed, set })));
+    return cfg.seeds.flatMap((seed) =>
+      Array.from({ length: cfg.sets }, (_, set) => ({ id: `${seed}|${set}`, seed, set })),
+    );
   },
   async runBatch(cfg, cases) {
     const s = session(cfg);
@@ -104,7 +117,14 @@ export const reweighting: Experiment<ReweightingConfig, ReweightingCase, Reweigh
           slot.push([i, v]);
         }
       }
-      const res = await learnFactSets(s, sets, METHODS[cfg.method], { epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr }, seed, weights);
+      const res = await learnFactSets(
+        s,
+        sets,
+        METHODS[cfg.method],
+        { epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
+        seed,
+        weights,
+      );
       res.forEach((r, j) => {
         const [i, v] = slot[j];
         out[i][v] = r.learned.filter(Boolean).length / r.learned.length;
@@ -118,6 +138,9 @@ export const reweighting: Experiment<ReweightingConfig, ReweightingCase, Reweigh
       accuracy: meanCI(results.map((r) => r[variant])),
       gainOverCE: meanCI(results.map((r) => r[variant] - r.ce)),
     }));
-    return { variants, reproduces: variants.filter((v) => v.variant !== 'ce' && v.gainOverCE.lo > 0).map((v) => v.variant) };
+    return {
+      variants,
+      reproduces: variants.filter((v) => v.variant !== 'ce' && v.gainOverCE.lo > 0).map((v) => v.variant),
+    };
   },
 };

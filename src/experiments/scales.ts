@@ -15,7 +15,8 @@ export interface Scale {
   fullFacts: number;
   stack: number;
   singleSteps: number;
-  singleLr: number;
+  /** learning rate per method (see experiments/calibrate.ts) */
+  singleLr: Record<string, number>;
   /** multi-fact experiments */
   setSizes: number[];
   setSize: number;
@@ -27,7 +28,16 @@ export interface Scale {
 
 export const METHODS: Record<string, MethodSpec> = {
   lora: { method: 'lora', r: 8, alpha: 16, targetModules: ['q_proj', 'v_proj'] },
-  adalora: { method: 'adalora', initR: 12, targetR: 8, alpha: 16, targetModules: ['q_proj', 'v_proj'], tinit: 2, tfinal: 2, deltaT: 2 },
+  adalora: {
+    method: 'adalora',
+    initR: 12,
+    targetR: 8,
+    alpha: 16,
+    targetModules: ['q_proj', 'v_proj'],
+    tinit: 2,
+    tfinal: 2,
+    deltaT: 2,
+  },
   adapter: { method: 'adapter', bottleneck: 16 },
   full: { method: 'full' },
 };
@@ -40,7 +50,7 @@ export const SCALES: Record<ScaleName, Scale> = {
     fullFacts: 4,
     stack: 16,
     singleSteps: 8,
-    singleLr: 1e-2,
+    singleLr: { lora: 1e-2, adalora: 1e-2, adapter: 1e-2, full: 1e-3 },
     setSizes: [1, 4, 16],
     setSize: 8,
     sets: 4,
@@ -55,7 +65,7 @@ export const SCALES: Record<ScaleName, Scale> = {
     fullFacts: 24,
     stack: 64,
     singleSteps: 12,
-    singleLr: 1e-2,
+    singleLr: { lora: 1e-2, adalora: 1e-2, adapter: 1e-2, full: 1e-3 },
     setSizes: [1, 4, 16, 64, 128],
     setSize: 16,
     sets: 24,
@@ -70,7 +80,7 @@ export const SCALES: Record<ScaleName, Scale> = {
     fullFacts: 50,
     stack: 16,
     singleSteps: 30,
-    singleLr: 5e-4,
+    singleLr: { lora: 5e-4, adalora: 5e-4, adapter: 5e-4, full: 1e-5 },
     setSizes: [1, 4, 16, 64, 256],
     setSize: 32,
     sets: 24,

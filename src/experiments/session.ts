@@ -5,8 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadRecords } from '../data/records';
+import { type LoadedModel, loadModel } from '../model/load';
 import { buildCorpus } from '../pretrain/corpus';
-import { loadModel, type LoadedModel } from '../model/load';
 import { shortHash } from '../util/hash';
 import { buildPool, type Fact, type PoolInfo } from './facts';
 import { type LearnContext, makeContext } from './learn';
@@ -28,8 +28,16 @@ const sessions = new Map<string, Session>();
 
 /** A stable identity of a model directory (its config and weight file sizes) for result hashes. */
 export function modelFingerprint(dir: string): string {
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json') || f.endsWith('.safetensors')).sort();
-  return shortHash(files.map((f) => [f, f.endsWith('.json') ? fs.readFileSync(path.join(dir, f), 'utf8') : fs.statSync(path.join(dir, f)).size]));
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json') || f.endsWith('.safetensors'))
+    .sort();
+  return shortHash(
+    files.map((f) => [
+      f,
+      f.endsWith('.json') ? fs.readFileSync(path.join(dir, f), 'utf8') : fs.statSync(path.join(dir, f)).size,
+    ]),
+  );
 }
 
 export function getSession(spec: DataSpec = {}): Session {
@@ -39,7 +47,8 @@ export function getSession(spec: DataSpec = {}): Session {
   const loaded = loadModel(spec.model);
   const records = spec.data ? loadRecords(spec.data, 'auto', { onInvalid: 'skip' }) : buildCorpus().records;
   const { facts, info } = buildPool(loaded.model, loaded.tokenizer, records);
-  if (facts.length === 0) throw new Error(`No usable facts: the model knows none of the ${records.length} records`);
+  if (facts.length === 0)
+    throw new Error(`No usable facts: the model knows none of the ${records.length} records`);
   const s: Session = { ...makeContext(loaded.model, loaded.tokenizer), loaded, pool: facts, poolInfo: info };
   sessions.set(key, s);
   return s;

@@ -23,16 +23,34 @@ export interface SingleCaseResult extends SingleResult {
 
 export interface SingleBudget {
   steps: number;
-  lr: number;
+  /** learning rate per method */
+  lrs: Record<string, number>;
   stack: number;
+}
+
+function lrOf(b: SingleBudget, method: string): number {
+  const lr = b.lrs[method];
+  if (lr === undefined) throw new Error(`No learning rate for method '${method}'`);
+  return lr;
 }
 
 const memo = new Map<string, SingleCaseResult>();
 
-export function singleCases(pool: Fact[], methods: string[], seeds: number[], perMethod: Record<string, number>): SingleCase[] {
+/** Forgets memoised runs (tests use it to prove that a resumed run recomputes the same results). */
+export function clearSingleFactMemo(): void {
+  memo.clear();
+}
+
+export function singleCases(
+  pool: Fact[],
+  methods: string[],
+  seeds: number[],
+  perMethod: Record<string, number>,
+): SingleCase[] {
   const out: SingleCase[] = [];
   for (const method of methods) {
-    if (METHODS[method] === undefined) throw new Error(`Unknown method '${method}': use ${Object.keys(METHODS).join(', ')}`);
+    if (METHODS[method] === undefined)
+      throw new Error(`Unknown method '${method}': use ${Object.keys(METHODS).join(', ')}`);
     for (const seed of seeds) {
       for (const f of pool.slice(0, Math.min(pool.length, perMethod[method]))) {
         out.push({ id: `${method}|${seed}|${f.record.id}`, method, seed, fact: f.record.id });
@@ -42,9 +60,13 @@ export function singleCases(pool: Fact[], methods: string[], seeds: number[], pe
   return out;
 }
 
-export async function runSingleCases(s: Session, cases: SingleCase[], budget: SingleBudget): Promise<SingleCaseResult[]> {
+export async function runSingleCases(
+  s: Session,
+  cases: SingleCase[],
+  budget: SingleBudget,
+): Promise<SingleCaseResult[]> {
   const byId = new Map(s.pool.map((f) => [f.record.id, f]));
-  const key = (c: SingleCase) => `${s.loaded.dir}|${c.id}|${budget.steps}|${budget.lr}`;
+  const key = (c: SingleCase) => `${s.loaded.dir}|${c.id}|${budget.steps}|${budget.lrs[c.method]}`;
   const todo = cases.filter((c) => !memo.has(key(c)));
   // group by (method, seed), keeping order
   const groups = new Map<string, SingleCase[]>();
@@ -60,7 +82,14 @@ export async function runSingleCases(s: Session, cases: SingleCase[], budget: Si
       if (f === undefined) throw new Error(`Fact ${c.fact} is not in the pool of facts the model knows`);
       return f;
     });
-    const res = await learnSingleFacts(s, facts, METHODS[method], { steps: budget.steps, lr: budget.lr }, seed, budget.stack);
+    const res = await learnSingleFacts(
+      s,
+      facts,
+      METHODS[method],
+      { steps: budget.steps, lr: lrOf(budget, method) },
+      seed,
+      budget.stack,
+    );
     group.forEach((c, i) => {
       memo.set(key(c), { ...res[i], method, seed, distance: facts[i].distance });
     });

@@ -3,7 +3,7 @@
  * (checkpoint.ts) and the tfjs model (llama.ts).
  */
 import * as path from 'node:path';
-import { type SaveOptions, loadModelDir, saveModelDir } from './checkpoint';
+import { loadModelDir, type SaveOptions, saveModelDir } from './checkpoint';
 import type { ModelConfig } from './config';
 import { LlamaModel, type RawTensor } from './llama';
 import type { Tokenizer } from './tokenizer';
@@ -28,6 +28,11 @@ export function loadModel(dir: string = BEACON_BASE_DIR): LoadedModel {
 }
 
 /** Saves a model directory atomically. */
-export async function saveModel(dir: string, model: LlamaModel, tokenizer: Tokenizer, opts: SaveOptions = {}): Promise<void> {
+export async function saveModel(
+  dir: string,
+  model: LlamaModel,
+  tokenizer: Tokenizer,
+  opts: SaveOptions = {},
+): Promise<void> {
   saveModelDir(dir, model.config, await model.toTensors(), tokenizer, opts);
 }

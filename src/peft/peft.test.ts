@@ -51,15 +51,29 @@ describe('LoRA', () => {
 
   test('gradients of A and B match finite differences', () => {
     const m = model(2);
-    const h = new LoraHandle(m, { method: 'lora', r: 2, alpha: 4, targetModules: ['q_proj', 'v_proj', 'down_proj'] });
+    const h = new LoraHandle(m, {
+      method: 'lora',
+      r: 2,
+      alpha: 4,
+      targetModules: ['q_proj', 'v_proj', 'down_proj'],
+    });
     for (const t of h.trainable) t.variable.assign(tf.randomNormal(t.variable.shape, 0, 0.3, 'float32', 3));
     const b = makeBatch(toyFacts(4), 1, 0);
     const loss = () =>
       tf.sum(
-        groupLoss(tokenCrossEntropy(m.forward(b.ids, { logitPositions: b.positions }).logits as tf.Tensor2D, b.targets), b.weights),
+        groupLoss(
+          tokenCrossEntropy(
+            m.forward(b.ids, { logitPositions: b.positions }).logits as tf.Tensor2D,
+            b.targets,
+          ),
+          b.weights,
+        ),
       ) as tf.Scalar;
     for (const c of checkGradients(loss, h.trainable)) {
-      assert.ok(Math.abs(c.analytic - c.numeric) < 2e-3 + 2e-2 * Math.abs(c.numeric), `${c.name}: ${c.analytic} vs ${c.numeric}`);
+      assert.ok(
+        Math.abs(c.analytic - c.numeric) < 2e-3 + 2e-2 * Math.abs(c.numeric),
+        `${c.name}: ${c.analytic} vs ${c.numeric}`,
+      );
     }
     h.remove();
     m.dispose();
@@ -92,9 +106,14 @@ describe('Adapter and full fine-tuning', () => {
     for (const t of h.trainable) t.variable.assign(tf.randomNormal(t.variable.shape, 0, 0.3, 'float32', 5));
     const b = makeBatch(toyFacts(4), 1, 0);
     const loss = () =>
-      tf.mean(tokenCrossEntropy(m.forward(b.ids, { logitPositions: b.positions }).logits as tf.Tensor2D, b.targets)) as tf.Scalar;
+      tf.mean(
+        tokenCrossEntropy(m.forward(b.ids, { logitPositions: b.positions }).logits as tf.Tensor2D, b.targets),
+      ) as tf.Scalar;
     for (const c of checkGradients(loss, h.trainable)) {
-      assert.ok(Math.abs(c.analytic - c.numeric) < 2e-3 + 2e-2 * Math.abs(c.numeric), `${c.name}: ${c.analytic} vs ${c.numeric}`);
+      assert.ok(
+        Math.abs(c.analytic - c.numeric) < 2e-3 + 2e-2 * Math.abs(c.numeric),
+        `${c.name}: ${c.analytic} vs ${c.numeric}`,
+      );
     }
     h.remove();
     const h2 = wrap(m, { method: 'adapter', bottleneck: 8, seed: 2 });
@@ -124,14 +143,21 @@ describe('stacked adapters', () => {
       const K = 3;
       const facts = toyFacts(6, 24, (i) => i % K); // two facts per adapter
       const cfg = { steps: 12, lr: 1e-2, batchSize: 2, checkEvery: 4 };
-      const peft = method === 'lora' ? { method, r: 2, targetModules: ALL, seed: 9 } : { method, bottleneck: 4, seed: 9 };
+      const peft =
+        method === 'lora'
+          ? { method, r: 2, targetModules: ALL, seed: 9 }
+          : { method, bottleneck: 4, seed: 9 };
       const m = model(6);
       const stacked = wrap(m, { ...peft, groups: K });
       const rs = await train(m, stacked, facts, cfg, { padId: 0 });
       const stackedLogits = [0, 1, 2].map((k) => {
         const rows = facts.filter((f) => f.group === k);
         return tf.tidy(() => {
-          const ids = tf.tensor2d(rows.map((r) => r.ids), [2, 4], 'int32');
+          const ids = tf.tensor2d(
+            rows.map((r) => r.ids),
+            [2, 4],
+            'int32',
+          );
           return m.forward(ids, { rowGroups: [k, k] }).logits.dataSync();
         });
       });
@@ -148,10 +174,19 @@ describe('stacked adapters', () => {
         const rows = facts.filter((f) => f.group === k).map((f) => ({ ...f, group: 0 }));
         const r1 = await train(m, single, rows, cfg, { padId: 0 });
         r1.losses.forEach((l, step) => {
-          assert.ok(Math.abs(l[0] - rs.losses[step][k]) < 1e-4, `adapter ${k} step ${step}: ${l[0]} vs ${rs.losses[step][k]}`);
+          assert.ok(
+            Math.abs(l[0] - rs.losses[step][k]) < 1e-4,
+            `adapter ${k} step ${step}: ${l[0]} vs ${rs.losses[step][k]}`,
+          );
         });
-        const own = logitsOf(m, rows.map((r) => r.ids));
-        assert.ok(maxDiff(own, stackedLogits[k]) < 1e-4, `adapter ${k} logits differ by ${maxDiff(own, stackedLogits[k])}`);
+        const own = logitsOf(
+          m,
+          rows.map((r) => r.ids),
+        );
+        assert.ok(
+          maxDiff(own, stackedLogits[k]) < 1e-4,
+          `adapter ${k} logits differ by ${maxDiff(own, stackedLogits[k])}`,
+        );
         single.remove();
       }
       m.dispose();
@@ -162,11 +197,21 @@ describe('stacked adapters', () => {
     const m = model(10);
     const h = wrap(m, { method: 'lora', r: 2, targetModules: ['q_proj', 'down_proj'], groups: 4, seed: 5 });
     for (const t of h.trainable) t.variable.assign(tf.randomNormal(t.variable.shape, 0, 0.3, 'float32', 6));
-    const ids = tf.tensor2d([[1, 4, 5, 6], [1, 7, 8, 9]], [2, 4], 'int32');
+    const ids = tf.tensor2d(
+      [
+        [1, 4, 5, 6],
+        [1, 7, 8, 9],
+      ],
+      [2, 4],
+      'int32',
+    );
     // rows of adapters 2 and 0 only, in that order: the adapters' slices are gathered
     const loss = () => tf.sum(tf.square(m.forward(ids, { rowGroups: [2, 0] }).logits)) as tf.Scalar;
     for (const c of checkGradients(loss, h.trainable)) {
-      assert.ok(Math.abs(c.analytic - c.numeric) < 2e-3 + 2e-2 * Math.abs(c.numeric), `${c.name}: ${c.analytic} vs ${c.numeric}`);
+      assert.ok(
+        Math.abs(c.analytic - c.numeric) < 2e-3 + 2e-2 * Math.abs(c.numeric),
+        `${c.name}: ${c.analytic} vs ${c.numeric}`,
+      );
     }
     ids.dispose();
     h.remove();
@@ -177,8 +222,17 @@ describe('stacked adapters', () => {
     const facts = toyFacts(4, 24, (i) => i);
     const m = model(7);
     const h = wrap(m, { method: 'lora', r: 4, targetModules: ALL, groups: 4, seed: 3 });
-    const r = await train(m, h, facts, { steps: 200, lr: 2e-2, batchSize: 1, earlyStop: true, checkEvery: 5 }, { padId: 0 });
-    assert.ok(r.learnedAt.every((s) => s !== null), `not all learned: ${r.learnedAt}`);
+    const r = await train(
+      m,
+      h,
+      facts,
+      { steps: 200, lr: 2e-2, batchSize: 1, earlyStop: true, checkEvery: 5 },
+      { padId: 0 },
+    );
+    assert.ok(
+      r.learnedAt.every((s) => s !== null),
+      `not all learned: ${r.learnedAt}`,
+    );
     assert.ok(r.steps < 200);
     assert.equal(accuracy(m, facts, 4), 1);
     h.remove();
@@ -191,7 +245,13 @@ describe('trainer hygiene', () => {
     const m = model(8);
     const run = async () => {
       const h = wrap(m, { method: 'lora', r: 2, seed: 4 });
-      const r = await train(m, h, toyFacts(8), { steps: 50, lr: 1e-2, batchSize: 4, seed: 11, checkEvery: 10 }, { padId: 0 });
+      const r = await train(
+        m,
+        h,
+        toyFacts(8),
+        { steps: 50, lr: 1e-2, batchSize: 4, seed: 11, checkEvery: 10 },
+        { padId: 0 },
+      );
       h.remove();
       return r.losses.map((l) => l[0]);
     };

@@ -11,7 +11,7 @@
  */
 import { loadCounterfact } from '../data/counterfact';
 import type { KnowledgeRecord } from '../data/records';
-import { worldFacts, worldFactStatements } from '../data/worldfacts';
+import { worldFactStatements, worldFacts } from '../data/worldfacts';
 import { permutation } from '../util/random';
 
 export interface CorpusConfig {
@@ -57,7 +57,9 @@ export function buildCorpus(partial: Partial<CorpusConfig> = {}): Corpus {
   }
   const consistent = all.filter((r) => answersByPrompt.get(r.prompt.toLowerCase())!.size === 1);
   const order = permutation(consistent.length, cfg.seed);
-  const sample = order.slice(0, Math.min(cfg.counterfactRecords, consistent.length)).map((i) => consistent[i]);
+  const sample = order
+    .slice(0, Math.min(cfg.counterfactRecords, consistent.length))
+    .map((i) => consistent[i]);
   // keep records whose target is some sampled record's true answer
   const trueAnswers = new Set(sample.map((r) => r.original.toLowerCase()));
   const records = sample.filter((r) => trueAnswers.has(r.target.toLowerCase()));

@@ -64,7 +64,11 @@ export async function pretrain(
   partial: Partial<PretrainConfig> = {},
   onProgress?: (epoch: number, e: ProgressEvent) => void,
 ): Promise<PretrainResult> {
-  const cfg: PretrainConfig = { ...PRETRAIN_DEFAULTS, ...partial, corpus: { ...CORPUS_DEFAULTS, ...partial.corpus } };
+  const cfg: PretrainConfig = {
+    ...PRETRAIN_DEFAULTS,
+    ...partial,
+    corpus: { ...CORPUS_DEFAULTS, ...partial.corpus },
+  };
   const corpus = buildCorpus(cfg.corpus);
   const tokenizer = WordTokenizer.train(corpus.statements);
   const examples: Example[] = corpus.statements.map((s) => ({
@@ -72,7 +76,8 @@ export async function pretrain(
     answerStart: 1,
   }));
   const maxLen = Math.max(...examples.map((e) => e.ids.length));
-  if (maxLen > cfg.max_position_embeddings) throw new Error(`A statement has ${maxLen} tokens > max_position_embeddings`);
+  if (maxLen > cfg.max_position_embeddings)
+    throw new Error(`A statement has ${maxLen} tokens > max_position_embeddings`);
   const config: ModelConfig = {
     model_type: 'llama',
     vocab_size: tokenizer.vocabSize,
@@ -98,9 +103,16 @@ export async function pretrain(
   const lossByEpoch: number[] = [];
   let secondsBefore = 0;
   if (fs.existsSync(stateFile)) {
-    const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { epoch: number; lossByEpoch: number[]; seconds: number; cfg: unknown };
+    const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as {
+      epoch: number;
+      lossByEpoch: number[];
+      seconds: number;
+      cfg: unknown;
+    };
     if (JSON.stringify(state.cfg) !== JSON.stringify(cfg)) {
-      throw new Error(`${stateFile}: written by a different pretraining config; delete ${partialDir} to start over`);
+      throw new Error(
+        `${stateFile}: written by a different pretraining config; delete ${partialDir} to start over`,
+      );
     }
     model = loadModel(path.join(partialDir, 'model')).model;
     startEpoch = state.epoch;
@@ -123,23 +135,40 @@ export async function pretrain(
     clipNorm: 1,
     checkEvery: 10,
   };
-  const optimizer = new AdamW(handle.trainable, 1, { lr: cfg.lr, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: cfg.weightDecay, clipNorm: 1 });
+  const optimizer = new AdamW(handle.trainable, 1, {
+    lr: cfg.lr,
+    beta1: 0.9,
+    beta2: 0.95,
+    eps: 1e-8,
+    weightDecay: cfg.weightDecay,
+    clipNorm: 1,
+  });
   const t0 = Date.now();
   try {
     for (let epoch = startEpoch; epoch < cfg.epochs; epoch++) {
-      const r = await train(model, handle, examples, { ...trainCfg, seed: cfg.seed * 1000 + epoch }, {
-        padId: tokenizer.padId,
-        optimizer,
-        stepOffset: epoch * stepsPerEpoch,
-        totalSteps,
-        onProgress: (e) => onProgress?.(epoch, e),
-      });
+      const r = await train(
+        model,
+        handle,
+        examples,
+        { ...trainCfg, seed: cfg.seed * 1000 + epoch },
+        {
+          padId: tokenizer.padId,
+          optimizer,
+          stepOffset: epoch * stepsPerEpoch,
+          totalSteps,
+          onProgress: (e) => onProgress?.(epoch, e),
+        },
+      );
       const mean = r.losses.reduce((a, l) => a + l[0], 0) / r.losses.length;
       lossByEpoch.push(mean);
       await saveModel(path.join(partialDir, 'model'), model, tokenizer);
       writeFileAtomic(
         stateFile,
-        JSON.stringify({ epoch: epoch + 1, lossByEpoch, seconds: secondsBefore + (Date.now() - t0) / 1000, cfg }, null, 2),
+        JSON.stringify(
+          { epoch: epoch + 1, lossByEpoch, seconds: secondsBefore + (Date.now() - t0) / 1000, cfg },
+          null,
+          2,
+        ),
       );
     }
     await saveModel(outDir, model, tokenizer);

@@ -4,10 +4,10 @@
  */
 import type { DistanceCurveSummary } from '../experiments/distance-curve';
 import type { DriftSummary } from '../experiments/drift';
+import { DEFAULT_PROTOCOL_NAME } from '../experiments/facts';
 import type { FilteringSummary } from '../experiments/filtering';
 import type { InterferenceSummary } from '../experiments/interference';
 import type { ReweightingSummary } from '../experiments/reweighting';
-import { DEFAULT_PROTOCOL_NAME } from '../experiments/facts';
 import { barCI, type FigureSpec, lineCI, scatter } from '../viz/figures';
 
 export function distanceCurveFigure(s: DistanceCurveSummary, protocol = DEFAULT_PROTOCOL_NAME): FigureSpec {
@@ -34,7 +34,11 @@ export function stepsFigure(s: DistanceCurveSummary): FigureSpec {
   const curves = s.curves.filter((c) => c.protocol === DEFAULT_PROTOCOL_NAME);
   return lineCI(
     curves.map((c) => ({ name: c.method, x: c.byStep.map((_, i) => i + 1), mean: c.byStep })),
-    { title: 'Share of single facts learned by step', x: 'training step', y: 'share learned (greedy exact match)' },
+    {
+      title: 'Share of single facts learned by step',
+      x: 'training step',
+      y: 'share learned (greedy exact match)',
+    },
     { ci: 'none', markers: false, yRange: [0, 1] },
   );
 }
@@ -49,10 +53,12 @@ export function driftFigure(s: DriftSummary): FigureSpec {
       hi: m.byDistance.map((b) => b.hi),
     })),
     {
-      title: 'Pushed away from the target: share of single-fact runs whose answer ends further from the target',
+      title:
+        'Pushed away from the target: share of single-fact runs whose answer ends further from the target',
       x: `target semantic distance (${s.protocol}), bin median`,
       y: 'share pushed away (d₁ > d₀)',
-      protocol: 'd₀ = distance(original, target), d₁ = distance(answer after training, target); 95 % Wilson intervals',
+      protocol:
+        'd₀ = distance(original, target), d₁ = distance(answer after training, target); 95 % Wilson intervals',
     },
     { ci: 'bars', markers: true, yRange: [0, 1] },
   );
@@ -90,7 +96,11 @@ export function interferenceCompositionFigure(s: InterferenceSummary): FigureSpe
       y: 'accuracy of the set',
       protocol: `OLS on standardised mean and variance: b_mean ${fmt(s.composition.fit.b1.estimate)}, b_var ${fmt(s.composition.fit.b2.estimate)}`,
     },
-    { groups: terciles(p.map((x) => x.variance)), trend: 'all', text: p.map((x) => `var ${fmt(x.variance, 4)}`) },
+    {
+      groups: terciles(p.map((x) => x.variance)),
+      trend: 'all',
+      text: p.map((x) => `var ${fmt(x.variance, 4)}`),
+    },
   );
 }
 

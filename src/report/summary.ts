@@ -36,7 +36,7 @@ export function distanceSection(cfg: DistanceCurveConfig, s: DistanceCurveSummar
   return [
     '## 1. Accuracy depends on target semantic distance',
     'Paper: single-fact learning accuracy is best at a moderate target distance, lower for near and far targets.',
-    `Ours: ${cfg.steps} steps, lr ${cfg.lr}, seeds ${cfg.seeds.join(', ')}; accuracy = greedy exact match of the target; ${cfg.bins} quantile bins of ${DEFAULT_PROTOCOL_NAME} (near → far).`,
+    `Ours: ${cfg.steps} steps, learning rates ${JSON.stringify(cfg.lrs)}, seeds ${cfg.seeds.join(', ')}; accuracy = greedy exact match of the target; ${cfg.bins} quantile bins of ${DEFAULT_PROTOCOL_NAME} (near → far).`,
     '',
     '| method | runs | accuracy by distance bin (near → far) | middle − outer bins (points, 95 % CI) | verdict |',
     '|---|---|---|---|---|',
@@ -69,12 +69,14 @@ export function driftSection(cfg: DriftConfig, s: DriftSummary): string {
 }
 
 export function interferenceSection(cfg: InterferenceConfig, s: InterferenceSummary): string {
-  const sizes = s.bySize.map((b) => `N=${b.n}: ${pct(b.accuracy.estimate)} ${ci(b.accuracy.lo, b.accuracy.hi)}`).join('; ');
+  const sizes = s.bySize
+    .map((b) => `N=${b.n}: ${pct(b.accuracy.estimate)} ${ci(b.accuracy.lo, b.accuracy.hi)}`)
+    .join('; ');
   const ct = s.bySize.map((b) => `N=${b.n}: ${pct(b.crossTalkAmongWrong.rate)}`).join('; ');
   const f = s.composition.fit;
   return [
     '## 3. Facts learned together interfere',
-    'Paper: accuracy falls when many facts are learned together; it rises as the set\'s mean target distance falls and as its variance rises.',
+    "Paper: accuracy falls when many facts are learned together; it rises as the set's mean target distance falls and as its variance rises.",
     `Ours: ${cfg.method}, every fact seen ${cfg.epochs} times, seeds ${cfg.seeds.join(', ')}.`,
     '',
     `- Accuracy by N: ${sizes}. Falls with N: ${verdict(s.reproducesSize)}.`,
@@ -84,8 +86,13 @@ export function interferenceSection(cfg: InterferenceConfig, s: InterferenceSumm
 }
 
 export function filteringSection(cfg: FilteringConfig, s: FilteringSummary): string {
-  const lines = s.curves.map((c) => `- ${c.strategy}: ${c.points.map((p) => `${(p.share * 100).toFixed(0)}%→${pct(p.accuracy.estimate)}`).join(', ')}; best at ${(c.bestShare * 100).toFixed(0)} %.`);
-  const g = s.gain.filter((x) => x.share > 0).map((x) => `${(x.share * 100).toFixed(0)}%: ${pts(x.diff.estimate)} ${ci(x.diff.lo, x.diff.hi, pts)}`);
+  const lines = s.curves.map(
+    (c) =>
+      `- ${c.strategy}: ${c.points.map((p) => `${(p.share * 100).toFixed(0)}%→${pct(p.accuracy.estimate)}`).join(', ')}; best at ${(c.bestShare * 100).toFixed(0)} %.`,
+  );
+  const g = s.gain
+    .filter((x) => x.share > 0)
+    .map((x) => `${(x.share * 100).toFixed(0)}%: ${pts(x.diff.estimate)} ${ci(x.diff.lo, x.diff.hi, pts)}`);
   return [
     '## 4. Data filtering helps (best near 60 % replaced)',
     'Paper: replacing data detrimental to knowledge learning (lower mean, higher variance of target distance) helps; about 60 % replaced is best.',
@@ -99,7 +106,8 @@ export function filteringSection(cfg: FilteringConfig, s: FilteringSummary): str
 
 export function reweightingSection(cfg: ReweightingConfig, s: ReweightingSummary): string {
   const rows = s.variants.map(
-    (v) => `| ${v.variant} | ${pct(v.accuracy.estimate)} ${ci(v.accuracy.lo, v.accuracy.hi)} | ${v.variant === 'ce' ? '—' : `${pts(v.gainOverCE.estimate)} ${ci(v.gainOverCE.lo, v.gainOverCE.hi, pts)}`} |`,
+    (v) =>
+      `| ${v.variant} | ${pct(v.accuracy.estimate)} ${ci(v.accuracy.lo, v.accuracy.hi)} | ${v.variant === 'ce' ? '—' : `${pts(v.gainOverCE.estimate)} ${ci(v.gainOverCE.lo, v.gainOverCE.hi, pts)}`} |`,
   );
   return [
     '## 5. A distance-aware re-weighted loss helps (+3–5 points)',

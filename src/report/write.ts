@@ -21,7 +21,9 @@ export async function writeReport(
   entries.forEach((e, i) => {
     const sf = loadSummary(e.experiment, cfgs[i], resultsDir);
     if (sf === undefined) return;
-    meta.push(`- ${e.experiment.name}: \`${path.join(resultsDir, e.experiment.name, sf.hash)}\`, ${sf.meta.cases} cases, ${sf.meta.seconds.toFixed(0)} s compute (${sf.meta.backend ?? 'unknown backend'})`);
+    meta.push(
+      `- ${e.experiment.name}: \`${path.join(resultsDir, e.experiment.name, sf.hash)}\`, ${sf.meta.cases} cases, ${sf.meta.seconds.toFixed(0)} s compute (${sf.meta.backend ?? 'unknown backend'})`,
+    );
     // biome-ignore lint/suspicious/noExplicitAny: each entry's summary type is known by its key
     const s = sf.summary as any;
     // biome-ignore lint/suspicious/noExplicitAny: as above
@@ -37,7 +39,10 @@ export async function writeReport(
         break;
       case 'interference':
         found.interference = { cfg, s };
-        figures.push(['interference-size', F.interferenceSizeFigure(s)], ['interference-composition', F.interferenceCompositionFigure(s)]);
+        figures.push(
+          ['interference-size', F.interferenceSizeFigure(s)],
+          ['interference-composition', F.interferenceCompositionFigure(s)],
+        );
         break;
       case 'filtering':
         found.filtering = { cfg, s };

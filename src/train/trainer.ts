@@ -102,7 +102,9 @@ export async function train(
 ): Promise<TrainResult> {
   const cfg: TrainConfig = { ...TRAIN_DEFAULTS, ...partial };
   const K = handle.groups;
-  examples.forEach((e, i) => validateExample(e, i, K, model.config.max_position_embeddings));
+  examples.forEach((e, i) => {
+    validateExample(e, i, K, model.config.max_position_embeddings);
+  });
   const byGroup: number[][] = Array.from({ length: K }, () => []);
   examples.forEach((e, i) => {
     byGroup[e.group ?? 0].push(i);
@@ -160,7 +162,9 @@ export async function train(
       const row = loss.map((l, k) => {
         if (trained[k] === 0) return Number.NaN;
         if (!Number.isFinite(l)) {
-          throw new TrainingError(`Loss of adapter ${k} became ${l} at step ${base + i + 1}: lower the learning rate`);
+          throw new TrainingError(
+            `Loss of adapter ${k} became ${l} at step ${base + i + 1}: lower the learning rate`,
+          );
         }
         finalLoss[k] = l;
         return l;
@@ -178,7 +182,13 @@ export async function train(
       tokens += batch.tokens;
       tokensSinceCheck += batch.tokens;
       const offset = opts.stepOffset ?? 0;
-      const lr = learningRate(cfg.lr, offset + step, opts.totalSteps ?? cfg.steps, cfg.warmupSteps, cfg.schedule);
+      const lr = learningRate(
+        cfg.lr,
+        offset + step,
+        opts.totalSteps ?? cfg.steps,
+        cfg.warmupSteps,
+        cfg.schedule,
+      );
       let lossK: tf.Tensor1D | undefined;
       let errors: tf.Tensor1D | undefined;
       const { value, grads } = tf.variableGrads(
