@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { quantileBins, wilsonCI } from '../metrics/stats';
 import { BEACON_BASE_DIR } from '../model/load';
 import { deriveSeed, permutation } from '../util/random';
-import type { Fact } from './facts';
+import type { Fact, PromptFormat } from './facts';
 import { getScale, type Scale } from './scales';
 import { getSession, modelFingerprint, type Session } from './session';
 
@@ -17,6 +17,8 @@ export interface CommonConfig {
   modelId: string;
   /** records file, or null for the base model's COUNTERFACT records */
   data: string | null;
+  /** prompt wrapping ('llama2-chat' for chat checkpoints) */
+  promptFormat: PromptFormat;
   seeds: number[];
 }
 
@@ -25,6 +27,7 @@ export interface CommonOptions {
   model?: string;
   data?: string | null;
   seeds?: number[];
+  promptFormat?: PromptFormat;
 }
 
 export function commonConfig(o: CommonOptions = {}): CommonConfig & { s: Scale } {
@@ -35,13 +38,18 @@ export function commonConfig(o: CommonOptions = {}): CommonConfig & { s: Scale }
     model,
     modelId: modelFingerprint(path.resolve(model)),
     data: o.data ?? null,
+    promptFormat: o.promptFormat ?? 'plain',
     seeds: o.seeds ?? s.seeds,
     s,
   };
 }
 
 export function session(cfg: CommonConfig): Session {
-  return getSession({ model: path.resolve(cfg.model), data: cfg.data ? path.resolve(cfg.data) : undefined });
+  return getSession({
+    model: path.resolve(cfg.model),
+    data: cfg.data ? path.resolve(cfg.data) : undefined,
+    promptFormat: cfg.promptFormat,
+  });
 }
 
 /** A seeded sample of n facts from the pool (without replacement). */

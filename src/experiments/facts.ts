@@ -41,6 +41,16 @@ function encodePair(
   return { prompt: [...bos, ...c.promptIds], answer: c.answerIds };
 }
 
+/**
+ * How a prompt is shown to the model: 'plain' (a cloze prompt, as pretrained) or 'llama2-chat' (LLaMA-2-chat's
+ * `[INST] prompt [/INST]` wrapping, for chat checkpoints; the answer follows the closing tag).
+ */
+export type PromptFormat = 'plain' | 'llama2-chat';
+
+export function formatPrompt(prompt: string, format: PromptFormat = 'plain'): string {
+  return format === 'llama2-chat' ? `[INST] ${prompt.trim()} [/INST]` : prompt;
+}
+
 export interface PoolInfo {
   considered: number;
   tokenizable: number;
@@ -53,18 +63,20 @@ export function buildPool(
   tok: Tokenizer,
   records: readonly KnowledgeRecord[],
   limit = Number.POSITIVE_INFINITY,
+  format: PromptFormat = 'plain',
 ): { facts: Fact[]; info: PoolInfo } {
+  const fmt = (p: string) => formatPrompt(p, format);
   const maxLen = model.config.max_position_embeddings;
   const candidates: Fact[] = [];
   for (const record of records) {
-    const t = encodePair(tok, record.prompt, record.target);
-    const o = encodePair(tok, record.prompt, record.original);
+    const t = encodePair(tok, fmt(record.prompt), record.target);
+    const o = encodePair(tok, fmt(record.prompt), record.original);
     if (t === undefined || o === undefined) continue;
     if (t.prompt.length + Math.max(t.answer.length, o.answer.length) > maxLen) continue;
     const para =
-      record.paraphrases.length > 0 ? encodePair(tok, record.paraphrases[0], record.target) : undefined;
+      record.paraphrases.length > 0 ? encodePair(tok, fmt(record.paraphrases[0]), record.target) : undefined;
     const n = record.neighbourhood[0];
-    const neigh = n !== undefined ? encodePair(tok, n.prompt, n.answer) : undefined;
+    const neigh = n !== undefined ? encodePair(tok, fmt(n.prompt), n.answer) : undefined;
     const fits = (p?: { prompt: number[]; answer: number[] }) =>
       p !== undefined && p.prompt.length + p.answer.length <= maxLen;
     candidates.push({

@@ -3,12 +3,16 @@
  * Keyed by (model directory, data file), so notebooks and the CLI share one load.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { loadRecords } from '../data/records';
-import { type LoadedModel, loadModel } from '../model/load';
+import { validateModelConfig } from '../model/config';
+import { BEACON_BASE_DIR, type LoadedModel, loadModel } from '../model/load';
+import { estimateMemory, formatBytes, loraParamCount } from '../model/memory';
 import { buildCorpus } from '../pretrain/corpus';
 import { shortHash } from '../util/hash';
-import { buildPool, type Fact, type PoolInfo } from './facts';
+import { buildPool, type Fact, type PoolInfo, type PromptFormat } from './facts';
 import { type LearnContext, makeContext } from './learn';
 
 export interface DataSpec {
@@ -16,6 +20,8 @@ export interface DataSpec {
   model?: string;
   /** records file (COUNTERFACT or ZsRE schema); default: the COUNTERFACT records of the base model's corpus */
   data?: string;
+  /** prompt wrapping for chat checkpoints (default 'plain') */
+  promptFormat?: PromptFormat;
 }
 
 export interface Session extends LearnContext {
@@ -40,13 +46,47 @@ export function modelFingerprint(dir: string): string {
   );
 }
 
+/** Bytes the tfjs backend can hold: wasm has a 4 GiB heap; cpu and tensorflow the machine's memory. */
+export function backendMemoryLimit(backend = tf.getBackend()): number | undefined {
+  if (backend === 'wasm') return 4 * 1024 ** 3;
+  if (backend === 'cpu' || backend === 'tensorflow') return os.totalmem();
+  return undefined; // webgpu: the device decides; not known before allocation
+}
+
+/**
+ * Prints the memory a LoRA run on this model needs (weights, adapter, optimiser, activations for a batch) and
+ * refuses, before anything is loaded, when it cannot fit the backend.
+ */
+export function checkMemory(dir: string, batch = 16, seq = 64): void {
+  const file = path.join(dir, 'config.json');
+  if (!fs.existsSync(file)) return; // loadModel gives the clear error listing what the directory needs
+  const config = validateModelConfig(JSON.parse(fs.readFileSync(file, 'utf8')), file);
+  const adapterParams = loraParamCount(config, 8, ['q_proj', 'v_proj']) * batch;
+  const est = estimateMemory(config, { batch, seq, adapterParams, optimizer: 'adam' });
+  const limit = backendMemoryLimit();
+  const line = `weights ${formatBytes(est.weights)}, adapters ${formatBytes(est.adapter)}, optimiser ${formatBytes(est.optimizerState)}, activations ${formatBytes(est.activations + est.logits)}: total ${formatBytes(est.total)}`;
+  if (est.total > 1024 ** 3) console.error(`[memory] ${dir}: ${line} (backend ${tf.getBackend()})`);
+  if (limit !== undefined && est.total > limit) {
+    throw new Error(
+      `${dir} needs about ${formatBytes(est.total)} for a LoRA run (${line}), more than the ${tf.getBackend()} backend can hold (${formatBytes(limit)}). Use a GPU backend (--backend webgpu or tensorflow) or a smaller model.`,
+    );
+  }
+}
+
 export function getSession(spec: DataSpec = {}): Session {
-  const key = JSON.stringify([spec.model ?? '', spec.data ?? '']);
+  const key = JSON.stringify([spec.model ?? '', spec.data ?? '', spec.promptFormat ?? 'plain']);
   const hit = sessions.get(key);
   if (hit) return hit;
+  checkMemory(spec.model ?? BEACON_BASE_DIR);
   const loaded = loadModel(spec.model);
   const records = spec.data ? loadRecords(spec.data, 'auto', { onInvalid: 'skip' }) : buildCorpus().records;
-  const { facts, info } = buildPool(loaded.model, loaded.tokenizer, records);
+  const { facts, info } = buildPool(
+    loaded.model,
+    loaded.tokenizer,
+    records,
+    Number.POSITIVE_INFINITY,
+    spec.promptFormat,
+  );
   if (facts.length === 0)
     throw new Error(`No usable facts: the model knows none of the ${records.length} records`);
   const s: Session = { ...makeContext(loaded.model, loaded.tokenizer), loaded, pool: facts, poolInfo: info };
