@@ -101,3 +101,33 @@ export function greedy(
   }
   return out;
 }
+
+/**
+ * Knowledge features: the last layer's hidden state (after the final norm) at the last prompt token, per prompt
+ * (right-padded batch; causal attention makes the padding invisible). → one Float32Array [d] per prompt.
+ */
+export function promptFeatureRows(
+  model: LlamaModel,
+  prompts: number[][],
+  padId: number,
+  rowGroups?: number[],
+): Float32Array[] {
+  const B = prompts.length;
+  const T = Math.max(...prompts.map((p) => p.length));
+  const d = model.config.hidden_size;
+  const ids = new Int32Array(B * T).fill(padId);
+  prompts.forEach((p, b) => {
+    ids.set(p, b * T);
+  });
+  const data = tf.tidy(() => {
+    const out = model.forward(tf.tensor2d(ids, [B, T], 'int32'), { outputHidden: true, rowGroups });
+    const last = out.hidden![out.hidden!.length - 1].reshape([B * T, d]);
+    return tf
+      .gather(
+        last,
+        prompts.map((p, b) => b * T + p.length - 1),
+      )
+      .dataSync();
+  });
+  return prompts.map((_, b) => data.slice(b * d, (b + 1) * d) as Float32Array);
+}

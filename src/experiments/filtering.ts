@@ -191,7 +191,7 @@ export const filtering: Experiment<FilteringConfig, FilteringCase, FilteringResu
     return {
       curves,
       gain,
-      reproducesHelps: sem !== undefined && sem.points.some((p) => p.share > 0 && p.accuracy.lo > base),
+      reproducesHelps: sem?.points.some((p) => p.share > 0 && p.accuracy.lo > base) === true,
       reproducesSixty: sem !== undefined && sem.bestShare >= 0.5 && sem.bestShare <= 0.7,
     };
   },

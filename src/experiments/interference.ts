@@ -7,11 +7,14 @@
  *     distance windows of varying centre and width); accuracy regressed on the set's mean and variance together
  *     (OLS with standardised predictors), plus rank correlations.
  */
+
+import { pca } from '../metrics/params';
 import { mean, meanCI, spearman, variance } from '../metrics/stats';
 import { deriveSeed, permutation } from '../util/random';
 import { type CommonConfig, type CommonOptions, commonConfig, rate, sample, session } from './common';
+import { promptFeatureRows } from './evaluate';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
-import { learnFactSets } from './learn';
+import { learnFactSets, learnSingleFacts } from './learn';
 import { ols2 } from './regression';
 import type { Experiment } from './runner';
 import { METHODS } from './scales';
@@ -44,7 +47,7 @@ export function interferenceConfig(
 
 export interface InterferenceCase {
   id: string;
-  kind: 'size' | 'composition';
+  kind: 'size' | 'composition' | 'features';
   seed: number;
   n: number;
   /** composition sets: index */
@@ -56,6 +59,16 @@ export interface InterferenceResult {
   crossTalk: boolean[];
   meanDistance: number;
   varDistance: number;
+  /** 'features' cases: knowledge features of the set's facts (last-layer state at the last prompt token) */
+  features?: {
+    /** ‖f − f_base‖ per fact after learning alone (own adapter) and together (one shared adapter) */
+    shiftSingle: number[];
+    shiftJoint: number[];
+    learnedSingle: boolean[];
+    /** PCA (fitted on base, single and joint features together): 2-D coordinates and explained variance */
+    coords: { base: number[][]; single: number[][]; joint: number[][] };
+    explained: number[];
+  };
 }
 
 /** A set of n facts from a window of the distance-sorted pool: centre c ∈ [0, 1], width w ∈ (0, 1]. */
@@ -92,6 +105,14 @@ export interface InterferenceSummary {
     spearmanMean: { rho: number; p: number };
     spearmanVariance: { rho: number; p: number };
   };
+  /** feature shift from the base model when learned together minus when learned alone (paired by fact) */
+  features: {
+    jointMinusSingleShift: ReturnType<typeof meanCI>;
+    meanShiftSingle: number;
+    meanShiftJoint: number;
+    example?: { coords: { base: number[][]; single: number[][]; joint: number[][] }; explained: number[] };
+  };
+  reproducesSuppression: boolean;
   reproducesSize: boolean;
   reproducesMean: boolean;
   reproducesVariance: boolean;
@@ -114,6 +135,7 @@ export const interference: Experiment<
         out.push({ id: `size|${seed}|${n}`, kind: 'size', seed, n, index: 0 });
       for (let i = 0; i < cfg.sets; i++)
         out.push({ id: `composition|${seed}|${i}`, kind: 'composition', seed, n: cfg.setSize, index: i });
+      out.push({ id: `features|${seed}`, kind: 'features', seed, n: cfg.setSize, index: 0 });
     }
     return out;
   },
@@ -122,7 +144,8 @@ export const interference: Experiment<
     const out = new Map<string, InterferenceResult>();
     // sets of equal size train side by side (one adapter each)
     const bySize = new Map<number, InterferenceCase[]>();
-    for (const c of cases) {
+    for (const c of cases.filter((x) => x.kind === 'features')) out.set(c.id, await featureCase(cfg, c));
+    for (const c of cases.filter((x) => x.kind !== 'features')) {
       if (!bySize.has(c.n)) bySize.set(c.n, []);
       bySize.get(c.n)!.push(c);
     }
@@ -152,6 +175,10 @@ export const interference: Experiment<
         const wrong = rs.flatMap((r) => r.crossTalk.filter((_, j) => !r.learned[j]));
         return { n, accuracy: meanCI(rs.map(acc)), crossTalkAmongWrong: rate(wrong) };
       });
+    const feats = results
+      .map((r) => r.features)
+      .filter((f): f is NonNullable<typeof f> => f !== undefined && f !== null);
+    const gaps = feats.flatMap((f) => f.shiftJoint.map((j, i) => j - f.shiftSingle[i]));
     const comp = results.filter((_, i) => cases[i].kind === 'composition');
     const points = comp.map((r) => ({ mean: r.meanDistance, variance: r.varDistance, accuracy: acc(r) }));
     const fit = ols2(
@@ -177,9 +204,79 @@ export const interference: Experiment<
         spearmanMean: { rho: sm.r, p: sm.p },
         spearmanVariance: { rho: sv.r, p: sv.p },
       },
+      features: {
+        jointMinusSingleShift: meanCI(gaps),
+        meanShiftSingle: mean(feats.flatMap((f) => f.shiftSingle)),
+        meanShiftJoint: mean(feats.flatMap((f) => f.shiftJoint)),
+        example: feats[0] ? { coords: feats[0].coords, explained: feats[0].explained } : undefined,
+      },
+      reproducesSuppression: gaps.length > 1 && meanCI(gaps).hi < 0,
       reproducesSize: last !== undefined && last.hi < first,
       reproducesMean: fit.b1.hi < 0,
       reproducesVariance: fit.b2.lo > 0,
     };
   },
 };
+
+/**
+ * Knowledge features of one set: base model, each fact learned alone (its own adapter), all learned together (one
+ * adapter). Single-fact runs see each fact `epochs` times at batch 1 (early-stopped once learned); the joint run sees
+ * each fact `epochs` times in batches.
+ */
+async function featureCase(cfg: InterferenceConfig, c: InterferenceCase): Promise<InterferenceResult> {
+  const s = session(cfg);
+  const set = sample(s.pool, cfg.setSize, c.seed, 'features');
+  const prompts = set.map((f) => f.promptIds);
+  const base = promptFeatureRows(s.model, prompts, s.tok.padId);
+  let single: Float32Array[] = [];
+  const rs = await learnSingleFacts(
+    s,
+    set,
+    METHODS[cfg.method],
+    { steps: cfg.epochs, lr: cfg.lr },
+    c.seed,
+    set.length,
+    (facts, groups) => {
+      single = promptFeatureRows(
+        s.model,
+        facts.map((f) => f.promptIds),
+        s.tok.padId,
+        groups,
+      );
+    },
+  );
+  let joint: Float32Array[] = [];
+  const [rj] = await learnFactSets(
+    s,
+    [set],
+    METHODS[cfg.method],
+    { epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
+    c.seed,
+    undefined,
+    () => {
+      joint = promptFeatureRows(s.model, prompts, s.tok.padId);
+    },
+  );
+  const shift = (a: Float32Array, b: Float32Array) =>
+    Math.sqrt(a.reduce((acc, x, i) => acc + (x - b[i]) ** 2, 0));
+  const fit = pca([...base, ...single, ...joint], 2);
+  const n = set.length;
+  const d = set.map((f) => f.distance[DEFAULT_PROTOCOL_NAME]);
+  return {
+    learned: rj.learned,
+    crossTalk: rj.crossTalk,
+    meanDistance: mean(d),
+    varDistance: variance(d),
+    features: {
+      shiftSingle: single.map((f, i) => shift(f, base[i])),
+      shiftJoint: joint.map((f, i) => shift(f, base[i])),
+      learnedSingle: rs.map((r) => r.learned),
+      coords: {
+        base: fit.coordinates.slice(0, n),
+        single: fit.coordinates.slice(n, 2 * n),
+        joint: fit.coordinates.slice(2 * n),
+      },
+      explained: fit.explainedVarianceRatio,
+    },
+  };
+}

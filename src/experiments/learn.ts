@@ -132,6 +132,8 @@ export async function learnSingleFacts(
   trainCfg: Partial<TrainConfig> & { steps: number },
   seed: number,
   stack: number,
+  /** called with each trained stack before it is removed (e.g. to read features); rowGroups: one row per fact */
+  probe?: (facts: Fact[], rowGroups: number[] | undefined) => void,
 ): Promise<SingleResult[]> {
   const { model, tok } = ctx;
   const K = spec.method === 'full' ? 1 : Math.max(1, Math.min(stack, facts.length));
@@ -175,6 +177,7 @@ export async function learnSingleFacts(
         stopIds(tok),
         k > 1 ? chunk.map((_, g) => g) : undefined,
       );
+      probe?.(chunk, k > 1 ? chunk.map((_, g) => g) : undefined);
       if (handle.method === 'lora' && bases === undefined)
         bases = singularBases(model, (handle as LoraHandle).modules);
       chunk.forEach((f, g) => {
@@ -222,6 +225,8 @@ export async function learnFactSets(
   trainCfg: Partial<TrainConfig> & { epochs: number; batchSize: number },
   seed: number,
   weights?: number[][],
+  /** called with the trained adapters before they are removed; rowGroups gives the set of each fact of sets.flat() */
+  probe?: (rowGroups: number[] | undefined) => void,
 ): Promise<SetResult[]> {
   const { model, tok } = ctx;
   const n = sets[0].length;
@@ -277,9 +282,10 @@ export async function learnFactSets(
         ),
       );
     }
+    probe?.(groups);
     return sets.map((set, g) => ({
       learned: set.map((_, i) => scores[g * n + i]),
-      crossTalk: set.map((f, i) => {
+      crossTalk: set.map((_, i) => {
         const a = answers[g * n + i];
         if (scores[g * n + i]) return false;
         return set.some(

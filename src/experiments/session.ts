@@ -32,11 +32,14 @@ export interface Session extends LearnContext {
 
 const sessions = new Map<string, Session>();
 
-/** A stable identity of a model directory (its config and weight file sizes) for result hashes. */
+/**
+ * A stable identity of a model directory for result hashes: config.json, tokenizer.json and the weight files' sizes
+ * (not the model card or logs, which change without changing the model).
+ */
 export function modelFingerprint(dir: string): string {
   const files = fs
     .readdirSync(dir)
-    .filter((f) => f.endsWith('.json') || f.endsWith('.safetensors'))
+    .filter((f) => f === 'config.json' || f === 'tokenizer.json' || f.endsWith('.safetensors'))
     .sort();
   return shortHash(
     files.map((f) => [

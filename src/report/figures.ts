@@ -8,7 +8,7 @@ import { DEFAULT_PROTOCOL_NAME } from '../experiments/facts';
 import type { FilteringSummary } from '../experiments/filtering';
 import type { InterferenceSummary } from '../experiments/interference';
 import type { ReweightingSummary } from '../experiments/reweighting';
-import { barCI, type FigureSpec, lineCI, scatter } from '../viz/figures';
+import { barCI, type FigureSpec, lineCI, pcaScatter, scatter } from '../viz/figures';
 
 export function distanceCurveFigure(s: DistanceCurveSummary, protocol = DEFAULT_PROTOCOL_NAME): FigureSpec {
   const curves = s.curves.filter((c) => c.protocol === protocol);
@@ -152,5 +152,24 @@ export function reweightingFigure(s: ReweightingSummary): FigureSpec {
       y: 'accuracy gain (percentage points)',
       protocol: 'paired by training set; 95 % t intervals; paper: +3–5 points',
     },
+  );
+}
+
+/** PCA of knowledge features of one set: base model, each fact learned alone, all learned together. */
+export function interferenceFeaturesFigure(s: InterferenceSummary): FigureSpec | undefined {
+  const ex = s.features.example;
+  if (ex === undefined) return undefined;
+  const groups = [
+    ...ex.coords.base.map(() => 'base model'),
+    ...ex.coords.single.map(() => 'learned alone'),
+    ...ex.coords.joint.map(() => 'learned together'),
+  ];
+  return pcaScatter(
+    [...ex.coords.base, ...ex.coords.single, ...ex.coords.joint],
+    {
+      title: 'Knowledge features (last layer, last prompt token): PCA of one set',
+      protocol: `mean shift from base: alone ${fmt(s.features.meanShiftSingle)}, together ${fmt(s.features.meanShiftJoint)}`,
+    },
+    { groups, explained: [ex.explained[0], ex.explained[1]] },
   );
 }

@@ -43,6 +43,10 @@ export async function writeReport(
           ['interference-size', F.interferenceSizeFigure(s)],
           ['interference-composition', F.interferenceCompositionFigure(s)],
         );
+        {
+          const pcaFig = F.interferenceFeaturesFigure(s);
+          if (pcaFig) figures.push(['interference-features', pcaFig]);
+        }
         break;
       case 'filtering':
         found.filtering = { cfg, s };
