@@ -1,6 +1,6 @@
 /**
  * The 'tensorflow' loader: `@tensorflow/tfjs-node-gpu` (CUDA) or `@tensorflow/tfjs-node` (CPU), installed only by
- * `npm run setup:cuda` (see tensorflow.md). Same order as backend.ts's built-in loader, but the error names what
+ * `npm run setup:cuda` (see README.md). Same order as backend.ts's built-in loader, but the error names what
  * failed (not installed vs. installed but libtensorflow/CUDA did not load).
  *
  * It also marks the `auto` probe: backend.ts's auto order is tensorflow → webgpu, and it does not tell loaders
