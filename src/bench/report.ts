@@ -1,0 +1,112 @@
+/** Machine description and the human-readable tables of `beacons bench`. */
+import * as os from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import type { StepBench } from './kernel';
+import type { TorchFactsResult, TorchKernelResult } from './torch';
+import type { StackedResult } from './workload';
+
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  os: string;
+  node: string;
+  tfjs: string;
+  torch: string | null;
+  torchBlas: string[] | null;
+  /** 1-minute load average when the bench started (other jobs on the machine skew every number) */
+  loadAverage: number;
+}
+
+export function machineInfo(torch: string | null): MachineInfo {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    tfjs: tf.version.tfjs,
+    torch,
+    torchBlas: null,
+    loadAverage: os.loadavg()[0],
+  };
+}
+
+/** Peak resident set size of this process so far, in MB. */
+export function peakRssMB(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+function table(head: string[], rows: string[][]): string {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
+  return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '—');
+
+export interface KernelReport {
+  tfjs: StepBench[];
+  torch: Partial<Record<'lora' | 'full', TorchKernelResult>>;
+  ratios: Record<string, number>;
+}
+
+export function kernelTable(k: KernelReport): string {
+  const rows = k.tfjs.map((b) => {
+    const ref = k.torch[b.method];
+    return [
+      `tfjs ${b.backend} ${b.method}`,
+      f(b.medianStepS, 3),
+      f(b.tokensPerS, 0),
+      ref ? f(b.tokensPerS / ref.tokens_per_s, 3) : '—',
+      `${b.numTensorsBefore} → ${b.numTensorsDuring} → ${b.numTensorsAfter}`,
+      `${f(b.firstLoss, 3)} → ${f(b.lastLoss, 3)}`,
+    ];
+  });
+  for (const [method, t] of Object.entries(k.torch)) {
+    if (t === undefined) continue;
+    rows.push([
+      `torch ${t.threads} thr ${method}`,
+      f(t.median_step_s, 3),
+      f(t.tokens_per_s, 0),
+      '1',
+      '',
+      `${f(t.losses[0], 3)} → ${f(t.losses[t.losses.length - 1], 3)}`,
+    ]);
+  }
+  return table(
+    ['train step', 'median s', 'tokens/s', '÷ torch', 'numTensors before→during→after', 'loss'],
+    rows,
+  );
+}
+
+export interface WorkloadReport {
+  source: string;
+  ours: StackedResult;
+  torch?: TorchFactsResult;
+  /** PyTorch seconds ÷ our seconds (≥ 1: ours is faster) */
+  ratio?: number;
+}
+
+export function workloadTable(w: WorkloadReport): string {
+  const o = w.ours;
+  const rows = [
+    [
+      `tfjs stacked (${o.stacks} × ${o.perStack})`,
+      f(o.seconds, 1),
+      `${o.learned}/${o.facts}`,
+      String(o.adapterSteps),
+      f(o.facts / o.seconds, 2),
+    ],
+  ];
+  if (w.torch) {
+    const t = w.torch;
+    rows.push([
+      `torch ${t.facts} separate runs`,
+      f(t.seconds, 1),
+      `${t.learned}/${t.facts}`,
+      String(t.optimizer_steps),
+      f(t.facts / t.seconds, 2),
+    ]);
+  }
+  return table(['learn single facts', 'wall s', 'learned', 'updates', 'facts/s'], rows);
+}

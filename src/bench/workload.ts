@@ -1,0 +1,178 @@
+/**
+ * Workload-level benchmark: learn N single facts, each with its own LoRA (r 8 on q_proj, v_proj), up to `steps`
+ * steps, stopping a fact as soon as it is learned. Ours trains K adapters side by side (stacked adapters, one
+ * example per adapter, early stop per adapter); the PyTorch reference (bench/torch_reference.py facts) runs the
+ * usual loop of N separate runs. Both get the same base weights (written to a safetensors file) and token ids.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import * as tf from '@tensorflow/tfjs';
+import { loadCounterfact } from '../data';
+import type { ModelConfig } from '../model/config';
+import { LlamaModel } from '../model/llama';
+import { BEACON_BASE_DIR, loadModel } from '../model/load';
+import { writeSafetensors } from '../model/safetensors';
+import { wrap } from '../peft';
+import type { Example } from '../train/batches';
+import { train } from '../train/trainer';
+import { mulberry32 } from '../util/random';
+import { LORA_SETUP } from './kernel';
+
+/** The shape of data/models/beacon-base (src/pretrain/pretrain.ts), with a 4 800-token vocabulary. */
+export const RANDOM_FACTS_CONFIG: ModelConfig = {
+  model_type: 'llama',
+  vocab_size: 4800,
+  hidden_size: 128,
+  intermediate_size: 344,
+  num_hidden_layers: 4,
+  num_attention_heads: 4,
+  num_key_value_heads: 4,
+  head_dim: 32,
+  rms_norm_eps: 1e-5,
+  rope_theta: 10000,
+  max_position_embeddings: 64,
+  tie_word_embeddings: true,
+  hidden_act: 'silu',
+};
+
+export interface FactSet {
+  model: LlamaModel;
+  examples: Example[];
+  padId: number;
+  /** what was used, in words */
+  source: string;
+  real: boolean;
+}
+
+/** beacon-base + COUNTERFACT facts when the model exists, else a random model and random 12 + 1-token facts. */
+export function prepareFacts(n: number, seed: number): FactSet {
+  if (fs.existsSync(path.join(BEACON_BASE_DIR, 'config.json'))) {
+    const { model, tokenizer } = loadModel(BEACON_BASE_DIR);
+    const maxLen = model.config.max_position_embeddings;
+    const bos = tokenizer.bosId === undefined ? [] : [tokenizer.bosId];
+    const examples: Example[] = [];
+    for (const rec of loadCounterfact()) {
+      if (examples.length >= n) break;
+      const { promptIds, answerIds } = tokenizer.encodeContinuation(rec.prompt, rec.target);
+      const ids = [...bos, ...promptIds, ...answerIds];
+      if (answerIds.length === 0 || promptIds.length + bos.length === 0 || ids.length > maxLen) continue;
+      examples.push({ ids, answerStart: bos.length + promptIds.length });
+    }
+    return {
+      model,
+      examples,
+      padId: tokenizer.padId,
+      source: `data/models/beacon-base + ${examples.length} COUNTERFACT facts (prompt → target_new)`,
+      real: true,
+    };
+  }
+  const c = RANDOM_FACTS_CONFIG;
+  const rnd = mulberry32(seed + 7);
+  const tok = () => 4 + Math.floor(rnd() * (c.vocab_size - 4));
+  const examples = Array.from({ length: n }, () => ({
+    ids: Array.from({ length: 13 }, tok),
+    answerStart: 12,
+  }));
+  return {
+    model: LlamaModel.random(c, seed),
+    examples,
+    padId: 0,
+    source: `random model (d ${c.hidden_size}, ${c.num_hidden_layers} layers, vocab ${c.vocab_size}; no data/models/beacon-base) + ${n} random facts (12-token prompt, 1-token answer)`,
+    real: false,
+  };
+}
+
+export interface StackedResult {
+  seconds: number;
+  facts: number;
+  stacks: number;
+  perStack: number;
+  learned: number;
+  /** optimiser steps summed over adapters (an adapter stops counting once learned) */
+  adapterSteps: number;
+  /** trainer steps of each stack (the slowest adapter's) */
+  stackSteps: number[];
+  numTensorsBefore: number;
+  numTensorsAfter: number;
+}
+
+/** Learns the facts `perStack` at a time with stacked adapters and early stopping. */
+export async function runStacked(
+  set: FactSet,
+  perStack: number,
+  steps: number,
+  lr: number,
+  seed: number,
+  checkEvery: number,
+): Promise<StackedResult> {
+  const numTensorsBefore = tf.memory().numTensors;
+  const t0 = performance.now();
+  let learned = 0;
+  let adapterSteps = 0;
+  const stackSteps: number[] = [];
+  for (let start = 0; start < set.examples.length; start += perStack) {
+    const chunk = set.examples.slice(start, start + perStack).map((e, k) => ({ ...e, group: k }));
+    const handle = wrap(set.model, {
+      method: 'lora',
+      ...LORA_SETUP,
+      groups: chunk.length,
+      seed: seed + start,
+    });
+    try {
+      const r = await train(
+        set.model,
+        handle,
+        chunk,
+        { steps, batchSize: 1, earlyStop: true, lr, seed, checkEvery },
+        { padId: set.padId },
+      );
+      stackSteps.push(r.steps);
+      for (const at of r.learnedAt) {
+        if (at !== null) learned++;
+        // learnedAt = the step whose forward predicted the answer (its update skipped): at − 1 updates
+        adapterSteps += at === null ? steps : at - 1;
+      }
+    } finally {
+      handle.remove();
+    }
+  }
+  return {
+    seconds: (performance.now() - t0) / 1000,
+    facts: set.examples.length,
+    stacks: stackSteps.length,
+    perStack,
+    learned,
+    adapterSteps,
+    stackSteps,
+    numTensorsBefore,
+    numTensorsAfter: tf.memory().numTensors,
+  };
+}
+
+/** Writes the job file for `torch_reference.py facts` (base weights as F32 safetensors); returns its path. */
+export async function writeTorchJob(
+  set: FactSet,
+  steps: number,
+  lr: number,
+  seed: number,
+): Promise<{ job: string; dir: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-bench-'));
+  const weights = path.join(dir, 'model.safetensors');
+  writeSafetensors(weights, await set.model.toTensors());
+  const job = path.join(dir, 'job.json');
+  const body = {
+    config: set.model.config,
+    weights,
+    examples: set.examples.map((e) => ({ ids: e.ids, answerStart: e.answerStart })),
+    steps,
+    lr,
+    seed,
+    r: LORA_SETUP.r,
+    alpha: LORA_SETUP.alpha,
+    targetModules: LORA_SETUP.targetModules,
+  };
+  fs.writeFileSync(job, JSON.stringify(body));
+  return { job, dir };
+}

@@ -1,0 +1,249 @@
+/**
+ * `beacons bench [--quick] [--all] [--json] [--facts N] [--steps N] [--warmup N] [--per-stack K] [--lr x] [--no-torch]`
+ *
+ * 1. Kernel: LoRA (r 8 on q_proj, v_proj) and full fine-tuning train steps on the reference config (d 256, 4 layers,
+ *    batch 16 × seq 64), tokens/s per tfjs backend (wasm; cpu only with --all, ≈ 25 s a step), against the same step
+ *    in PyTorch (bench/torch_reference.py, 2 threads, OpenBLAS): ratio tfjs ÷ PyTorch tokens/s.
+ * 2. Workload: wall time to learn N single facts (stacked adapters + early stop vs N separate PyTorch runs):
+ *    ratio PyTorch seconds ÷ ours (≥ 1: ours is faster).
+ * Prints tables (or the JSON with --json) and writes results/bench/bench-<date>.json atomically.
+ */
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { backendInfo, initBackend } from '../backend';
+import { benchTrainStep, REFERENCE_BATCH, REFERENCE_SEQ, type StepBench } from '../bench/kernel';
+import { canDropLearnedRows } from '../bench/probe';
+import {
+  type KernelReport,
+  kernelTable,
+  machineInfo,
+  peakRssMB,
+  type WorkloadReport,
+  workloadTable,
+} from '../bench/report';
+import { probeTorch, runTorch, type TorchFactsResult, type TorchKernelResult } from '../bench/torch';
+import { prepareFacts, runStacked, writeTorchJob } from '../bench/workload';
+import { writeFileAtomic } from '../util/atomic';
+
+const HELP = `Usage: beacons bench [options]
+  --quick          few steps and 64 facts (development)
+  --all            also the pure-JS cpu backend (≈ 25 s a step, skipped by default)
+  --json           print the result JSON instead of tables
+  --facts N        facts in the workload benchmark (default 256; --quick 64)
+  --per-stack K    adapters trained side by side (default 64)
+  --steps N        measured kernel steps (default 5; --quick 3); --warmup N excluded steps (default 2; --quick 1)
+  --lr x           learning rate of the fact runs (default 1e-3)
+  --check-every N  steps between dropping learned adapters' rows from a stack (default 5)
+  --no-torch       skip the PyTorch reference
+  --skip-kernel / --skip-workload
+  --out DIR        where to write bench-<date>.json (default results/bench)`;
+
+const num = (v: string | undefined, fallback: number, name: string): number => {
+  if (v === undefined) return fallback;
+  const x = Number(v);
+  if (!Number.isFinite(x) || x <= 0) throw new Error(`--${name} must be a positive number, got '${v}'`);
+  return x;
+};
+
+export async function run(argv: string[]): Promise<void> {
+  const { values: o } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      all: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      facts: { type: 'string' },
+      'per-stack': { type: 'string' },
+      steps: { type: 'string' },
+      warmup: { type: 'string' },
+      lr: { type: 'string' },
+      'check-every': { type: 'string' },
+      'no-torch': { type: 'boolean', default: false },
+      'skip-kernel': { type: 'boolean', default: false },
+      'skip-workload': { type: 'boolean', default: false },
+      out: { type: 'string', default: path.resolve(__dirname, '../../results/bench') },
+      backend: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (o.help) {
+    console.log(HELP);
+    return;
+  }
+  const quick = o.quick!;
+  const steps = Math.round(num(o.steps, quick ? 3 : 5, 'steps'));
+  const warmup = Math.round(num(o.warmup, quick ? 1 : 2, 'warmup'));
+  const nFacts = Math.round(num(o.facts, quick ? 64 : 256, 'facts'));
+  const perStack = Math.round(num(o['per-stack'], 64, 'per-stack'));
+  const lr = num(o.lr, 1e-3, 'lr');
+  const checkEvery = Math.round(num(o['check-every'], 5, 'check-every'));
+  const factSteps = 30;
+  const log = (s: string) => console.error(`[bench] ${s}`);
+  const notes: string[] = [];
+  const numTensorsStart = tf.memory().numTensors;
+
+  const primary = backendInfo()?.name ?? tf.getBackend();
+  const torchProbe = o['no-torch']
+    ? { ok: false as const, note: 'PyTorch reference skipped (--no-torch)' }
+    : probeTorch();
+  if (!torchProbe.ok) notes.push(torchProbe.note);
+  const machine = machineInfo(torchProbe.ok ? torchProbe.value : null);
+  if (machine.loadAverage > 0.5) {
+    notes.push(
+      `load average ${machine.loadAverage.toFixed(2)} on ${machine.cores} cores at start: other jobs share the CPU, numbers are pessimistic`,
+    );
+  }
+
+  // ---- 1. kernel level
+  let kernel: KernelReport | undefined;
+  if (!o['skip-kernel']) {
+    const backends = [...new Set([primary, 'wasm', ...(o.all || o.backend === 'cpu' ? ['cpu'] : [])])];
+    if (!backends.includes('cpu')) notes.push('cpu backend skipped (≈ 25 s a LoRA step): use --all');
+    const tfjs: StepBench[] = [];
+    for (const b of backends) {
+      try {
+        await initBackend(b, { force: true, quiet: true });
+      } catch (e) {
+        notes.push(`backend ${b} unavailable: ${(e as Error).message}`);
+        continue;
+      }
+      const cpu = b === 'cpu';
+      const methods: ('lora' | 'full')[] = b === primary || b === 'wasm' ? ['lora', 'full'] : ['lora'];
+      for (const m of methods) {
+        const w = cpu ? 1 : warmup;
+        const s = cpu ? Math.min(steps, 2) : steps;
+        log(`${b} ${m} step: ${w} warm-up + ${s} timed steps of ${REFERENCE_BATCH}×${REFERENCE_SEQ} tokens…`);
+        const r = await benchTrainStep(m, w, s);
+        log(`  median ${r.medianStepS.toFixed(3)} s → ${r.tokensPerS.toFixed(0)} tokens/s`);
+        tfjs.push(r);
+      }
+    }
+    await initBackend(primary, { force: true, quiet: true });
+    const torch: KernelReport['torch'] = {};
+    if (torchProbe.ok) {
+      for (const m of ['lora', 'full'] as const) {
+        log(`torch ${m} step (2 threads): ${warmup} warm-up + ${steps} timed steps…`);
+        const args = [
+          'kernel',
+          '--method',
+          m,
+          '--threads',
+          '2',
+          '--warmup',
+          String(warmup),
+          '--steps',
+          String(steps),
+        ];
+        const r = await runTorch<TorchKernelResult>(args);
+        if (r.ok) {
+          torch[m] = r.value;
+          machine.torchBlas = r.value.blas;
+          log(`  median ${r.value.median_step_s.toFixed(3)} s → ${r.value.tokens_per_s.toFixed(0)} tokens/s`);
+        } else notes.push(r.note);
+      }
+    }
+    const ratios: Record<string, number> = {};
+    for (const b of tfjs) {
+      const ref = torch[b.method];
+      if (ref) ratios[`${b.backend}/${b.method}`] = b.tokensPerS / ref.tokens_per_s;
+    }
+    kernel = { tfjs, torch, ratios };
+  }
+
+  // ---- 2. workload level
+  let workload: WorkloadReport | undefined;
+  if (!o['skip-workload']) {
+    const set = prepareFacts(nFacts, 0);
+    if (set.examples.length < nFacts)
+      notes.push(`only ${set.examples.length} usable facts (asked for ${nFacts})`);
+    if (!set.real)
+      notes.push('workload uses a random model and random facts: data/models/beacon-base does not exist yet');
+    log(`workload on ${tf.getBackend()}: ${set.source}`);
+    let torchFacts: TorchFactsResult | undefined;
+    try {
+      const k = Math.min(perStack, set.examples.length);
+      log(
+        `ours: ${Math.ceil(set.examples.length / k)} stack(s) of ≤ ${k} adapters, ≤ ${factSteps} steps, early stop…`,
+      );
+      // drop learned adapters' rows every 5 steps when the trainer can; else keep them (still correct: frozen
+      // adapters get no update) and run every stack to the step limit
+      const probe = canDropLearnedRows();
+      const canDrop = probe.ok;
+      if (!canDrop) {
+        notes.push(
+          `stacked early stop cannot drop learned adapters' rows here (train() on a non-identity adapter layout: ${probe.error}; ` +
+            'see src/bench/probe.ts): every stack runs all ' +
+            `${factSteps} steps with its learned adapters frozen, so ours is timed pessimistically`,
+        );
+      }
+      const ours = await runStacked(set, k, factSteps, lr, 0, canDrop ? checkEvery : factSteps);
+      log(`  ${ours.seconds.toFixed(1)} s, ${ours.learned}/${ours.facts} learned`);
+      if (torchProbe.ok) {
+        const { job, dir } = await writeTorchJob(set, factSteps, lr, 0);
+        log(`torch: ${set.examples.length} separate runs (same weights and token ids, 2 threads)…`);
+        const r = await runTorch<TorchFactsResult>(['facts', '--threads', '2', '--job', job]);
+        fs.rmSync(dir, { recursive: true, force: true });
+        if (r.ok) {
+          torchFacts = r.value;
+          log(`  ${r.value.seconds.toFixed(1)} s, ${r.value.learned}/${r.value.facts} learned`);
+        } else notes.push(r.note);
+      }
+      workload = {
+        source: set.source,
+        ours,
+        torch: torchFacts,
+        ratio: torchFacts ? torchFacts.seconds / ours.seconds : undefined,
+      };
+    } finally {
+      set.model.dispose();
+    }
+  }
+
+  const result = {
+    date: new Date().toISOString(),
+    machine,
+    backend: primary,
+    options: { quick, all: o.all, steps, warmup, facts: nFacts, perStack, lr, factSteps, checkEvery },
+    kernel,
+    workload,
+    memory: { peakRssMB: peakRssMB(), numTensorsStart, numTensorsEnd: tf.memory().numTensors },
+    notes,
+  };
+  const stamp = result.date.replace(/[:.]/g, '-');
+  const file = path.join(o.out!, `bench-${stamp}.json`);
+  writeFileAtomic(file, `${JSON.stringify(result, null, 2)}\n`);
+
+  if (o.json) {
+    console.log(JSON.stringify(result, null, 2));
+    return;
+  }
+  const m = machine;
+  console.log(
+    `\nMachine: ${m.cpu}, ${m.cores} cores, ${m.os}, Node ${m.node}, tfjs ${m.tfjs}, torch ${m.torch ?? '—'}`,
+  );
+  if (m.torchBlas) console.log(`PyTorch BLAS: ${m.torchBlas.join(', ')}`);
+  if (kernel) {
+    console.log(
+      `\n1. Train step, reference config (d 256, 4 layers, batch ${REFERENCE_BATCH} × seq ${REFERENCE_SEQ}, random data)`,
+    );
+    console.log(kernelTable(kernel));
+  }
+  if (workload) {
+    console.log(
+      `\n2. Learning ${workload.ours.facts} single facts (LoRA r 8 on q,v, ≤ ${factSteps} steps, early stop)`,
+    );
+    console.log(`   ${workload.source}`);
+    console.log(workloadTable(workload));
+    if (workload.ratio !== undefined) {
+      console.log(`   PyTorch time ÷ ours = ${workload.ratio.toFixed(2)} (≥ 1: ours is faster)`);
+    }
+  }
+  console.log(
+    `\nPeak RSS ${result.memory.peakRssMB.toFixed(0)} MB; tf.memory().numTensors ${numTensorsStart} at start, ${result.memory.numTensorsEnd} at end`,
+  );
+  for (const n of notes) console.log(`Note: ${n}`);
+  console.log(`Wrote ${path.relative(process.cwd(), file)}`);
+}
