@@ -1,8 +1,9 @@
 // Renders an executed notebook as `jupyter nbconvert --to html` makes it, opens the page in headless Chromium
 // and checks that every figure draws: each plotly output's static twin is a non-empty <svg> with plotly marks.
-// Notebook: env BEACONS_RENDER_NOTEBOOK (a path), else notebooks/01-distance-curves.ipynb, else the first
+// Notebook: env BEACONS_RENDER_NOTEBOOK (a path), else the first executed one of notebooks/01-distance-curves.ipynb
+// and .cache/notebooks/01-distance-curves.ipynb (the copy `npm run test:notebooks` executes), else the first
 // notebooks/*.ipynb that has outputs. Skips, saying why, without Chromium, Jupyter or an executed notebook.
-// CI: run environment/run-notebooks.py first (it executes the notebooks in place), then this test.
+// CI: `npm run test:notebooks` executes every notebook at smoke scale into .cache/notebooks, then runs this test.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -30,8 +31,11 @@ function pickNotebook(): string | null {
   const env = process.env['BEACONS_RENDER_NOTEBOOK'];
   if (env) return path.resolve(env);
   const dir = path.join(ROOT, 'notebooks');
-  const preferred = path.join(dir, '01-distance-curves.ipynb');
-  if (fs.existsSync(preferred) && outputsOf(preferred).length) return preferred;
+  const preferred = [dir, path.join(ROOT, '.cache', 'notebooks')].map((d) =>
+    path.join(d, '01-distance-curves.ipynb'),
+  );
+  const executed01 = preferred.find((f) => fs.existsSync(f) && outputsOf(f).length > 0);
+  if (executed01) return executed01;
   const all = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.ipynb')) : [];
   const executed = all.sort().find((f) => outputsOf(path.join(dir, f)).length > 0);
   return executed ? path.join(dir, executed) : null;
@@ -48,7 +52,8 @@ function skipReason(): string | null {
   if (!chromiumPath()) return 'no Chromium (/usr/bin/chromium or BEACONS_CHROMIUM): apt-get install chromium';
   if (!jupyterBinary()) return "no 'jupyter nbconvert': run environment/install-jupyter.sh";
   const nb = pickNotebook();
-  if (!nb) return 'no executed notebook in notebooks/: run environment/run-notebooks.py first';
+  if (!nb)
+    return 'no executed notebook: run `npm run test:notebooks` (or environment/run-notebooks.py) first';
   if (!fs.existsSync(nb)) return `no notebook at ${nb}`;
   return null;
 }
