@@ -5,8 +5,9 @@
  *    `transposeB`; on the wasm backend only a plain product (no transpose flag) reaches XNNPACK, every transposed
  *    product runs a scalar loop 9–12× slower (README, Performance). Transposing explicitly and calling a plain
  *    product is the same math and made a LoRA step ≈ 4× faster on wasm; on cpu/webgpu it is neutral.
- * 2. A row gather (embedding lookup) whose gradient is a one-hot product: `gather`'s gradient needs `UnsortedSegmentSum`, which
- *    the wasm backend lacks (full fine-tuning and pretraining would fail there) and which is slow on cpu.
+ * 2. A row gather (embedding lookup) whose gradient is a scatter-add (`scatterND`): `gather`'s own gradient needs
+ *    `UnsortedSegmentSum`, which the wasm backend lacks (full fine-tuning and pretraining would fail there) and which
+ *    is slow on cpu. (A one-hot product, the first version, was 50–1000× slower than the scatter.)
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -55,7 +56,7 @@ export function installFastGradients(): void {
 }
 
 /**
- * Row gather rows = table[ids] with gradient dTable = onehot(ids)ᵀ · dRows (embedding lookups, picking positions).
+ * Row gather rows = table[ids] with gradient dTable = scatter-add of dRows at ids (embedding lookups, picking positions).
  * @param table [V, d]
  * @param ids   [N] int32
  * @returns     [N, d]
@@ -71,8 +72,9 @@ export function gatherRows(table: tf.Tensor, ids: tf.Tensor1D): tf.Tensor2D {
     return {
       value: tf.gather(t, idx),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const oneHotT = tf.transpose(tf.oneHot(saved[0] as tf.Tensor1D, vocab).asType('float32')); // [V, N]
-        return [tf.matMul(oneHotT, dy as tf.Tensor2D), tf.zerosLike(saved[0])]; // [V, d], no gradient for ids
+        // scatter-add of the rows into [V, d] (repeated ids sum); no gradient for ids
+        const rows = tf.scatterND(saved[0].reshape([-1, 1]), dy, [vocab, dy.shape[1] as number]);
+        return [rows, tf.zerosLike(saved[0])];
       },
     };
   });
