@@ -8,7 +8,7 @@ import * as path from 'node:path';
 
 export const PYTHON = process.env.BEACONS_PYTHON ?? '/usr/bin/python3';
 export const OPENBLAS_DIR = '/usr/lib/x86_64-linux-gnu/openblas-pthread';
-export const TORCH_SCRIPT = path.resolve(__dirname, '../../bench/torch_reference.py');
+export const TORCH_SCRIPT = path.resolve(fs.realpathSync(__dirname), '../../bench/torch_reference.py');
 
 export type TorchResult<T> = { ok: true; value: T } | { ok: false; note: string };
 

@@ -64,7 +64,7 @@ export async function run(argv: string[]): Promise<void> {
       'no-torch': { type: 'boolean', default: false },
       'skip-kernel': { type: 'boolean', default: false },
       'skip-workload': { type: 'boolean', default: false },
-      out: { type: 'string', default: path.resolve(__dirname, '../../results/bench') },
+      out: { type: 'string', default: path.resolve(fs.realpathSync(__dirname), '../../results/bench') },
       backend: { type: 'string' },
       help: { type: 'boolean', default: false },
     },

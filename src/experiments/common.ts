@@ -6,7 +6,8 @@ import { quantileBins, wilsonCI } from '../metrics/stats';
 import { BEACON_BASE_DIR } from '../model/load';
 import { deriveSeed, permutation } from '../util/random';
 import type { Fact, PromptFormat } from './facts';
-import { getScale, type Scale } from './scales';
+import type { MethodSpec } from './learn';
+import { getScale, METHODS, type Scale } from './scales';
 import { getSession, modelFingerprint, type Session } from './session';
 
 export interface CommonConfig {
@@ -28,6 +29,8 @@ export interface CommonOptions {
   data?: string | null;
   seeds?: number[];
   promptFormat?: PromptFormat;
+  /** PEFT settings by method name, overriding the presets (e.g. { lora: { method: 'lora', r: 2, … } }) */
+  specs?: Record<string, MethodSpec>;
 }
 
 export function commonConfig(o: CommonOptions = {}): CommonConfig & { s: Scale } {
@@ -104,4 +107,22 @@ export function rateDifference(a: Rate, b: Rate): { diff: number; lo: number; hi
   const lo = diff - Math.sqrt((a.rate - a.lo) ** 2 + (b.hi - b.rate) ** 2);
   const hi = diff + Math.sqrt((a.hi - a.rate) ** 2 + (b.rate - b.lo) ** 2);
   return { diff, lo, hi };
+}
+
+/**
+ * The PEFT settings of the named methods (from the preset METHODS unless overridden). They are part of every
+ * experiment's config, so a changed rank or bottleneck gets its own cache entry.
+ */
+export function methodSpecs(
+  names: string[],
+  overrides: Record<string, MethodSpec> = {},
+): Record<string, MethodSpec> {
+  return Object.fromEntries(
+    names.map((m) => {
+      const spec = overrides[m] ?? METHODS[m];
+      if (spec === undefined)
+        throw new Error(`Unknown method '${m}': use ${Object.keys(METHODS).join(', ')} or pass its settings`);
+      return [m, spec];
+    }),
+  );
 }

@@ -13,16 +13,20 @@ import {
   type CommonConfig,
   type CommonOptions,
   commonConfig,
+  methodSpecs,
   rate,
   rateDifference,
   session,
 } from './common';
 import { FACT_PROTOCOLS } from './facts';
+import type { MethodSpec } from './learn';
 import type { Experiment } from './runner';
 import { runSingleCases, type SingleCase, type SingleCaseResult, singleCases } from './single-facts';
 
 export interface DistanceCurveConfig extends CommonConfig {
   methods: string[];
+  /** PEFT settings of each method (part of the run's identity) */
+  specs: Record<string, MethodSpec>;
   facts: number;
   fullFacts: number;
   steps: number;
@@ -39,6 +43,7 @@ export function distanceCurveConfig(
   return {
     ...c,
     methods: o.methods ?? ['lora', 'adalora', 'adapter', 'full'],
+    specs: methodSpecs(o.methods ?? ['lora', 'adalora', 'adapter', 'full'], o.specs),
     facts: s.singleFacts,
     fullFacts: s.fullFacts,
     steps: o.steps ?? s.singleSteps,
@@ -83,7 +88,12 @@ export const distanceCurve: Experiment<
     return singleCases(session(cfg).pool, cfg.methods, cfg.seeds, per);
   },
   runBatch(cfg, cases) {
-    return runSingleCases(session(cfg), cases, { steps: cfg.steps, lrs: cfg.lrs, stack: cfg.stack });
+    return runSingleCases(session(cfg), cases, {
+      specs: cfg.specs,
+      steps: cfg.steps,
+      lrs: cfg.lrs,
+      stack: cfg.stack,
+    });
   },
   summarize(cfg, results) {
     const curves: MethodCurve[] = [];

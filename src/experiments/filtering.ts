@@ -9,14 +9,16 @@
  */
 import { mean, meanCI, variance } from '../metrics/stats';
 import { deriveSeed, permutation } from '../util/random';
-import { type CommonConfig, type CommonOptions, commonConfig, sample, session } from './common';
+import { type CommonConfig, type CommonOptions, commonConfig, methodSpecs, sample, session } from './common';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
+import type { MethodSpec } from './learn';
 import { learnFactSets } from './learn';
 import type { Experiment } from './runner';
-import { METHODS } from './scales';
 
 export interface FilteringConfig extends CommonConfig {
   method: string;
+  /** PEFT settings of the method (part of the run's identity) */
+  spec: MethodSpec;
   setSize: number;
   shares: number[];
   strategies: ('semantic-greedy' | 'random')[];
@@ -32,6 +34,7 @@ export function filteringConfig(
   return {
     ...c,
     method: o.method ?? 'lora',
+    spec: methodSpecs([o.method ?? 'lora'], o.specs)[o.method ?? 'lora'],
     setSize: s.setSize,
     shares: Array.from({ length: 11 }, (_, i) => i / 10),
     strategies: ['semantic-greedy', 'random'],
@@ -148,7 +151,7 @@ export const filtering: Experiment<FilteringConfig, FilteringCase, FilteringResu
       const res = await learnFactSets(
         s,
         sets,
-        METHODS[cfg.method],
+        cfg.spec,
         { epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
         seed,
       );

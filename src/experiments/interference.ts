@@ -11,16 +11,26 @@
 import { pca } from '../metrics/params';
 import { mean, meanCI, spearman, variance } from '../metrics/stats';
 import { deriveSeed, permutation } from '../util/random';
-import { type CommonConfig, type CommonOptions, commonConfig, rate, sample, session } from './common';
+import {
+  type CommonConfig,
+  type CommonOptions,
+  commonConfig,
+  methodSpecs,
+  rate,
+  sample,
+  session,
+} from './common';
 import { promptFeatureRows } from './evaluate';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
+import type { MethodSpec } from './learn';
 import { learnFactSets, learnSingleFacts } from './learn';
 import { ols2 } from './regression';
 import type { Experiment } from './runner';
-import { METHODS } from './scales';
 
 export interface InterferenceConfig extends CommonConfig {
   method: string;
+  /** PEFT settings of the method (part of the run's identity) */
+  spec: MethodSpec;
   sizes: number[];
   setSize: number;
   sets: number;
@@ -36,6 +46,7 @@ export function interferenceConfig(
   return {
     ...c,
     method: o.method ?? 'lora',
+    spec: methodSpecs([o.method ?? 'lora'], o.specs)[o.method ?? 'lora'],
     sizes: s.setSizes,
     setSize: s.setSize,
     sets: s.sets,
@@ -154,7 +165,7 @@ export const interference: Experiment<
       const res = await learnFactSets(
         s,
         sets,
-        METHODS[cfg.method],
+        cfg.spec,
         { epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
         group[0].seed,
       );
@@ -232,7 +243,7 @@ async function featureCase(cfg: InterferenceConfig, c: InterferenceCase): Promis
   const rs = await learnSingleFacts(
     s,
     set,
-    METHODS[cfg.method],
+    cfg.spec,
     { steps: cfg.epochs, lr: cfg.lr },
     c.seed,
     set.length,
@@ -249,7 +260,7 @@ async function featureCase(cfg: InterferenceConfig, c: InterferenceCase): Promis
   const [rj] = await learnFactSets(
     s,
     [set],
-    METHODS[cfg.method],
+    cfg.spec,
     { epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
     c.seed,
     undefined,

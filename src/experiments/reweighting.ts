@@ -9,16 +9,18 @@
  * Every variant trains on the same sets with the same seeds, side by side; differences are paired by set.
  */
 import { mean, meanCI } from '../metrics/stats';
-import { type CommonConfig, type CommonOptions, commonConfig, sample, session } from './common';
+import { type CommonConfig, type CommonOptions, commonConfig, methodSpecs, sample, session } from './common';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
+import type { MethodSpec } from './learn';
 import { learnFactSets } from './learn';
 import type { Experiment } from './runner';
-import { METHODS } from './scales';
 
 export type WeightVariant = 'ce' | 'distance' | 'extremes' | 'inverse';
 
 export interface ReweightingConfig extends CommonConfig {
   method: string;
+  /** PEFT settings of the method (part of the run's identity) */
+  spec: MethodSpec;
   setSize: number;
   sets: number;
   variants: WeightVariant[];
@@ -36,6 +38,7 @@ export function reweightingConfig(
   return {
     ...c,
     method: o.method ?? 'lora',
+    spec: methodSpecs([o.method ?? 'lora'], o.specs)[o.method ?? 'lora'],
     setSize: s.setSize,
     sets: Math.max(2, Math.floor(s.sets / 4)),
     variants: ['ce', 'distance', 'extremes', 'inverse'],
@@ -120,7 +123,7 @@ export const reweighting: Experiment<
       const res = await learnFactSets(
         s,
         sets,
-        METHODS[cfg.method],
+        cfg.spec,
         { epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
         seed,
         weights,

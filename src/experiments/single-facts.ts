@@ -3,8 +3,8 @@
  * process-level memo computes each (method, seed, fact, budget) once.
  */
 import type { Fact } from './facts';
+import type { MethodSpec } from './learn';
 import { learnSingleFacts, type SingleResult } from './learn';
-import { METHODS } from './scales';
 import type { Session } from './session';
 
 export interface SingleCase {
@@ -22,6 +22,8 @@ export interface SingleCaseResult extends SingleResult {
 }
 
 export interface SingleBudget {
+  /** PEFT settings by method name */
+  specs: Record<string, MethodSpec>;
   steps: number;
   /** learning rate per method */
   lrs: Record<string, number>;
@@ -29,7 +31,7 @@ export interface SingleBudget {
 }
 
 function lrOf(b: SingleBudget, method: string): number {
-  const lr = b.lrs[method];
+  const lr = b.lrs[method] ?? b.lrs[b.specs[method]?.method as string];
   if (lr === undefined) throw new Error(`No learning rate for method '${method}'`);
   return lr;
 }
@@ -49,8 +51,6 @@ export function singleCases(
 ): SingleCase[] {
   const out: SingleCase[] = [];
   for (const method of methods) {
-    if (METHODS[method] === undefined)
-      throw new Error(`Unknown method '${method}': use ${Object.keys(METHODS).join(', ')}`);
     for (const seed of seeds) {
       for (const f of pool.slice(0, Math.min(pool.length, perMethod[method]))) {
         out.push({ id: `${method}|${seed}|${f.record.id}`, method, seed, fact: f.record.id });
@@ -66,7 +66,8 @@ export async function runSingleCases(
   budget: SingleBudget,
 ): Promise<SingleCaseResult[]> {
   const byId = new Map(s.pool.map((f) => [f.record.id, f]));
-  const key = (c: SingleCase) => `${s.loaded.dir}|${c.id}|${budget.steps}|${budget.lrs[c.method]}`;
+  const key = (c: SingleCase) =>
+    `${s.loaded.dir}|${c.id}|${budget.steps}|${budget.lrs[c.method]}|${JSON.stringify(budget.specs[c.method])}`;
   const todo = cases.filter((c) => !memo.has(key(c)));
   // group by (method, seed), keeping order
   const groups = new Map<string, SingleCase[]>();
@@ -85,7 +86,7 @@ export async function runSingleCases(
     const res = await learnSingleFacts(
       s,
       facts,
-      METHODS[method],
+      budget.specs[method],
       { steps: budget.steps, lr: lrOf(budget, method) },
       seed,
       budget.stack,

@@ -2,6 +2,7 @@
  * LlamaModel ⇄ model directory (config.json, *.safetensors, tokenizer.json): the bridge between the file formats
  * (checkpoint.ts) and the tfjs model (llama.ts).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadModelDir, type SaveOptions, saveModelDir } from './checkpoint';
 import type { ModelConfig } from './config';
@@ -16,7 +17,7 @@ export interface LoadedModel {
 }
 
 /** The shipped base model. */
-export const BEACON_BASE_DIR = path.resolve(__dirname, '../../data/models/beacon-base');
+export const BEACON_BASE_DIR = path.resolve(fs.realpathSync(__dirname), '../../data/models/beacon-base');
 
 /** Loads a model directory; tensors are streamed one at a time into tfjs variables. */
 export function loadModel(dir: string = BEACON_BASE_DIR): LoadedModel {

@@ -14,7 +14,11 @@ const ok = (x: number | null): x is number => typeof x === 'number' && Number.is
 const pct = (x: number | null) => (ok(x) ? `${(100 * x).toFixed(1)} %` : 'n/a');
 const pts = (x: number | null) => (ok(x) ? `${(100 * x).toFixed(1)}` : 'n/a');
 const fix = (x: number | null, d = 3) => (ok(x) ? x.toFixed(d) : 'n/a');
+const pval = (p: number | null) => (ok(p) ? (p < 1e-4 ? '< 1e-4' : p.toPrecision(2)) : 'n/a');
 const ci = (lo: number | null, hi: number | null, f = pct) => `[${f(lo)}, ${f(hi)}]`;
+/** interval of a proportion or accuracy: t intervals over few seeds can leave [0, 1]; shown clipped */
+const clip = (x: number | null) => (ok(x) ? Math.min(1, Math.max(0, x)) : x);
+const pci = (lo: number | null, hi: number | null) => ci(clip(lo), clip(hi));
 const verdict = (ok: boolean) => (ok ? '**reproduces**' : '**does not reproduce**');
 
 export interface Findings {
@@ -30,7 +34,7 @@ export function distanceSection(cfg: DistanceCurveConfig, s: DistanceCurveSummar
     .filter((c) => c.protocol === DEFAULT_PROTOCOL_NAME)
     .map(
       (c) =>
-        `| ${c.method} | ${c.overall.n} | ${c.bins.map((b) => pct(b.rate)).join(' · ')} | ${pts(c.middleMinusOuter.diff)} ${ci(c.middleMinusOuter.lo, c.middleMinusOuter.hi, pts)} | ${verdict(c.reproduces)} |`,
+        `| ${c.method} | ${c.overall.n} | ${c.bins.map((b) => pct(b.rate)).join(' · ')} | ${pts(c.middleMinusOuter.diff)} ${ci(c.middleMinusOuter.lo, c.middleMinusOuter.hi, pts)} | ${fix(c.spearman.rho, 2)} (p ${pval(c.spearman.p)}) | ${verdict(c.reproduces)} |`,
     );
   const robust = s.curves.map((c) => `${c.method}/${c.protocol}: ${c.reproduces ? 'yes' : 'no'}`).join('; ');
   return [
@@ -38,8 +42,8 @@ export function distanceSection(cfg: DistanceCurveConfig, s: DistanceCurveSummar
     'Paper: single-fact learning accuracy is best at a moderate target distance, lower for near and far targets.',
     `Ours: ${cfg.steps} steps, learning rates ${JSON.stringify(cfg.lrs)}, seeds ${cfg.seeds.join(', ')}; accuracy = greedy exact match of the target; ${cfg.bins} quantile bins of ${DEFAULT_PROTOCOL_NAME} (near → far).`,
     '',
-    '| method | runs | accuracy by distance bin (near → far) | middle − outer bins (points, 95 % CI) | verdict |',
-    '|---|---|---|---|---|',
+    '| method | runs | accuracy by distance bin (near → far) | middle − outer bins (points, 95 % CI) | Spearman ρ (distance, learned) | verdict |',
+    '|---|---|---|---|---|---|',
     ...rows,
     '',
     `Other distance protocols (reproduces?): ${robust}.`,
@@ -49,7 +53,7 @@ export function distanceSection(cfg: DistanceCurveConfig, s: DistanceCurveSummar
 export function driftSection(cfg: DriftConfig, s: DriftSummary): string {
   const rows = s.methods.map(
     (m) =>
-      `| ${m.method} | ${m.n} | ${m.failed} | ${pct(m.pushedAway.rate)} ${ci(m.pushedAway.lo, m.pushedAway.hi)} | ${pct(m.pushedAwayAmongFailed.rate)} | ${pct(m.unchangedAmongFailed.rate)} | ${verdict(m.reproduces)} |`,
+      `| ${m.method} | ${m.n} | ${m.failed} | ${pct(m.pushedAway.rate)} ${pci(m.pushedAway.lo, m.pushedAway.hi)} | ${pct(m.pushedAwayAmongFailed.rate)} | ${pct(m.unchangedAmongFailed.rate)} | ${m.occurs ? 'yes' : 'no'} | ${verdict(m.reproduces)} |`,
   );
   const lora = s.methods.find((m) => m.delta);
   const delta = lora?.delta
@@ -58,10 +62,10 @@ export function driftSection(cfg: DriftConfig, s: DriftSummary): string {
   return [
     '## 2. PEFT can push the model away from the target',
     'Paper: after PEFT, the learned knowledge can be further from the target than the original knowledge was.',
-    `Ours: d₀ = distance(original, target), d₁ = distance(greedy answer after training, target), ${s.protocol}; "pushed away" = not learned and d₁ > d₀; ${cfg.steps} steps, seeds ${cfg.seeds.join(', ')}. Verdict: reproduces when the share pushed away is credibly above 5 %.`,
+    `Ours: d₀ = distance(original, target), d₁ = distance(greedy answer after training, target), ${s.protocol}; "pushed away" = not learned and d₁ > d₀; ${cfg.steps} steps, seeds ${cfg.seeds.join(', ')}. "Occurs at all": the 95 % lower bound of the share is above 0.5 % of runs; the verdict asks more — that PEFT pushes away in at least 5 % of runs (lower bound).`,
     '',
-    '| method | runs | failed | pushed away (95 % CI) | pushed away among failed | unchanged original among failed | verdict |',
-    '|---|---|---|---|---|---|---|',
+    '| method | runs | failed | pushed away (95 % CI) | pushed away among failed | unchanged original among failed | occurs at all | verdict (≥ 5 % of runs) |',
+    '|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
     delta,
@@ -70,7 +74,7 @@ export function driftSection(cfg: DriftConfig, s: DriftSummary): string {
 
 export function interferenceSection(cfg: InterferenceConfig, s: InterferenceSummary): string {
   const sizes = s.bySize
-    .map((b) => `N=${b.n}: ${pct(b.accuracy.estimate)} ${ci(b.accuracy.lo, b.accuracy.hi)}`)
+    .map((b) => `N=${b.n}: ${pct(b.accuracy.estimate)} ${pci(b.accuracy.lo, b.accuracy.hi)}`)
     .join('; ');
   const ct = s.bySize.map((b) => `N=${b.n}: ${pct(b.crossTalkAmongWrong.rate)}`).join('; ');
   const f = s.composition.fit;
@@ -108,10 +112,11 @@ export function filteringSection(cfg: FilteringConfig, s: FilteringSummary): str
 export function reweightingSection(cfg: ReweightingConfig, s: ReweightingSummary): string {
   const rows = s.variants.map(
     (v) =>
-      `| ${v.variant} | ${pct(v.accuracy.estimate)} ${ci(v.accuracy.lo, v.accuracy.hi)} | ${v.variant === 'ce' ? '—' : `${pts(v.gainOverCE.estimate)} ${ci(v.gainOverCE.lo, v.gainOverCE.hi, pts)}`} |`,
+      `| ${v.variant} | ${pct(v.accuracy.estimate)} ${pci(v.accuracy.lo, v.accuracy.hi)} | ${v.variant === 'ce' ? '—' : `${pts(v.gainOverCE.estimate)} ${ci(v.gainOverCE.lo, v.gainOverCE.hi, pts)}`} |`,
   );
   return [
     '## 5. A distance-aware re-weighted loss helps (+3–5 points)',
+    'Paper: a training loss attentive to target semantic distance improves accuracy by about 3–5 points over plain fine-tuning. The formula is not known to us: the variants below are ours.',
     `Ours: sets of ${cfg.setSize}, ${cfg.sets} sets × seeds ${cfg.seeds.join(', ')}, weights normalised to mean 1 (γ = ${cfg.gamma}, α = ${cfg.alpha}).`,
     '',
     '| variant | accuracy (95 % CI) | gain over CE, points (95 % CI) |',
