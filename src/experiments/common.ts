@@ -126,3 +126,31 @@ export function methodSpecs(
     }),
   );
 }
+
+/** Config shared by the multiple-fact experiments (interference, filtering, re-weighting). */
+export interface SetConfig extends CommonConfig {
+  method: string;
+  /** PEFT settings of the method (part of the run's identity) */
+  spec: MethodSpec;
+  setSize: number;
+  epochs: number;
+  lr: number;
+  batchSize: number;
+}
+
+export type SetOptions = CommonOptions & { method?: string; lr?: number; epochs?: number };
+
+export function setConfig(o: SetOptions): SetConfig & { s: Scale } {
+  const { s, ...c } = commonConfig(o);
+  const method = o.method ?? 'lora';
+  return {
+    ...c,
+    method,
+    spec: methodSpecs([method], o.specs)[method],
+    setSize: s.setSize,
+    epochs: o.epochs ?? s.epochs,
+    lr: o.lr ?? s.setLr,
+    batchSize: s.batchSize,
+    s,
+  };
+}

@@ -7,50 +7,26 @@
  */
 import { protocolName } from '../metrics/semantic';
 import { spearman } from '../metrics/stats';
-import {
-  type BinnedRate,
-  binnedRates,
-  type CommonConfig,
-  type CommonOptions,
-  commonConfig,
-  methodSpecs,
-  rate,
-  rateDifference,
-  session,
-} from './common';
+import { type BinnedRate, binnedRates, rate, rateDifference, session } from './common';
 import { FACT_PROTOCOLS } from './facts';
-import type { MethodSpec } from './learn';
 import type { Experiment } from './runner';
-import { runSingleCases, type SingleCase, type SingleCaseResult, singleCases } from './single-facts';
+import {
+  runSingleCases,
+  type SingleCase,
+  type SingleCaseResult,
+  type SingleFactConfig,
+  type SingleFactOptions,
+  singleCases,
+  singleFactConfig,
+} from './single-facts';
 
-export interface DistanceCurveConfig extends CommonConfig {
-  methods: string[];
-  /** PEFT settings of each method (part of the run's identity) */
-  specs: Record<string, MethodSpec>;
-  facts: number;
+export interface DistanceCurveConfig extends SingleFactConfig {
+  /** facts for full fine-tuning (one model per fact: the costly method) */
   fullFacts: number;
-  steps: number;
-  /** learning rate per method */
-  lrs: Record<string, number>;
-  stack: number;
-  bins: number;
 }
 
-export function distanceCurveConfig(
-  o: CommonOptions & { methods?: string[]; steps?: number; lr?: number } = {},
-): DistanceCurveConfig {
-  const { s, ...c } = commonConfig(o);
-  return {
-    ...c,
-    methods: o.methods ?? ['lora', 'adalora', 'adapter', 'full'],
-    specs: methodSpecs(o.methods ?? ['lora', 'adalora', 'adapter', 'full'], o.specs),
-    facts: s.singleFacts,
-    fullFacts: s.fullFacts,
-    steps: o.steps ?? s.singleSteps,
-    lrs: o.lr !== undefined ? Object.fromEntries(Object.keys(s.singleLr).map((m) => [m, o.lr!])) : s.singleLr,
-    stack: s.stack,
-    bins: 5,
-  };
+export function distanceCurveConfig(o: SingleFactOptions = {}): DistanceCurveConfig {
+  return singleFactConfig(o, ['lora', 'adalora', 'adapter', 'full']);
 }
 
 export interface MethodCurve {

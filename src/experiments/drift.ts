@@ -9,47 +9,24 @@
  * energy in the base weight's top-8 singular directions for pushed-away vs learned cases.
  */
 import { meanCI } from '../metrics/stats';
-import {
-  type BinnedRate,
-  binnedRates,
-  type CommonConfig,
-  type CommonOptions,
-  commonConfig,
-  methodSpecs,
-  rate,
-  session,
-} from './common';
+import { type BinnedRate, binnedRates, rate, session } from './common';
 import { DEFAULT_PROTOCOL_NAME } from './facts';
-import type { MethodSpec } from './learn';
 import type { Experiment } from './runner';
-import { runSingleCases, type SingleCase, type SingleCaseResult, singleCases } from './single-facts';
+import {
+  runSingleCases,
+  type SingleCase,
+  type SingleCaseResult,
+  type SingleFactConfig,
+  type SingleFactOptions,
+  singleCases,
+  singleFactConfig,
+} from './single-facts';
 
-export interface DriftConfig extends CommonConfig {
-  methods: string[];
-  /** PEFT settings of each method (part of the run's identity) */
-  specs: Record<string, MethodSpec>;
-  facts: number;
-  steps: number;
-  /** learning rate per method */
-  lrs: Record<string, number>;
-  stack: number;
-  bins: number;
-}
+export type DriftConfig = SingleFactConfig;
 
-export function driftConfig(
-  o: CommonOptions & { methods?: string[]; steps?: number; lr?: number } = {},
-): DriftConfig {
-  const { s, ...c } = commonConfig(o);
-  return {
-    ...c,
-    methods: o.methods ?? ['lora', 'adalora', 'adapter'],
-    specs: methodSpecs(o.methods ?? ['lora', 'adalora', 'adapter'], o.specs),
-    facts: s.singleFacts,
-    steps: o.steps ?? s.singleSteps,
-    lrs: o.lr !== undefined ? Object.fromEntries(Object.keys(s.singleLr).map((m) => [m, o.lr!])) : s.singleLr,
-    stack: s.stack,
-    bins: 5,
-  };
+export function driftConfig(o: SingleFactOptions = {}): DriftConfig {
+  const { fullFacts: _unused, ...cfg } = singleFactConfig(o, ['lora', 'adalora', 'adapter']);
+  return cfg;
 }
 
 type Rate = ReturnType<typeof rate>;

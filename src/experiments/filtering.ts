@@ -9,38 +9,22 @@
  */
 import { mean, meanCI, variance } from '../metrics/stats';
 import { deriveSeed, permutation } from '../util/random';
-import { type CommonConfig, type CommonOptions, commonConfig, methodSpecs, sample, session } from './common';
+import { type SetConfig, type SetOptions, sample, session, setConfig } from './common';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
-import type { MethodSpec } from './learn';
 import { learnFactSets } from './learn';
 import type { Experiment } from './runner';
 
-export interface FilteringConfig extends CommonConfig {
-  method: string;
-  /** PEFT settings of the method (part of the run's identity) */
-  spec: MethodSpec;
-  setSize: number;
+export interface FilteringConfig extends SetConfig {
   shares: number[];
   strategies: ('semantic-greedy' | 'random')[];
-  epochs: number;
-  lr: number;
-  batchSize: number;
 }
 
-export function filteringConfig(
-  o: CommonOptions & { method?: string; lr?: number; epochs?: number } = {},
-): FilteringConfig {
-  const { s, ...c } = commonConfig(o);
+export function filteringConfig(o: SetOptions = {}): FilteringConfig {
+  const { s, ...c } = setConfig(o);
   return {
     ...c,
-    method: o.method ?? 'lora',
-    spec: methodSpecs([o.method ?? 'lora'], o.specs)[o.method ?? 'lora'],
-    setSize: s.setSize,
     shares: Array.from({ length: 11 }, (_, i) => i / 10),
     strategies: ['semantic-greedy', 'random'],
-    epochs: o.epochs ?? s.epochs,
-    lr: o.lr ?? s.setLr,
-    batchSize: s.batchSize,
   };
 }
 

@@ -11,48 +11,24 @@
 import { pca } from '../metrics/params';
 import { mean, meanCI, spearman, variance } from '../metrics/stats';
 import { deriveSeed, permutation } from '../util/random';
-import {
-  type CommonConfig,
-  type CommonOptions,
-  commonConfig,
-  methodSpecs,
-  rate,
-  sample,
-  session,
-} from './common';
+import { rate, type SetConfig, type SetOptions, sample, session, setConfig } from './common';
 import { promptFeatureRows } from './evaluate';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
-import type { MethodSpec } from './learn';
 import { learnFactSets, learnSingleFacts } from './learn';
 import { ols2 } from './regression';
 import type { Experiment } from './runner';
 
-export interface InterferenceConfig extends CommonConfig {
-  method: string;
-  /** PEFT settings of the method (part of the run's identity) */
-  spec: MethodSpec;
+export interface InterferenceConfig extends SetConfig {
   sizes: number[];
-  setSize: number;
   sets: number;
-  epochs: number;
-  lr: number;
-  batchSize: number;
 }
 
-export function interferenceConfig(
-  o: CommonOptions & { method?: string; lr?: number; epochs?: number } = {},
-): InterferenceConfig {
-  const { s, ...c } = commonConfig(o);
+export function interferenceConfig(o: SetOptions = {}): InterferenceConfig {
+  const { s, ...c } = setConfig(o);
   return {
     ...c,
-    method: o.method ?? 'lora',
-    spec: methodSpecs([o.method ?? 'lora'], o.specs)[o.method ?? 'lora'],
     sizes: s.setSizes,
-    setSize: s.setSize,
     sets: s.sets,
-    epochs: o.epochs ?? s.epochs,
-    lr: o.lr ?? s.setLr,
-    batchSize: s.batchSize,
   };
 }
 

@@ -9,44 +9,28 @@
  * Every variant trains on the same sets with the same seeds, side by side; differences are paired by set.
  */
 import { mean, meanCI } from '../metrics/stats';
-import { type CommonConfig, type CommonOptions, commonConfig, methodSpecs, sample, session } from './common';
+import { type SetConfig, type SetOptions, sample, session, setConfig } from './common';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
-import type { MethodSpec } from './learn';
 import { learnFactSets } from './learn';
 import type { Experiment } from './runner';
 
 export type WeightVariant = 'ce' | 'distance' | 'extremes' | 'inverse';
 
-export interface ReweightingConfig extends CommonConfig {
-  method: string;
-  /** PEFT settings of the method (part of the run's identity) */
-  spec: MethodSpec;
-  setSize: number;
+export interface ReweightingConfig extends SetConfig {
   sets: number;
   variants: WeightVariant[];
   gamma: number;
   alpha: number;
-  epochs: number;
-  lr: number;
-  batchSize: number;
 }
 
-export function reweightingConfig(
-  o: CommonOptions & { method?: string; lr?: number; epochs?: number } = {},
-): ReweightingConfig {
-  const { s, ...c } = commonConfig(o);
+export function reweightingConfig(o: SetOptions = {}): ReweightingConfig {
+  const { s, ...c } = setConfig(o);
   return {
     ...c,
-    method: o.method ?? 'lora',
-    spec: methodSpecs([o.method ?? 'lora'], o.specs)[o.method ?? 'lora'],
-    setSize: s.setSize,
     sets: Math.max(2, Math.floor(s.sets / 4)),
     variants: ['ce', 'distance', 'extremes', 'inverse'],
     gamma: 1,
     alpha: 1,
-    epochs: o.epochs ?? s.epochs,
-    lr: o.lr ?? s.setLr,
-    batchSize: s.batchSize,
   };
 }
 

@@ -2,6 +2,7 @@
  * Single-fact learning results shared by the distance-curve and drift experiments: both need the same runs, so a
  * process-level memo computes each (method, seed, fact, budget) once.
  */
+import { type CommonConfig, type CommonOptions, commonConfig, methodSpecs } from './common';
 import type { Fact } from './facts';
 import type { MethodSpec } from './learn';
 import { learnSingleFacts, type SingleResult } from './learn';
@@ -19,6 +20,40 @@ export interface SingleCaseResult extends SingleResult {
   seed: number;
   /** target semantic distance by protocol */
   distance: Record<string, number>;
+}
+
+/** Config shared by the single-fact experiments (distance curve, drift). */
+export interface SingleFactConfig extends CommonConfig {
+  methods: string[];
+  /** PEFT settings of each method (part of the run's identity) */
+  specs: Record<string, MethodSpec>;
+  facts: number;
+  steps: number;
+  /** learning rate per method */
+  lrs: Record<string, number>;
+  stack: number;
+  bins: number;
+}
+
+export type SingleFactOptions = CommonOptions & { methods?: string[]; steps?: number; lr?: number };
+
+export function singleFactConfig(
+  o: SingleFactOptions,
+  defaultMethods: string[],
+): SingleFactConfig & { fullFacts: number } {
+  const { s, ...c } = commonConfig(o);
+  const methods = o.methods ?? defaultMethods;
+  return {
+    ...c,
+    methods,
+    specs: methodSpecs(methods, o.specs),
+    facts: s.singleFacts,
+    fullFacts: s.fullFacts,
+    steps: o.steps ?? s.singleSteps,
+    lrs: o.lr !== undefined ? Object.fromEntries(Object.keys(s.singleLr).map((m) => [m, o.lr!])) : s.singleLr,
+    stack: s.stack,
+    bins: 5,
+  };
 }
 
 export interface SingleBudget {

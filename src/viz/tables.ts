@@ -1,6 +1,8 @@
 // Tables for notebooks and reports: row objects → arquero table, grouped summaries with 95 % confidence
 // intervals, HTML / Markdown with number formatting, and a tslab display helper.
 import * as aq from 'arquero';
+import { normalQuantile } from '../metrics/distributions';
+import { meanCI as statsMeanCI, wilsonCI as statsWilsonCI } from '../metrics/stats';
 import { displayBundle } from './display';
 import type { BarGroup, LineSeries } from './figures';
 
@@ -24,101 +26,7 @@ export function fromRows(rows: readonly Row[]): Table {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Confidence intervals.
-
-/** ln Γ(x) (Lanczos, g = 7), x > 0. */
-function lnGamma(x: number): number {
-  const c = [
-    0.9999999999998099, 676.5203681218851, -1259.1392167224028, 771.3234287776531, -176.6150291621406,
-    12.507343278686905, -0.13857109526572012, 9.984369578019572e-6, 1.5056327351493116e-7,
-  ];
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - lnGamma(1 - x);
-  x -= 1;
-  let a = c[0]!;
-  const t = x + 7.5;
-  for (let i = 1; i < 9; i++) a += c[i]! / (x + i);
-  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
-}
-
-/** Regularised incomplete beta I_x(a, b) (continued fraction, Lentz). */
-function betaInc(x: number, a: number, b: number): number {
-  if (x <= 0) return 0;
-  if (x >= 1) return 1;
-  if (x > (a + 1) / (a + b + 2)) return 1 - betaInc(1 - x, b, a);
-  const front =
-    Math.exp(lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log(1 - x)) / a;
-  const tiny = 1e-300;
-  let f = 1;
-  let c = 1;
-  let d = 0;
-  for (let i = 0; i <= 400; i++) {
-    const m = Math.floor(i / 2);
-    let num: number;
-    if (i === 0) num = 1;
-    else if (i % 2 === 0) num = (m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m));
-    else num = -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1));
-    d = 1 + num * d;
-    d = Math.abs(d) < tiny ? tiny : d;
-    d = 1 / d;
-    c = 1 + num / c;
-    c = Math.abs(c) < tiny ? tiny : c;
-    const cd = c * d;
-    f *= cd;
-    if (Math.abs(1 - cd) < 1e-14) break;
-  }
-  return front * (f - 1);
-}
-
-/** P(T ≤ t) for Student's t with `df` degrees of freedom (df = Infinity: standard normal). */
-export function tCdf(t: number, df: number): number {
-  if (!Number.isFinite(df)) return 0.5 * (1 + erf(t / Math.SQRT2));
-  const p = 0.5 * betaInc(df / (df + t * t), df / 2, 0.5);
-  return t >= 0 ? 1 - p : p;
-}
-
-/** erf(x) = sign(x)·P(1/2, x²), P the regularised lower incomplete gamma (series / continued fraction). */
-function erf(x: number): number {
-  const y = x * x;
-  const a = 0.5;
-  const lnPre = -y + a * Math.log(y) - lnGamma(a);
-  let p: number;
-  if (y < a + 1) {
-    let term = 1 / a;
-    let sum = term;
-    for (let k = 1; k < 500 && Math.abs(term) > Math.abs(sum) * 1e-16; k++) sum += term *= y / (a + k);
-    p = sum * Math.exp(lnPre);
-  } else {
-    // Lentz continued fraction for Q(a, y)
-    let b = y + 1 - a;
-    let c = 1e300;
-    let d = 1 / b;
-    let h = d;
-    for (let i = 1; i < 500; i++) {
-      const an = -i * (i - a);
-      b += 2;
-      d = 1 / (an * d + b || 1e-300);
-      c = b + an / c || 1e-300;
-      h *= d * c;
-      if (Math.abs(d * c - 1) < 1e-16) break;
-    }
-    p = 1 - Math.exp(lnPre) * h;
-  }
-  return x >= 0 ? p : -p;
-}
-
-/** The p-quantile of Student's t (bisection on tCdf; ~1e-10 accurate). tQuantile(0.975, 9) = 2.2622. */
-export function tQuantile(p: number, df: number): number {
-  if (!(p > 0 && p < 1) || !(df > 0))
-    throw new Error(`tables: tQuantile: need 0 < p < 1 and df > 0 (p ${p}, df ${df})`);
-  let lo = -1e3;
-  let hi = 1e3;
-  for (let i = 0; i < 200 && hi - lo > 1e-12; i++) {
-    const mid = (lo + hi) / 2;
-    if (tCdf(mid, df) < p) lo = mid;
-    else hi = mid;
-  }
-  return (lo + hi) / 2;
-}
+// Confidence intervals: the statistics live in src/metrics/stats.ts; these adapt them to table rows.
 
 export interface Interval {
   n: number;
@@ -129,26 +37,38 @@ export interface Interval {
   hi: number;
 }
 
-/** Mean and its Student-t confidence interval over the finite values (non-finite ones are dropped). */
+/** Mean and its Student-t confidence interval over the finite values (non-finite ones dropped; n < 2: no interval). */
 export function meanCI(values: readonly number[], level = 0.95): Interval {
   const v = values.filter((x) => Number.isFinite(x));
-  const n = v.length;
-  const mean = n ? v.reduce((s, x) => s + x, 0) / n : Number.NaN;
-  const sd = n > 1 ? Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1)) : Number.NaN;
-  const half = n > 1 ? (tQuantile(0.5 + level / 2, n - 1) * sd) / Math.sqrt(n) : Number.NaN;
-  return { n, mean, sd, lo: mean - half, hi: mean + half };
+  if (v.length === 0) return { n: 0, mean: Number.NaN, sd: Number.NaN, lo: Number.NaN, hi: Number.NaN };
+  const ci = statsMeanCI(v, level);
+  const interval = v.length > 1;
+  return {
+    n: v.length,
+    mean: ci.estimate,
+    sd: ci.sd,
+    lo: interval ? ci.lo : Number.NaN,
+    hi: interval ? ci.hi : Number.NaN,
+  };
+}
+
+function wilsonScore(p: number, n: number, z: number): { lo: number; hi: number } {
+  const denom = 1 + (z * z) / n;
+  const centre = (p + (z * z) / (2 * n)) / denom;
+  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / denom;
+  return { lo: centre - half, hi: centre + half };
 }
 
 /** Wilson score interval for a proportion k / n (better than t near 0 and 1, e.g. exact-match accuracy). */
 export function wilsonCI(k: number, n: number, level = 0.95): Interval {
   if (!(n > 0)) return { n: 0, mean: Number.NaN, sd: Number.NaN, lo: Number.NaN, hi: Number.NaN };
-  const z = tQuantile(0.5 + level / 2, Number.POSITIVE_INFINITY);
   const p = k / n;
-  const denom = 1 + (z * z) / n;
-  const centre = (p + (z * z) / (2 * n)) / denom;
-  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / denom;
+  // fractional k (a mean of proportions) has no integer form: the same score formula, computed here
+  const ci = Number.isInteger(k)
+    ? statsWilsonCI(k, n, level)
+    : wilsonScore(p, n, normalQuantile(0.5 + level / 2));
   const sd = n > 1 ? Math.sqrt((p * (1 - p) * n) / (n - 1)) : Number.NaN;
-  return { n, mean: p, sd, lo: Math.max(0, centre - half), hi: Math.min(1, centre + half) };
+  return { n, mean: p, sd, lo: Math.max(0, ci.lo), hi: Math.min(1, ci.hi) };
 }
 
 export interface SummariseOptions {
