@@ -57,7 +57,7 @@ export function driftSection(cfg: DriftConfig, s: DriftSummary): string {
   );
   const lora = s.methods.find((m) => m.delta);
   const delta = lora?.delta
-    ? `LoRA ‖ΔW‖_F: pushed away ${fix(lora.delta.pushedNorm.estimate, 3)} vs learned ${fix(lora.delta.learnedNorm.estimate, 3)}; energy share in the top-8 singular directions of W: ${pct(lora.delta.pushedTop.estimate)} vs ${pct(lora.delta.learnedTop.estimate)}.`
+    ? `${lora.method} update (Σ over adapted modules of ‖ΔW‖_F): pushed-away runs ${fix(lora.delta.pushedNorm.estimate)} [${fix(lora.delta.pushedNorm.lo)}, ${fix(lora.delta.pushedNorm.hi)}] vs learned runs ${fix(lora.delta.learnedNorm.estimate)} [${fix(lora.delta.learnedNorm.lo)}, ${fix(lora.delta.learnedNorm.hi)}]; share of ‖ΔW‖²_F in the top-8 singular directions of the base weight: ${pct(lora.delta.pushedTop.estimate)} vs ${pct(lora.delta.learnedTop.estimate)} (a random update would put about (8/128)² ≈ 0.4 % there).`
     : '';
   return [
     '## 2. PEFT can push the model away from the target',
