@@ -34,7 +34,12 @@ export async function run(argv: string[]): Promise<void> {
       }
     },
   );
-  const summary = { ...r, dir: path.relative(process.cwd(), r.dir), backend: backendInfo()?.name, date: new Date().toISOString() };
+  const summary = {
+    ...r,
+    dir: path.relative(process.cwd(), r.dir),
+    backend: backendInfo()?.name,
+    date: new Date().toISOString(),
+  };
   writeFileAtomic(path.join(out, 'pretrain-log.json'), `${JSON.stringify(summary, null, 2)}\n`);
   console.log(
     `Wrote ${out} (${r.epochs} epochs, ${r.steps} steps, final loss ${r.finalLoss.toFixed(3)}, ${r.seconds.toFixed(0)} s)`,

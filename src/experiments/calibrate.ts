@@ -27,10 +27,20 @@ export const ITERATIONS = 7;
  * Finds, per method, the learning rate whose accuracy is closest to 50 % by bisection in log space (accuracy rises
  * with the learning rate over this range), then the same for LoRA on fact sets.
  */
-export async function calibrate(s: Session, scale: Scale, methods: string[], facts = 64, log: (m: string) => void = () => {}): Promise<CalibrationRow[]> {
+export async function calibrate(
+  s: Session,
+  scale: Scale,
+  methods: string[],
+  facts = 64,
+  log: (m: string) => void = () => {},
+): Promise<CalibrationRow[]> {
   const held = s.pool.slice(Math.max(0, s.pool.length - facts));
   const rows: CalibrationRow[] = [];
-  const search = async (method: string, setting: 'single' | 'sets', accuracyAt: (lr: number) => Promise<[number, number]>) => {
+  const search = async (
+    method: string,
+    setting: 'single' | 'sets',
+    accuracyAt: (lr: number) => Promise<[number, number]>,
+  ) => {
     let [lo, hi] = LR_RANGE;
     for (let i = 0; i < ITERATIONS; i++) {
       const lr = Number(Math.sqrt(lo * hi).toPrecision(2));
@@ -44,14 +54,29 @@ export async function calibrate(s: Session, scale: Scale, methods: string[], fac
   for (const method of methods) {
     const few = method === 'full' ? held.slice(0, Math.min(16, held.length)) : held;
     await search(method, 'single', async (lr) => {
-      const r = await learnSingleFacts(s, few, METHODS[method], { steps: scale.singleSteps, lr }, 1234, scale.stack);
+      const r = await learnSingleFacts(
+        s,
+        few,
+        METHODS[method],
+        { steps: scale.singleSteps, lr },
+        1234,
+        scale.stack,
+      );
       return [r.filter((x) => x.learned).length / r.length, r.length];
     });
   }
   const per = Math.floor(held.length / scale.setSize);
-  const sets = Array.from({ length: Math.max(1, Math.min(4, per)) }, (_, i) => held.slice(i * scale.setSize, (i + 1) * scale.setSize));
+  const sets = Array.from({ length: Math.max(1, Math.min(4, per)) }, (_, i) =>
+    held.slice(i * scale.setSize, (i + 1) * scale.setSize),
+  );
   await search('lora', 'sets', async (lr) => {
-    const r = await learnFactSets(s, sets, METHODS.lora, { epochs: scale.epochs, batchSize: scale.batchSize, lr }, 1234);
+    const r = await learnFactSets(
+      s,
+      sets,
+      METHODS.lora,
+      { epochs: scale.epochs, batchSize: scale.batchSize, lr },
+      1234,
+    );
     const flags = r.flatMap((x) => x.learned);
     return [flags.filter(Boolean).length / flags.length, flags.length];
   });
