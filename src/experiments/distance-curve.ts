@@ -13,6 +13,7 @@ import {
   type CommonConfig,
   type CommonOptions,
   commonConfig,
+  prepareSession,
   rate,
   rateDifference,
   session,
@@ -77,6 +78,7 @@ export const distanceCurve: Experiment<
 > = {
   name: 'distance-curve',
   version: 1,
+  prepare: prepareSession,
   defaultBatchSize: 64,
   cases(cfg) {
     const per = Object.fromEntries(cfg.methods.map((m) => [m, m === 'full' ? cfg.fullFacts : cfg.facts]));

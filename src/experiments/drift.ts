@@ -15,6 +15,7 @@ import {
   type CommonConfig,
   type CommonOptions,
   commonConfig,
+  prepareSession,
   rate,
   session,
 } from './common';
@@ -85,6 +86,7 @@ const pushed = (r: SingleCaseResult) =>
 export const drift: Experiment<DriftConfig, SingleCase, SingleCaseResult, DriftSummary> = {
   name: 'drift',
   version: 1,
+  prepare: prepareSession,
   defaultBatchSize: 64,
   cases(cfg) {
     return singleCases(

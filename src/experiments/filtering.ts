@@ -9,7 +9,14 @@
  */
 import { mean, meanCI, variance } from '../metrics/stats';
 import { deriveSeed, permutation } from '../util/random';
-import { type CommonConfig, type CommonOptions, commonConfig, sample, session } from './common';
+import {
+  type CommonConfig,
+  type CommonOptions,
+  commonConfig,
+  prepareSession,
+  sample,
+  session,
+} from './common';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
 import { learnFactSets } from './learn';
 import type { Experiment } from './runner';
@@ -130,6 +137,7 @@ export interface FilteringSummary {
 export const filtering: Experiment<FilteringConfig, FilteringCase, FilteringResult, FilteringSummary> = {
   name: 'filtering',
   version: 1,
+  prepare: prepareSession,
   defaultBatchSize: 22,
   cases(cfg) {
     const out: FilteringCase[] = [];

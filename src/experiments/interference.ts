@@ -11,7 +11,15 @@
 import { pca } from '../metrics/params';
 import { mean, meanCI, spearman, variance } from '../metrics/stats';
 import { deriveSeed, permutation } from '../util/random';
-import { type CommonConfig, type CommonOptions, commonConfig, rate, sample, session } from './common';
+import {
+  type CommonConfig,
+  type CommonOptions,
+  commonConfig,
+  prepareSession,
+  rate,
+  sample,
+  session,
+} from './common';
 import { promptFeatureRows } from './evaluate';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
 import { learnFactSets, learnSingleFacts } from './learn';
@@ -126,6 +134,7 @@ export const interference: Experiment<
 > = {
   name: 'interference',
   version: 1,
+  prepare: prepareSession,
   defaultBatchSize: 32,
   cases(cfg) {
     const pool = session(cfg).pool;
@@ -227,7 +236,7 @@ async function featureCase(cfg: InterferenceConfig, c: InterferenceCase): Promis
   const s = session(cfg);
   const set = sample(s.pool, cfg.setSize, c.seed, 'features');
   const prompts = set.map((f) => f.promptIds);
-  const base = promptFeatureRows(s.model, prompts, s.tok.padId);
+  const base = await promptFeatureRows(s.model, prompts, s.tok.padId);
   let single: Float32Array[] = [];
   const rs = await learnSingleFacts(
     s,
@@ -236,8 +245,8 @@ async function featureCase(cfg: InterferenceConfig, c: InterferenceCase): Promis
     { steps: cfg.epochs, lr: cfg.lr },
     c.seed,
     set.length,
-    (facts, groups) => {
-      single = promptFeatureRows(
+    async (facts, groups) => {
+      single = await promptFeatureRows(
         s.model,
         facts.map((f) => f.promptIds),
         s.tok.padId,
@@ -253,8 +262,8 @@ async function featureCase(cfg: InterferenceConfig, c: InterferenceCase): Promis
     { epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
     c.seed,
     undefined,
-    () => {
-      joint = promptFeatureRows(s.model, prompts, s.tok.padId);
+    async () => {
+      joint = await promptFeatureRows(s.model, prompts, s.tok.padId);
     },
   );
   const shift = (a: Float32Array, b: Float32Array) =>

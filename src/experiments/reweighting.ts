@@ -9,7 +9,14 @@
  * Every variant trains on the same sets with the same seeds, side by side; differences are paired by set.
  */
 import { mean, meanCI } from '../metrics/stats';
-import { type CommonConfig, type CommonOptions, commonConfig, sample, session } from './common';
+import {
+  type CommonConfig,
+  type CommonOptions,
+  commonConfig,
+  prepareSession,
+  sample,
+  session,
+} from './common';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
 import { learnFactSets } from './learn';
 import type { Experiment } from './runner';
@@ -95,6 +102,7 @@ export const reweighting: Experiment<
 > = {
   name: 'reweighting',
   version: 1,
+  prepare: prepareSession,
   defaultBatchSize: 8,
   cases(cfg) {
     return cfg.seeds.flatMap((seed) =>
