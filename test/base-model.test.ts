@@ -42,16 +42,16 @@ describe('shipped base model (beacon-base)', { skip }, () => {
     assert.deepEqual(WordTokenizer.train(corpus.statements).vocab, tok.vocab);
   });
 
-  test(`knows ≥ ${KNOWLEDGE_AIM * 100} % of a fixed sample of ${SAMPLE} COUNTERFACT records (greedy answer)`, () => {
+  test(`knows ≥ ${KNOWLEDGE_AIM * 100} % of a fixed sample of ${SAMPLE} COUNTERFACT records (greedy answer)`, async () => {
     const subset = pretrainingSubset(corpus);
     const sample = permutation(subset.length, SAMPLE_SEED)
       .slice(0, SAMPLE)
       .map((i) => subset[i]);
     const items = sample.map((r) => ({ prompt: r.prompt, answers: [r.original] }));
-    const k = greedyKnowledge(loaded.model, loaded.tokenizer, items);
+    const k = await greedyKnowledge(loaded.model, loaded.tokenizer, items);
     // a second run allocates nothing new (the first one filled the model's causal-mask cache)
     const before = tf.memory().numTensors;
-    const again = greedyKnowledge(loaded.model, loaded.tokenizer, items);
+    const again = await greedyKnowledge(loaded.model, loaded.tokenizer, items);
     assert.equal(tf.memory().numTensors, before, 'the probe leaks tensors');
     assert.deepEqual(again.flags, k.flags);
     assert.equal(k.total, SAMPLE);
@@ -61,8 +61,10 @@ describe('shipped base model (beacon-base)', { skip }, () => {
     );
   });
 
-  test('embedding-layer cosine: same-kind answers closer than cross-kind, purity above chance', () => {
-    const s = structureProbe(loaded.model, loaded.tokenizer, corpus.records, { bootstrapIterations: 300 });
+  test('embedding-layer cosine: same-kind answers closer than cross-kind, purity above chance', async () => {
+    const s = await structureProbe(loaded.model, loaded.tokenizer, corpus.records, {
+      bootstrapIterations: 300,
+    });
     assert.ok(s.kinds >= 5, `only ${s.kinds} kinds`);
     assert.ok(s.sameKindMean > s.crossKindMean, `same ${s.sameKindMean} ≤ cross ${s.crossKindMean}`);
     assert.ok(s.difference.lo > 0, `difference CI ${s.difference.lo}..${s.difference.hi} includes 0`);

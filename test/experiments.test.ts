@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { initBackend } from '../src/backend';
-import { session } from '../src/experiments/common';
+import { prepareSession, session } from '../src/experiments/common';
 import { distanceCurve, distanceCurveConfig } from '../src/experiments/index';
 import { runExperiment } from '../src/experiments/runner';
 import { clearSingleFactMemo } from '../src/experiments/single-facts';
@@ -24,7 +24,13 @@ before(async () => {
 describe('experiments at smoke scale', { skip }, () => {
   const cfg = () => ({ ...distanceCurveConfig({ scale: 'smoke', methods: ['lora'] }), facts: 8 });
 
+  test('the session must be prepared before cases() can read it', async () => {
+    const c = { ...cfg(), promptFormat: 'llama2-chat' as const }; // a session no other test prepares
+    assert.throws(() => distanceCurve.cases(c), /No session for model .*call `await prepareSession\(cfg\)`/);
+  });
+
   test('result files, and a killed run resumes to the same summary', async () => {
+    // no prepareSession here: runExperiment awaits the experiment's `prepare` hook
     const dirA = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-a-'));
     const dirB = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-b-'));
     clearSingleFactMemo();
@@ -65,7 +71,7 @@ describe('experiments at smoke scale', { skip }, () => {
     fs.rmSync(dirB, { recursive: true, force: true });
   });
 
-  test('a bad --data file gives one clear error naming the file and record', () => {
+  test('a bad --data file gives one clear error naming the file and record', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-data-'));
     const bad = path.join(dir, 'bad.json');
     fs.writeFileSync(
@@ -74,15 +80,16 @@ describe('experiments at smoke scale', { skip }, () => {
         { case_id: 1, prompt: 'The capital of France is', subject: 'France', ground_truth: 'Paris' },
       ]),
     );
-    assert.throws(
-      () => session({ ...cfg(), data: bad }),
+    await assert.rejects(
+      () => prepareSession({ ...cfg(), data: bad }),
       (e: Error) => e.message.includes(bad) && /record 0/.test(e.message) && /target_new/.test(e.message),
     );
     fs.writeFileSync(bad, '{ not json');
-    assert.throws(
-      () => session({ ...cfg(), data: bad }),
+    await assert.rejects(
+      () => prepareSession({ ...cfg(), data: bad }),
       (e: Error) => e.message.includes(bad),
     );
+    assert.throws(() => session({ ...cfg(), data: bad }), /No session/); // a failed load is not cached
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { calibrate, pickRates } from '../experiments/calibrate';
-import { commonConfig, session } from '../experiments/common';
+import { commonConfig, prepareSession } from '../experiments/common';
 import { writeFileAtomic } from '../util/atomic';
 
 export async function run(argv: string[]): Promise<void> {
@@ -17,7 +17,7 @@ export async function run(argv: string[]): Promise<void> {
     },
   });
   const { s: scale, ...cfg } = commonConfig({ scale: values.scale, model: values.model });
-  const s = session(cfg);
+  const s = await prepareSession(cfg);
   const rows = await calibrate(s, scale, values.methods!.split(','), 64, (m) =>
     console.error(`[calibrate] ${m}`),
   );

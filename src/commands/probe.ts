@@ -30,7 +30,7 @@ export async function run(argv: string[]): Promise<void> {
   const t0 = Date.now();
   const { model, tokenizer } = loadModel(dir);
   try {
-    const p = runProbes(model, tokenizer);
+    const p = await runProbes(model, tokenizer);
     const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
     const k = p.knowledge.counterfact;
     const s = p.structure;

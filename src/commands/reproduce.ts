@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { backendInfo } from '../backend';
-import type { CommonOptions } from '../experiments/common';
+import type { CommonConfig, CommonOptions } from '../experiments/common';
 import { session } from '../experiments/common';
 import type { PromptFormat } from '../experiments/facts';
 import { findExperiments } from '../experiments/index';
@@ -71,7 +71,8 @@ export async function run(argv: string[]): Promise<void> {
   const t0 = Date.now();
   const cfgs = entries.map((e) => e.config(common));
   // load the model and the pool once, before the bars start
-  const s = session(cfgs[0] as Parameters<typeof session>[0]);
+  await prepareAll(entries, cfgs);
+  const s = session(cfgs[0] as CommonConfig);
   console.error(
     `[reproduce] model ${s.loaded.dir}: ${s.poolInfo.known} known facts of ${s.poolInfo.considered} records; scale ${common.scale}`,
   );
@@ -107,6 +108,11 @@ export async function run(argv: string[]): Promise<void> {
     console.error(`[reproduce] wrote ${path.join(values.results, 'SUMMARY.md')}`);
   }
   console.error(`[reproduce] total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/** Awaits each experiment's `prepare` (the model + pool session, loaded once): cases() and summarize() need it. */
+async function prepareAll(entries: ReturnType<typeof findExperiments>, cfgs: unknown[]): Promise<void> {
+  for (const [i, e] of entries.entries()) await e.experiment.prepare?.(cfgs[i]);
 }
 
 /** One worker per core by default (BEACONS_WORKERS overrides); the sweep's cases are split by --shard. */
@@ -160,6 +166,7 @@ async function runWithWorkers(
   if (codes.some((c) => c !== 0))
     throw new Error(`worker(s) failed (exit codes ${codes.join(', ')}); rerun to resume`);
   const cfgs = entries.map((e) => e.config(common));
+  await prepareAll(entries, cfgs); // mergeShards calls cases() and summarize()
   entries.forEach((e, i) => {
     const out = mergeShards(e.experiment, cfgs[i], { resultsDir });
     if (out.missing.length > 0)
@@ -179,6 +186,7 @@ export async function merge(argv: string[]): Promise<void> {
   const { values, common } = parse(argv);
   const entries = findExperiments(values.only);
   const cfgs = entries.map((e) => e.config(common));
+  await prepareAll(entries, cfgs); // mergeShards calls cases() and summarize()
   entries.forEach((e, i) => {
     const out = mergeShards(e.experiment, cfgs[i], { resultsDir: values.results });
     console.error(

@@ -8,7 +8,7 @@ import { deriveSeed, permutation } from '../util/random';
 import type { Fact, PromptFormat } from './facts';
 import type { MethodSpec } from './learn';
 import { getScale, METHODS, type Scale } from './scales';
-import { getSession, modelFingerprint, type Session } from './session';
+import { type DataSpec, getSession, loadSession, modelFingerprint, type Session } from './session';
 
 export interface CommonConfig {
   scale: string;
@@ -47,12 +47,25 @@ export function commonConfig(o: CommonOptions = {}): CommonConfig & { s: Scale }
   };
 }
 
-export function session(cfg: CommonConfig): Session {
-  return getSession({
+function dataSpec(cfg: CommonConfig): DataSpec {
+  return {
     model: path.resolve(cfg.model),
     data: cfg.data ? path.resolve(cfg.data) : undefined,
     promptFormat: cfg.promptFormat,
-  });
+  };
+}
+
+/**
+ * The experiment's session (model, tokenizer, pool), synchronous for `cases`/`summarize`; it must have been
+ * prepared with `await prepareSession(cfg)` (it throws otherwise; see session.ts).
+ */
+export function session(cfg: CommonConfig): Session {
+  return getSession(dataSpec(cfg));
+}
+
+/** Loads the model and builds the pool for `cfg` (once per process; reads the device, hence async). */
+export function prepareSession(cfg: CommonConfig): Promise<Session> {
+  return loadSession(dataSpec(cfg));
 }
 
 /** A seeded sample of n facts from the pool (without replacement). */

@@ -7,7 +7,7 @@
  */
 import { protocolName } from '../metrics/semantic';
 import { spearman } from '../metrics/stats';
-import { type BinnedRate, binnedRates, rate, rateDifference, session } from './common';
+import { type BinnedRate, binnedRates, prepareSession, rate, rateDifference, session } from './common';
 import { FACT_PROTOCOLS } from './facts';
 import type { Experiment } from './runner';
 import {
@@ -58,6 +58,7 @@ export const distanceCurve: Experiment<
 > = {
   name: 'distance-curve',
   version: 1,
+  prepare: prepareSession,
   defaultBatchSize: 64,
   cases(cfg) {
     const per = Object.fromEntries(cfg.methods.map((m) => [m, m === 'full' ? cfg.fullFacts : cfg.facts]));

@@ -9,7 +9,7 @@
  * energy in the base weight's top-8 singular directions for pushed-away vs learned cases.
  */
 import { meanCI } from '../metrics/stats';
-import { type BinnedRate, binnedRates, rate, session } from './common';
+import { type BinnedRate, binnedRates, prepareSession, rate, session } from './common';
 import { DEFAULT_PROTOCOL_NAME } from './facts';
 import type { Experiment } from './runner';
 import {
@@ -70,6 +70,7 @@ const pushed = (r: SingleCaseResult) =>
 export const drift: Experiment<DriftConfig, SingleCase, SingleCaseResult, DriftSummary> = {
   name: 'drift',
   version: 1,
+  prepare: prepareSession,
   defaultBatchSize: 64,
   cases(cfg) {
     return singleCases(

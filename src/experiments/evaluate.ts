@@ -6,9 +6,11 @@
  * - 'greedy-exact-match': the greedy continuation of the prompt starts with exactly the answer's tokens. It equals
  *   "every answer token is the argmax under teacher forcing" (the `correct` flag below), which is how it is computed.
  * - log P(answer | prompt): the sum of the answer tokens' log-probabilities (ROME-style efficacy compares these).
+ * Host reads are async (`tidyRead`): `dataSync` throws on the WebGPU backend in Node.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LlamaModel } from '../model/llama';
+import { tidyRead, tidyReadAll } from '../util/tensors';
 
 export interface ScoredItem {
   prompt: number[];
@@ -21,12 +23,12 @@ export interface Score {
 }
 
 /** Teacher-forced scores, batched by the caller (all items in one forward). */
-export function teacherForced(
+export async function teacherForced(
   model: LlamaModel,
   items: ScoredItem[],
   padId: number,
   rowGroups?: number[],
-): Score[] {
+): Promise<Score[]> {
   const B = items.length;
   const T = Math.max(...items.map((it) => it.prompt.length + it.answer.length));
   const ids = new Int32Array(B * T).fill(padId);
@@ -42,7 +44,7 @@ export function teacherForced(
       owner.push(b);
     });
   });
-  const [lp, ok] = tf.tidy(() => {
+  const [lp, ok] = await tidyReadAll(() => {
     const logits = model.forward(tf.tensor2d(ids, [B, T], 'int32'), {
       logitPositions: tf.tensor1d(positions, 'int32'),
       rowGroups,
@@ -50,7 +52,7 @@ export function teacherForced(
     const t = tf.tensor1d(targets, 'int32');
     const logp = tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(t, logits.shape[1]).asType('float32')), -1);
     const correct = tf.equal(tf.argMax(logits, -1), t);
-    return [logp.dataSync(), correct.dataSync()];
+    return [logp, correct]; // [M], [M]
   });
   const out: Score[] = items.map(() => ({ logProb: 0, correct: true }));
   owner.forEach((b, m) => {
@@ -61,14 +63,14 @@ export function teacherForced(
 }
 
 /** Greedy continuation of each prompt (left-padded batch), up to `maxNew` tokens, stopping at any of `stop`. */
-export function greedy(
+export async function greedy(
   model: LlamaModel,
   prompts: number[][],
   maxNew: number,
   padId: number,
   stop: number[] = [],
   rowGroups?: number[],
-): number[][] {
+): Promise<number[][]> {
   const seqs = prompts.map((p) => p.slice());
   const done = prompts.map(() => false);
   const out: number[][] = prompts.map(() => []);
@@ -76,7 +78,7 @@ export function greedy(
     const T = Math.max(...seqs.map((s) => s.length));
     const ids = seqs.map((s) => [...Array(T - s.length).fill(padId), ...s]);
     const mask = seqs.map((s) => [...Array(T - s.length).fill(0), ...Array(s.length).fill(1)]);
-    const next = tf.tidy(() => {
+    const next = await tidyRead(() => {
       const B = ids.length;
       const logits = model.forward(tf.tensor2d(ids.flat(), [B, T], 'int32'), {
         attentionMask: tf.tensor2d(mask.flat(), [B, T], 'float32'),
@@ -86,7 +88,7 @@ export function greedy(
         ),
         rowGroups,
       }).logits;
-      return tf.argMax(logits, -1).dataSync();
+      return tf.argMax(logits, -1); // [B]
     });
     seqs.forEach((s, b) => {
       if (done[b]) return;
@@ -106,12 +108,12 @@ export function greedy(
  * Knowledge features: the last layer's hidden state (after the final norm) at the last prompt token, per prompt
  * (right-padded batch; causal attention makes the padding invisible). → one Float32Array [d] per prompt.
  */
-export function promptFeatureRows(
+export async function promptFeatureRows(
   model: LlamaModel,
   prompts: number[][],
   padId: number,
   rowGroups?: number[],
-): Float32Array[] {
+): Promise<Float32Array[]> {
   const B = prompts.length;
   const T = Math.max(...prompts.map((p) => p.length));
   const d = model.config.hidden_size;
@@ -119,15 +121,13 @@ export function promptFeatureRows(
   prompts.forEach((p, b) => {
     ids.set(p, b * T);
   });
-  const data = tf.tidy(() => {
+  const data = await tidyRead(() => {
     const out = model.forward(tf.tensor2d(ids, [B, T], 'int32'), { outputHidden: true, rowGroups });
     const last = out.hidden![out.hidden!.length - 1].reshape([B * T, d]);
-    return tf
-      .gather(
-        last,
-        prompts.map((p, b) => b * T + p.length - 1),
-      )
-      .dataSync();
+    return tf.gather(
+      last,
+      prompts.map((p, b) => b * T + p.length - 1),
+    ); // [B, d]
   });
   return prompts.map((_, b) => data.slice(b * d, (b + 1) * d) as Float32Array);
 }

@@ -57,14 +57,14 @@ export interface PoolInfo {
   known: number;
 }
 
-/** Builds the pool of facts the model knows (at most `limit`, in record order). */
-export function buildPool(
+/** Builds the pool of facts the model knows (at most `limit`, in record order). Async: reads the device. */
+export async function buildPool(
   model: LlamaModel,
   tok: Tokenizer,
   records: readonly KnowledgeRecord[],
   limit = Number.POSITIVE_INFINITY,
   format: PromptFormat = 'plain',
-): { facts: Fact[]; info: PoolInfo } {
+): Promise<{ facts: Fact[]; info: PoolInfo }> {
   const fmt = (p: string) => formatPrompt(p, format);
   const maxLen = model.config.max_position_embeddings;
   const candidates: Fact[] = [];
@@ -93,7 +93,7 @@ export function buildPool(
   const known: Fact[] = [];
   for (let i = 0; i < candidates.length && known.length < limit; i += 128) {
     const chunk = candidates.slice(i, i + 128);
-    const res = teacherForced(
+    const res = await teacherForced(
       model,
       chunk.map((f) => ({ prompt: f.promptIds, answer: f.originalIds })),
       tok.padId,
@@ -104,7 +104,7 @@ export function buildPool(
   }
   for (const p of FACT_PROTOCOLS) {
     const name = protocolName(p);
-    const d = targetDistances(
+    const d = await targetDistances(
       model,
       tok,
       known.map((f) => ({ prompt: f.record.prompt, original: f.record.original, target: f.record.target })),

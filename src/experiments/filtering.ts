@@ -9,7 +9,7 @@
  */
 import { mean, meanCI, variance } from '../metrics/stats';
 import { deriveSeed, permutation } from '../util/random';
-import { type SetConfig, type SetOptions, sample, session, setConfig } from './common';
+import { prepareSession, type SetConfig, type SetOptions, sample, session, setConfig } from './common';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
 import { learnFactSets } from './learn';
 import type { Experiment } from './runner';
@@ -117,6 +117,7 @@ export interface FilteringSummary {
 export const filtering: Experiment<FilteringConfig, FilteringCase, FilteringResult, FilteringSummary> = {
   name: 'filtering',
   version: 1,
+  prepare: prepareSession,
   defaultBatchSize: 22,
   cases(cfg) {
     const out: FilteringCase[] = [];

@@ -11,7 +11,7 @@
 import { pca } from '../metrics/params';
 import { mean, meanCI, spearman, variance } from '../metrics/stats';
 import { deriveSeed, permutation } from '../util/random';
-import { rate, type SetConfig, type SetOptions, sample, session, setConfig } from './common';
+import { prepareSession, rate, type SetConfig, type SetOptions, sample, session, setConfig } from './common';
 import { promptFeatureRows } from './evaluate';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
 import { learnFactSets, learnSingleFacts } from './learn';
@@ -113,6 +113,7 @@ export const interference: Experiment<
 > = {
   name: 'interference',
   version: 1,
+  prepare: prepareSession,
   defaultBatchSize: 32,
   cases(cfg) {
     const pool = session(cfg).pool;
@@ -214,7 +215,7 @@ async function featureCase(cfg: InterferenceConfig, c: InterferenceCase): Promis
   const s = session(cfg);
   const set = sample(s.pool, cfg.setSize, c.seed, 'features');
   const prompts = set.map((f) => f.promptIds);
-  const base = promptFeatureRows(s.model, prompts, s.tok.padId);
+  const base = await promptFeatureRows(s.model, prompts, s.tok.padId);
   let single: Float32Array[] = [];
   const rs = await learnSingleFacts(
     s,
@@ -223,8 +224,8 @@ async function featureCase(cfg: InterferenceConfig, c: InterferenceCase): Promis
     { steps: cfg.epochs, lr: cfg.lr },
     c.seed,
     set.length,
-    (facts, groups) => {
-      single = promptFeatureRows(
+    async (facts, groups) => {
+      single = await promptFeatureRows(
         s.model,
         facts.map((f) => f.promptIds),
         s.tok.padId,
@@ -240,8 +241,8 @@ async function featureCase(cfg: InterferenceConfig, c: InterferenceCase): Promis
     { epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
     c.seed,
     undefined,
-    () => {
-      joint = promptFeatureRows(s.model, prompts, s.tok.padId);
+    async () => {
+      joint = await promptFeatureRows(s.model, prompts, s.tok.padId);
     },
   );
   const shift = (a: Float32Array, b: Float32Array) =>

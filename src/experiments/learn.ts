@@ -18,6 +18,7 @@ import type { PeftHandle } from '../peft/types';
 import type { Example } from '../train/batches';
 import { type TrainConfig, train } from '../train/trainer';
 import { deriveSeed } from '../util/random';
+import { tidyReadAll } from '../util/tensors';
 import { greedy, type ScoredItem, teacherForced } from './evaluate';
 import type { Fact } from './facts';
 
@@ -54,9 +55,9 @@ export interface LearnContext {
   embeddings: Float32Array;
 }
 
-export function makeContext(model: LlamaModel, tok: Tokenizer): LearnContext {
-  const embeddings = model.param('model.embed_tokens.weight').dataSync() as Float32Array;
-  return { model, tok, embeddings: embeddings.slice() };
+export async function makeContext(model: LlamaModel, tok: Tokenizer): Promise<LearnContext> {
+  const embeddings = (await model.param('model.embed_tokens.weight').data()) as Float32Array;
+  return { model, tok, embeddings: embeddings.slice() }; // a copy: the cpu backend returns its own buffer
 }
 
 function meanEmbedding(ctx: LearnContext, ids: number[]): Float32Array {
@@ -83,16 +84,20 @@ function stopIds(tok: Tokenizer): number[] {
 }
 
 /** LoRA ΔW statistics of adapter k: Σ‖ΔW‖_F and the energy share in the base weight's top-8 singular directions. */
-function deltaStats(handle: LoraHandle, k: number, bases: Map<string, { u: tf.Tensor2D; v: tf.Tensor2D }>) {
+async function deltaStats(
+  handle: LoraHandle,
+  k: number,
+  bases: Map<string, { u: tf.Tensor2D; v: tf.Tensor2D }>,
+): Promise<{ deltaNorm: number; deltaTopEnergy: number }> {
   let norm = 0;
   let top = 0;
   let total = 0;
   for (const m of handle.modules) {
-    const [n2, p2] = tf.tidy(() => {
+    const [[n2], [p2]] = await tidyReadAll(() => {
       const d = handle.delta(m, k);
       const { u, v } = bases.get(m)!;
       const proj = tf.matMul(tf.matMul(tf.transpose(u), d), v); // [8, 8]
-      return [tf.sum(tf.square(d)).dataSync()[0], tf.sum(tf.square(proj)).dataSync()[0]];
+      return [tf.sum(tf.square(d)), tf.sum(tf.square(proj))];
     });
     norm += Math.sqrt(n2);
     top += p2;
@@ -132,8 +137,8 @@ export async function learnSingleFacts(
   trainCfg: Partial<TrainConfig> & { steps: number },
   seed: number,
   stack: number,
-  /** called with each trained stack before it is removed (e.g. to read features); rowGroups: one row per fact */
-  probe?: (facts: Fact[], rowGroups: number[] | undefined) => void,
+  /** awaited with each trained stack before it is removed (e.g. to read features); rowGroups: one row per fact */
+  probe?: (facts: Fact[], rowGroups: number[] | undefined) => void | Promise<void>,
 ): Promise<SingleResult[]> {
   const { model, tok } = ctx;
   const K = spec.method === 'full' ? 1 : Math.max(1, Math.min(stack, facts.length));
@@ -168,8 +173,8 @@ export async function learnSingleFacts(
           ? { prompt: f.neighbourIds.prompt, answer: f.neighbourIds.answer }
           : { prompt: f.promptIds, answer: f.targetIds },
       ]);
-      const scores = teacherForced(model, items, tok.padId, groups);
-      const answers = greedy(
+      const scores = await teacherForced(model, items, tok.padId, groups);
+      const answers = await greedy(
         model,
         chunk.map((f) => f.promptIds),
         4,
@@ -177,10 +182,10 @@ export async function learnSingleFacts(
         stopIds(tok),
         k > 1 ? chunk.map((_, g) => g) : undefined,
       );
-      probe?.(chunk, k > 1 ? chunk.map((_, g) => g) : undefined);
+      await probe?.(chunk, k > 1 ? chunk.map((_, g) => g) : undefined);
       if (handle.method === 'lora' && bases === undefined)
         bases = singularBases(model, (handle as LoraHandle).modules);
-      chunk.forEach((f, g) => {
+      for (const [g, f] of chunk.entries()) {
         const s = scores.slice(4 * g, 4 * g + 4);
         const ans = answers[g];
         const same = (a: number[], b: number[]) => a.length >= b.length && b.every((t, i) => a[i] === t);
@@ -195,9 +200,9 @@ export async function learnSingleFacts(
           answerIsTarget: same(ans, f.targetIds),
           answerIsOriginal: same(ans, f.originalIds),
           learnedDistance: embeddingDistance(ctx, ans, f.targetIds),
-          ...(handle.method === 'lora' ? deltaStats(handle as LoraHandle, g, bases!) : {}),
+          ...(handle.method === 'lora' ? await deltaStats(handle as LoraHandle, g, bases!) : {}),
         });
-      });
+      }
     } finally {
       handle.remove();
     }
@@ -225,8 +230,8 @@ export async function learnFactSets(
   trainCfg: Partial<TrainConfig> & { epochs: number; batchSize: number },
   seed: number,
   weights?: number[][],
-  /** called with the trained adapters before they are removed; rowGroups gives the set of each fact of sets.flat() */
-  probe?: (rowGroups: number[] | undefined) => void,
+  /** awaited with the trained adapters before they are removed; rowGroups gives the set of each fact of sets.flat() */
+  probe?: (rowGroups: number[] | undefined) => void | Promise<void>,
 ): Promise<SetResult[]> {
   const { model, tok } = ctx;
   const n = sets[0].length;
@@ -264,25 +269,27 @@ export async function learnFactSets(
       const part = flat.slice(s0 * n, Math.min(sets.length, s0 + per) * n);
       const g = groups?.slice(s0 * n, s0 * n + part.length);
       scores.push(
-        ...teacherForced(
-          model,
-          part.map((f) => ({ prompt: f.promptIds, answer: f.targetIds })),
-          tok.padId,
-          g,
+        ...(
+          await teacherForced(
+            model,
+            part.map((f) => ({ prompt: f.promptIds, answer: f.targetIds })),
+            tok.padId,
+            g,
+          )
         ).map((x) => x.correct),
       );
       answers.push(
-        ...greedy(
+        ...(await greedy(
           model,
           part.map((f) => f.promptIds),
           4,
           tok.padId,
           stopIds(tok),
           g,
-        ),
+        )),
       );
     }
-    probe?.(groups);
+    await probe?.(groups);
     return sets.map((set, g) => ({
       learned: set.map((_, i) => scores[g * n + i]),
       crossTalk: set.map((_, i) => {

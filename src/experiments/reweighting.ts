@@ -9,7 +9,7 @@
  * Every variant trains on the same sets with the same seeds, side by side; differences are paired by set.
  */
 import { mean, meanCI } from '../metrics/stats';
-import { type SetConfig, type SetOptions, sample, session, setConfig } from './common';
+import { prepareSession, type SetConfig, type SetOptions, sample, session, setConfig } from './common';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
 import { learnFactSets } from './learn';
 import type { Experiment } from './runner';
@@ -82,6 +82,7 @@ export const reweighting: Experiment<
 > = {
   name: 'reweighting',
   version: 1,
+  prepare: prepareSession,
   defaultBatchSize: 8,
   cases(cfg) {
     return cfg.seeds.flatMap((seed) =>

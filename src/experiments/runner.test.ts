@@ -65,6 +65,24 @@ describe('hash', () => {
 });
 
 describe('runExperiment', () => {
+  it('awaits the optional prepare(cfg) before cases() and summarize()', async () => {
+    const { exp } = fakeExperiment();
+    let ready = false;
+    const prepared: Experiment<Cfg, Case, { sq: number }, { sum: number; n: number }> = {
+      ...exp,
+      prepare: async () => {
+        await new Promise((r) => setTimeout(r, 5));
+        ready = true;
+      },
+      cases: (c) => {
+        if (!ready) throw new Error('cases() before prepare()');
+        return exp.cases(c);
+      },
+    };
+    const out = await runExperiment(prepared, cfg, opts());
+    assert.equal(out.summary!.summary.sum, SUM);
+  });
+
   it('writes config, cases and summary; a rerun is instant', async () => {
     const { exp, calls } = fakeExperiment();
     const out = await runExperiment(exp, cfg, { ...opts(), batchSize: 4, backend: 'cpu' });

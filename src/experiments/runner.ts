@@ -12,6 +12,11 @@
  *   is the wall time summed over all invocations (and shards) that computed cases.
  * Results are stored as JSON, and `summarize` always sees them as read back from JSON (NaN → null), so a
  * resumed or merged run summarises exactly like an uninterrupted one.
+ *
+ * `cases` and `summarize` stay synchronous (so do `loadResults` and `mergeShards`). State they need that takes
+ * device reads to build (the experiments' model + pool session; host reads are async on WebGPU) is built by the
+ * optional async `prepare(cfg)`, which `runExperiment` awaits first, and looked up synchronously. The synchronous
+ * `loadResults` and `mergeShards` do not call it: their callers await `exp.prepare?.(cfg)` first.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -47,6 +52,8 @@ export interface Experiment<Cfg, Case extends { id: string }, Res, Summary = unk
   readonly version: number;
   /** Used when the caller gives no `batchSize` (default 1). */
   readonly defaultBatchSize?: number;
+  /** Async setup that `cases`/`summarize` rely on (e.g. loading the model); awaited by `runExperiment` first. */
+  prepare?(cfg: Cfg): Promise<unknown>;
   /** Deterministic; ids are unique, stable strings. */
   cases(cfg: Cfg): Case[];
   /** One JSON-serialisable result per case, same order. */
@@ -166,6 +173,7 @@ export async function runExperiment<Cfg, Case extends { id: string }, Res, Summa
   const batchSize = opts.batchSize ?? exp.defaultBatchSize ?? 1;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new Error(`batchSize must be >= 1, got ${batchSize}`);
+  await exp.prepare?.(cfg);
   const all = checkedCases(exp, cfg);
   const scope = shard ? all.filter((_, i) => i % shard.count === shard.index) : all;
   ensureConfig(exp, cfg, p);

@@ -1,6 +1,13 @@
 /**
  * What every experiment needs, loaded once per process: the model, its tokenizer, and the pool of facts it knows.
- * Keyed by (model directory, data file), so notebooks and the CLI share one load.
+ * Keyed by (model directory, data file, prompt format), so notebooks and the CLI share one load.
+ *
+ * Building a session reads the device (the pool's forward passes), which must be async (`dataSync` throws on the
+ * WebGPU backend in Node). So it is split in two: `await loadSession(spec)` (`await prepareSession(cfg)` in
+ * common.ts) loads and caches it; the synchronous `getSession(spec)` (`session(cfg)`) returns the cached one —
+ * experiments call it from their synchronous `cases`/`summarize` — and throws a clear error when it was never
+ * prepared. Each experiment's `prepare` hook is `prepareSession`, which `runExperiment` awaits; other entry points
+ * (reproduce's merge, calibrate, direct `cases()` calls, notebooks using the session) prepare it themselves.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -76,14 +83,39 @@ export function checkMemory(dir: string, batch = 16, seq = 64): void {
   }
 }
 
+const sessionKey = (spec: DataSpec) =>
+  JSON.stringify([spec.model ?? '', spec.data ?? '', spec.promptFormat ?? 'plain']);
+
+/** The session prepared for `spec` by `loadSession`; throws when there is none. */
 export function getSession(spec: DataSpec = {}): Session {
-  const key = JSON.stringify([spec.model ?? '', spec.data ?? '', spec.promptFormat ?? 'plain']);
-  const hit = sessions.get(key);
+  const hit = sessions.get(sessionKey(spec));
   if (hit) return hit;
+  throw new Error(
+    `No session for model ${spec.model ?? BEACON_BASE_DIR}, data ${spec.data ?? '(base corpus)'}, prompt format ${spec.promptFormat ?? 'plain'}: call \`await prepareSession(cfg)\` (experiments/common.ts) or \`await loadSession(spec)\` before running, merging or summarising an experiment`,
+  );
+}
+
+const pending = new Map<string, Promise<Session>>();
+
+/** Loads the model and builds the pool once per spec (concurrent calls share one load); later calls return it. */
+export function loadSession(spec: DataSpec = {}): Promise<Session> {
+  const key = sessionKey(spec);
+  const hit = sessions.get(key);
+  if (hit) return Promise.resolve(hit);
+  let p = pending.get(key);
+  if (p === undefined) {
+    p = buildSession(spec).finally(() => pending.delete(key));
+    pending.set(key, p);
+  }
+  return p;
+}
+
+async function buildSession(spec: DataSpec): Promise<Session> {
+  const key = sessionKey(spec);
   checkMemory(spec.model ?? BEACON_BASE_DIR);
   const loaded = loadModel(spec.model);
   const records = spec.data ? loadRecords(spec.data, 'auto', { onInvalid: 'skip' }) : buildCorpus().records;
-  const { facts, info } = buildPool(
+  const { facts, info } = await buildPool(
     loaded.model,
     loaded.tokenizer,
     records,
@@ -92,7 +124,12 @@ export function getSession(spec: DataSpec = {}): Session {
   );
   if (facts.length === 0)
     throw new Error(`No usable facts: the model knows none of the ${records.length} records`);
-  const s: Session = { ...makeContext(loaded.model, loaded.tokenizer), loaded, pool: facts, poolInfo: info };
+  const s: Session = {
+    ...(await makeContext(loaded.model, loaded.tokenizer)),
+    loaded,
+    pool: facts,
+    poolInfo: info,
+  };
   sessions.set(key, s);
   return s;
 }

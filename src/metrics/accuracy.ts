@@ -2,7 +2,8 @@
  * Knowledge-learning accuracy under NAMED protocols (the paper does not say whether accuracy is exact match or
  * token accuracy, DESIGN.md §1). Token ids follow text.ts: promptIds ++ answerIds = encode(prompt + ' ' + answer)
  * via encodeContinuation, inputs start with [bos] (when the tokenizer has one, unless addBos: false).
- * Everything runs without gradients, in chunks of ≤ batchSize (64) sequences, inside tf.tidy.
+ * Everything runs without gradients, in chunks of ≤ batchSize (64) sequences, inside tf.tidy; results are read with
+ * async `data()` (`dataSync` throws on the WebGPU backend in Node), so every scorer returns a Promise.
  *
  * - 'greedy-exact-match': greedy-decode exactly n = |answerIds| tokens after [bos] ++ promptIds (left-padded
  *   batch, generate.ts, EOS not special) and compare the ids with answerIds; correct iff all n are equal.
@@ -24,6 +25,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LlamaModel } from '../model/llama';
+import { tidyReadAll } from '../util/tensors';
 import { generateIds } from './generate';
 import { bosPrefix, checkLength, chunks, continuation, type MetricTokenizer, type TextOptions } from './text';
 
@@ -64,12 +66,12 @@ export interface TokenScores {
 }
 
 /** Teacher-forced per-token log-probs and argmax hits for each prompt/answer pair. */
-export function scoreAnswers(
+export async function scoreAnswers(
   model: LlamaModel,
   tok: MetricTokenizer,
   items: readonly PromptAnswer[],
   opts: TextOptions = {},
-): TokenScores {
+): Promise<TokenScores> {
   const enc = encodeAll(model, tok, items, opts);
   const V = model.config.vocab_size;
   const logProbs: number[][] = [];
@@ -87,14 +89,14 @@ export function scoreAnswers(
         targets.push(t);
       });
     });
-    const [lp, hit] = tf.tidy(() => {
+    const [lp, hit] = await tidyReadAll(() => {
       const ids = tf.tensor2d(flat, [rows.length, T], 'int32');
       const logits = model.forward(ids, { logitPositions: tf.tensor1d(positions, 'int32') })
         .logits as tf.Tensor2D;
       const target = tf.tensor1d(targets, 'int32');
       const logp = tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(target, V)), -1); // [M]
       const argmax = tf.argMax(logits, -1); // [M]
-      return [logp.dataSync(), tf.equal(argmax, target).dataSync()];
+      return [logp, tf.equal(argmax, target)];
     });
     let at = 0;
     for (const r of rows) {
@@ -116,13 +118,13 @@ export interface LogProbResult {
 }
 
 /** log P(answer | prompt) for each pair, batched. */
-export function answerLogProbs(
+export async function answerLogProbs(
   model: LlamaModel,
   tok: MetricTokenizer,
   items: readonly PromptAnswer[],
   opts: TextOptions = {},
-): LogProbResult {
-  const { logProbs } = scoreAnswers(model, tok, items, opts);
+): Promise<LogProbResult> {
+  const { logProbs } = await scoreAnswers(model, tok, items, opts);
   const sums = logProbs.map((l) => l.reduce((a, b) => a + b, 0));
   return {
     protocol: 'sum-logprob',
@@ -143,13 +145,13 @@ export interface TokenAccuracy {
   tokenAccuracy: number;
 }
 
-export function teacherForcedAccuracy(
+export async function teacherForcedAccuracy(
   model: LlamaModel,
   tok: MetricTokenizer,
   items: readonly PromptAnswer[],
   opts: TextOptions = {},
-): TokenAccuracy {
-  const { correct } = scoreAnswers(model, tok, items, opts);
+): Promise<TokenAccuracy> {
+  const { correct } = await scoreAnswers(model, tok, items, opts);
   const perRecord = correct.map((c) => c.filter(Boolean).length / c.length);
   const hits = correct.reduce((a, c) => a + c.filter(Boolean).length, 0);
   const total = correct.reduce((a, c) => a + c.length, 0);
@@ -171,14 +173,14 @@ export interface ExactMatch {
   predictions: string[];
 }
 
-export function exactMatch(
+export async function exactMatch(
   model: LlamaModel,
   tok: MetricTokenizer,
   items: readonly PromptAnswer[],
   opts: TextOptions = {},
-): ExactMatch {
+): Promise<ExactMatch> {
   const enc = encodeAll(model, tok, items, opts);
-  const predictedIds = generateIds(
+  const predictedIds = await generateIds(
     model,
     enc.map((e) => e.prefix),
     {
@@ -223,12 +225,12 @@ export interface RomeScores {
 }
 
 /** ROME/CounterFact scores for each record (see the file comment). */
-export function romeScores(
+export async function romeScores(
   model: LlamaModel,
   tok: MetricTokenizer,
   records: readonly RomeRecord[],
   opts: TextOptions & { compare?: 'mean' | 'sum' } = {},
-): RomeScores {
+): Promise<RomeScores> {
   const compare = opts.compare ?? 'mean';
   // one flat list of (prompt, answer) pairs: per record [target, original] on the prompt and each paraphrase,
   // and [neighbour answer, target] on each neighbourhood prompt
@@ -243,9 +245,9 @@ export function romeScores(
       neighbours.push(n);
     }
   });
-  const lp = answerLogProbs(model, tok, pairs, opts);
+  const lp = await answerLogProbs(model, tok, pairs, opts);
   const score = compare === 'mean' ? lp.meanLogProbs : lp.logProbs;
-  const em = neighbours.length > 0 ? exactMatch(model, tok, neighbours, opts).correct : [];
+  const em = neighbours.length > 0 ? (await exactMatch(model, tok, neighbours, opts)).correct : [];
   let at = 0;
   let nAt = 0;
   const perRecord = records.map((r): RomeCaseScores => {

@@ -6,9 +6,11 @@
  * chunks of ≤ batchSize, takes argmax of the last position's logits (ties → lowest id, tfjs argMax), appends it.
  * A row stops after its own `maxNewTokens` or, with `stopAtEos` (default true), after emitting eosId (the EOS is
  * not returned). Prompt ids are [bos] ++ encode(prompt.trimEnd()) (text.ts); returned texts are decode(new ids).
+ * Async: each step reads the argmax with `data()` (`dataSync` throws on the WebGPU backend in Node).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LlamaModel } from '../model/llama';
+import { tidyRead } from '../util/tensors';
 import { bosPrefix, checkLength, chunks, type MetricTokenizer, type TextOptions } from './text';
 
 export interface GenerateIdsOptions {
@@ -23,11 +25,11 @@ export interface GenerateIdsOptions {
 }
 
 /** Greedy continuation ids of each prompt (prompt ids include any BOS already). */
-export function generateIds(
+export async function generateIds(
   model: LlamaModel,
   prompts: readonly (readonly number[])[],
   opts: GenerateIdsOptions,
-): number[][] {
+): Promise<number[][]> {
   const budget = (i: number) =>
     typeof opts.maxNewTokens === 'number' ? opts.maxNewTokens : opts.maxNewTokens[i];
   if (typeof opts.maxNewTokens !== 'number' && opts.maxNewTokens.length !== prompts.length) {
@@ -53,9 +55,7 @@ export function generateIds(
         ...new Array<number>(T - r.length).fill(0),
         ...new Array<number>(r.length).fill(1),
       ]);
-      const next = tf.tidy(() => tf.argMax(model.lastLogits(ids, mask), -1));
-      const tokens = next.dataSync();
-      next.dispose();
+      const tokens = await tidyRead(() => tf.argMax(model.lastLogits(ids, mask), -1)); // [B]
       rows.forEach((r, b) => {
         if (done[b]) return;
         const t = tokens[b];
@@ -86,15 +86,15 @@ export interface Generation {
 }
 
 /** Greedy generation from text prompts. */
-export function generate(
+export async function generate(
   model: LlamaModel,
   tok: MetricTokenizer,
   prompts: readonly string[],
   opts: GenerateOptions,
-): Generation {
+): Promise<Generation> {
   const bos = bosPrefix(tok, opts);
   const promptIds = prompts.map((p) => [...bos, ...tok.encode(p.trimEnd())]);
-  const ids = generateIds(model, promptIds, {
+  const ids = await generateIds(model, promptIds, {
     maxNewTokens: opts.maxNewTokens,
     stopAtEos: opts.stopAtEos,
     eosId: tok.eosId,

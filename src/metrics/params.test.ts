@@ -118,7 +118,7 @@ describe('linalg', () => {
 });
 
 describe('params', () => {
-  test('frobeniusNorms and adapterDeltas', () => {
+  test('frobeniusNorms and adapterDeltas', async () => {
     const before = tf.memory().numTensors;
     const d = tf.tensor2d([1, 2, 2, 4], [2, 2]);
     const handle = {
@@ -126,7 +126,7 @@ describe('params', () => {
       delta: (m: string): tf.Tensor2D => (m === 'm.a' ? d.clone() : d.mul(2)),
     };
     const deltas = adapterDeltas(handle);
-    const norms = frobeniusNorms(deltas);
+    const norms = await frobeniusNorms(deltas);
     assert.deepEqual([...norms.keys()], ['m.a', 'm.b']);
     close(norms.get('m.a')!, 5, 1e-6);
     close(norms.get('m.b')!, 10, 1e-6);
@@ -134,11 +134,11 @@ describe('params', () => {
     assert.equal(tf.memory().numTensors, before);
   });
 
-  test('svdProjection on W = diag(3, 2, 1) with a hand-built ΔW', () => {
+  test('svdProjection on W = diag(3, 2, 1) with a hand-built ΔW', async () => {
     const w = tf.tensor2d([3, 0, 0, 0, 2, 0, 0, 0, 1], [3, 3]);
     // ΔW = 0.5·e1e1ᵀ + e3e2ᵀ: ‖ΔW‖² = 1.25
     const dw = tf.tensor2d([0.5, 0, 0, 0, 0, 0, 0, 1, 0], [3, 3]);
-    const p1 = svdProjection(w, dw, 1);
+    const p1 = await svdProjection(w, dw, 1);
     close(p1.energyFraction, 0.25 / 1.25, 1e-12);
     close(p1.diagonal[0], 0.5, 1e-12);
     close(p1.leftEnergy[0], 0.2, 1e-12);
@@ -146,14 +146,15 @@ describe('params', () => {
     close(p1.deltaNorm, Math.sqrt(1.25), 1e-7);
     assert.deepEqual(p1.singularValues, [3]);
     assert.equal(p1.randomBaseline, 1 / 9);
-    const p2 = svdProjection(w, dw, 2);
+    const p2 = await svdProjection(w, dw, 2);
     close(p2.energyFraction, 0.2, 1e-12); // core = [[0.5, 0], [0, 0]]
     close(p2.rightEnergy[1], 0.8, 1e-12); // ΔW e2 = e3
     close(p2.leftEnergy[1], 0, 1e-12); // e2ᵀ ΔW = 0
-    const p3 = svdProjection(w, dw, 3);
+    const p3 = await svdProjection(w, dw, 3);
     close(p3.energyFraction, 1, 1e-12);
-    assert.ok(Number.isNaN(svdProjection(w, tf.zeros([3, 3]) as tf.Tensor2D, 1).energyFraction));
-    tf.dispose([w, dw]);
+    const zero = tf.zeros([3, 3]) as tf.Tensor2D;
+    assert.ok(Number.isNaN((await svdProjection(w, zero, 1)).energyFraction));
+    tf.dispose([w, dw, zero]);
   });
 
   test('pca recovers the known principal axis (1, 1)/√2', () => {

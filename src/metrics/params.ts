@@ -1,7 +1,8 @@
 /**
  * Parameter-update analysis (paper, Finding 2/3: Frobenius norm of the weight change, its projection on the base
  * weight's singular directions, PCA of knowledge features). Host-side float64 (linalg.ts); tensors are read with
- * `dataSync` and never kept.
+ * async `data()` (`dataSync` throws on the WebGPU backend in Node), so the functions taking tensors are async, and
+ * never kept.
  *
  * Protocols:
  * - 'frobenius': ‖ΔW‖_F = √Σ ΔW_ij² per module. ΔW in the model's layout [in, out] (LoraHandle.delta), which
@@ -18,19 +19,20 @@
  *   X_c · components (= U_k S_k). A fitted PCA can project new rows (e.g. after training) with `pcaProject`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { tidyRead } from '../util/tensors';
 import { frobenius2, type Mat, mat, matMul, topSingular, transpose } from './linalg';
 
 /** Reads a 2-D tensor into a float64 matrix. */
-export function tensorToMat(t: tf.Tensor2D): Mat {
+export async function tensorToMat(t: tf.Tensor2D): Promise<Mat> {
   if (t.rank !== 2) throw new RangeError(`expected a 2-D tensor, got shape [${t.shape}]`);
-  return mat(t.shape[0], t.shape[1], t.dataSync());
+  return mat(t.shape[0], t.shape[1], await t.data());
 }
 
 /** 'frobenius': ‖ΔW‖_F per module, in the map's order. */
-export function frobeniusNorms(deltas: Map<string, tf.Tensor2D>): Map<string, number> {
+export async function frobeniusNorms(deltas: Map<string, tf.Tensor2D>): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const [name, d] of deltas) {
-    const v = tf.tidy(() => tf.sqrt(tf.sum(tf.square(d))).dataSync()[0]);
+    const [v] = await tidyRead(() => tf.sqrt(tf.sum(tf.square(d))));
     out.set(name, v);
   }
   return out;
@@ -66,14 +68,14 @@ export interface SvdProjection {
 }
 
 /** 'svd-topk-energy' of one module: `base` = W, `delta` = ΔW, same shape [in, out] (tensors or matrices). */
-export function svdProjection(
+export async function svdProjection(
   base: tf.Tensor2D | Mat,
   delta: tf.Tensor2D | Mat,
   k: number,
   seed = 0,
-): SvdProjection {
-  const w = base instanceof tf.Tensor ? tensorToMat(base) : base;
-  const d = delta instanceof tf.Tensor ? tensorToMat(delta) : delta;
+): Promise<SvdProjection> {
+  const w = base instanceof tf.Tensor ? await tensorToMat(base) : base;
+  const d = delta instanceof tf.Tensor ? await tensorToMat(delta) : delta;
   if (w.rows !== d.rows || w.cols !== d.cols) {
     throw new RangeError(`svdProjection: base is ${w.rows}×${w.cols} but delta is ${d.rows}×${d.cols}`);
   }
@@ -108,16 +110,16 @@ export function svdProjection(
 }
 
 /** `svdProjection` for every module of `deltas` against the model's base weights `${module}.weight`. */
-export function svdProjections(
+export async function svdProjections(
   params: Map<string, tf.Tensor>,
   deltas: Map<string, tf.Tensor2D>,
   k: number,
-): Map<string, SvdProjection> {
+): Promise<Map<string, SvdProjection>> {
   const out = new Map<string, SvdProjection>();
   for (const [m, d] of deltas) {
     const w = params.get(`${m}.weight`);
     if (w === undefined) throw new Error(`svdProjections: the model has no parameter '${m}.weight'`);
-    out.set(m, svdProjection(w as tf.Tensor2D, d, k));
+    out.set(m, await svdProjection(w as tf.Tensor2D, d, k));
   }
   return out;
 }

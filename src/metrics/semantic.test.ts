@@ -25,10 +25,10 @@ import { toyTokenizer } from './testing';
 const close = (a: number, b: number, tol: number, what = '') =>
   assert.ok(Math.abs(a - b) <= tol, `${what} ${a} vs ${b} (tol ${tol})`);
 /** Runs fn twice; the second run must leave tf.memory().numTensors unchanged (the first may fill model caches). */
-const assertNoLeak = (fn: () => void) => {
-  fn();
+const assertNoLeak = async (fn: () => Promise<void>) => {
+  await fn();
   const start = tf.memory().numTensors;
-  fn();
+  await fn();
   assert.equal(tf.memory().numTensors, start, 'tensors leaked');
 };
 const closeVec = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what = '') => {
@@ -114,17 +114,20 @@ describe('semantic distance: model-backed', () => {
   });
   after(() => model.dispose());
 
-  test('embedding protocol: mean of the answer rows; target distance = 1 − cos of the means', () => {
-    assertNoLeak(() => {
-      const [ny, paris] = answerVectors(model, tok, ['New York', 'paris']);
+  test('embedding protocol: mean of the answer rows; target distance = 1 − cos of the means', async () => {
+    await assertNoLeak(async () => {
+      const [ny, paris] = await answerVectors(model, tok, ['New York', 'paris']);
       closeVec(ny, meanPool([row(11), row(12)]), 1e-7, 'new york');
       closeVec(paris, row(9), 0, 'paris');
-      const firstNy = answerVectors(model, tok, ['new york'], { ...DEFAULT_DISTANCE, pooling: 'first' })[0];
+      const [firstNy] = await answerVectors(model, tok, ['new york'], {
+        ...DEFAULT_DISTANCE,
+        pooling: 'first',
+      });
       closeVec(firstNy, row(11), 0);
       const rec = { prompt: 'the capital of france is', original: 'paris', target: 'new york' };
       const want = 1 - cosineSimilarity(row(9), meanPool([row(11), row(12)]));
-      close(targetDistance(model, tok, rec), want, 1e-6);
-      const l2 = targetDistances(model, tok, [rec, { original: 'rome', target: 'rome' }], {
+      close(await targetDistance(model, tok, rec), want, 1e-6);
+      const l2 = await targetDistances(model, tok, [rec, { original: 'rome', target: 'rome' }], {
         ...DEFAULT_DISTANCE,
         metric: 'euclidean',
       });
@@ -133,25 +136,28 @@ describe('semantic distance: model-backed', () => {
     });
   });
 
-  test('hidden layer 0 equals the embedding rows; batching (right padding) does not change vectors', () => {
-    assertNoLeak(() => {
+  test('hidden layer 0 equals the embedding rows; batching (right padding) does not change vectors', async () => {
+    await assertNoLeak(async () => {
       const texts = ['new york city', 'paris', 'the capital of italy'];
-      const h0 = answerVectors(model, tok, texts, { ...DEFAULT_DISTANCE, representation: { layer: 0 } });
-      const e = answerVectors(model, tok, texts);
+      const h0 = await answerVectors(model, tok, texts, {
+        ...DEFAULT_DISTANCE,
+        representation: { layer: 0 },
+      });
+      const e = await answerVectors(model, tok, texts);
       h0.forEach((v, i) => {
         closeVec(v, e[i], 1e-6, `text ${i}`);
       });
       const last = { ...DEFAULT_DISTANCE, representation: { layer: -1 } };
-      const batched = answerVectors(model, tok, texts, last, undefined, { batchSize: 3 });
-      const single = answerVectors(model, tok, texts, last, undefined, { batchSize: 1 });
+      const batched = await answerVectors(model, tok, texts, last, undefined, { batchSize: 3 });
+      const single = await answerVectors(model, tok, texts, last, undefined, { batchSize: 1 });
       batched.forEach((v, i) => {
         closeVec(v, single[i], 1e-5, `text ${i}`);
       });
     });
   });
 
-  test('hidden states in context: forward of [bos] + prompt + answer, read at the answer positions', () => {
-    assertNoLeak(() => {
+  test('hidden states in context: forward of [bos] + prompt + answer, read at the answer positions', async () => {
+    await assertNoLeak(async () => {
       const prompt = 'the capital of france is';
       const layer = 1;
       const ids = [2, 4, 5, 6, 7, 8, 11, 12]; // bos the capital of france is new york
@@ -165,9 +171,9 @@ describe('semantic distance: model-backed', () => {
         pooling: 'mean',
         metric: 'cosine',
       } as const;
-      const [v] = answerVectors(model, tok, ['new york'], proto, [prompt]);
+      const [v] = await answerVectors(model, tok, ['new york'], proto, [prompt]);
       closeVec(v, poolRows(ref, d, 6, 8, 'mean'), 1e-5, 'in context');
-      const [lastPrompt] = answerVectors(
+      const [lastPrompt] = await answerVectors(
         model,
         tok,
         ['new york'],
@@ -175,13 +181,13 @@ describe('semantic distance: model-backed', () => {
         [prompt],
       );
       closeVec(lastPrompt, poolRows(ref, d, 7, 8, 'last'), 1e-5, 'last-prompt');
-      assert.throws(
+      await assert.rejects(
         () => answerVectors(model, tok, ['paris'], { ...proto, tokens: 'last-prompt', pooling: 'last' }),
         /needs a prompt for text 0/,
       );
-      const [feat] = promptFeatures(model, tok, [prompt], layer);
+      const [feat] = await promptFeatures(model, tok, [prompt], layer);
       closeVec(feat, poolRows(ref, d, 5, 6, 'last'), 1e-5, 'prompt feature');
-      assert.throws(() => promptFeatures(model, tok, [prompt], 5), /layer 5 is outside 0\.\.2/);
+      await assert.rejects(() => promptFeatures(model, tok, [prompt], 5), /layer 5 is outside 0\.\.2/);
     });
   });
 });

@@ -25,9 +25,11 @@
  * Target semantic distance of a record = distance(vector(original), vector(target)) under one protocol, both read
  * with the record's prompt when it has one. `promptFeatures` gives the "knowledge feature" of a fact for PCA: the
  * hidden state at the last prompt token (where the model predicts the answer).
+ * Functions that read the device are async (`data()`; `dataSync` throws on the WebGPU backend in Node).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LlamaModel } from '../model/llama';
+import { tidyRead } from '../util/tensors';
 import { bosPrefix, checkLength, chunks, continuation, type MetricTokenizer, type TextOptions } from './text';
 import {
   cosineSimilarity,
@@ -127,14 +129,14 @@ function resolveLayer(model: LlamaModel, layer: number): number {
  * Hidden state `layer` at chosen positions of many sequences: for each sequence, rows `[from, to)` are pooled.
  * Sequences are right-padded in chunks of ≤ batchSize. Returns one vector per sequence.
  */
-export function pooledHidden(
+export async function pooledHidden(
   model: LlamaModel,
   seqs: readonly number[][],
   spans: readonly [number, number][],
   layer: number,
   pooling: Pooling,
   opts: TextOptions & { padId?: number } = {},
-): Float32Array[] {
+): Promise<Float32Array[]> {
   const li = resolveLayer(model, layer);
   const d = model.config.hidden_size;
   const out: Float32Array[] = [];
@@ -149,11 +151,11 @@ export function pooledHidden(
       const [from, to] = spans[s + b];
       for (let t = from; t < to; t++) pick.push(b * T + t);
     });
-    const data = tf.tidy(() => {
+    const data = await tidyRead(() => {
       const ids = tf.tensor2d(flat, [rows.length, T], 'int32');
       const res = model.forward(ids, { outputHidden: true, logitPositions: tf.tensor1d([0], 'int32') });
       const h = res.hidden![li].reshape([rows.length * T, d]);
-      return tf.gather(h, tf.tensor1d(pick, 'int32')).dataSync();
+      return tf.gather(h, tf.tensor1d(pick, 'int32')); // [rows picked, d]
     });
     let at = 0;
     rows.forEach((_, b) => {
@@ -166,14 +168,14 @@ export function pooledHidden(
 }
 
 /** One vector per text under `protocol` (see the file comment). `prompts[i]` (optional) gives text i's context. */
-export function answerVectors(
+export async function answerVectors(
   model: LlamaModel,
   tok: MetricTokenizer,
   texts: readonly string[],
   protocol: DistanceProtocol = DEFAULT_DISTANCE,
   prompts?: readonly (string | undefined)[],
   opts: TextOptions = {},
-): Float32Array[] {
+): Promise<Float32Array[]> {
   validateProtocol(protocol);
   if (prompts !== undefined && prompts.length !== texts.length) {
     throw new RangeError(`answerVectors: ${texts.length} texts but ${prompts.length} prompts`);
@@ -193,8 +195,8 @@ export function answerVectors(
   if (protocol.representation === 'embedding') {
     const d = model.config.hidden_size;
     const all = parts.flatMap((p) => p.answerIds);
-    const data = tf.tidy(() =>
-      tf.gather(model.param('model.embed_tokens.weight'), tf.tensor1d(all, 'int32')).dataSync(),
+    const data = await tidyRead(() =>
+      tf.gather(model.param('model.embed_tokens.weight'), tf.tensor1d(all, 'int32')),
     );
     let at = 0;
     return parts.map((p) => {
@@ -225,42 +227,42 @@ export interface DistanceRecord {
 }
 
 /** Target semantic distance of each record: distance(original, target) under `protocol` (batched). */
-export function targetDistances(
+export async function targetDistances(
   model: LlamaModel,
   tok: MetricTokenizer,
   records: readonly DistanceRecord[],
   protocol: DistanceProtocol = DEFAULT_DISTANCE,
   opts: TextOptions = {},
-): number[] {
+): Promise<number[]> {
   const prompts = records.map((r) => r.prompt);
   const texts = [...records.map((r) => r.original), ...records.map((r) => r.target)];
-  const vecs = answerVectors(model, tok, texts, protocol, [...prompts, ...prompts], opts);
+  const vecs = await answerVectors(model, tok, texts, protocol, [...prompts, ...prompts], opts);
   const n = records.length;
   return records.map((_, i) => distance(vecs[i], vecs[n + i], protocol.metric));
 }
 
 /** Target semantic distance of one record. */
-export function targetDistance(
+export async function targetDistance(
   model: LlamaModel,
   tok: MetricTokenizer,
   record: DistanceRecord,
   protocol: DistanceProtocol = DEFAULT_DISTANCE,
   opts: TextOptions = {},
-): number {
-  return targetDistances(model, tok, [record], protocol, opts)[0];
+): Promise<number> {
+  return (await targetDistances(model, tok, [record], protocol, opts))[0];
 }
 
 /**
  * Knowledge features for PCA: hidden state `layer` (HF convention, −1 = after the final norm) at the last token of
  * [bos] ++ encode(prompt.trimEnd()), the position that predicts the answer. One Float32Array per prompt.
  */
-export function promptFeatures(
+export async function promptFeatures(
   model: LlamaModel,
   tok: MetricTokenizer,
   prompts: readonly string[],
   layer = -1,
   opts: TextOptions = {},
-): Float32Array[] {
+): Promise<Float32Array[]> {
   const bos = bosPrefix(tok, opts);
   const seqs = prompts.map((p, i) => {
     const ids = [...bos, ...tok.encode(p.trimEnd())];

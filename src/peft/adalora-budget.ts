@@ -134,7 +134,15 @@ export class RankAllocator {
       if (budget >= total) return tf.ones([this.groups, total]) as tf.Tensor2D;
       if (budget <= 0) return tf.zeros([this.groups, total]) as tf.Tensor2D;
       const { indices } = tf.topk(this.tripletScores(), budget); // [K, budget]
-      return tf.oneHot(indices, total).sum(1).asType('float32') as tf.Tensor2D; // [K, n·r]
+      // not oneHot(indices).sum(1): on the WebGPU backend an int32 reduction over a middle axis goes through a
+      // transpose shader that fails to compile (i32 into f32; casting first only relabels the buffer) and the
+      // step's GPU commands are silently dropped; wasm's float32 oneHot is wrong. Compare, reduce the last axis.
+      const K = this.groups;
+      const hit = tf.any(
+        tf.equal(indices.expandDims(1), tf.range(0, total, 1, 'int32').reshape([1, total, 1])),
+        2,
+      );
+      return tf.where(hit, tf.ones([K, total]), tf.zeros([K, total])) as tf.Tensor2D; // [K, budget, total] → [K, n·r]
     });
   }
 

@@ -39,12 +39,12 @@ export interface Knowledge {
 export type KnowledgeSummary = Omit<Knowledge, 'flags' | 'greedy' | 'unknownFlags'>;
 
 /** Greedy-exact-match knowledge of each item (known if the greedy answer is any of its answers). */
-export function greedyKnowledge(
+export async function greedyKnowledge(
   model: LlamaModel,
   tok: Tokenizer,
   items: readonly KnowledgeItem[],
   level = 0.95,
-): Knowledge {
+): Promise<Knowledge> {
   const bos = tok.bosId !== undefined ? 1 : 0;
   const max = model.config.max_position_embeddings;
   const pairs: { item: number; prompt: string; answer: string }[] = [];
@@ -58,7 +58,7 @@ export function greedyKnowledge(
     unknown.push(ok && tok.encode(it.prompt).includes(tok.unkId));
     return ok;
   });
-  const em = exactMatch(model, tok, pairs);
+  const em = await exactMatch(model, tok, pairs);
   const flags: (boolean | undefined)[] = items.map((_, i) => (fits[i] ? false : undefined));
   const greedy: string[] = items.map(() => '');
   pairs.forEach((p, k) => {

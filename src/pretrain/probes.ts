@@ -203,15 +203,15 @@ export function kindedAnswers(
 }
 
 /** Embedding-layer structure: same-kind vs cross-kind cosine, nearest-neighbour purity. */
-export function structureProbe(
+export async function structureProbe(
   model: LlamaModel,
   tok: Tokenizer,
   records: readonly KnowledgeRecord[],
   opts: Omit<ProbeOptions, 'corpus' | 'pool'> = {},
-): Probes['structure'] {
+): Promise<Probes['structure']> {
   const o = { ...PROBE_DEFAULTS, ...opts };
   const set = kindedAnswers(tok, records, o);
-  const vectors = answerVectors(model, tok, set.answers, DEFAULT_DISTANCE);
+  const vectors = await answerVectors(model, tok, set.answers, DEFAULT_DISTANCE);
   const stats = kindStructure(vectors, set.kinds, { iterations: o.bootstrapIterations, seed: o.seed });
   return {
     protocol: protocolName(DEFAULT_DISTANCE),
@@ -223,13 +223,13 @@ export function structureProbe(
 }
 
 /** Country-pair embedding cosine vs sharing a region. */
-export function regionProbe(
+export async function regionProbe(
   model: LlamaModel,
   tok: Tokenizer,
   opts: { permutations?: number; seed?: number } = {},
-): Probes['region'] {
+): Promise<Probes['region']> {
   const facts = worldFacts({ relations: ['region'] }).filter((f) => inVocab(tok, f.subject));
-  const vectors = answerVectors(
+  const vectors = await answerVectors(
     model,
     tok,
     facts.map((f) => f.subject),
@@ -249,7 +249,7 @@ export function regionProbe(
 }
 
 /** Runs every probe (see the module comment). */
-export function runProbes(model: LlamaModel, tok: Tokenizer, opts: ProbeOptions = {}): Probes {
+export async function runProbes(model: LlamaModel, tok: Tokenizer, opts: ProbeOptions = {}): Promise<Probes> {
   const o = { ...PROBE_DEFAULTS, ...opts };
   const cfg = { ...CORPUS_DEFAULTS, ...opts.corpus };
   const corpus = buildCorpus(cfg);
@@ -261,7 +261,7 @@ export function runProbes(model: LlamaModel, tok: Tokenizer, opts: ProbeOptions 
       : ('not a word tokenizer' as const);
 
   const cfItems = subset.map((r) => ({ prompt: r.prompt, answers: [r.original] }));
-  const cf = greedyKnowledge(model, tok, cfItems);
+  const cf = await greedyKnowledge(model, tok, cfItems);
   const ids = new Set(corpus.records.map((r) => r.id));
   const exp = subsetKnowledge(
     cfItems,
@@ -269,7 +269,7 @@ export function runProbes(model: LlamaModel, tok: Tokenizer, opts: ProbeOptions 
     subset.flatMap((r, i) => (ids.has(r.id) ? [i] : [])),
   );
   const world = worldItems(false);
-  const wk = greedyKnowledge(model, tok, world.items);
+  const wk = await greedyKnowledge(model, tok, world.items);
   const byRelation: Record<string, { known: number; total: number; share: number }> = {};
   world.relations.forEach((rel, i) => {
     if (wk.flags[i] === undefined) return;
@@ -279,12 +279,12 @@ export function runProbes(model: LlamaModel, tok: Tokenizer, opts: ProbeOptions 
   });
   for (const r of Object.values(byRelation)) r.share = r.known / r.total;
 
-  const cfPara = greedyKnowledge(
+  const cfPara = await greedyKnowledge(
     model,
     tok,
     subset.flatMap((r) => r.paraphrases.map((p) => ({ prompt: p, answers: [r.original] }))),
   );
-  const wPara = greedyKnowledge(model, tok, worldItems(true).items);
+  const wPara = await greedyKnowledge(model, tok, worldItems(true).items);
 
   const trueAnswers = new Set(subset.map((r) => r.original.toLowerCase()));
   const vocabulary = {
@@ -295,7 +295,7 @@ export function runProbes(model: LlamaModel, tok: Tokenizer, opts: ProbeOptions 
   };
   let pool: Probes['pool'];
   if (opts.pool ?? true) {
-    const { facts, info } = buildPool(model, tok, corpus.records);
+    const { facts, info } = await buildPool(model, tok, corpus.records);
     pool = { ...info, targetInVocab: facts.filter((f) => !f.targetIds.includes(tok.unkId)).length };
   }
   return {
@@ -316,8 +316,8 @@ export function runProbes(model: LlamaModel, tok: Tokenizer, opts: ProbeOptions 
       counterfact: withoutFlags(cfPara),
       worldFacts: withoutFlags(wPara),
     },
-    structure: structureProbe(model, tok, corpus.records, o),
-    region: regionProbe(model, tok, o),
+    structure: await structureProbe(model, tok, corpus.records, o),
+    region: await regionProbe(model, tok, o),
     vocabulary,
     pool,
     options: {

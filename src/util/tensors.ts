@@ -8,3 +8,23 @@ import * as tf from '@tensorflow/tfjs';
 export function newVariable(init: () => tf.Tensor, trainable = true): tf.Variable {
   return tf.tidy(() => tf.variable(init(), trainable));
 }
+
+/**
+ * Host reads that work on every backend: computes tensors inside tf.tidy, reads them with async `data()` (dataSync
+ * throws on the WebGPU backend in Node, and tf.tidy cannot await), then disposes them, so tf.memory().numTensors
+ * ends where it started.
+ */
+export async function tidyReadAll(fn: () => tf.Tensor[]): Promise<tf.TypedArray[]> {
+  const ts = tf.tidy(fn);
+  try {
+    return await Promise.all(ts.map((t) => t.data()));
+  } finally {
+    tf.dispose(ts);
+  }
+}
+
+/** `tidyReadAll` for one tensor. */
+export async function tidyRead(fn: () => tf.Tensor): Promise<tf.TypedArray> {
+  const [v] = await tidyReadAll(() => [fn()]);
+  return v;
+}
