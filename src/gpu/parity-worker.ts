@@ -1,5 +1,5 @@
 /**
- * One side of the backend parity test (test/webgpu-parity.test.ts): `node --import tsx src/gpu/parity-worker.ts
+ * One side of the backend parity test (test/backend-parity.test.ts): `node --import tsx src/gpu/parity-worker.ts
  * <backend>` builds the same random tiny LLaMA on that backend and prints one line `PARITY_JSON {…}` with
  *   logits     forward logits [B, T, V] of fixed ids (flat)
  *   grads      one LoRA step's gradients (every linear module adapted, A and B random so both get gradients)

@@ -1,6 +1,6 @@
 /**
- * Backend parity: webgpu (a hardware adapter, else Mesa llvmpipe through Dawn's OpenGL backend) must compute what
- * the pure-JS cpu backend computes, on a random tiny LLaMA (d 64, 2 layers, GQA 4/2 heads, vocab 256, B 4 × T 16):
+ * Backend parity: wasm, and webgpu (a hardware adapter, else Mesa llvmpipe through Dawn's OpenGL backend), must
+ * compute what the pure-JS cpu backend computes, on a random tiny LLaMA (d 64, 2 layers, GQA 4/2 heads, vocab 256, B 4 × T 16):
  *   - forward logits:               |webgpu − cpu| ≤ 1e-3 + 1e-4·|cpu|            (elementwise)
  *   - one LoRA step's gradients:    |webgpu − cpu| ≤ 1e-6 + 1e-3·max|cpu|          (per adapter tensor; all 7 modules)
  *   - 20 AdamW steps' losses:       |webgpu − cpu| ≤ 1e-5 + 1e-4·|cpu|            (per step)
@@ -53,7 +53,13 @@ function runWorker(backend: string): Promise<Outcome> {
   });
 }
 
-function compare(name: string, got: number[], want: number[], tol: (w: number) => number): void {
+function compare(
+  backend: string,
+  name: string,
+  got: number[],
+  want: number[],
+  tol: (w: number) => number,
+): void {
   assert.equal(got.length, want.length, `${name}: ${got.length} values, cpu has ${want.length}`);
   let worst = -1;
   let worstExcess = 0;
@@ -68,40 +74,46 @@ function compare(name: string, got: number[], want: number[], tol: (w: number) =
   }
   if (worst >= 0) {
     const [g, w] = [got[worst], want[worst]];
-    assert.fail(`${name}[${worst}]: webgpu ${g} vs cpu ${w} (|Δ| ${Math.abs(g - w)} > ${tol(w)})`);
+    assert.fail(`${name}[${worst}]: ${backend} ${g} vs cpu ${w} (|Δ| ${Math.abs(g - w)} > ${tol(w)})`);
   }
 }
 
-test('webgpu equals cpu: logits, LoRA gradients, 20 training steps', { timeout: 600_000 }, async (t) => {
-  const [cpu, gpu] = await Promise.all([runWorker('cpu'), runWorker('webgpu')]);
-  if ('unavailable' in cpu) throw new Error(`cpu backend unavailable: ${cpu.unavailable}`);
-  if ('unavailable' in gpu) {
-    const reason = `no WebGPU device: ${gpu.unavailable}`;
-    console.log(`# SKIP webgpu parity — ${reason}`);
-    t.skip(reason);
-    return;
-  }
-  t.diagnostic(
-    `webgpu adapter: ${gpu.adapter}; seconds ${JSON.stringify(gpu.seconds)} (cpu ${JSON.stringify(cpu.seconds)})`,
-  );
-  assert.equal(gpu.backend, 'webgpu');
-
-  await t.test('forward logits', () => {
-    assert.deepEqual(gpu.logitsShape, cpu.logitsShape);
-    compare('logits', gpu.logits, cpu.logits, (w) => 1e-3 + 1e-4 * Math.abs(w));
-  });
-  await t.test("one LoRA step's gradients", () => {
-    assert.deepEqual(Object.keys(gpu.grads).sort(), Object.keys(cpu.grads).sort());
-    assert.equal(Object.keys(cpu.grads).length, 1 + 2 * 7 * 2, 'loss + A and B of 7 modules × 2 layers');
-    for (const [name, want] of Object.entries(cpu.grads)) {
-      const scale = Math.max(...want.map(Math.abs));
-      assert.ok(scale > 0, `${name}: cpu gradient is all zero (the test would prove nothing)`);
-      compare(name, gpu.grads[name], want, () => 1e-6 + 1e-3 * scale);
+// wasm is the default CPU path; webgpu the GPU path (skipped when no device can be made)
+for (const backend of ['wasm', 'webgpu']) {
+  test(`${backend} equals cpu: logits, LoRA gradients, 20 training steps`, {
+    timeout: 600_000,
+  }, async (t) => {
+    const [cpu, other] = await Promise.all([runWorker('cpu'), runWorker(backend)]);
+    if ('unavailable' in cpu) throw new Error(`cpu backend unavailable: ${cpu.unavailable}`);
+    if ('unavailable' in other) {
+      if (backend !== 'webgpu') throw new Error(`${backend} backend unavailable: ${other.unavailable}`);
+      const reason = `no WebGPU device: ${other.unavailable}`;
+      console.log(`# SKIP webgpu parity — ${reason}`);
+      t.skip(reason);
+      return;
     }
+    t.diagnostic(
+      `${backend}${other.adapter ? ` adapter: ${other.adapter}` : ''}; seconds ${JSON.stringify(other.seconds)} (cpu ${JSON.stringify(cpu.seconds)})`,
+    );
+    assert.equal(other.backend, backend);
+
+    await t.test('forward logits', () => {
+      assert.deepEqual(other.logitsShape, cpu.logitsShape);
+      compare(backend, 'logits', other.logits, cpu.logits, (w) => 1e-3 + 1e-4 * Math.abs(w));
+    });
+    await t.test("one LoRA step's gradients", () => {
+      assert.deepEqual(Object.keys(other.grads).sort(), Object.keys(cpu.grads).sort());
+      assert.equal(Object.keys(cpu.grads).length, 1 + 2 * 7 * 2, 'loss + A and B of 7 modules × 2 layers');
+      for (const [name, want] of Object.entries(cpu.grads)) {
+        const scale = Math.max(...want.map(Math.abs));
+        assert.ok(scale > 0, `${name}: cpu gradient is all zero (the test would prove nothing)`);
+        compare(backend, name, other.grads[name], want, () => 1e-6 + 1e-3 * scale);
+      }
+    });
+    await t.test('20 steps of LoRA training: losses', () => {
+      assert.equal(cpu.losses.length, 20);
+      assert.ok(cpu.losses[19] < cpu.losses[0], 'training lowers the loss');
+      compare(backend, 'loss', other.losses, cpu.losses, (w) => 1e-5 + 1e-4 * Math.abs(w));
+    });
   });
-  await t.test('20 steps of LoRA training: losses', () => {
-    assert.equal(cpu.losses.length, 20);
-    assert.ok(cpu.losses[19] < cpu.losses[0], 'training lowers the loss');
-    compare('loss', gpu.losses, cpu.losses, (w) => 1e-5 + 1e-4 * Math.abs(w));
-  });
-});
+}
