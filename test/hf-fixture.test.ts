@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
@@ -12,6 +13,7 @@ import { initBackend } from '../src/backend';
 import { loadModel } from '../src/model/load';
 import { readPeftLora } from '../src/peft/io';
 import { LoraHandle } from '../src/peft/lora';
+import { loadLoraAdapter, saveLoraAdapter } from '../src/peft/save';
 
 const FIX = path.join(__dirname, 'fixtures');
 
@@ -65,4 +67,21 @@ test('a peft-format LoRA adapter loads and gives the PyTorch reference logits', 
   assert.ok(d < 1e-4, `max |Δlogit| ${d}`);
   lora.remove();
   model.dispose();
+});
+
+test('saveLoraAdapter → loadLoraAdapter round trip in peft layout reproduces the reference logits', async () => {
+  const { model } = loadModel(path.join(FIX, 'tiny-llama'));
+  const first = loadLoraAdapter(model, path.join(FIX, 'tiny-lora'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-peft-'));
+  await saveLoraAdapter(first, dir, 0, 'tiny-llama');
+  first.remove();
+  const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'adapter_config.json'), 'utf8'));
+  assert.equal(cfg.peft_type, 'LORA');
+  assert.equal(cfg.base_model_name_or_path, 'tiny-llama');
+  const again = loadLoraAdapter(model, dir);
+  const d = compare(model, path.join(FIX, 'tiny-lora', 'expected_lora_logits.json'));
+  assert.ok(d < 1e-4, `max |Δlogit| ${d}`);
+  again.remove();
+  model.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
 });

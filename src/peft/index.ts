@@ -27,3 +27,4 @@ export function wrap(model: LlamaModel, config: PeftConfig): PeftHandle {
       );
   }
 }
+export { loadLoraAdapter, saveLoraAdapter } from './save';
