@@ -82,9 +82,13 @@ export function kernelTable(k: KernelReport): string {
 export interface WorkloadReport {
   source: string;
   ours: StackedResult;
+  /** the same stacks split over worker processes (one per core) */
+  oursWorkers?: StackedResult & { workers: number };
   torch?: TorchFactsResult;
   /** PyTorch seconds ÷ our seconds (≥ 1: ours is faster) */
   ratio?: number;
+  /** PyTorch seconds ÷ our seconds with workers */
+  ratioWorkers?: number;
 }
 
 export function workloadTable(w: WorkloadReport): string {
@@ -98,6 +102,16 @@ export function workloadTable(w: WorkloadReport): string {
       f(o.facts / o.seconds, 2),
     ],
   ];
+  if (w.oursWorkers) {
+    const p = w.oursWorkers;
+    rows.push([
+      `tfjs stacked, ${p.workers} workers`,
+      f(p.seconds, 1),
+      `${p.learned}/${p.facts}`,
+      String(p.adapterSteps),
+      f(p.facts / p.seconds, 2),
+    ]);
+  }
   if (w.torch) {
     const t = w.torch;
     rows.push([

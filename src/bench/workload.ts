@@ -176,3 +176,59 @@ export async function writeTorchJob(
   fs.writeFileSync(job, JSON.stringify(body));
   return { job, dir };
 }
+
+/**
+ * The same workload split over `workers` processes (each its own tfjs backend, one core each): wall time from the
+ * first spawn to the last result, model loading in each worker included.
+ */
+export async function runStackedWorkers(
+  facts: number,
+  perStack: number,
+  steps: number,
+  lr: number,
+  checkEvery: number,
+  workers: number,
+  backend: string,
+): Promise<StackedResult & { workers: number }> {
+  const { spawn } = await import('node:child_process');
+  const script = path.join(fs.realpathSync(__dirname), 'workload-worker.ts');
+  const t0 = performance.now();
+  const parts = await Promise.all(
+    Array.from(
+      { length: workers },
+      (_, index) =>
+        new Promise<StackedResult>((resolve, reject) => {
+          const job = JSON.stringify({ index, workers, facts, perStack, steps, lr, checkEvery, backend });
+          const child = spawn(process.execPath, ['--import', 'tsx', script, job], {
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+          let out = '';
+          let err = '';
+          child.stdout.on('data', (d: Buffer) => {
+            out += d.toString();
+          });
+          child.stderr.on('data', (d: Buffer) => {
+            err += d.toString();
+          });
+          child.on('close', (code) => {
+            const line = out.split('\n').find((l) => l.startsWith('WORKLOAD_JSON '));
+            if (code !== 0 || line === undefined)
+              reject(new Error(`workload worker ${index} exited ${code}: ${err.slice(-2000)}`));
+            else resolve(JSON.parse(line.slice('WORKLOAD_JSON '.length)) as StackedResult);
+          });
+        }),
+    ),
+  );
+  return {
+    seconds: (performance.now() - t0) / 1000,
+    facts: parts.reduce((a, p) => a + p.facts, 0),
+    stacks: parts.reduce((a, p) => a + p.stacks, 0),
+    perStack,
+    learned: parts.reduce((a, p) => a + p.learned, 0),
+    adapterSteps: parts.reduce((a, p) => a + p.adapterSteps, 0),
+    stackSteps: parts.flatMap((p) => p.stackSteps),
+    numTensorsBefore: parts.reduce((a, p) => a + p.numTensorsBefore, 0),
+    numTensorsAfter: parts.reduce((a, p) => a + p.numTensorsAfter, 0),
+    workers,
+  };
+}

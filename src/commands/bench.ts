@@ -10,6 +10,7 @@
  */
 
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -25,7 +26,7 @@ import {
   workloadTable,
 } from '../bench/report';
 import { probeTorch, runTorch, type TorchFactsResult, type TorchKernelResult } from '../bench/torch';
-import { prepareFacts, runStacked, writeTorchJob } from '../bench/workload';
+import { prepareFacts, runStacked, runStackedWorkers, writeTorchJob } from '../bench/workload';
 import { writeFileAtomic } from '../util/atomic';
 
 const HELP = `Usage: beacons bench [options]
@@ -181,6 +182,21 @@ export async function run(argv: string[]): Promise<void> {
       }
       const ours = await runStacked(set, k, factSteps, lr, 0, canDrop ? checkEvery : factSteps);
       log(`  ${ours.seconds.toFixed(1)} s, ${ours.learned}/${ours.facts} learned`);
+      const cores = os.cpus().length;
+      let oursWorkers: (typeof ours & { workers: number }) | undefined;
+      if (cores > 1) {
+        log(`ours with ${cores} worker processes (model loading included)…`);
+        oursWorkers = await runStackedWorkers(
+          nFacts,
+          k,
+          factSteps,
+          lr,
+          canDrop ? checkEvery : factSteps,
+          cores,
+          tf.getBackend(),
+        );
+        log(`  ${oursWorkers.seconds.toFixed(1)} s, ${oursWorkers.learned}/${oursWorkers.facts} learned`);
+      }
       if (torchProbe.ok) {
         const { job, dir } = await writeTorchJob(set, factSteps, lr, 0);
         log(`torch: ${set.examples.length} separate runs (same weights and token ids, 2 threads)…`);
@@ -194,8 +210,10 @@ export async function run(argv: string[]): Promise<void> {
       workload = {
         source: set.source,
         ours,
+        oursWorkers,
         torch: torchFacts,
         ratio: torchFacts ? torchFacts.seconds / ours.seconds : undefined,
+        ratioWorkers: torchFacts && oursWorkers ? torchFacts.seconds / oursWorkers.seconds : undefined,
       };
     } finally {
       set.model.dispose();
@@ -239,6 +257,8 @@ export async function run(argv: string[]): Promise<void> {
     console.log(workloadTable(workload));
     if (workload.ratio !== undefined) {
       console.log(`   PyTorch time ÷ ours = ${workload.ratio.toFixed(2)} (≥ 1: ours is faster)`);
+      if (workload.ratioWorkers !== undefined)
+        console.log(`   PyTorch time ÷ ours with workers = ${workload.ratioWorkers.toFixed(2)}`);
     }
   }
   console.log(

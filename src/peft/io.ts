@@ -106,9 +106,10 @@ export function validateLoraConfig(obj: unknown, file: string): PeftLoraConfig {
   if (o.task_type !== undefined && o.task_type !== null && o.task_type !== 'CAUSAL_LM') {
     throw fail('task_type', `must be "CAUSAL_LM", got ${JSON.stringify(o.task_type)}`);
   }
-  const base = o.base_model_name_or_path ?? null;
-  if (base !== null && typeof base !== 'string')
+  const rawBase = o.base_model_name_or_path ?? null;
+  if (rawBase !== null && typeof rawBase !== 'string')
     throw fail('base_model_name_or_path', 'must be a string or null');
+  const base = rawBase as string | null;
   return makeLoraConfig({
     r: o.r as number,
     lora_alpha: o.lora_alpha,
