@@ -109,7 +109,8 @@ export async function initBackend(
   if (current !== undefined && !opts.force && (requested === 'auto' || requested === current.requested)) {
     return current;
   }
-  installFastGradients();
+  // BEACONS_SLOW_GRADIENTS=1 keeps tfjs's own matMul gradient (for the before/after benchmark only)
+  if (process.env.BEACONS_SLOW_GRADIENTS !== '1') installFastGradients();
   const skipped: string[] = [];
   const order: Exclude<BackendName, 'auto'>[] =
     requested === 'auto' ? ['tensorflow', 'webgpu', 'wasm', 'cpu'] : [requested];
