@@ -109,6 +109,7 @@ export async function initBackend(
   if (current !== undefined && !opts.force && (requested === 'auto' || requested === current.requested)) {
     return current;
   }
+  quietCpuBanner();
   // BEACONS_SLOW_GRADIENTS=1 keeps tfjs's own matMul gradient (for the before/after benchmark only)
   if (process.env.BEACONS_SLOW_GRADIENTS !== '1') installFastGradients();
   const skipped: string[] = [];
@@ -127,6 +128,15 @@ export async function initBackend(
     skipped.push(problem);
   }
   throw new Error(`No usable tfjs backend for '${requested}': ${skipped.join('; ')}`);
+}
+
+/**
+ * tfjs's cpu backend prints a banner ("install our node backend…") on its first write in Node; it is written to even
+ * when another backend is active. The advice does not apply here (see README, GPU), so mark it as already shown.
+ */
+function quietCpuBanner(): void {
+  const cpu = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+  if (cpu && 'firstUse' in cpu) cpu.firstUse = false;
 }
 
 /** The backend chosen by initBackend, if any. */

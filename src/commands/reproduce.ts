@@ -15,7 +15,7 @@ import { backendInfo } from '../backend';
 import type { CommonConfig, CommonOptions } from '../experiments/common';
 import { session } from '../experiments/common';
 import type { PromptFormat } from '../experiments/facts';
-import { findExperiments } from '../experiments/index';
+import { EXPERIMENTS, findExperiments } from '../experiments/index';
 import { createProgressGroup } from '../experiments/progress';
 import { mergeShards, parseShard, runExperiment } from '../experiments/runner';
 import { writeReport } from '../report/write';
@@ -101,7 +101,7 @@ export async function run(argv: string[]): Promise<void> {
   for (const t of timings)
     console.error(`[reproduce] ${t.name}: ${t.ran}/${t.total} cases computed in ${t.seconds.toFixed(1)} s`);
   if (shard === undefined) {
-    await writeReport(entries, cfgs, values.results, {
+    await writeAllReports(common, values.results, {
       figures: !values['no-figures'],
       scale: common.scale ?? 'toy',
     });
@@ -173,12 +173,29 @@ async function runWithWorkers(
       throw new Error(`${e.experiment.name}: ${out.missing.length} cases missing after merge`);
   });
   const { values } = parse(argv);
-  await writeReport(entries, cfgs, resultsDir, {
+  await writeAllReports(common, resultsDir, {
     figures: !values['no-figures'],
     scale: common.scale ?? 'toy',
   });
   console.error(
     `[reproduce] wrote ${path.join(resultsDir, 'SUMMARY.md')}; total ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
+}
+
+/**
+ * SUMMARY.md and figures for every experiment that has a finished run with these options (not only those run now:
+ * `--only` must not drop the other findings from the report).
+ */
+async function writeAllReports(
+  common: CommonOptions,
+  resultsDir: string,
+  opts: { figures: boolean; scale: string },
+) {
+  await writeReport(
+    EXPERIMENTS,
+    EXPERIMENTS.map((e) => e.config(common)),
+    resultsDir,
+    opts,
   );
 }
 
@@ -193,7 +210,7 @@ export async function merge(argv: string[]): Promise<void> {
       `[merge] ${e.experiment.name}: ${out.done}/${out.total} cases${out.missing.length ? `, ${out.missing.length} missing` : ''}`,
     );
   });
-  await writeReport(entries, cfgs, values.results, {
+  await writeAllReports(common, values.results, {
     figures: !values['no-figures'],
     scale: common.scale ?? 'toy',
   });
