@@ -65,12 +65,7 @@ export const distanceCurve: Experiment<
     return singleCases(session(cfg).pool, cfg.methods, cfg.seeds, per);
   },
   runBatch(cfg, cases) {
-    return runSingleCases(session(cfg), cases, {
-      specs: cfg.specs,
-      steps: cfg.steps,
-      lrs: cfg.lrs,
-      stack: cfg.stack,
-    });
+    return runSingleCases(session(cfg), cases, cfg);
   },
   summarize(cfg, results) {
     const curves: MethodCurve[] = [];

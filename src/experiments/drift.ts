@@ -81,12 +81,7 @@ export const drift: Experiment<DriftConfig, SingleCase, SingleCaseResult, DriftS
     );
   },
   runBatch(cfg, cases) {
-    return runSingleCases(session(cfg), cases, {
-      specs: cfg.specs,
-      steps: cfg.steps,
-      lrs: cfg.lrs,
-      stack: cfg.stack,
-    });
+    return runSingleCases(session(cfg), cases, cfg);
   },
   summarize(cfg, results) {
     const pool = new Map(session(cfg).pool.map((f) => [f.record.id, f.record]));

@@ -9,22 +9,11 @@ import * as path from 'node:path';
 import type { Interval } from '../metrics/stats';
 import type { ModelConfig } from '../model/config';
 import { writeFileAtomic } from '../util/atomic';
-import { PRETRAIN_DEFAULTS } from './pretrain';
+import { PRETRAIN_DEFAULTS, type PretrainResult } from './pretrain';
 import type { Probes } from './probes';
 
 /** What `beacons pretrain` writes to pretrain-log.json (src/commands/pretrain.ts). */
-export interface PretrainLog {
-  config: ModelConfig;
-  epochs: number;
-  steps: number;
-  finalLoss: number;
-  seconds: number;
-  tokensPerEpoch: number;
-  statements: number;
-  lossByEpoch: number[];
-  backend?: string;
-  date?: string;
-}
+export type PretrainLog = Omit<PretrainResult, 'dir'> & { backend?: string; date?: string };
 
 export interface CardInput {
   name: string;
