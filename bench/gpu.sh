@@ -155,6 +155,8 @@ if ((torch)); then
   "$python" "$here/torch_gpu.py" --config "$configs" --steps "$steps" --warmup "$warmup" >"$results/torch.out" ||
     log "PyTorch part failed"
   grep '^TORCH_GPU_JSON ' "$results/torch.out" | sed 's/^TORCH_GPU_JSON //' >"$results/torch.json" || true
+  log "transformers + peft load our tiny model and an adapter written by saveLoraAdapter (bench/hf_peft_check.py)"
+  "$python" "$here/hf_peft_check.py" || log "hf_peft_check failed"
 fi
 
 mkdir -p "$out"

@@ -85,3 +85,19 @@ test('saveLoraAdapter → loadLoraAdapter round trip in peft layout reproduces t
   model.dispose();
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('the committed tfjs-written adapter fixture (for bench/hf_peft_check.py) is what saveLoraAdapter writes', async () => {
+  const { model } = loadModel(path.join(FIX, 'tiny-llama'));
+  const lora = loadLoraAdapter(model, path.join(FIX, 'tiny-lora'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-peft-'));
+  await saveLoraAdapter(lora, dir, 0, 'tiny-llama');
+  for (const f of ['adapter_config.json', 'adapter_model.safetensors']) {
+    assert.ok(
+      fs.readFileSync(path.join(dir, f)).equals(fs.readFileSync(path.join(FIX, 'tiny-lora-tfjs', f))),
+      f,
+    );
+  }
+  lora.remove();
+  model.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
