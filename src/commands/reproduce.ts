@@ -24,6 +24,7 @@ const OPTIONS = {
   scale: { type: 'string', default: process.env.BEACONS_SCALE ?? 'toy' },
   only: { type: 'string' },
   seeds: { type: 'string' },
+  lr: { type: 'string' },
   model: { type: 'string' },
   data: { type: 'string' },
   shard: { type: 'string' },
@@ -43,15 +44,18 @@ function parseFormat(f: string | undefined): PromptFormat {
 
 function parse(argv: string[]) {
   const { values } = parseArgs({ args: argv, options: OPTIONS });
-  const common: CommonOptions = {
+  const common: CommonOptions & { lr?: number } = {
     scale: values.scale,
     model: values.model,
     data: values.data ?? null,
     promptFormat: parseFormat(values['prompt-format']),
     seeds: values.seeds ? values.seeds.split(',').map((s) => Number(s.trim())) : undefined,
+    lr: values.lr !== undefined ? Number(values.lr) : undefined,
   };
   if (common.seeds?.some((s) => !Number.isInteger(s)))
     throw new Error(`--seeds must be integers, got '${values.seeds}'`);
+  if (common.lr !== undefined && !(common.lr > 0))
+    throw new Error(`--lr must be a positive number, got '${values.lr}'`);
   return { values, common };
 }
 

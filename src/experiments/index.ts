@@ -10,7 +10,8 @@ import type { AnyExperiment } from './runner';
 export interface ExperimentEntry {
   key: 'distance' | 'drift' | 'interference' | 'filtering' | 'reweighting';
   experiment: AnyExperiment;
-  config(o: CommonOptions): unknown;
+  /** `lr` overrides the learning rate of every method */
+  config(o: CommonOptions & { lr?: number }): unknown;
 }
 
 export const EXPERIMENTS: ExperimentEntry[] = [
