@@ -13,6 +13,19 @@ import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, normalArray } from '../util/random';
 import type { ModelConfig } from './config';
 import { gatherRows } from './gradients';
+import { rmsNorm, ropeTables } from './layers';
+import { headDim, isLinearWeight, parameterShapes } from './shapes';
+
+// re-exported: callers import these from the model module
+export { rmsNorm } from './layers';
+export {
+  ATTN_MODULES,
+  headDim,
+  linearModuleNames,
+  linearShape,
+  MLP_MODULES,
+  parameterShapes,
+} from './shapes';
 
 /** A named tensor in Hugging Face layout, as read from or written to safetensors. */
 export interface RawTensor {
@@ -57,70 +70,6 @@ export interface ForwardOutput {
   hidden?: tf.Tensor3D[];
   /** [B, T, d] the input embeddings (= hidden[0]) */
   embeddings?: tf.Tensor3D;
-}
-
-export const ATTN_MODULES = ['q_proj', 'k_proj', 'v_proj', 'o_proj'] as const;
-export const MLP_MODULES = ['gate_proj', 'up_proj', 'down_proj'] as const;
-
-/** Module names of every linear layer (without `.weight`), in order. */
-export function linearModuleNames(config: ModelConfig): string[] {
-  const names: string[] = [];
-  for (let i = 0; i < config.num_hidden_layers; i++) {
-    for (const m of ATTN_MODULES) names.push(`model.layers.${i}.self_attn.${m}`);
-    for (const m of MLP_MODULES) names.push(`model.layers.${i}.mlp.${m}`);
-  }
-  return names;
-}
-
-/** [in, out] of a linear module. */
-export function linearShape(config: ModelConfig, module: string): [number, number] {
-  const d = config.hidden_size;
-  const hd = headDim(config);
-  const q = config.num_attention_heads * hd;
-  const kv = config.num_key_value_heads * hd;
-  const leaf = module.slice(module.lastIndexOf('.') + 1);
-  switch (leaf) {
-    case 'q_proj':
-      return [d, q];
-    case 'k_proj':
-    case 'v_proj':
-      return [d, kv];
-    case 'o_proj':
-      return [q, d];
-    case 'gate_proj':
-    case 'up_proj':
-      return [d, config.intermediate_size];
-    case 'down_proj':
-      return [config.intermediate_size, d];
-    default:
-      throw new Error(`'${module}' is not a linear module of a LLaMA model`);
-  }
-}
-
-export function headDim(config: ModelConfig): number {
-  return config.head_dim ?? config.hidden_size / config.num_attention_heads;
-}
-
-function isLinearWeight(name: string): boolean {
-  return name.endsWith('_proj.weight') || name === 'lm_head.weight';
-}
-
-/** Every parameter name with its HF-layout shape. */
-export function parameterShapes(config: ModelConfig): Map<string, number[]> {
-  const d = config.hidden_size;
-  const shapes = new Map<string, number[]>();
-  shapes.set('model.embed_tokens.weight', [config.vocab_size, d]);
-  for (const m of linearModuleNames(config)) {
-    const [i, o] = linearShape(config, m);
-    shapes.set(`${m}.weight`, [o, i]);
-  }
-  for (let i = 0; i < config.num_hidden_layers; i++) {
-    shapes.set(`model.layers.${i}.input_layernorm.weight`, [d]);
-    shapes.set(`model.layers.${i}.post_attention_layernorm.weight`, [d]);
-  }
-  shapes.set('model.norm.weight', [d]);
-  if (!config.tie_word_embeddings) shapes.set('lm_head.weight', [config.vocab_size, d]);
-  return shapes;
 }
 
 export class LlamaModel {
@@ -377,34 +326,4 @@ export class LlamaModel {
     this.causal.clear();
     tf.dispose([this.ropeCos, this.ropeSin, this.rotate]);
   }
-}
-
-/** RMSNorm: x · rsqrt(mean(x²) + eps) · w. x: [N, d], w: [d] */
-export function rmsNorm(x: tf.Tensor2D, w: tf.Tensor, eps: number): tf.Tensor2D {
-  const ms = tf.mean(tf.square(x), -1, true);
-  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), w) as tf.Tensor2D;
-}
-
-/** RoPE tables (HF: inv_freq = θ^(−2i/hd), emb = cat(freqs, freqs)) and the rotate_half matrix. */
-function ropeTables(config: ModelConfig): { cos: tf.Tensor2D; sin: tf.Tensor2D; rotate: tf.Tensor2D } {
-  const hd = headDim(config);
-  const half = hd / 2;
-  const P = config.max_position_embeddings;
-  const cos = new Float32Array(P * hd);
-  const sin = new Float32Array(P * hd);
-  for (let p = 0; p < P; p++) {
-    for (let i = 0; i < half; i++) {
-      const invFreq = 1 / config.rope_theta ** ((2 * i) / hd);
-      const angle = p * invFreq;
-      cos[p * hd + i] = cos[p * hd + i + half] = Math.cos(angle);
-      sin[p * hd + i] = sin[p * hd + i + half] = Math.sin(angle);
-    }
-  }
-  // rotate_half(x) = cat(−x[half:], x[:half]) as x·R
-  const r = new Float32Array(hd * hd);
-  for (let j = 0; j < half; j++) {
-    r[(j + half) * hd + j] = -1;
-    r[j * hd + j + half] = 1;
-  }
-  return { cos: tf.tensor2d(cos, [P, hd]), sin: tf.tensor2d(sin, [P, hd]), rotate: tf.tensor2d(r, [hd, hd]) };
 }
