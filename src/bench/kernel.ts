@@ -12,7 +12,7 @@ import type { Example } from '../train/batches';
 import { train } from '../train/trainer';
 import { mulberry32 } from '../util/random';
 
-/** d 256, 4 layers, 4 heads, SwiGLU 688, vocab 2048, tied embeddings (DESIGN §7's reference step). */
+/** d 256, 4 layers, 4 heads, SwiGLU 688, vocab 2048, tied embeddings (the reference step). */
 export const REFERENCE_CONFIG: ModelConfig = {
   model_type: 'llama',
   vocab_size: 2048,

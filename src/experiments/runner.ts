@@ -1,5 +1,5 @@
 /**
- * Experiment runner and results cache (DESIGN §5), generic over experiments.
+ * Experiment runner and results cache (README, Design), generic over experiments.
  *
  * A run's identity is `runHash(exp, cfg)` = 12 hex digits of sha256(canonical JSON of {experiment, version,
  * config}). Its directory `<resultsDir>/<name>/<hash>/` holds:

@@ -45,7 +45,7 @@ const llama = (over: Partial<ModelConfig>): ModelConfig => ({
 
 /** The same shapes as BENCH_SHAPES in bench/torch_gpu.py. */
 export const BENCH_SHAPES: Record<string, BenchShape> = {
-  // DESIGN §7's reference step: d 256, 4 layers, 4 heads, SwiGLU 688, vocab 2048, tied; batch 16 × seq 64
+  // the reference step of `npm run bench`: d 256, 4 layers, 4 heads, SwiGLU 688, vocab 2048, tied; batch 16 × seq 64
   reference: { config: llama({}), batch: 16, seq: 64 },
   // LLaMA-7B-shaped stack, 2 layers (667 M parameters): d 4096, 32 heads, SwiGLU 11008, vocab 32000, untied
   llama7b: {

@@ -1,6 +1,6 @@
 /**
  * The 'webgpu' tfjs backend in Node: Dawn (npm `webgpu`, ESM-only, loaded with a real dynamic import) plus
- * `@tensorflow/tfjs-backend-webgpu` registered with a device we create ourselves (DESIGN.md §4). Both packages are
+ * `@tensorflow/tfjs-backend-webgpu` registered with a device we create ourselves (src/gpu/README.md). Both packages are
  * optionalDependencies: when either is missing, the loader returns false with a reason (`webgpuStatus()`).
  *
  * Adapter choice:

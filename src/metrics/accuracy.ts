@@ -1,6 +1,6 @@
 /**
  * Knowledge-learning accuracy under NAMED protocols (the paper does not say whether accuracy is exact match or
- * token accuracy, DESIGN.md §1). Token ids follow text.ts: promptIds ++ answerIds = encode(prompt + ' ' + answer)
+ * token accuracy, README: what we do not know of the paper's method). Token ids follow text.ts: promptIds ++ answerIds = encode(prompt + ' ' + answer)
  * via encodeContinuation, inputs start with [bos] (when the tokenizer has one, unless addBos: false).
  * Everything runs without gradients, in chunks of ≤ batchSize (64) sequences, inside tf.tidy; results are read with
  * async `data()` (`dataSync` throws on the WebGPU backend in Node), so every scorer returns a Promise.

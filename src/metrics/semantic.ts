@@ -1,5 +1,5 @@
 /**
- * Semantic distance between answers, as NAMED protocols (DESIGN.md §1: the paper says "cosine similarity of
+ * Semantic distance between answers, as NAMED protocols (the paper says "cosine similarity of
  * representations from the embedding layer"; tokens, pooling and 1 − cos are our reading, so each is a choice).
  *
  * A protocol {representation, tokens, pooling, metric} is named `protocolName(p)`, e.g. 'emb/answer/mean/1-cos'

@@ -202,7 +202,7 @@ export function renderModelCard(c: CardInput): string {
     'node --import tsx --test test/base-model.test.ts',
     '```',
     '',
-    `Expected time: ${log ? `about ${minutes(log.seconds)} on ${log.backend ?? 'this'} backend with 2 CPU cores (as measured here)` : 'see DESIGN.md §8'}; ` +
+    `Expected time: ${log ? `about ${minutes(log.seconds)} on ${log.backend ?? 'this'} backend with 2 CPU cores (as measured here)` : 'about 20 minutes with 2 CPU cores'}; ` +
       'deterministic for a seed on one backend (other backends differ by float rounding).',
     '',
   );

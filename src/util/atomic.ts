@@ -1,5 +1,5 @@
 /**
- * Crash-safe file writes for the results cache (DESIGN §5):
+ * Crash-safe file writes for the results cache (README, Design):
  * - `writeFileAtomic`: write `x.<pid>-<n>.tmp`, fsync, rename over `x`, fsync the directory — a reader (or a
  *   rerun after a kill) sees either the old file or the new one, never half of it;
  * - `appendLinesDurable`: append whole lines with one write and fsync before returning;

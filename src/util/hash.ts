@@ -1,5 +1,5 @@
 /**
- * Canonical JSON and short content hashes: the identity of an experiment run (DESIGN §5) is the hash of its
+ * Canonical JSON and short content hashes: the identity of an experiment run (README, Design) is the hash of its
  * full config, so two configs that differ only in key order or in `undefined`-valued fields hash the same,
  * and anything JSON cannot represent faithfully (NaN, functions, Maps, typed arrays, cycles) is an error
  * naming the offending path instead of being silently turned into `null` or `{}`.
