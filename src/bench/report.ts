@@ -83,7 +83,7 @@ export interface WorkloadReport {
   source: string;
   ours: StackedResult;
   /** the same stacks split over worker processes (one per core) */
-  oursWorkers?: StackedResult & { workers: number };
+  oursWorkers?: StackedResult & { workers: number; wallWithStartup: number };
   torch?: TorchFactsResult;
   /** PyTorch seconds ÷ our seconds (≥ 1: ours is faster) */
   ratio?: number;
@@ -105,7 +105,7 @@ export function workloadTable(w: WorkloadReport): string {
   if (w.oursWorkers) {
     const p = w.oursWorkers;
     rows.push([
-      `tfjs stacked, ${p.workers} workers`,
+      `tfjs stacked, ${p.workers} workers (${f(p.wallWithStartup, 1)} s with start-up)`,
       f(p.seconds, 1),
       `${p.learned}/${p.facts}`,
       String(p.adapterSteps),

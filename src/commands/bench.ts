@@ -183,9 +183,9 @@ export async function run(argv: string[]): Promise<void> {
       const ours = await runStacked(set, k, factSteps, lr, 0, canDrop ? checkEvery : factSteps);
       log(`  ${ours.seconds.toFixed(1)} s, ${ours.learned}/${ours.facts} learned`);
       const cores = os.cpus().length;
-      let oursWorkers: (typeof ours & { workers: number }) | undefined;
+      let oursWorkers: Awaited<ReturnType<typeof runStackedWorkers>> | undefined;
       if (cores > 1) {
-        log(`ours with ${cores} worker processes (model loading included)…`);
+        log(`ours with ${cores} worker processes…`);
         oursWorkers = await runStackedWorkers(
           nFacts,
           k,
@@ -195,7 +195,9 @@ export async function run(argv: string[]): Promise<void> {
           cores,
           tf.getBackend(),
         );
-        log(`  ${oursWorkers.seconds.toFixed(1)} s, ${oursWorkers.learned}/${oursWorkers.facts} learned`);
+        log(
+          `  ${oursWorkers.seconds.toFixed(1)} s training (${oursWorkers.wallWithStartup.toFixed(1)} s with process start and model loading), ${oursWorkers.learned}/${oursWorkers.facts} learned`,
+        );
       }
       if (torchProbe.ok) {
         const { job, dir } = await writeTorchJob(set, factSteps, lr, 0);
