@@ -26,22 +26,14 @@ export interface BackendInfo {
 let current: BackendInfo | undefined;
 
 /** Backend registration hooks for optional backends (the WebGPU module registers itself here). */
-const optionalLoaders: Partial<Record<'tensorflow' | 'webgpu', () => Promise<boolean>>> = {
-  tensorflow: async () => {
-    for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
-      try {
-        require(pkg);
-        return true;
-      } catch {
-        // not installed: try the next one
-      }
-    }
-    return false;
-  },
-};
+/** A loader gets what was asked for ('auto' or its own name): under 'auto' it may decline (e.g. software WebGPU). */
+type BackendLoader = (requested: BackendName) => Promise<boolean>;
+
+/** Filled by src/gpu (loaded on first need): the optional GPU backends. */
+const optionalLoaders: Partial<Record<'tensorflow' | 'webgpu', BackendLoader>> = {};
 
 /** Lets an optional module (e.g. src/gpu/webgpu.ts) provide the loader for its backend. */
-export function registerBackendLoader(name: 'tensorflow' | 'webgpu', load: () => Promise<boolean>): void {
+export function registerBackendLoader(name: 'tensorflow' | 'webgpu', load: BackendLoader): void {
   optionalLoaders[name] = load;
 }
 
@@ -55,15 +47,20 @@ function parseName(name: string | undefined): BackendName {
   return n as BackendName;
 }
 
-async function activate(name: Exclude<BackendName, 'auto'>): Promise<string | undefined> {
+async function activate(
+  name: Exclude<BackendName, 'auto'>,
+  requested: BackendName,
+): Promise<string | undefined> {
   if (name === 'wasm') {
     require('@tensorflow/tfjs-backend-wasm');
   } else if (name === 'tensorflow' || name === 'webgpu') {
+    // src/gpu registers both loaders; load it on first need (library users need not import it)
+    if (optionalLoaders[name] === undefined) await import('./gpu/webgpu');
     const load = optionalLoaders[name];
     if (load === undefined) return `${name}: no loader registered`;
     let ok = false;
     try {
-      ok = await load();
+      ok = await load(requested);
     } catch (e) {
       return `${name}: ${(e as Error).message}`;
     }
@@ -116,7 +113,7 @@ export async function initBackend(
   const order: Exclude<BackendName, 'auto'>[] =
     requested === 'auto' ? ['tensorflow', 'webgpu', 'wasm', 'cpu'] : [requested];
   for (const candidate of order) {
-    const problem = await activate(candidate);
+    const problem = await activate(candidate, requested);
     if (problem === undefined) {
       current = { name: tf.getBackend(), requested, skipped };
       if (!opts.quiet) {

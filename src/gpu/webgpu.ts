@@ -21,7 +21,7 @@
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { registerBackendLoader } from '../backend';
-import { autoProbeActive } from './tensorflow';
+import './tensorflow'; // registers the tensorflow loader too
 
 /** The parts of the WebGPU API we touch (no DOM types in this project; the packages are optional). */
 interface GpuAdapterInfo {
@@ -291,12 +291,11 @@ export function describeAdapter(a: AdapterSummary): string {
 }
 
 /**
- * The loader backend.ts calls. `requested` (if backend.ts ever passes it) says whether webgpu was named or `auto` is
- * probing; without it, auto is recognised by the tensorflow loader having run just before (see tensorflow.ts).
- * Under auto only a hardware adapter counts; named, llvmpipe is the fallback.
+ * The loader backend.ts calls with what was asked for: 'webgpu' by name, or 'auto' probing. Under auto only a
+ * hardware adapter counts; named, llvmpipe is the fallback.
  */
-export async function webgpuLoader(requested?: string): Promise<boolean> {
-  const explicit = requested !== undefined ? requested === 'webgpu' : !autoProbeActive();
+export async function webgpuLoader(requested: string): Promise<boolean> {
+  const explicit = requested === 'webgpu';
   if (!explicit && state?.status.ok && state.status.adapter?.software) {
     throw new Error('only a software (llvmpipe) adapter is set up; auto does not use it (slower than wasm)');
   }
