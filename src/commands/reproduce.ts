@@ -70,10 +70,11 @@ export async function run(argv: string[]): Promise<void> {
   const workers = values.workers !== undefined ? Number(values.workers) : defaultWorkers();
   if (!Number.isInteger(workers) || workers < 1)
     throw new Error(`--workers must be a positive integer, got '${values.workers}'`);
+  // building the configs checks the options and the model directory before any work starts
+  const cfgs = entries.map((e) => e.config(common));
   if (shard === undefined && workers > 1)
     return runWithWorkers(argv, workers, values.results, entries, common);
   const t0 = Date.now();
-  const cfgs = entries.map((e) => e.config(common));
   // load the model and the pool once, before the bars start
   await prepareAll(entries, cfgs);
   const s = session(cfgs[0] as CommonConfig);

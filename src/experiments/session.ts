@@ -44,6 +44,11 @@ const sessions = new Map<string, Session>();
  * (not the model card or logs, which change without changing the model).
  */
 export function modelFingerprint(dir: string): string {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    throw new Error(
+      `Model directory ${dir} does not exist: it must hold config.json, model.safetensors (or sharded *.safetensors + model.safetensors.index.json) and tokenizer.json`,
+    );
+  }
   const files = fs
     .readdirSync(dir)
     .filter((f) => f === 'config.json' || f === 'tokenizer.json' || f.endsWith('.safetensors'))
