@@ -220,12 +220,25 @@ export async function exportFigure(
   if (ext !== '.svg' && ext !== '.png') {
     throw new Error(`display: exportFigure: ${file}: extension must be .svg or .png`);
   }
-  const bytes = ext === '.svg' ? await renderSVG(spec, opts) : await renderPNG(spec, opts);
+  const bytes = ext === '.svg' ? stableIds(await renderSVG(spec, opts)) : await renderPNG(spec, opts);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp`;
   fs.writeFileSync(tmp, bytes);
   fs.renameSync(tmp, file);
   return file;
+}
+
+/**
+ * plotly names its clip paths with a random 6-hex uid (`clip3f2a1b…`); a standalone SVG file gets fixed ones so that
+ * re-exporting an unchanged figure writes the same bytes. (Inline SVGs in a notebook keep the random ids: several
+ * figures share one page there.)
+ */
+export function stableIds(svg: string): string {
+  const ids = new Map<string, string>();
+  return svg.replace(/clip([0-9a-f]{6})/g, (_, uid: string) => {
+    if (!ids.has(uid)) ids.set(uid, `fig${String(ids.size).padStart(3, '0')}`);
+    return `clip${ids.get(uid)}`;
+  });
 }
 
 function escapeHTML(s: string): string {
