@@ -229,16 +229,18 @@ export async function exportFigure(
 }
 
 /**
- * plotly names its clip paths with a random 6-hex uid (`clip3f2a1b…`); a standalone SVG file gets fixed ones so that
- * re-exporting an unchanged figure writes the same bytes. (Inline SVGs in a notebook keep the random ids: several
- * figures share one page there.)
+ * plotly names its defs, clip paths and traces with random 6-hex uids (`defs-3f2a1b`, `clip3f2a1bxyplot`,
+ * `trace9c01d2`); a
+ * standalone SVG file gets a fixed one so that re-exporting an unchanged figure writes the same bytes. (Inline SVGs
+ * in a notebook keep the random uid: several figures share one page there.)
  */
 export function stableIds(svg: string): string {
-  const ids = new Map<string, string>();
-  return svg.replace(/clip([0-9a-f]{6})/g, (_, uid: string) => {
-    if (!ids.has(uid)) ids.set(uid, `fig${String(ids.size).padStart(3, '0')}`);
-    return `clip${ids.get(uid)}`;
+  const uids = new Set([...svg.matchAll(/(?:defs-|clip|trace)([0-9a-f]{6})/g)].map((m) => m[1]));
+  let out = svg;
+  [...uids].forEach((uid, i) => {
+    out = out.split(uid).join(`f${String(i).padStart(5, '0')}`);
   });
+  return out;
 }
 
 function escapeHTML(s: string): string {
