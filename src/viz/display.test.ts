@@ -13,6 +13,7 @@ import {
   renderSVG,
   setDisplaySink,
   showFigure,
+  stableIds,
   traceSummary,
 } from './display';
 import { barCI, lineCI } from './figures';
@@ -94,4 +95,15 @@ test('Chromium: SVG with plotly marks, SVG/PNG export written atomically', {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('stableIds: plotly uids become fixed, consistently within a file', () => {
+  const a =
+    '<defs id="defs-3f2a1b"><clipPath id="clip3f2a1bxyplot"/></defs><g clip-path="url(#clip3f2a1bxyplot)"><g class="trace scatter trace9c01d2"/></g>';
+  const b = a.replace(/3f2a1b/g, 'aa00ff').replace('9c01d2', '123abc');
+  assert.equal(stableIds(a), stableIds(b));
+  assert.ok(!stableIds(a).includes('3f2a1b'));
+  assert.ok(
+    stableIds(a).includes('url(#clipf00000xyplot)') && stableIds(a).includes('id="clipf00000xyplot"'),
+  );
 });
