@@ -118,23 +118,29 @@ export function loadSession(spec: DataSpec = {}): Promise<Session> {
 async function buildSession(spec: DataSpec): Promise<Session> {
   const key = sessionKey(spec);
   checkMemory(spec.model ?? BEACON_BASE_DIR);
-  const loaded = loadModel(spec.model);
+  // records first: a bad data file fails before the model is loaded
   const records = spec.data ? loadRecords(spec.data, 'auto', { onInvalid: 'skip' }) : buildCorpus().records;
-  const { facts, info } = await buildPool(
-    loaded.model,
-    loaded.tokenizer,
-    records,
-    Number.POSITIVE_INFINITY,
-    spec.promptFormat,
-  );
-  if (facts.length === 0)
-    throw new Error(`No usable facts: the model knows none of the ${records.length} records`);
-  const s: Session = {
-    ...(await makeContext(loaded.model, loaded.tokenizer)),
-    loaded,
-    pool: facts,
-    poolInfo: info,
-  };
-  sessions.set(key, s);
-  return s;
+  const loaded = loadModel(spec.model);
+  try {
+    const { facts, info } = await buildPool(
+      loaded.model,
+      loaded.tokenizer,
+      records,
+      Number.POSITIVE_INFINITY,
+      spec.promptFormat,
+    );
+    if (facts.length === 0)
+      throw new Error(`No usable facts: the model knows none of the ${records.length} records`);
+    const s: Session = {
+      ...(await makeContext(loaded.model, loaded.tokenizer)),
+      loaded,
+      pool: facts,
+      poolInfo: info,
+    };
+    sessions.set(key, s);
+    return s;
+  } catch (e) {
+    loaded.model.dispose(); // nothing half-loaded stays on the backend
+    throw e;
+  }
 }
