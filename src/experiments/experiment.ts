@@ -1,0 +1,84 @@
+/**
+ * The types of an experiment and of its stored run (see runner.ts for the files and their life cycle).
+ */
+import type { ProgressReporter } from './progress';
+
+export type Shard = { index: number; count: number };
+export type CaseRow<Res> = { id: string; result: Res };
+export type RunMeta = {
+  seconds: number;
+  cases: number;
+  startedAt: string;
+  finishedAt: string;
+  backend?: string;
+};
+export type SummaryFile<S> = { experiment: string; version: number; hash: string; summary: S; meta: RunMeta };
+
+/** Passed to `runBatch`. An experiment may set `backend` (recorded in the summary meta). */
+export interface RunContext {
+  readonly dir: string;
+  readonly hash: string;
+  readonly shard?: Shard;
+  readonly signal?: AbortSignal;
+  backend?: string;
+  warn(message: string): void;
+}
+
+export interface Experiment<Cfg, Case extends { id: string }, Res, Summary = unknown> {
+  /** Directory name under the results dir: letters, digits, `.`, `_`, `-`. */
+  readonly name: string;
+  /** Bump when results for the same config would change (new metric, fixed bug): new hash, fresh cache. */
+  readonly version: number;
+  /** Used when the caller gives no `batchSize` (default 1). */
+  readonly defaultBatchSize?: number;
+  /** Async setup that `cases`/`summarize` rely on (e.g. loading the model); awaited by `runExperiment` first. */
+  prepare?(cfg: Cfg): Promise<unknown>;
+  /** Deterministic; ids are unique, stable strings. */
+  cases(cfg: Cfg): Case[];
+  /** One JSON-serialisable result per case, same order. */
+  runBatch(cfg: Cfg, cases: Case[], ctx: RunContext): Promise<Res[]>;
+  /** From all cases' results in case order; JSON-serialisable and deterministic. */
+  summarize(cfg: Cfg, results: Res[]): Summary;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: any experiment, whatever its types
+export type AnyExperiment = Experiment<any, { id: string }, any, any>;
+
+export interface RunOptions {
+  resultsDir?: string;
+  shard?: Shard;
+  /** Cases per `runBatch` call (default `exp.defaultBatchSize ?? 1`). */
+  batchSize?: number;
+  onProgress?: ProgressReporter;
+  /** Discard this run's stored results (all of them; with `shard`, that shard's) and recompute. */
+  force?: boolean;
+  signal?: AbortSignal;
+  /** Initial `ctx.backend`, e.g. `backendInfo()?.name`. */
+  backend?: string;
+  /** Warnings (repaired files); default console.warn. */
+  onWarn?: (message: string) => void;
+}
+
+/**
+ * `total`: cases in scope (the shard's when sharded); `done`: of those, finished; `missing`: ids not finished;
+ * `ran`: computed by this call; `results`: finished results in case order as read back from JSON (runs only);
+ * `summary`: present once every case is done (never for shard runs).
+ */
+export type RunOutcome<Res, S> = { hash: string; dir: string; total: number; done: number; ran: number } & {
+  missing: string[];
+  results?: Res[];
+  summary?: SummaryFile<S>;
+};
+
+export interface ResultPaths {
+  hash: string;
+  dir: string;
+  config: string;
+  cases: string;
+  summary: string;
+  runs: string;
+  shardCases(shard: Shard): string;
+  shardRuns(shard: Shard): string;
+}
+
+/** Parses `"i/n"` (0 <= i < n). */
