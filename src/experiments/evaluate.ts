@@ -9,6 +9,7 @@
  * Host reads are async (`tidyRead`): `dataSync` throws on the WebGPU backend in Node.
  */
 import * as tf from '@tensorflow/tfjs';
+import { generateIds } from '../metrics/generate';
 import type { LlamaModel } from '../model/llama';
 import { tidyRead, tidyReadAll } from '../util/tensors';
 
@@ -62,7 +63,10 @@ export async function teacherForced(
   return out;
 }
 
-/** Greedy continuation of each prompt (left-padded batch), up to `maxNew` tokens, stopping at any of `stop`. */
+/**
+ * Greedy continuation of each prompt (one left-padded batch, so stacked adapters see their rows together), up to
+ * `maxNew` tokens, stopping a row at any of `stop` (not returned). See metrics/generate.ts.
+ */
 export async function greedy(
   model: LlamaModel,
   prompts: number[][],
@@ -71,37 +75,13 @@ export async function greedy(
   stop: number[] = [],
   rowGroups?: number[],
 ): Promise<number[][]> {
-  const seqs = prompts.map((p) => p.slice());
-  const done = prompts.map(() => false);
-  const out: number[][] = prompts.map(() => []);
-  for (let step = 0; step < maxNew && done.some((d) => !d); step++) {
-    const T = Math.max(...seqs.map((s) => s.length));
-    const ids = seqs.map((s) => [...Array(T - s.length).fill(padId), ...s]);
-    const mask = seqs.map((s) => [...Array(T - s.length).fill(0), ...Array(s.length).fill(1)]);
-    const next = await tidyRead(() => {
-      const B = ids.length;
-      const logits = model.forward(tf.tensor2d(ids.flat(), [B, T], 'int32'), {
-        attentionMask: tf.tensor2d(mask.flat(), [B, T], 'float32'),
-        logitPositions: tf.tensor1d(
-          Array.from({ length: B }, (_, b) => b * T + T - 1),
-          'int32',
-        ),
-        rowGroups,
-      }).logits;
-      return tf.argMax(logits, -1); // [B]
-    });
-    seqs.forEach((s, b) => {
-      if (done[b]) return;
-      const t = next[b];
-      if (stop.includes(t)) {
-        done[b] = true;
-        return;
-      }
-      out[b].push(t);
-      s.push(t);
-    });
-  }
-  return out;
+  return generateIds(model, prompts, {
+    maxNewTokens: maxNew,
+    padId,
+    stopIds: stop,
+    rowGroups,
+    batchSize: prompts.length,
+  });
 }
 
 /**

@@ -19,9 +19,13 @@ export interface GenerateIdsOptions {
   /** stop a row at eosId (default true when eosId is given) */
   stopAtEos?: boolean;
   eosId?: number;
+  /** further token ids that end a row (not returned), e.g. a full stop */
+  stopIds?: readonly number[];
   /** id used for left padding (masked out) */
   padId: number;
   batchSize?: number;
+  /** adapter of each prompt when the model carries stacked adapters (one batch: batchSize is ignored) */
+  rowGroups?: readonly number[];
 }
 
 /** Greedy continuation ids of each prompt (prompt ids include any BOS already). */
@@ -44,8 +48,14 @@ export async function generateIds(
     if (p.length === 0) throw new Error(`generate: prompt ${i} has no tokens`);
     checkLength(p.length + Math.max(0, n - 1), maxPos, `generate: prompt ${i} plus ${n} new tokens`);
   });
+  const stops = new Set([...(stopAtEos ? [opts.eosId!] : []), ...(opts.stopIds ?? [])]);
+  if (opts.rowGroups !== undefined && opts.rowGroups.length !== prompts.length) {
+    throw new RangeError(`generate: ${prompts.length} prompts but ${opts.rowGroups.length} rowGroups`);
+  }
+  const batches =
+    opts.rowGroups !== undefined ? [[0, prompts.length]] : chunks(prompts.length, opts.batchSize);
   const out: number[][] = prompts.map(() => []);
-  for (const [s, e] of chunks(prompts.length, opts.batchSize)) {
+  for (const [s, e] of batches) {
     const rows = prompts.slice(s, e).map((p) => [...p]);
     const done = rows.map((_, b) => budget(s + b) === 0);
     while (!done.every(Boolean)) {
@@ -55,11 +65,14 @@ export async function generateIds(
         ...new Array<number>(T - r.length).fill(0),
         ...new Array<number>(r.length).fill(1),
       ]);
-      const tokens = await tidyRead(() => tf.argMax(model.lastLogits(ids, mask), -1)); // [B]
+      const groups = opts.rowGroups?.slice(s, e);
+      const tokens = await tidyRead(() =>
+        tf.argMax(model.lastLogits(ids, mask, groups as number[] | undefined), -1),
+      ); // [B]
       rows.forEach((r, b) => {
         if (done[b]) return;
         const t = tokens[b];
-        if (stopAtEos && t === opts.eosId) {
+        if (stops.has(t)) {
           done[b] = true;
           return;
         }

@@ -203,7 +203,7 @@ export class LlamaModel {
   }
 
   /** Forward with ids from JS arrays, returning logits of the last position of each row: [B, V] (no grad). */
-  lastLogits(ids: number[][], attentionMask?: number[][]): tf.Tensor2D {
+  lastLogits(ids: number[][], attentionMask?: number[][], rowGroups?: number[]): tf.Tensor2D {
     return tf.tidy(() => {
       const B = ids.length;
       const T = ids[0].length;
@@ -213,7 +213,8 @@ export class LlamaModel {
         Array.from({ length: B }, (_, b) => b * T + T - 1),
         'int32',
       );
-      return this.forward(idsT, { attentionMask: maskT, logitPositions: pos }).logits as tf.Tensor2D;
+      return this.forward(idsT, { attentionMask: maskT, logitPositions: pos, rowGroups })
+        .logits as tf.Tensor2D;
     });
   }
 
