@@ -35,18 +35,7 @@ import type {
   SummaryFile,
 } from './experiment';
 
-export type {
-  AnyExperiment,
-  CaseRow,
-  Experiment,
-  ResultPaths,
-  RunContext,
-  RunMeta,
-  RunOptions,
-  RunOutcome,
-  Shard,
-  SummaryFile,
-} from './experiment';
+export type * from './experiment';
 
 export function parseShard(s: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(s.trim());
