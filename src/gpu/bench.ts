@@ -12,6 +12,7 @@
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
+import { REFERENCE_CONFIG } from '../bench/kernel';
 import { countParams, type ModelConfig } from '../model/config';
 import { LlamaModel, parameterShapes, type RawTensor } from '../model/llama';
 import { LoraHandle } from '../peft/lora';
@@ -26,22 +27,7 @@ export interface BenchShape {
   seq: number;
 }
 
-const llama = (over: Partial<ModelConfig>): ModelConfig => ({
-  model_type: 'llama',
-  vocab_size: 2048,
-  hidden_size: 256,
-  intermediate_size: 688,
-  num_hidden_layers: 4,
-  num_attention_heads: 4,
-  num_key_value_heads: 4,
-  head_dim: 64,
-  rms_norm_eps: 1e-6,
-  rope_theta: 10000,
-  max_position_embeddings: 64,
-  tie_word_embeddings: true,
-  hidden_act: 'silu',
-  ...over,
-});
+const llama = (over: Partial<ModelConfig>): ModelConfig => ({ ...REFERENCE_CONFIG, ...over });
 
 /** The same shapes as BENCH_SHAPES in bench/torch_gpu.py. */
 export const BENCH_SHAPES: Record<string, BenchShape> = {
