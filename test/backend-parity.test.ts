@@ -10,10 +10,10 @@
  * installed, no GPU and no Mesa: environment/install-gpu-deps.sh --software).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type { ParityResult } from '../src/gpu/parity-worker';
+import { runJsonChild } from '../src/util/child';
 
 const ROOT = path.join(__dirname, '..');
 const WORKER = path.join(ROOT, 'src', 'gpu', 'parity-worker.ts');
@@ -21,35 +21,10 @@ const WORKER = path.join(ROOT, 'src', 'gpu', 'parity-worker.ts');
 type Outcome = ParityResult | { unavailable: string };
 
 function runWorker(backend: string): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, backend], {
-      cwd: ROOT,
-      env: { ...process.env, BEACONS_BACKEND: backend },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith('PARITY_JSON '));
-      if (code !== 0 || line === undefined) {
-        reject(
-          new Error(`parity worker '${backend}' exited ${code}:\n${err.slice(-4000)}${out.slice(-2000)}`),
-        );
-        return;
-      }
-      try {
-        resolve(JSON.parse(line.slice('PARITY_JSON '.length)) as Outcome);
-      } catch (e) {
-        reject(new Error(`parity worker '${backend}' printed bad JSON: ${(e as Error).message}`));
-      }
-    });
+  return runJsonChild<Outcome>(WORKER, [backend], 'PARITY_JSON', {
+    cwd: ROOT,
+    env: { ...process.env, BEACONS_BACKEND: backend },
+    label: `parity worker '${backend}'`,
   });
 }
 

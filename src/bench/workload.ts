@@ -17,6 +17,7 @@ import { writeSafetensors } from '../model/safetensors';
 import { wrap } from '../peft';
 import type { Example } from '../train/batches';
 import { train } from '../train/trainer';
+import { runJsonChild } from '../util/child';
 import { mulberry32 } from '../util/random';
 import { LORA_SETUP } from './kernel';
 
@@ -191,33 +192,16 @@ export async function runStackedWorkers(
   workers: number,
   backend: string,
 ): Promise<StackedResult & { workers: number; wallWithStartup: number }> {
-  const { spawn } = await import('node:child_process');
   const script = path.join(fs.realpathSync(__dirname), 'workload-worker.ts');
   const t0 = performance.now();
   const parts = await Promise.all(
-    Array.from(
-      { length: workers },
-      (_, index) =>
-        new Promise<StackedResult>((resolve, reject) => {
-          const job = JSON.stringify({ index, workers, facts, perStack, steps, lr, checkEvery, backend });
-          const child = spawn(process.execPath, ['--import', 'tsx', script, job], {
-            stdio: ['ignore', 'pipe', 'pipe'],
-          });
-          let out = '';
-          let err = '';
-          child.stdout.on('data', (d: Buffer) => {
-            out += d.toString();
-          });
-          child.stderr.on('data', (d: Buffer) => {
-            err += d.toString();
-          });
-          child.on('close', (code) => {
-            const line = out.split('\n').find((l) => l.startsWith('WORKLOAD_JSON '));
-            if (code !== 0 || line === undefined)
-              reject(new Error(`workload worker ${index} exited ${code}: ${err.slice(-2000)}`));
-            else resolve(JSON.parse(line.slice('WORKLOAD_JSON '.length)) as StackedResult);
-          });
-        }),
+    Array.from({ length: workers }, (_, index) =>
+      runJsonChild<StackedResult>(
+        script,
+        [JSON.stringify({ index, workers, facts, perStack, steps, lr, checkEvery, backend })],
+        'WORKLOAD_JSON',
+        { label: `workload worker ${index}` },
+      ),
     ),
   );
   return {

@@ -1,0 +1,49 @@
+/**
+ * Running a TypeScript script in a child Node process (its own tfjs backend) that reports one result as a line
+ * `<PREFIX> <json>` on stdout. Used by the benchmark's worker processes and the backend parity test.
+ */
+import { spawn } from 'node:child_process';
+
+export interface JsonChildOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** names the child in errors */
+  label: string;
+}
+
+/** Runs `node --import tsx <script> ...args` and resolves with the JSON after `prefix`; rejects with its stderr tail. */
+export function runJsonChild<T>(
+  script: string,
+  args: string[],
+  prefix: string,
+  opts: JsonChildOptions,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith(`${prefix} `));
+      if (code !== 0 || line === undefined) {
+        reject(new Error(`${opts.label} exited ${code}:\n${err.slice(-4000)}${out.slice(-2000)}`));
+        return;
+      }
+      try {
+        resolve(JSON.parse(line.slice(prefix.length + 1)) as T);
+      } catch (e) {
+        reject(new Error(`${opts.label} printed bad JSON: ${(e as Error).message}`));
+      }
+    });
+  });
+}
