@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { chromiumPath, PLOTLY_MIME } from '../src/viz/display';
+import { chromiumArgs, chromiumPath, PLOTLY_MIME } from '../src/viz/display';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -79,15 +79,7 @@ test('an executed notebook, exported to HTML, draws every figure', { skip: reaso
     headless: true,
     pipe: true,
     handleSIGINT: false,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      `--user-data-dir=${path.join(dir, 'profile')}`,
-    ],
+    args: chromiumArgs(path.join(dir, 'profile')),
   });
   try {
     const conv = spawnSync(jupyterBinary()!, ['nbconvert', '--to', 'html', '--output-dir', dir, notebook], {

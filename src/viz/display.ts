@@ -83,6 +83,22 @@ function removeStaleProfiles(): void {
   }
 }
 
+/**
+ * Headless Chromium flags for a sandbox without network (as root, no GPU, no background connections), with a fresh
+ * profile folder.
+ */
+export function chromiumArgs(profileDir: string): string[] {
+  return [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    `--user-data-dir=${profileDir}`,
+  ];
+}
+
 async function launch(executablePath: string): Promise<Session> {
   const puppeteer = require('puppeteer-core') as { launch(opts: object): Promise<PBrowser> };
   removeStaleProfiles();
@@ -98,15 +114,7 @@ async function launch(executablePath: string): Promise<Session> {
     timeout: 60_000,
     protocolTimeout: 120_000,
     // puppeteer adds --headless=new (and --disable-sync, --no-first-run, … among its defaults).
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      `--user-data-dir=${dir}`,
-    ],
+    args: chromiumArgs(dir),
   });
   // The idle browser must not keep Node alive (a kernel that is shut down exits; then the exit hook kills
   // Chromium). Renders hold the event loop themselves while they wait (see withKeepAlive).
