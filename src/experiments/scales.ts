@@ -44,6 +44,9 @@ export const METHODS: Record<string, MethodSpec> = {
   full: { method: 'full' },
 };
 
+/** Calibrated on beacon-base at the toy budget (results/calibration.json); smoke reuses them. */
+const TOY_SINGLE_LR = { lora: 6.7e-4, adalora: 5.7e-3, adapter: 9.7e-4, full: 3.7e-5 };
+
 export const SCALES: Record<ScaleName, Scale> = {
   smoke: {
     name: 'smoke',
@@ -52,7 +55,7 @@ export const SCALES: Record<ScaleName, Scale> = {
     fullFacts: 4,
     stack: 16,
     singleSteps: 8,
-    singleLr: { lora: 6.7e-4, adalora: 5.7e-3, adapter: 9.7e-4, full: 3.7e-5 },
+    singleLr: TOY_SINGLE_LR,
     setSizes: [1, 4, 16],
     setSize: 8,
     sets: 4,
@@ -67,7 +70,7 @@ export const SCALES: Record<ScaleName, Scale> = {
     fullFacts: 32,
     stack: 64,
     singleSteps: 12,
-    singleLr: { lora: 6.7e-4, adalora: 5.7e-3, adapter: 9.7e-4, full: 3.7e-5 },
+    singleLr: TOY_SINGLE_LR,
     setSizes: [1, 4, 16, 64, 256],
     setSize: 16,
     sets: 24,
