@@ -51,8 +51,8 @@ describe('accuracy by step budget', () => {
     }
     assert.ok(covered / reps >= 0.88, `cluster bootstrap coverage ${covered / reps}`);
     assert.ok(
-      coveredNaive / reps < covered / reps,
-      `naive ${coveredNaive / reps} vs cluster ${covered / reps}`,
+      coveredNaive / reps <= 0.9,
+      `runs treated as independent should under-cover: ${coveredNaive / reps}`,
     );
   });
 });
