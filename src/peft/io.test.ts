@@ -173,7 +173,7 @@ describe('writePeftLora', () => {
     throwsNaming(
       () => writePeftLora(dir, { r: 4, lora_alpha: 8, target_modules: ['q_proj'] }, tensors),
       ['model.layers.0.self_attn.v_proj'],
-      /not matched by target_modules/,
+      /not selected by target_modules/,
     );
     assert.ok(!fs.existsSync(dir) && !fs.existsSync(`${dir}.tmp`));
   });
