@@ -66,6 +66,10 @@ async function run(
   ids: number[],
 ): Promise<{ r: TrainResult; w: Map<string, Float32Array>[] }> {
   const seeds = ids.map((i) => 1000 + i);
+  tf.tidy(() => {
+    for (const T of [4, 5]) m.forward(tf.zeros([1, T], 'int32') as tf.Tensor2D); // the model caches causal masks per T
+  });
+  const tensorsBefore = tf.memory().numTensors;
   const h = wrap(m, { ...SPECS[method], groups: ids.length, seeds } as PeftConfig);
   const examples = ids.flatMap((id, g) => factsOf(id).map((e) => ({ ...e, group: g })));
   const r = await train(
@@ -84,6 +88,7 @@ async function run(
   );
   const w = ids.map((_, k) => slices(h, k));
   h.remove();
+  assert.equal(tf.memory().numTensors, tensorsBefore, 'training and remove() leave no tensors behind');
   return { r, w };
 }
 
