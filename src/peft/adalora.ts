@@ -6,7 +6,7 @@
  * `afterStep` leaves frozen adapters (`active` = 0) alone: their importance scores, masks and E stay as they were,
  * so a stacked adapter that stops early ends as a single run that stopped at the same step.
  *
- * Training adds `regularizer()` (orthogonality of A and B) to the loss and calls `afterStep(step, grads)` after each
+ * Training adds `regularizer()` (orthogonality of A and B) to the loss and calls `afterStep(step, grads, active)` after each
  * optimiser step: importance scores are smoothed by EMAs and, following peft's cubic budget schedule, the singular
  * values of the least important triplets are set to 0 (a budget summed over the modules, per stacked adapter).
  */
