@@ -293,12 +293,17 @@ export function validateAdaLoraConfig(obj: unknown, file: string): PeftAdaLoraCo
   };
 }
 
-/** Writes config + tensors into `dir` via `dir.tmp`, swapped in atomically. */
+/**
+ * Writes config + tensors into `dir` via `dir.tmp`, swapped in atomically. A null exclude_modules is left out, so
+ * peft versions before the field (< 0.14) read the file too.
+ */
 function writeAdapterDir(
   dir: string,
-  cfg: object,
+  config: PeftCommonConfig,
   out: Map<string, { shape: number[]; data: Float32Array }>,
 ): void {
+  const { exclude_modules, ...rest } = config;
+  const cfg = exclude_modules === null ? rest : config;
   const tmp = `${dir}.tmp`;
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
