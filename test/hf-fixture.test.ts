@@ -101,3 +101,21 @@ test('the committed tfjs-written adapter fixture (for bench/hf_peft_check.py) is
   model.dispose();
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('an rsLoRA adapter (use_rslora, α/√r) loads with the PyTorch reference logits, and saves as rsLoRA', async () => {
+  const { model } = loadModel(path.join(FIX, 'tiny-llama'));
+  const lora = loadLoraAdapter(model, path.join(FIX, 'tiny-lora-rslora'));
+  assert.equal(lora.scaling, 2, 'lora_alpha 4 / √4');
+  const d = compare(model, path.join(FIX, 'tiny-lora', 'expected_lora_logits.json'));
+  assert.ok(d < 1e-4, `max |Δlogit| ${d}`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-peft-'));
+  await saveLoraAdapter(lora, dir, 0, 'tiny-llama');
+  lora.remove();
+  const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'adapter_config.json'), 'utf8'));
+  assert.deepEqual([cfg.use_rslora, cfg.lora_alpha, cfg.r], [true, 4, 4]);
+  const again = loadLoraAdapter(model, dir);
+  assert.ok(compare(model, path.join(FIX, 'tiny-lora', 'expected_lora_logits.json')) < 1e-4);
+  again.remove();
+  model.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
+});

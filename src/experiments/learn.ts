@@ -147,10 +147,9 @@ export async function learnSingleFacts(
   for (let start = 0; start < facts.length; start += K) {
     const chunk = facts.slice(start, start + K);
     const k = chunk.length;
-    const handle: PeftHandle = wrap(
-      model,
-      peftConfig(spec, k, deriveSeed(seed, chunk[0].record.id), trainCfg.steps),
-    );
+    // every adapter seeded from its own identity (method, fact), whatever the chunk it is stacked in
+    const seeds = chunk.map((f) => deriveSeed(seed, `${spec.method}:${f.record.id}`));
+    const handle: PeftHandle = wrap(model, peftConfig({ ...spec, seeds }, k, seeds[0], trainCfg.steps));
     try {
       const examples: Example[] = chunk.map((f, g) => ({
         ids: [...f.promptIds, ...f.targetIds],
@@ -161,7 +160,7 @@ export async function learnSingleFacts(
         model,
         handle,
         examples,
-        { checkEvery: 5, ...trainCfg, batchSize: 1, earlyStop: true, seed },
+        { checkEvery: 5, ...trainCfg, batchSize: 1, earlyStop: true, seed, groupSeeds: seeds },
         { padId: tok.padId },
       );
       const groups = k > 1 ? chunk.flatMap((_, g) => [g, g, g, g]) : undefined;
@@ -239,10 +238,11 @@ export async function learnFactSets(
     throw new Error('learnFactSets: every set needs the same number of facts');
   const batch = Math.min(trainCfg.batchSize, n);
   const steps = trainCfg.epochs * Math.ceil(n / batch);
-  const handle = wrap(
-    model,
-    peftConfig(spec, sets.length, deriveSeed(seed, `sets-${sets[0][0].record.id}`), steps),
+  // every set's adapter seeded from its own identity (method, its facts), whatever its neighbours
+  const seeds = sets.map((set) =>
+    deriveSeed(seed, `${spec.method}:${set.map((f) => f.record.id).join(',')}`),
   );
+  const handle = wrap(model, peftConfig({ ...spec, seeds }, sets.length, seeds[0], steps));
   try {
     const examples: Example[] = sets.flatMap((set, g) =>
       set.map((f, i) => ({
@@ -256,7 +256,7 @@ export async function learnFactSets(
       model,
       handle,
       examples,
-      { checkEvery: 10, ...trainCfg, steps, batchSize: batch, earlyStop: false, seed },
+      { checkEvery: 10, ...trainCfg, steps, batchSize: batch, earlyStop: false, seed, groupSeeds: seeds },
       { padId: tok.padId },
     );
     const groups = sets.length > 1 ? sets.flatMap((set, g) => set.map(() => g)) : undefined;

@@ -56,12 +56,16 @@ class Importance {
     this.unc = variableOf(tf.zeros(shape), false);
   }
 
-  /** ipt = |p ⊙ g|; ipt_ema ← β1·ipt_ema + (1−β1)·ipt; unc ← β2·unc + (1−β2)·|ipt − ipt_ema| (call in tidy). */
-  update(p: tf.Tensor, g: tf.Tensor, beta1: number, beta2: number): void {
+  /**
+   * ipt = |p ⊙ g|; ipt_ema ← β1·ipt_ema + (1−β1)·ipt; unc ← β2·unc + (1−β2)·|ipt − ipt_ema|, only where `active`
+   * (broadcast over the stack axis, e.g. [K, 1, 1]) is 1; frozen adapters keep their scores (call in tidy).
+   */
+  update(p: tf.Tensor, g: tf.Tensor, beta1: number, beta2: number, active: tf.Tensor): void {
     const ipt = tf.abs(tf.mul(p, g));
     const avg = tf.add(tf.mul(this.ipt, beta1), tf.mul(ipt, 1 - beta1));
-    this.ipt.assign(avg);
-    this.unc.assign(tf.add(tf.mul(this.unc, beta2), tf.mul(tf.abs(tf.sub(ipt, avg)), 1 - beta2)));
+    const unc = tf.add(tf.mul(this.unc, beta2), tf.mul(tf.abs(tf.sub(ipt, avg)), 1 - beta2));
+    this.ipt.assign(tf.where(tf.greater(active, 0), avg, this.ipt));
+    this.unc.assign(tf.where(tf.greater(active, 0), unc, this.unc));
   }
 
   /** exp_avg_ipt · exp_avg_unc, same shape as the parameter */
@@ -69,10 +73,12 @@ class Importance {
     return tf.mul(this.ipt, this.unc);
   }
 
-  reset(): void {
+  /** zero the scores of the active adapters (`active` broadcast as in update) */
+  reset(active: tf.Tensor): void {
     tf.tidy(() => {
-      this.ipt.assign(tf.zerosLike(this.ipt));
-      this.unc.assign(tf.zerosLike(this.unc));
+      const keep = tf.sub(1, active);
+      this.ipt.assign(tf.mul(this.ipt, keep));
+      this.unc.assign(tf.mul(this.unc, keep));
     });
   }
 
@@ -100,14 +106,18 @@ export class RankAllocator {
     this.rank = triplets[0].a.shape[2] as number;
   }
 
-  /** peft update_ipt, with each triplet's gradients (same order and shapes as the triplets). */
-  update(grads: Triplet<tf.Tensor>[]): void {
+  /**
+   * peft update_ipt, with each triplet's gradients (same order and shapes as the triplets), for the adapters with
+   * `active` [K] = 1; the others (frozen) keep their scores.
+   */
+  update(grads: Triplet<tf.Tensor>[], active: tf.Tensor1D): void {
     tf.tidy(() => {
+      const a = active.reshape([this.groups, 1, 1]);
       this.triplets.forEach((t, i) => {
         const imp = this.importance[i];
-        imp.a.update(t.a, grads[i].a, this.beta1, this.beta2);
-        imp.e.update(t.e, grads[i].e, this.beta1, this.beta2);
-        imp.b.update(t.b, grads[i].b, this.beta1, this.beta2);
+        imp.a.update(t.a, grads[i].a, this.beta1, this.beta2, a);
+        imp.e.update(t.e, grads[i].e, this.beta1, this.beta2, a);
+        imp.b.update(t.b, grads[i].b, this.beta1, this.beta2, a);
       });
     });
   }
@@ -146,20 +156,29 @@ export class RankAllocator {
     });
   }
 
-  /** E ← E ⊙ mask for every module, mask [K, n·r] */
-  applyMask(mask: tf.Tensor2D): void {
-    tf.tidy(() => {
+  /**
+   * E ← E ⊙ mask for every module of the adapters with `active` [K] = 1 (frozen ones keep E), mask [K, n·r]. Returns
+   * the mask now in force, [K, n·r]: `mask` for the active adapters, `current` for the others.
+   */
+  applyMask(mask: tf.Tensor2D, active: tf.Tensor1D, current: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
       const K = this.groups;
-      const parts = tf.split(mask, this.triplets.length, 1); // n × [K, r]
+      const a = active.reshape([K, 1]);
+      const eff = tf.add(tf.mul(mask, a), tf.sub(1, a)); // 1 for frozen adapters
+      const parts = tf.split(eff, this.triplets.length, 1); // n × [K, r]
       this.triplets.forEach((t, i) => {
         t.e.assign(tf.mul(t.e, parts[i].reshape([K, 1, this.rank])));
       });
+      return tf.add(tf.mul(mask, a), tf.mul(current, tf.sub(1, a))) as tf.Tensor2D;
     });
   }
 
-  /** peft reset_ipt */
-  reset(): void {
-    for (const imp of this.importance) for (const x of [imp.a, imp.e, imp.b]) x.reset();
+  /** peft reset_ipt, for the adapters with `active` [K] = 1 */
+  reset(active: tf.Tensor1D): void {
+    tf.tidy(() => {
+      const a = active.reshape([this.groups, 1, 1]);
+      for (const imp of this.importance) for (const x of [imp.a, imp.e, imp.b]) x.reset(a);
+    });
   }
 
   dispose(): void {

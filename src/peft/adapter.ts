@@ -1,41 +1,106 @@
 /**
  * Adapter-tuning (Houlsby et al. 2019): a bottleneck h + up(act(down(h))) on the output of every attention and MLP
- * sublayer, before the residual add. `down` is N(0, initStd²), `up` is zero, so the wrapped model starts identical to
- * the base. Weights: down [K, d, m], up [K, m, d] for K stacked adapters.
+ * sublayer, before the residual add. Two variants:
+ * - 'houlsby' (default), as google-research/adapter-bert: biases on both projections (init 0), both weights drawn
+ *   from a truncated normal (std initStd = 1e-3, redrawn beyond 2 std), so the adapter starts near the identity and
+ *   both projections get gradient at step 1; the layers' norm weights train too (the paper trains the LayerNorms;
+ *   LLaMA's are RMSNorms: input_layernorm and post_attention_layernorm of every layer, the final model.norm stays
+ *   frozen); width d/reductionFactor (16, the adapters library's Houlsby default) unless `bottleneck` is given.
+ * - 'zero-init': the variant earlier results were computed with: no biases, down ~ N(0, 0.02²), up = 0 (exact
+ *   identity at init), norms frozen, width 16.
+ * Weights: down [K, d, m], up [K, m, d], biases [K, 1, m] / [K, 1, d], norm offsets [K, 1, d] for K stacked adapters.
+ *
+ * Trained norms with stacked adapters: every adapter has its own norm weights w + δ_k (δ_k [K, 1, d], init 0). The
+ * model's RMSNorm output n = x̂ ⊙ w reaches the hooks only through the linears it feeds (q, k, v; gate, up), so
+ * those get y += ((n ⊘ w) ⊙ δ_k)·W = (x̂ ⊙ δ_k)·W: the forward and the gradient of δ_k are exactly those of the norm
+ * weight w + δ_k. This needs w without zeros (checked).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ForwardContext, LlamaModel } from '../model/llama';
-import { deriveSeed, normalArray } from '../util/random';
+import { mulberry32, normalArray } from '../util/random';
 import { newVariable } from '../util/tensors';
-import { groupedMatMul, rowLayout, selectGroups } from './groups';
+import {
+  adapterSeeds,
+  groupedMatMul,
+  type RowLayout,
+  rowLayout,
+  selectGroups,
+  stackedValues,
+} from './groups';
 import type { CommonPeftConfig, PeftHandle, TrainableVariable } from './types';
+
+export type AdapterVariant = 'houlsby' | 'zero-init';
 
 export interface AdapterConfig extends CommonPeftConfig {
   method: 'adapter';
-  /** bottleneck width m (default 16) */
+  /** 'houlsby' (default, as published) or 'zero-init' (the earlier variant) */
+  variant?: AdapterVariant;
+  /** bottleneck width m (default: hidden_size / reductionFactor for houlsby, 16 for zero-init) */
   bottleneck?: number;
+  /** m = floor(hidden_size / reductionFactor) when `bottleneck` is not given (houlsby; default 16) */
+  reductionFactor?: number;
   /** where adapters go (default both) */
   placement?: ('attn' | 'mlp')[];
   /** non-linearity (default 'gelu') */
   activation?: 'gelu' | 'relu';
-  /** std of the down projection's init (default 0.02) */
+  /** std of the init (houlsby: truncated normal for both projections, 1e-3; zero-init: down only, 0.02) */
   initStd?: number;
+  /** train the layers' RMSNorm weights (default true for houlsby, false for zero-init) */
+  trainNorms?: boolean;
 }
 
 export const ADAPTER_DEFAULTS = {
-  bottleneck: 16,
+  variant: 'houlsby' as AdapterVariant,
+  reductionFactor: 16,
   placement: ['attn', 'mlp'] as ('attn' | 'mlp')[],
   activation: 'gelu' as const,
-  initStd: 0.02,
+  initStd: { houlsby: 1e-3, 'zero-init': 0.02 },
+  /** the zero-init variant's fixed width */
+  zeroInitBottleneck: 16,
+};
+
+/** n samples of N(0, std²) redrawn until within 2 std (TF's truncated_normal_initializer). */
+export function truncatedNormalArray(n: number, std: number, seed: number): Float32Array {
+  const rnd = mulberry32(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; ) {
+    const u1 = Math.max(rnd(), 1e-12);
+    const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * rnd());
+    if (Math.abs(z) <= 2) out[i++] = z * std;
+  }
+  return out;
+}
+
+/** x [N, f] + the row's adapter bias, b [Ka, 1, f] (rows grouped as `layout`) */
+function addGroupBias(x: tf.Tensor2D, b: tf.Tensor, layout: RowLayout): tf.Tensor2D {
+  const f = x.shape[1];
+  const Ka = layout.active.length;
+  return tf
+    .add(x.reshape([Ka, layout.rowsPerGroup, f]), b)
+    .reshape([Ka * layout.rowsPerGroup, f]) as tf.Tensor2D;
+}
+
+const NORM_OF: Record<string, string> = {
+  q_proj: 'input_layernorm',
+  k_proj: 'input_layernorm',
+  v_proj: 'input_layernorm',
+  gate_proj: 'post_attention_layernorm',
+  up_proj: 'post_attention_layernorm',
 };
 
 export class AdapterHandle implements PeftHandle {
   readonly method = 'adapter' as const;
   readonly groups: number;
   readonly trainable: TrainableVariable[] = [];
+  readonly variant: AdapterVariant;
   readonly bottleneck: number;
+  readonly trainNorms: boolean;
   private readonly down = new Map<string, tf.Variable>();
   private readonly up = new Map<string, tf.Variable>();
+  private readonly downBias = new Map<string, tf.Variable>();
+  private readonly upBias = new Map<string, tf.Variable>();
+  /** norm weight name → δ [K, 1, d] */
+  private readonly normDelta = new Map<string, tf.Variable>();
   private readonly activation: 'gelu' | 'relu';
 
   constructor(
@@ -45,44 +110,111 @@ export class AdapterHandle implements PeftHandle {
     if (model.hooks.linear !== undefined || model.hooks.sublayer !== undefined) {
       throw new Error('The model is already wrapped by a PEFT method: remove() it first');
     }
+    const fail = (what: string) => new Error(`Adapter config: ${what}`);
     this.groups = config.groups ?? 1;
-    this.bottleneck = config.bottleneck ?? ADAPTER_DEFAULTS.bottleneck;
-    this.activation = config.activation ?? ADAPTER_DEFAULTS.activation;
-    const placement = config.placement ?? ADAPTER_DEFAULTS.placement;
-    const std = config.initStd ?? ADAPTER_DEFAULTS.initStd;
-    const seed = config.seed ?? 0;
+    if (!Number.isInteger(this.groups) || this.groups < 1)
+      throw fail(`groups must be a positive integer, got ${this.groups}`);
+    this.variant = config.variant ?? ADAPTER_DEFAULTS.variant;
+    if (this.variant !== 'houlsby' && this.variant !== 'zero-init')
+      throw fail(`variant must be 'houlsby' or 'zero-init', got ${JSON.stringify(this.variant)}`);
+    const houlsby = this.variant === 'houlsby';
     const d = model.config.hidden_size;
+    const rf = config.reductionFactor ?? ADAPTER_DEFAULTS.reductionFactor;
+    if (!(rf > 0)) throw fail(`reductionFactor must be positive, got ${rf}`);
+    this.bottleneck =
+      config.bottleneck ?? (houlsby ? Math.max(1, Math.floor(d / rf)) : ADAPTER_DEFAULTS.zeroInitBottleneck);
+    if (!Number.isInteger(this.bottleneck) || this.bottleneck < 1)
+      throw fail(`bottleneck must be a positive integer, got ${this.bottleneck}`);
+    this.activation = config.activation ?? ADAPTER_DEFAULTS.activation;
+    this.trainNorms = config.trainNorms ?? houlsby;
+    const placement = config.placement ?? ADAPTER_DEFAULTS.placement;
+    const std = config.initStd ?? ADAPTER_DEFAULTS.initStd[this.variant];
+    const seed = config.seed ?? 0;
     const K = this.groups;
+    const seeds = adapterSeeds(config.seeds, K, 'Adapter');
     const m = this.bottleneck;
+    const draw = houlsby
+      ? (n: number, s: number) => truncatedNormalArray(n, std, s)
+      : (n: number, s: number) => normalArray(n, std, s);
+    const stacked = (trainable: TrainableVariable[], name: string, v: tf.Variable, decay: boolean) =>
+      trainable.push({ name, variable: v, stacked: true, decay });
     for (let i = 0; i < model.config.num_hidden_layers; i++) {
       for (const kind of placement) {
         const key = `${i}.${kind}`;
         const name = `model.layers.${i}.${kind === 'attn' ? 'self_attn' : 'mlp'}.adapter`;
         const down = newVariable(() =>
-          tf.tensor3d(normalArray(K * d * m, std, deriveSeed(seed, name)), [K, d, m]),
+          tf.tensor3d(stackedValues(K, d * m, name, seed, seeds, draw), [K, d, m]),
         );
-        const up = newVariable(() => tf.zeros([K, m, d]));
+        const up = newVariable(() =>
+          houlsby
+            ? tf.tensor3d(stackedValues(K, m * d, `${name}.up`, seed, seeds, draw), [K, m, d])
+            : tf.zeros([K, m, d]),
+        );
         this.down.set(key, down);
         this.up.set(key, up);
-        this.trainable.push({ name: `${name}.down`, variable: down, stacked: true, decay: true });
-        this.trainable.push({ name: `${name}.up`, variable: up, stacked: true, decay: true });
+        stacked(this.trainable, `${name}.down`, down, true);
+        stacked(this.trainable, `${name}.up`, up, true);
+        if (houlsby) {
+          const bd = newVariable(() => tf.zeros([K, 1, m]));
+          const bu = newVariable(() => tf.zeros([K, 1, d]));
+          this.downBias.set(key, bd);
+          this.upBias.set(key, bu);
+          stacked(this.trainable, `${name}.down_bias`, bd, false);
+          stacked(this.trainable, `${name}.up_bias`, bu, false);
+        }
+      }
+      if (this.trainNorms) {
+        for (const norm of ['input_layernorm', 'post_attention_layernorm']) {
+          const wName = `model.layers.${i}.${norm}.weight`;
+          const w = model.param(wName).dataSync();
+          if (w.some((x) => x === 0))
+            throw fail(
+              `trainNorms needs ${wName} without zeros (the per-adapter norm is applied as x̂ ⊙ δ = n ⊘ w ⊙ δ)`,
+            );
+          const delta = newVariable(() => tf.zeros([K, 1, d]));
+          this.normDelta.set(wName, delta);
+          stacked(this.trainable, `${wName}.adapter_delta`, delta, false);
+        }
       }
     }
-    model.hooks = { sublayer: (layer, kind, h, ctx) => this.apply(layer, kind, h, ctx) };
+    model.hooks = {
+      sublayer: (layer, kind, h, ctx) => this.apply(layer, kind, h, ctx),
+      ...(this.trainNorms ? { linear: (name, x, y, ctx) => this.normLinear(name, x, y, ctx) } : {}),
+    };
   }
 
   private apply(layer: number, kind: 'attn' | 'mlp', h: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {
-    const down = this.down.get(`${layer}.${kind}`);
+    const key = `${layer}.${kind}`;
+    const down = this.down.get(key);
     if (down === undefined) return h;
     const layout = rowLayout(ctx, this.groups);
-    const z = groupedMatMul(h, selectGroups(down, layout, ctx), layout); // [N, m]
+    let z = groupedMatMul(h, selectGroups(down, layout, ctx), layout); // [N, m]
+    const bd = this.downBias.get(key);
+    if (bd !== undefined) z = addGroupBias(z, selectGroups(bd, layout, ctx), layout);
     const act = this.activation === 'gelu' ? gelu(z) : tf.relu(z);
-    const out = groupedMatMul(
-      act as tf.Tensor2D,
-      selectGroups(this.up.get(`${layer}.${kind}`)!, layout, ctx),
-      layout,
-    );
+    let out = groupedMatMul(act as tf.Tensor2D, selectGroups(this.up.get(key)!, layout, ctx), layout); // [N, d]
+    const bu = this.upBias.get(key);
+    if (bu !== undefined) out = addGroupBias(out, selectGroups(bu, layout, ctx), layout);
     return tf.add(h, out) as tf.Tensor2D;
+  }
+
+  /** y = n·W of a linear fed by a trained norm → y + ((n ⊘ w) ⊙ δ_k)·W, i.e. the norm weight w + δ_k. */
+  private normLinear(name: string, x: tf.Tensor2D, y: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {
+    const leaf = name.slice(name.lastIndexOf('.') + 1);
+    const norm = NORM_OF[leaf];
+    if (norm === undefined) return y;
+    const layer = /\.layers\.(\d+)\./.exec(name)![1];
+    const wName = `model.layers.${layer}.${norm}.weight`;
+    const delta = this.normDelta.get(wName);
+    if (delta === undefined) return y;
+    const layout = rowLayout(ctx, this.groups);
+    const xhat = tf.div(x, this.model.param(wName)); // [N, d] the normalised input x̂
+    const dn = addGroupBias(tf.zerosLike(xhat) as tf.Tensor2D, selectGroups(delta, layout, ctx), layout); // [N, d] δ of each row
+    const extra = tf.matMul(
+      tf.mul(xhat, dn) as tf.Tensor2D,
+      this.model.param(`${name}.weight`) as tf.Tensor2D,
+    );
+    return tf.add(y, extra) as tf.Tensor2D;
   }
 
   parametersPerGroup(): number {
@@ -94,8 +226,7 @@ export class AdapterHandle implements PeftHandle {
   remove(): void {
     this.model.hooks = {};
     for (const t of this.trainable) t.variable.dispose();
-    this.down.clear();
-    this.up.clear();
+    for (const m of [this.down, this.up, this.downBias, this.upBias, this.normDelta]) m.clear();
   }
 }
 

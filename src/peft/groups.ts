@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { gatherRows } from '../model/gradients';
 import type { ForwardContext } from '../model/llama';
+import { deriveSeed, uniformArray } from '../util/random';
 
 /** Which adapters the rows of this forward use, in row order: one entry per group of rows. */
 export interface RowLayout {
@@ -71,4 +72,80 @@ export function groupedMatMul(x: tf.Tensor2D, w: tf.Tensor, layout: RowLayout): 
   if (Ka === 1) return tf.matMul(x, w.reshape([inF, outF]) as tf.Tensor2D);
   const xg = x.reshape([Ka, layout.rowsPerGroup, inF]) as tf.Tensor3D;
   return tf.matMul(xg, w as tf.Tensor3D).reshape([Ka * layout.rowsPerGroup, outF]) as tf.Tensor2D;
+}
+
+/** The per-adapter seeds of a stacked config: `seeds` checked against K, or undefined (one `seed` for the stack). */
+export function adapterSeeds(seeds: number[] | undefined, K: number, method: string): number[] | undefined {
+  if (seeds === undefined) return undefined;
+  if (!Array.isArray(seeds) || seeds.length !== K || !seeds.every((s) => Number.isInteger(s))) {
+    throw new Error(
+      `${method} config: seeds must hold ${K} integers (one per stacked adapter), got ${seeds}`,
+    );
+  }
+  return seeds;
+}
+
+/**
+ * Initial values of a stacked variable [K, …] with n values per adapter, drawn by `draw(count, seed)`. With per-adapter
+ * `seeds`, adapter k's slice is draw(n, deriveSeed(seeds[k], label)) — exactly a single adapter's init with that
+ * seed; without them the whole stack is one draw(K·n, deriveSeed(seed, label)) (so K = 1 is the same either way).
+ */
+export function stackedValues(
+  K: number,
+  n: number,
+  label: string,
+  seed: number,
+  seeds: number[] | undefined,
+  draw: (count: number, seed: number) => Float32Array,
+): Float32Array {
+  if (seeds === undefined) return draw(K * n, deriveSeed(seed, label));
+  const out = new Float32Array(K * n);
+  seeds.forEach((s, k) => {
+    out.set(draw(n, deriveSeed(s, label)), k * n);
+  });
+  return out;
+}
+
+/**
+ * Inverted dropout on the adapters' inputs with one random stream per adapter: every forward advances the stream of
+ * each adapter whose rows it holds, and each batch row's mask [seq, in] is drawn on its own, so an adapter's masks
+ * depend only on its seed, its rows and their order — not on its neighbours, its position in the stack or how far
+ * the batch is padded (a row's real tokens come first and take the first values of its draw).
+ */
+export class GroupDropout {
+  private readonly streams: number[];
+
+  constructor(
+    readonly rate: number,
+    K: number,
+    label: string,
+    seed: number,
+    seeds: number[] | undefined,
+  ) {
+    this.streams = Array.from({ length: K }, (_, k) =>
+      seeds !== undefined
+        ? deriveSeed(seeds[k], label)
+        : K === 1
+          ? deriveSeed(seed, label)
+          : deriveSeed(seed, `${label}-${k}`),
+    );
+  }
+
+  /** x [N, in] with N = rows·seq, rows grouped as `layout` → dropout(x) [N, in] (training forwards only). */
+  apply(x: tf.Tensor2D, layout: RowLayout, seq: number): tf.Tensor2D {
+    if (this.rate === 0) return x;
+    const inF = x.shape[1];
+    const rows = layout.rowsPerGroup / seq;
+    const keep = 1 - this.rate;
+    const mask = new Float32Array(x.shape[0] * inF);
+    layout.active.forEach((g, i) => {
+      this.streams[g] = (this.streams[g] + 1) >>> 0;
+      for (let b = 0; b < rows; b++) {
+        const u = uniformArray(seq * inF, 0, 1, deriveSeed(this.streams[g], `row-${b}`));
+        const off = (i * rows + b) * seq * inF;
+        for (let j = 0; j < u.length; j++) mask[off + j] = u[j] < keep ? 1 / keep : 0;
+      }
+    });
+    return tf.mul(x, tf.tensor2d(mask, [x.shape[0], inF])) as tf.Tensor2D;
+  }
 }

@@ -27,4 +27,10 @@ export function wrap(model: LlamaModel, config: PeftConfig): PeftHandle {
       );
   }
 }
-export { loadLoraAdapter, saveLoraAdapter } from './save';
+export {
+  loadAdaLoraAdapter,
+  loadLoraAdapter,
+  loadPeftAdapter,
+  saveAdaLoraAdapter,
+  saveLoraAdapter,
+} from './save';

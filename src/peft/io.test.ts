@@ -77,6 +77,34 @@ describe('readPeftLora', () => {
     throwsNaming(() => readPeftLora(dir), ['"target_modules"'], /regex strings are not supported/);
     fs.writeFileSync(file, JSON.stringify({ ...cfg, rank_pattern: { q_proj: 8 } }));
     throwsNaming(() => readPeftLora(dir), ['"rank_pattern"'], /not supported/);
+    fs.writeFileSync(file, JSON.stringify({ ...cfg, exclude_modules: '.*q_proj' }));
+    throwsNaming(() => readPeftLora(dir), ['"exclude_modules"'], /regex strings are not supported/);
+    fs.writeFileSync(file, JSON.stringify({ ...cfg, layers_pattern: 'layers' }));
+    throwsNaming(() => readPeftLora(dir), ['"layers_pattern"'], /needs layers_to_transform/);
+    fs.writeFileSync(file, JSON.stringify({ ...cfg, layers_to_transform: [0], layers_pattern: 'h' }));
+    throwsNaming(() => readPeftLora(dir), ['"layers_pattern"'], /not a layer container/);
+  });
+
+  test("layers_to_transform and exclude_modules are read and applied to the file's tensors", () => {
+    const dir = copyLora();
+    const file = path.join(dir, 'adapter_config.json');
+    const cfg = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(file, JSON.stringify({ ...cfg, layers_to_transform: 1 }));
+    const weights = path.join(dir, 'adapter_model.safetensors');
+    throwsNaming(() => readPeftLora(dir), [weights, key('q_proj', 'A')], /module not in target_modules/);
+    fs.writeFileSync(file, JSON.stringify({ ...cfg, exclude_modules: ['layers.1.self_attn.v_proj'] }));
+    throwsNaming(
+      () => readPeftLora(dir),
+      [weights, 'model.layers.1.self_attn.v_proj.lora_A'],
+      /module not in target_modules/,
+    );
+    rewrite(dir, (t) => {
+      for (const ab of ['A', 'B'])
+        t.delete(`base_model.model.model.layers.1.self_attn.v_proj.lora_${ab}.weight`);
+    });
+    const { config, tensors } = readPeftLora(dir);
+    assert.deepEqual(config.exclude_modules, ['layers.1.self_attn.v_proj']);
+    assert.equal(tensors.size, 3);
   });
 
   function rewrite(
@@ -173,7 +201,7 @@ describe('writePeftLora', () => {
     throwsNaming(
       () => writePeftLora(dir, { r: 4, lora_alpha: 8, target_modules: ['q_proj'] }, tensors),
       ['model.layers.0.self_attn.v_proj'],
-      /not matched by target_modules/,
+      /not selected by target_modules/,
     );
     assert.ok(!fs.existsSync(dir) && !fs.existsSync(`${dir}.tmp`));
   });

@@ -1,41 +1,42 @@
 /**
- * LoRA (Hu et al. 2021), as in Hugging Face peft: for each target linear y = x·W, add (α/r)·dropout(x)·A·B with
- * A ~ U(−1/√in, 1/√in) (peft's kaiming_uniform(a=√5)) and B = 0, so the wrapped model starts identical to the base.
- * Weights are kept as A [K, in, r] and B [K, r, out] (K stacked independent adapters; peft's lora_A.weight is Aᵀ,
- * lora_B.weight is Bᵀ). `merge` folds W += (α/r)·A·B into the base weight (K = 1), `unmerge` subtracts it again.
+ * LoRA (Hu et al. 2021), as in Hugging Face peft: for each target linear y = x·W, add s·dropout(x)·A·B with
+ * s = α/r (or α/√r with rsLoRA), A ~ U(−1/√in, 1/√in) (peft's kaiming_uniform(a=√5)) and B = 0, so the wrapped model
+ * starts identical to the base. Weights are kept as A [K, in, r] and B [K, r, out] (K stacked independent adapters;
+ * peft's lora_A.weight is Aᵀ, lora_B.weight is Bᵀ). `merge(k)` folds W += s·A_k·B_k into the base weight and
+ * remembers k, so `unmerge()` (and `remove()`) subtract the same adapter again.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LlamaModel, RawTensor } from '../model/llama';
-import { linearModuleNames, linearShape } from '../model/llama';
-import { deriveSeed, uniformArray } from '../util/random';
+import { linearShape } from '../model/llama';
+import { uniformArray } from '../util/random';
 import { newVariable } from '../util/tensors';
-import { groupedMatMul, rowLayout, selectGroups } from './groups';
+import { adapterSeeds, GroupDropout, groupedMatMul, rowLayout, selectGroups, stackedValues } from './groups';
+import { selectModules, type TargetSelection } from './targets';
 import type { CommonPeftConfig, PeftHandle, TrainableVariable } from './types';
 
-export interface LoraConfig extends CommonPeftConfig {
+export { selectModules } from './targets';
+
+export interface LoraConfig extends CommonPeftConfig, Partial<TargetSelection> {
   method: 'lora';
   /** rank r (default 8) */
   r?: number;
-  /** α; the update is scaled by α/r (default 16) */
+  /** α; the update is scaled by α/r, or α/√r with useRslora (default 8, as peft) */
   alpha?: number;
+  /** rank-stabilised LoRA (Kalajdzievski 2023, peft use_rslora): scale α/√r (default false) */
+  useRslora?: boolean;
   /** dropout on the LoRA input (default 0) */
   dropout?: number;
-  /** leaf module names to adapt (default ['q_proj', 'v_proj'], as peft for LLaMA) */
+  /** module names or dotted suffixes to adapt (default ['q_proj', 'v_proj'], as peft for LLaMA) */
   targetModules?: string[];
 }
 
-export const LORA_DEFAULTS = { r: 8, alpha: 16, dropout: 0, targetModules: ['q_proj', 'v_proj'] };
-
-/** Linear modules whose leaf name is in `targets`; throws naming the unknown ones. */
-export function selectModules(model: LlamaModel, targets: string[]): string[] {
-  const all = linearModuleNames(model.config);
-  const leaves = new Set(all.map((m) => m.slice(m.lastIndexOf('.') + 1)));
-  const unknown = targets.filter((t) => !leaves.has(t));
-  if (unknown.length > 0) {
-    throw new Error(`Unknown target module(s) ${unknown.join(', ')}: choose from ${[...leaves].join(', ')}`);
-  }
-  return all.filter((m) => targets.includes(m.slice(m.lastIndexOf('.') + 1)));
-}
+export const LORA_DEFAULTS = {
+  r: 8,
+  alpha: 8,
+  useRslora: false,
+  dropout: 0,
+  targetModules: ['q_proj', 'v_proj'],
+};
 
 export class LoraHandle implements PeftHandle {
   readonly method = 'lora' as const;
@@ -43,13 +44,18 @@ export class LoraHandle implements PeftHandle {
   readonly trainable: TrainableVariable[] = [];
   readonly r: number;
   readonly alpha: number;
+  readonly useRslora: boolean;
   readonly dropout: number;
   readonly targetModules: string[];
+  readonly excludeModules?: string[];
+  readonly layersToTransform?: number[];
+  readonly layersPattern?: string | string[];
   readonly modules: string[];
   private readonly a = new Map<string, tf.Variable>(); // [K, in, r]
   private readonly b = new Map<string, tf.Variable>(); // [K, r, out]
   private readonly merged = new Set<string>();
-  private dropoutSeed: number;
+  private mergedK = 0;
+  private readonly drop: GroupDropout;
 
   constructor(
     readonly model: LlamaModel,
@@ -60,23 +66,38 @@ export class LoraHandle implements PeftHandle {
     }
     this.r = config.r ?? LORA_DEFAULTS.r;
     this.alpha = config.alpha ?? LORA_DEFAULTS.alpha;
+    this.useRslora = config.useRslora ?? LORA_DEFAULTS.useRslora;
     this.dropout = config.dropout ?? LORA_DEFAULTS.dropout;
     this.groups = config.groups ?? 1;
     this.targetModules = config.targetModules ?? LORA_DEFAULTS.targetModules;
+    this.excludeModules = config.excludeModules;
+    this.layersToTransform = config.layersToTransform;
+    this.layersPattern = config.layersPattern;
+    if (!Number.isInteger(this.groups) || this.groups < 1)
+      throw new Error(`LoRA groups must be a positive integer, got ${this.groups}`);
     if (!Number.isInteger(this.r) || this.r < 1)
       throw new Error(`LoRA r must be a positive integer, got ${this.r}`);
+    if (!(this.alpha > 0)) throw new Error(`LoRA alpha must be a positive number, got ${this.alpha}`);
     if (!(this.dropout >= 0 && this.dropout < 1))
       throw new Error(`LoRA dropout must be in [0, 1), got ${this.dropout}`);
     const seed = config.seed ?? 0;
-    this.dropoutSeed = deriveSeed(seed, 'lora-dropout');
-    this.modules = selectModules(model, this.targetModules);
     const K = this.groups;
+    const seeds = adapterSeeds(config.seeds, K, 'LoRA');
+    this.drop = new GroupDropout(this.dropout, K, 'lora-dropout', seed, seeds);
+    this.modules = selectModules(model, {
+      targetModules: this.targetModules,
+      excludeModules: config.excludeModules,
+      layersToTransform: config.layersToTransform,
+      layersPattern: config.layersPattern,
+    });
     for (const m of this.modules) {
       const [inF, outF] = linearShape(model.config, m);
+      // kaiming_uniform_(a=√5) on peft's lora_A [r, in]: gain √(2/(1+5)), bound gain·√(3/in) = 1/√in
       const bound = 1 / Math.sqrt(inF);
-      const a = newVariable(() =>
-        tf.tensor3d(uniformArray(K * inF * this.r, -bound, bound, deriveSeed(seed, m)), [K, inF, this.r]),
+      const values = stackedValues(K, inF * this.r, m, seed, seeds, (n, s) =>
+        uniformArray(n, -bound, bound, s),
       );
+      const a = newVariable(() => tf.tensor3d(values, [K, inF, this.r]));
       const b = newVariable(() => tf.zeros([K, this.r, outF]));
       this.a.set(m, a);
       this.b.set(m, b);
@@ -86,8 +107,9 @@ export class LoraHandle implements PeftHandle {
     model.hooks = { linear: (name, x, y, ctx) => this.apply(name, x, y, ctx) };
   }
 
+  /** α/r, or α/√r with rsLoRA (peft LoraLayer.update_layer) */
   get scaling(): number {
-    return this.alpha / this.r;
+    return this.useRslora ? this.alpha / Math.sqrt(this.r) : this.alpha / this.r;
   }
 
   private apply(
@@ -99,11 +121,7 @@ export class LoraHandle implements PeftHandle {
     const a = this.a.get(name);
     if (a === undefined || this.merged.has(name)) return y;
     const layout = rowLayout(ctx, this.groups);
-    let xin = x;
-    if (ctx.training && this.dropout > 0) {
-      this.dropoutSeed = (this.dropoutSeed + 1) >>> 0;
-      xin = tf.dropout(x, this.dropout, undefined, this.dropoutSeed) as tf.Tensor2D;
-    }
+    const xin = ctx.training ? this.drop.apply(x, layout, ctx.seq) : x;
     const h = groupedMatMul(xin, selectGroups(a, layout, ctx), layout); // [N, r]
     const delta = groupedMatMul(h, selectGroups(this.b.get(name)!, layout, ctx), layout); // [N, out]
     return tf.add(y, tf.mul(delta, this.scaling)) as tf.Tensor2D;
@@ -115,7 +133,7 @@ export class LoraHandle implements PeftHandle {
     return n;
   }
 
-  /** ΔW = (α/r)·A_k·B_k of a module, [in, out] (our transposed layout; HF's ΔW is its transpose). */
+  /** ΔW = s·A_k·B_k of a module, [in, out] (our transposed layout; HF's ΔW is its transpose). */
   delta(module: string, k = 0): tf.Tensor2D {
     const a = this.a.get(module);
     if (a === undefined) throw new Error(`LoRA has no module '${module}'`);
@@ -129,8 +147,13 @@ export class LoraHandle implements PeftHandle {
     });
   }
 
-  /** Folds the update into the base weights (K must be 1, or pick adapter k). */
+  /** Folds adapter k's update into the base weights (one adapter at a time; the forward then skips the LoRA). */
   merge(k = 0): void {
+    if (!Number.isInteger(k) || k < 0 || k >= this.groups)
+      throw new Error(`LoRA merge: adapter ${k} is not in 0..${this.groups - 1}`);
+    if (this.merged.size > 0 && k !== this.mergedK)
+      throw new Error(`LoRA adapter ${this.mergedK} is merged: unmerge() it before merging adapter ${k}`);
+    this.mergedK = k;
     for (const m of this.modules) {
       if (this.merged.has(m)) continue;
       const w = this.model.param(`${m}.weight`);
@@ -142,13 +165,13 @@ export class LoraHandle implements PeftHandle {
     }
   }
 
-  /** Subtracts a merged update again, restoring the base weights (up to float rounding). */
-  unmerge(k = 0): void {
+  /** Subtracts the merged adapter's update again, restoring the base weights (up to float rounding). */
+  unmerge(): void {
     for (const m of this.modules) {
       if (!this.merged.has(m)) continue;
       const w = this.model.param(`${m}.weight`);
       tf.tidy(() => {
-        const d = this.delta(m, k);
+        const d = this.delta(m, this.mergedK);
         w.assign(tf.sub(w, d));
       });
       this.merged.delete(m);
@@ -174,8 +197,10 @@ export class LoraHandle implements PeftHandle {
     return out;
   }
 
-  /** Loads peft-layout weights (module → A [r, in], B [out, r]) into adapter k. */
+  /** Loads peft-layout weights (module → A [r, in], B [out, r]) of every targeted module into adapter k. */
   importAdapter(weights: Map<string, { A: RawTensor; B: RawTensor }>, k = 0): void {
+    const missing = this.modules.filter((m) => !weights.has(m));
+    if (missing.length > 0) throw new Error(`LoRA weights lack targeted module(s) ${missing.join(', ')}`);
     for (const [m, { A, B }] of weights) {
       const a = this.a.get(m);
       if (a === undefined)

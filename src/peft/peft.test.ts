@@ -8,6 +8,7 @@ import { LlamaModel } from '../model/llama';
 import { makeBatch } from '../train/batches';
 import { groupLoss, tokenCrossEntropy } from '../train/losses';
 import { train } from '../train/trainer';
+import type { AdapterHandle } from './adapter';
 import { wrap } from './index';
 import { LoraHandle } from './lora';
 
@@ -98,29 +99,101 @@ describe('LoRA', () => {
 });
 
 describe('Adapter and full fine-tuning', () => {
-  test('Adapter: identity at init, gradients match finite differences, learns facts', async () => {
+  for (const variant of ['houlsby', 'zero-init'] as const) {
+    test(`Adapter (${variant}): ${variant === 'houlsby' ? 'near-' : ''}identity at init, gradients match finite differences, learns facts`, async () => {
+      const m = model(4);
+      const base = logitsOf(m, [[1, 4, 5, 6]]);
+      const h = wrap(m, { method: 'adapter', variant, bottleneck: 8, seed: 2 });
+      if (variant === 'zero-init')
+        assert.deepEqual(Array.from(logitsOf(m, [[1, 4, 5, 6]])), Array.from(base));
+      else {
+        const d = maxDiff(logitsOf(m, [[1, 4, 5, 6]]), base);
+        assert.ok(d > 0 && d < 1e-3, `near-identity: max |Δlogit| ${d}`);
+      }
+      const names = h.trainable.map((t) => t.name);
+      if (variant === 'houlsby') {
+        for (const n of ['down_bias', 'up_bias', 'input_layernorm.weight', 'post_attention_layernorm.weight'])
+          assert.ok(
+            names.some((x) => x.includes(n)),
+            `houlsby trains ${n}`,
+          );
+      } else assert.equal(names.length, 2 * 2 * m.config.num_hidden_layers);
+      for (const t of h.trainable) t.variable.assign(tf.randomNormal(t.variable.shape, 0, 0.3, 'float32', 5));
+      const b = makeBatch(toyFacts(4), 1, 0);
+      const loss = () =>
+        tf.mean(
+          tokenCrossEntropy(
+            m.forward(b.ids, { logitPositions: b.positions }).logits as tf.Tensor2D,
+            b.targets,
+          ),
+        ) as tf.Scalar;
+      for (const c of checkGradients(loss, h.trainable)) {
+        assert.ok(
+          Math.abs(c.analytic - c.numeric) < 2e-3 + 2e-2 * Math.abs(c.numeric),
+          `${c.name}: ${c.analytic} vs ${c.numeric}`,
+        );
+      }
+      h.remove();
+      const h2 = wrap(m, { method: 'adapter', variant, bottleneck: 8, seed: 2 });
+      const facts = toyFacts(8);
+      await train(m, h2, facts, { steps: 150, lr: 2e-2, batchSize: 8, checkEvery: 50 }, { padId: 0 });
+      assert.equal(accuracy(m, facts), 1);
+      h2.remove();
+      m.dispose();
+    });
+  }
+
+  test('Houlsby trained norms: adapter k with norm offset δ equals the model with norm weight w + δ', () => {
     const m = model(4);
-    const base = logitsOf(m, [[1, 4, 5, 6]]);
-    const h = wrap(m, { method: 'adapter', bottleneck: 8, seed: 2 });
-    assert.deepEqual(Array.from(logitsOf(m, [[1, 4, 5, 6]])), Array.from(base));
-    for (const t of h.trainable) t.variable.assign(tf.randomNormal(t.variable.shape, 0, 0.3, 'float32', 5));
-    const b = makeBatch(toyFacts(4), 1, 0);
-    const loss = () =>
-      tf.mean(
-        tokenCrossEntropy(m.forward(b.ids, { logitPositions: b.positions }).logits as tf.Tensor2D, b.targets),
-      ) as tf.Scalar;
-    for (const c of checkGradients(loss, h.trainable)) {
-      assert.ok(
-        Math.abs(c.analytic - c.numeric) < 2e-3 + 2e-2 * Math.abs(c.numeric),
-        `${c.name}: ${c.analytic} vs ${c.numeric}`,
-      );
+    const ids = [[1, 4, 5, 6]];
+    const h = wrap(m, { method: 'adapter', bottleneck: 2, seed: 2, groups: 2 });
+    // zero the bottlenecks, set only adapter 1's norm offsets
+    const deltas = new Map<string, Float32Array>();
+    for (const t of h.trainable) {
+      if (!t.name.endsWith('adapter_delta')) t.variable.assign(tf.zerosLike(t.variable));
+      else {
+        const d = Float32Array.from({ length: 16 }, (_, i) => 0.1 * Math.sin(i + t.name.length));
+        deltas.set(t.name.replace('.adapter_delta', ''), d);
+        t.variable.assign(tf.concat([tf.zeros([1, 1, 16]), tf.tensor3d(d, [1, 1, 16])]));
+      }
+    }
+    const got = tf.tidy(() =>
+      m.forward(tf.tensor2d(ids, [1, 4], 'int32'), { rowGroups: [1] }).logits.dataSync(),
+    );
+    h.remove();
+    const saved = new Map<string, tf.Tensor>();
+    for (const [name, d] of deltas) {
+      const w = m.param(name);
+      saved.set(name, w.clone());
+      w.assign(tf.add(w, tf.tensor1d(d)));
+    }
+    const want = logitsOf(m, ids);
+    assert.ok(maxDiff(got, want) < 1e-5, `max |Δlogit| ${maxDiff(got, want)}`);
+    for (const [name, w] of saved) {
+      m.param(name).assign(w);
+      w.dispose();
+    }
+    m.dispose();
+  });
+
+  test('Houlsby width defaults to hidden_size / 16; init is a truncated normal of std 1e-3 for both projections', () => {
+    const m = LlamaModel.random(
+      tinyConfig({ hidden_size: 64, num_attention_heads: 4, head_dim: 16 }),
+      1,
+      0.3,
+    );
+    const h = wrap(m, { method: 'adapter', seed: 3 }) as AdapterHandle;
+    assert.equal(h.bottleneck, 4);
+    const values = (suffix: string) =>
+      Array.from(h.trainable.find((t) => t.name.endsWith(suffix))!.variable.dataSync());
+    const [down, up] = [values('mlp.adapter.down'), values('mlp.adapter.up')];
+    for (const v of [down, up]) {
+      const sd = Math.sqrt(v.reduce((a, x) => a + x * x, 0) / v.length);
+      assert.ok(Math.max(...v.map(Math.abs)) <= 2e-3 + 1e-9, 'truncated at 2 std');
+      // a normal truncated at ±2σ has std 0.880σ
+      assert.ok(Math.abs(sd - 0.88e-3) < 0.1e-3, `std ${sd}`);
     }
     h.remove();
-    const h2 = wrap(m, { method: 'adapter', bottleneck: 8, seed: 2 });
-    const facts = toyFacts(8);
-    await train(m, h2, facts, { steps: 150, lr: 2e-2, batchSize: 8, checkEvery: 50 }, { padId: 0 });
-    assert.equal(accuracy(m, facts), 1);
-    h2.remove();
     m.dispose();
   });
 

@@ -25,8 +25,11 @@ export interface PeftHandle {
   trainable: TrainableVariable[];
   /** an extra loss term per group ([K]), e.g. AdaLoRA's orthogonality regulariser */
   regularizer?(): tf.Tensor1D;
-  /** after each optimiser step; `grads` by variable name (AdaLoRA's importance scores and rank budget) */
-  afterStep?(step: number, grads: Map<string, tf.Tensor>): void;
+  /**
+   * After each optimiser step; `grads` by variable name, `active` [K] 1 for the adapters the step updated and 0 for
+   * frozen ones, whose state (AdaLoRA's importance scores and masks) must stay as it is.
+   */
+  afterStep?(step: number, grads: Map<string, tf.Tensor>, active: tf.Tensor1D): void;
   /** number of trainable scalars per adapter */
   parametersPerGroup(): number;
   /** detach the hooks and dispose the method's variables (the base model is left as it was) */
@@ -36,5 +39,11 @@ export interface PeftHandle {
 export interface CommonPeftConfig {
   /** independent adapters trained side by side (default 1) */
   groups?: number;
+  /** seed of every adapter when `seeds` is not given (default 0) */
   seed?: number;
+  /**
+   * one seed per stacked adapter (length = groups): adapter k is initialised, and its dropout stream drawn, exactly
+   * as a single adapter with `seed: seeds[k]`, whatever its neighbours and position in the stack
+   */
+  seeds?: number[];
 }

@@ -3,8 +3,10 @@
  * and an explicit variable list, and runs AdamW with per-adapter clipping, an lr schedule, seeded shuffling,
  * per-adapter early stopping, progress events and a NaN/Inf guard.
  *
- * Stacked adapters: with K groups every group is an independent run (own examples, own clipping, own early stop),
- * trained side by side; the result equals K separate runs (see trainer.test.ts).
+ * Stacked adapters: with K groups every group is an independent run (own examples, own clipping, own early stop,
+ * own shuffling with `groupSeeds`), trained side by side; a frozen adapter gets no optimiser, schedule or
+ * afterStep (AdaLoRA importance/mask) update, so the result equals K separate runs (see src/peft/stacking.test.ts),
+ * provided every group has at least `batchSize` examples (rows per group are capped at the smallest group's count).
  * Host reads happen only every `checkEvery` steps (losses, NaN guard, freeing rows of finished adapters).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -30,6 +32,11 @@ export interface TrainConfig {
   warmupSteps: number;
   schedule: LrSchedule;
   seed: number;
+  /**
+   * one seed per adapter group (length K): group k's examples are shuffled exactly as in a single-group run with
+   * `seed: groupSeeds[k]`, whatever its neighbours and position; without it group k's order derives from `seed` and k
+   */
+  groupSeeds?: number[];
   /** freeze each adapter as soon as the step's forward predicts all its answer tokens (teacher forcing) */
   earlyStop: boolean;
   /** steps between host reads (loss history, NaN guard, dropping finished adapters' rows) */
@@ -113,7 +120,16 @@ export async function train(
   const minCount = Math.min(...byGroup.filter((g) => g.length > 0).map((g) => g.length));
   if (!Number.isFinite(minCount)) throw new Error('No training examples');
   const rowsPerGroup = Math.min(cfg.batchSize, minCount);
-  const order = byGroup.map((_, k) => permutation(byGroup[k].length, deriveSeed(cfg.seed, `shuffle-${k}`)));
+  const gs = cfg.groupSeeds;
+  if (gs !== undefined && (!Array.isArray(gs) || gs.length !== K || !gs.every((s) => Number.isInteger(s)))) {
+    throw new Error(`Training config: groupSeeds must hold ${K} integers (one per adapter group), got ${gs}`);
+  }
+  // group k's shuffle stream: as group 0 of a single-group run with its own seed when groupSeeds are given
+  const shuffleSeed = (k: number, epoch: number) => {
+    const label = gs !== undefined ? 'shuffle-0' : `shuffle-${k}`;
+    return deriveSeed(gs?.[k] ?? cfg.seed, epoch === 0 ? label : `${label}-${epoch}`);
+  };
+  const order = byGroup.map((_, k) => permutation(byGroup[k].length, shuffleSeed(k, 0)));
   const cursor = new Array(K).fill(0);
   const epoch = new Array(K).fill(0);
   const nextRows = (k: number): Example[] => {
@@ -121,7 +137,7 @@ export async function train(
     for (let i = 0; i < rowsPerGroup; i++) {
       if (cursor[k] >= order[k].length) {
         epoch[k]++;
-        order[k] = permutation(byGroup[k].length, deriveSeed(cfg.seed, `shuffle-${k}-${epoch[k]}`));
+        order[k] = permutation(byGroup[k].length, shuffleSeed(k, epoch[k]));
         cursor[k] = 0;
       }
       rows.push(examples[byGroup[k][order[k][cursor[k]++]]]);
@@ -223,8 +239,9 @@ export async function train(
           learned,
         ),
       );
+      // only the adapters still training are updated: optimiser, and afterStep's scores and masks
       const norms = opt.apply(named, lr, nextActive);
-      handle.afterStep?.(stepNo, named);
+      handle.afterStep?.(stepNo, named, nextActive);
       pendingLosses.push(tf.stack([lossK!, active]) as tf.Tensor2D); // [2, K]: loss, trained this step
       tf.dispose([value, norms, lossK!, errors!, active, learned]);
       tf.dispose(Object.values(grads));

@@ -1,0 +1,144 @@
+/**
+ * Stacked adapters are independent runs: K adapters trained side by side, with early stopping freezing them at
+ * different steps, end bit for bit (cpu backend) as K single-adapter runs — weights, per-step losses, stop steps —
+ * for LoRA and AdaLoRA (with dropout; AdaLoRA's importance scores and masks included) and the Houlsby adapter; and
+ * an adapter's run depends only on its own seeds and examples, not on its neighbours or its position in the stack.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { tinyConfig } from '../../test/helpers';
+import { initBackend } from '../backend';
+import { LlamaModel } from '../model/llama';
+import type { Example } from '../train/batches';
+import { type TrainResult, train } from '../train/trainer';
+import { type PeftConfig, wrap } from './index';
+import type { PeftHandle } from './types';
+
+before(async () => {
+  await initBackend('cpu', { quiet: true });
+});
+
+const ALL = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
+
+/** Fact i of a pool: 2 examples per adapter, answers of one or two tokens (so stacks pad rows differently). */
+function factsOf(id: number): Example[] {
+  const t = (x: number) => 3 + (x % 21);
+  return [0, 1].map((j) => {
+    const long = (id + j) % 3 === 0;
+    return {
+      ids: [1, t(id * 5 + j), t(id * 7 + 3 * j + 1), t(id * 11 + j + 2), ...(long ? [t(id * 13 + j)] : [])],
+      answerStart: 3,
+    };
+  });
+}
+
+type Spec = PeftConfig;
+const SPECS: Record<string, Spec> = {
+  lora: { method: 'lora', r: 2, alpha: 4, dropout: 0.1, targetModules: ALL },
+  adalora: {
+    method: 'adalora',
+    initR: 3,
+    targetR: 1,
+    alpha: 8,
+    dropout: 0.1,
+    targetModules: ['q_proj', 'v_proj', 'down_proj'],
+    tinit: 2,
+    tfinal: 4,
+    deltaT: 2,
+    totalSteps: 24,
+  },
+  adapter: { method: 'adapter', bottleneck: 4 },
+};
+const LR: Record<string, number> = { lora: 3e-2, adalora: 5e-2, adapter: 1e-2 };
+
+/** Adapter k's slice of every trainable variable. */
+function slices(h: PeftHandle, k: number): Map<string, Float32Array> {
+  return new Map(
+    h.trainable.map((t) => [t.name, tf.tidy(() => t.variable.slice([k], [1]).dataSync() as Float32Array)]),
+  );
+}
+
+/** Trains adapters with `ids` (fact = adapter identity) stacked in that order; returns result and final weights. */
+async function run(
+  m: LlamaModel,
+  method: string,
+  ids: number[],
+): Promise<{ r: TrainResult; w: Map<string, Float32Array>[] }> {
+  const seeds = ids.map((i) => 1000 + i);
+  tf.tidy(() => {
+    for (const T of [4, 5]) m.forward(tf.zeros([1, T], 'int32') as tf.Tensor2D); // the model caches causal masks per T
+  });
+  const tensorsBefore = tf.memory().numTensors;
+  const h = wrap(m, { ...SPECS[method], groups: ids.length, seeds } as PeftConfig);
+  const examples = ids.flatMap((id, g) => factsOf(id).map((e) => ({ ...e, group: g })));
+  const r = await train(
+    m,
+    h,
+    examples,
+    {
+      steps: 24,
+      lr: LR[method],
+      batchSize: 1,
+      earlyStop: true,
+      checkEvery: 4,
+      groupSeeds: ids.map((i) => 7 * i + 1),
+    },
+    { padId: 0 },
+  );
+  const w = ids.map((_, k) => slices(h, k));
+  h.remove();
+  assert.equal(tf.memory().numTensors, tensorsBefore, 'training and remove() leave no tensors behind');
+  return { r, w };
+}
+
+function assertSame(
+  a: { r: TrainResult; w: Map<string, Float32Array>[] },
+  ka: number,
+  b: { r: TrainResult; w: Map<string, Float32Array>[] },
+  kb: number,
+  what: string,
+): void {
+  assert.equal(a.r.learnedAt[ka], b.r.learnedAt[kb], `${what}: stop step`);
+  const steps = Math.min(a.r.losses.length, b.r.losses.length);
+  for (let s = 0; s < steps; s++) {
+    const [x, y] = [a.r.losses[s][ka], b.r.losses[s][kb]];
+    assert.ok((Number.isNaN(x) && Number.isNaN(y)) || x === y, `${what} step ${s + 1}: loss ${x} vs ${y}`);
+  }
+  for (const [name, va] of a.w[ka]) {
+    const vb = b.w[kb].get(name)!;
+    let d = 0;
+    for (let i = 0; i < va.length; i++) d = Math.max(d, Math.abs(va[i] - vb[i]));
+    assert.equal(d, 0, `${what}: ${name} differs by ${d}`);
+  }
+}
+
+describe('stacked adapters with early stopping equal separate runs', () => {
+  for (const method of Object.keys(SPECS)) {
+    test(`${method}: K = 3 stacked, stopping at different steps, equal 3 single runs`, async () => {
+      const m = LlamaModel.random(tinyConfig(), 6, 0.3);
+      const ids = [0, 1, 2];
+      const stacked = await run(m, method, ids);
+      const stops = stacked.r.learnedAt;
+      assert.ok(
+        new Set(stops).size === 3 && stops.filter((s) => s !== null).length >= 2,
+        `adapters should stop at different steps, got ${stops}`,
+      );
+      for (const [k, id] of ids.entries()) {
+        const single = await run(m, method, [id]);
+        assertSame(stacked, k, single, 0, `adapter ${id}`);
+      }
+      m.dispose();
+    });
+
+    test(`${method}: an adapter trains the same in different stacks (other neighbours, other position)`, async () => {
+      const m = LlamaModel.random(tinyConfig(), 6, 0.3);
+      const a = await run(m, method, [3, 4, 5]);
+      const b = await run(m, method, [6, 4]);
+      assertSame(a, 1, b, 1, 'adapter 4 in two stacks');
+      const c = await run(m, method, [4, 7, 8, 9]);
+      assertSame(a, 1, c, 0, 'adapter 4 at position 0');
+      m.dispose();
+    });
+  }
+});
