@@ -1,8 +1,8 @@
-/** `beacons calibrate [--scale toy] [--model dir] [--methods lora,adalora,adapter,full]` — see experiments/calibrate.ts */
+/** `beacons calibrate [--scale toy] [--model dir] [--methods lora,adalora,adapter,full]` — see knowledge/calibrate.ts */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { calibrate, pickRates } from '../experiments/calibrate';
-import { commonConfig, prepareSession } from '../experiments/common';
+import { calibrate, pickRates } from '../knowledge/calibrate';
+import { commonConfig, prepareSession } from '../knowledge/config';
 import { writeFileAtomic } from '../util/atomic';
 
 export async function run(argv: string[]): Promise<void> {

@@ -12,13 +12,13 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { backendInfo } from '../backend';
-import type { CommonConfig, CommonOptions } from '../experiments/common';
-import { session } from '../experiments/common';
-import type { PromptFormat } from '../experiments/facts';
-import { EXPERIMENTS, findExperiments } from '../experiments/index';
-import { createProgressGroup } from '../experiments/progress';
-import { mergeShards, parseShard, runExperiment } from '../experiments/runner';
+import { EXPERIMENTS, findExperiments } from '../findings/index';
+import type { CommonConfig, CommonOptions } from '../knowledge/config';
+import { session } from '../knowledge/config';
+import type { PromptFormat } from '../knowledge/facts';
 import { writeReport } from '../report/write';
+import { createProgressGroup } from '../runner/progress';
+import { mergeShards, parseShard, runExperiment } from '../runner/runner';
 
 const OPTIONS = {
   scale: { type: 'string', default: process.env.BEACONS_SCALE ?? 'toy' },

@@ -2,12 +2,12 @@
  * The figure of each finding, built from its summary: one set of specs shared by the CLI (static SVG/PNG for the
  * README) and the notebooks (interactive plotly).
  */
-import type { DistanceCurveSummary } from '../experiments/distance-curve';
-import type { DriftSummary } from '../experiments/drift';
-import { DEFAULT_PROTOCOL_NAME } from '../experiments/facts';
-import type { FilteringSummary } from '../experiments/filtering';
-import type { InterferenceSummary } from '../experiments/interference';
-import type { ReweightingSummary } from '../experiments/reweighting';
+import type { DistanceCurveSummary } from '../findings/distance/experiment';
+import type { DriftSummary } from '../findings/drift/experiment';
+import type { FilteringSummary } from '../findings/filtering/experiment';
+import type { InterferenceSummary } from '../findings/interference/experiment';
+import type { ReweightingSummary } from '../findings/reweighting/experiment';
+import { DEFAULT_PROTOCOL_NAME } from '../knowledge/facts';
 import { barCI, type FigureSpec, lineCI, pcaScatter, scatter } from '../viz/figures';
 
 export function distanceCurveFigure(s: DistanceCurveSummary, protocol = DEFAULT_PROTOCOL_NAME): FigureSpec {

@@ -2,12 +2,12 @@
  * results/SUMMARY.md: for each finding, the paper's claim, our number with its 95 % interval and seeds, the protocol,
  * and whether the direction reproduces. Generated from the summaries only.
  */
-import type { DistanceCurveConfig, DistanceCurveSummary } from '../experiments/distance-curve';
-import type { DriftConfig, DriftSummary } from '../experiments/drift';
-import { DEFAULT_PROTOCOL_NAME } from '../experiments/facts';
-import type { FilteringConfig, FilteringSummary } from '../experiments/filtering';
-import type { InterferenceConfig, InterferenceSummary } from '../experiments/interference';
-import type { ReweightingConfig, ReweightingSummary } from '../experiments/reweighting';
+import type { DistanceCurveConfig, DistanceCurveSummary } from '../findings/distance/experiment';
+import type { DriftConfig, DriftSummary } from '../findings/drift/experiment';
+import type { FilteringConfig, FilteringSummary } from '../findings/filtering/experiment';
+import type { InterferenceConfig, InterferenceSummary } from '../findings/interference/experiment';
+import type { ReweightingConfig, ReweightingSummary } from '../findings/reweighting/experiment';
+import { DEFAULT_PROTOCOL_NAME } from '../knowledge/facts';
 
 // summaries come back from JSON, where NaN is null
 const ok = (x: number | null): x is number => typeof x === 'number' && Number.isFinite(x);

@@ -1,8 +1,8 @@
 /** Writes results/SUMMARY.md and results/figures/*.svg|png from the experiments' cached summaries. */
 import * as path from 'node:path';
 import { backendInfo } from '../backend';
-import type { ExperimentEntry } from '../experiments/index';
-import { loadSummary } from '../experiments/runner';
+import type { ExperimentEntry } from '../findings/index';
+import { loadSummary } from '../runner/runner';
 import { writeFileAtomic } from '../util/atomic';
 import { closeBrowser, exportFigure } from '../viz/display';
 import type { FigureSpec } from '../viz/figures';

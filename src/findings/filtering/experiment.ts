@@ -7,12 +7,20 @@
  * a control the paper lacks. Accuracy is measured on the resulting set (the knowledge actually trained). p sweeps
  * 0–100 % in steps of 10 %; every (strategy, p) set trains side by side as its own adapter.
  */
-import { mean, meanCI, variance } from '../metrics/stats';
-import { deriveSeed, permutation } from '../util/random';
-import { prepareSession, type SetConfig, type SetOptions, sample, session, setConfig } from './common';
-import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
-import { learnFactSets } from './learn';
-import type { Experiment } from './runner';
+
+import {
+  prepareSession,
+  type SetConfig,
+  type SetOptions,
+  sample,
+  session,
+  setConfig,
+} from '../../knowledge/config';
+import { DEFAULT_PROTOCOL_NAME, type Fact } from '../../knowledge/facts';
+import { learnFactSets } from '../../knowledge/learn';
+import { mean, meanCI, variance } from '../../metrics/stats';
+import type { Experiment } from '../../runner/runner';
+import { deriveSeed, permutation } from '../../util/random';
 
 export interface FilteringConfig extends SetConfig {
   shares: number[];

@@ -1,11 +1,11 @@
 /** The five experiments, in the paper's order, with their config builders. */
-import type { CommonOptions } from './common';
-import { distanceCurve, distanceCurveConfig } from './distance-curve';
-import { drift, driftConfig } from './drift';
-import { filtering, filteringConfig } from './filtering';
-import { interference, interferenceConfig } from './interference';
-import { reweighting, reweightingConfig } from './reweighting';
-import type { AnyExperiment } from './runner';
+import type { CommonOptions } from '../knowledge/config';
+import type { AnyExperiment } from '../runner/runner';
+import { distanceCurve, distanceCurveConfig } from './distance/experiment';
+import { drift, driftConfig } from './drift/experiment';
+import { filtering, filteringConfig } from './filtering/experiment';
+import { interference, interferenceConfig } from './interference/experiment';
+import { reweighting, reweightingConfig } from './reweighting/experiment';
 
 export interface ExperimentEntry {
   key: 'distance' | 'drift' | 'interference' | 'filtering' | 'reweighting';

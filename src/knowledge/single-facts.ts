@@ -2,7 +2,7 @@
  * Single-fact learning results shared by the distance-curve and drift experiments: both need the same runs, so a
  * process-level memo computes each (method, seed, fact, budget) once.
  */
-import { type CommonConfig, type CommonOptions, commonConfig, methodSpecs } from './common';
+import { type CommonConfig, type CommonOptions, commonConfig, methodSpecs } from './config';
 import type { Fact } from './facts';
 import type { MethodSpec } from './learn';
 import { learnSingleFacts, type SingleResult } from './learn';

@@ -8,10 +8,9 @@
  * answers were (unchanged original / another word), and for LoRA the update's Frobenius norm and the share of its
  * energy in the base weight's top-8 singular directions for pushed-away vs learned cases.
  */
-import { meanCI } from '../metrics/stats';
-import { type BinnedRate, binnedRates, prepareSession, rate, session } from './common';
-import { DEFAULT_PROTOCOL_NAME } from './facts';
-import type { Experiment } from './runner';
+
+import { type BinnedRate, binnedRates, prepareSession, rate, session } from '../../knowledge/config';
+import { DEFAULT_PROTOCOL_NAME } from '../../knowledge/facts';
 import {
   runSingleCases,
   type SingleCase,
@@ -20,7 +19,9 @@ import {
   type SingleFactOptions,
   singleCases,
   singleFactConfig,
-} from './single-facts';
+} from '../../knowledge/single-facts';
+import { meanCI } from '../../metrics/stats';
+import type { Experiment } from '../../runner/runner';
 
 export type DriftConfig = SingleFactConfig;
 

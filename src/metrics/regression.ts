@@ -2,8 +2,8 @@
  * OLS of y on two predictors (standardised, so coefficients compare), with t-based 95 % intervals:
  * y = b0 + b1·z(x1) + b2·z(x2).
  */
-import { studentTQuantile } from '../metrics/distributions';
-import { mean } from '../metrics/stats';
+import { studentTQuantile } from './distributions';
+import { mean } from './stats';
 
 export interface Coef {
   estimate: number;

@@ -8,11 +8,19 @@
  *   'inverse'      w_i ∝ d_i^−γ, γ = 1       (a control pointing the other way)
  * Every variant trains on the same sets with the same seeds, side by side; differences are paired by set.
  */
-import { mean, meanCI } from '../metrics/stats';
-import { prepareSession, type SetConfig, type SetOptions, sample, session, setConfig } from './common';
-import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
-import { learnFactSets } from './learn';
-import type { Experiment } from './runner';
+
+import {
+  prepareSession,
+  type SetConfig,
+  type SetOptions,
+  sample,
+  session,
+  setConfig,
+} from '../../knowledge/config';
+import { DEFAULT_PROTOCOL_NAME, type Fact } from '../../knowledge/facts';
+import { learnFactSets } from '../../knowledge/learn';
+import { mean, meanCI } from '../../metrics/stats';
+import type { Experiment } from '../../runner/runner';
 
 export type WeightVariant = 'ce' | 'distance' | 'extremes' | 'inverse';
 

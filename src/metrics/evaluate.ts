@@ -9,9 +9,9 @@
  * Host reads are async (`tidyRead`): `dataSync` throws on the WebGPU backend in Node.
  */
 import * as tf from '@tensorflow/tfjs';
-import { generateIds } from '../metrics/generate';
 import type { LlamaModel } from '../model/llama';
 import { tidyRead, tidyReadAll } from '../util/tensors';
+import { generateIds } from './generate';
 
 export interface ScoredItem {
   prompt: number[];

@@ -4,10 +4,10 @@
  * to the prompt is the original answer). Target semantic distances are computed here once per protocol.
  */
 import type { KnowledgeRecord } from '../data/records';
+import { teacherForced } from '../metrics/evaluate';
 import { DEFAULT_DISTANCE, type DistanceProtocol, protocolName, targetDistances } from '../metrics/semantic';
 import type { LlamaModel } from '../model/llama';
 import type { Tokenizer } from '../model/tokenizer';
-import { teacherForced } from './evaluate';
 
 export interface Fact {
   record: KnowledgeRecord;

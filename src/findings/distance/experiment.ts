@@ -5,11 +5,16 @@
  * distance (quantile bins) under each distance protocol. The claim is read as: the middle bins' accuracy exceeds the
  * outer bins' (difference with a 95 % Newcombe interval), and the best bin is not an outer one.
  */
-import { protocolName } from '../metrics/semantic';
-import { spearman } from '../metrics/stats';
-import { type BinnedRate, binnedRates, prepareSession, rate, rateDifference, session } from './common';
-import { FACT_PROTOCOLS } from './facts';
-import type { Experiment } from './runner';
+
+import {
+  type BinnedRate,
+  binnedRates,
+  prepareSession,
+  rate,
+  rateDifference,
+  session,
+} from '../../knowledge/config';
+import { FACT_PROTOCOLS } from '../../knowledge/facts';
 import {
   runSingleCases,
   type SingleCase,
@@ -18,7 +23,10 @@ import {
   type SingleFactOptions,
   singleCases,
   singleFactConfig,
-} from './single-facts';
+} from '../../knowledge/single-facts';
+import { protocolName } from '../../metrics/semantic';
+import { spearman } from '../../metrics/stats';
+import type { Experiment } from '../../runner/runner';
 
 export interface DistanceCurveConfig extends SingleFactConfig {
   /** facts for full fine-tuning (one model per fact: the costly method) */

@@ -8,15 +8,23 @@
  *     (OLS with standardised predictors), plus rank correlations.
  */
 
-import { pca } from '../metrics/params';
-import { mean, meanCI, spearman, variance } from '../metrics/stats';
-import { deriveSeed, permutation } from '../util/random';
-import { prepareSession, rate, type SetConfig, type SetOptions, sample, session, setConfig } from './common';
-import { promptFeatureRows } from './evaluate';
-import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
-import { learnFactSets, learnSingleFacts } from './learn';
-import { ols2 } from './regression';
-import type { Experiment } from './runner';
+import {
+  prepareSession,
+  rate,
+  type SetConfig,
+  type SetOptions,
+  sample,
+  session,
+  setConfig,
+} from '../../knowledge/config';
+import { DEFAULT_PROTOCOL_NAME, type Fact } from '../../knowledge/facts';
+import { learnFactSets, learnSingleFacts } from '../../knowledge/learn';
+import { promptFeatureRows } from '../../metrics/evaluate';
+import { pca } from '../../metrics/params';
+import { ols2 } from '../../metrics/regression';
+import { mean, meanCI, spearman, variance } from '../../metrics/stats';
+import type { Experiment } from '../../runner/runner';
+import { deriveSeed, permutation } from '../../util/random';
 
 export interface InterferenceConfig extends SetConfig {
   sizes: number[];
