@@ -65,7 +65,7 @@ export const distanceCurve: Experiment<
   DistanceCurveSummary
 > = {
   name: 'distance-curve',
-  version: 1,
+  version: 2, // 2: the config holds every PEFT and trainer default (resolved before hashing)
   prepare: prepareSession,
   defaultBatchSize: 64,
   cases(cfg) {

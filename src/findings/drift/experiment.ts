@@ -70,7 +70,7 @@ const pushed = (r: SingleCaseResult) =>
 
 export const drift: Experiment<DriftConfig, SingleCase, SingleCaseResult, DriftSummary> = {
   name: 'drift',
-  version: 1,
+  version: 2, // 2: the config holds every PEFT and trainer default (resolved before hashing)
   prepare: prepareSession,
   defaultBatchSize: 64,
   cases(cfg) {

@@ -124,7 +124,7 @@ export interface FilteringSummary {
 
 export const filtering: Experiment<FilteringConfig, FilteringCase, FilteringResult, FilteringSummary> = {
   name: 'filtering',
-  version: 1,
+  version: 2, // 2: the config holds every PEFT and trainer default (resolved before hashing)
   prepare: prepareSession,
   defaultBatchSize: 22,
   cases(cfg) {
@@ -145,7 +145,7 @@ export const filtering: Experiment<FilteringConfig, FilteringCase, FilteringResu
         s,
         sets,
         cfg.spec,
-        { epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
+        { ...cfg.train, epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
         seed,
       );
       idx.forEach((i, j) => {

@@ -120,7 +120,7 @@ export const interference: Experiment<
   InterferenceSummary
 > = {
   name: 'interference',
-  version: 1,
+  version: 2, // 2: the config holds every PEFT and trainer default (resolved before hashing)
   prepare: prepareSession,
   defaultBatchSize: 32,
   cases(cfg) {
@@ -151,7 +151,7 @@ export const interference: Experiment<
         s,
         sets,
         cfg.spec,
-        { epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
+        { ...cfg.train, epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
         group[0].seed,
       );
       group.forEach((c, i) => {
@@ -229,7 +229,7 @@ async function featureCase(cfg: InterferenceConfig, c: InterferenceCase): Promis
     s,
     set,
     cfg.spec,
-    { steps: cfg.epochs, lr: cfg.lr },
+    { ...cfg.train, steps: cfg.epochs, lr: cfg.lr },
     c.seed,
     set.length,
     async (facts, groups) => {
@@ -246,7 +246,7 @@ async function featureCase(cfg: InterferenceConfig, c: InterferenceCase): Promis
     s,
     [set],
     cfg.spec,
-    { epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
+    { ...cfg.train, epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
     c.seed,
     undefined,
     async () => {

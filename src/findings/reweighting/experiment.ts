@@ -89,7 +89,7 @@ export const reweighting: Experiment<
   ReweightingSummary
 > = {
   name: 'reweighting',
-  version: 1,
+  version: 2, // 2: the config holds every PEFT and trainer default (resolved before hashing)
   prepare: prepareSession,
   defaultBatchSize: 8,
   cases(cfg) {
@@ -117,7 +117,7 @@ export const reweighting: Experiment<
         s,
         sets,
         cfg.spec,
-        { epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
+        { ...cfg.train, epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
         seed,
         weights,
       );
