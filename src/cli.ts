@@ -9,7 +9,6 @@
  */
 import { parseArgs } from 'node:util';
 import { initBackend } from './backend';
-import './gpu/webgpu'; // registers the optional webgpu and tensorflow backend loaders (nothing loads until chosen)
 
 const USAGE = `Usage: beacons <reproduce|pretrain|probe|calibrate|bench|merge> [options]
   --backend auto|tensorflow|webgpu|wasm|cpu   (or BEACONS_BACKEND; default auto)
