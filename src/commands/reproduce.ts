@@ -196,12 +196,7 @@ async function writeAllReports(
   resultsDir: string,
   opts: { figures: boolean; scale: string },
 ) {
-  await writeReport(
-    EXPERIMENTS,
-    EXPERIMENTS.map((e) => e.config(common)),
-    resultsDir,
-    opts,
-  );
+  await writeReport(EXPERIMENTS, common, resultsDir, opts);
 }
 
 export async function merge(argv: string[]): Promise<void> {

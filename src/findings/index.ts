@@ -1,33 +1,35 @@
-/** The five experiments, in the paper's order, with their config builders. */
-import type { CommonOptions } from '../knowledge/config';
-import type { AnyExperiment } from '../runner/runner';
-import { distanceCurve, distanceCurveConfig } from './distance/experiment';
-import { drift, driftConfig } from './drift/experiment';
-import { filtering, filteringConfig } from './filtering/experiment';
-import { interference, interferenceConfig } from './interference/experiment';
-import { reweighting, reweightingConfig } from './reweighting/experiment';
+/**
+ * The findings, in the paper's order: the one table the CLI, the report and the notebooks read. Each entry is a
+ * finding module (src/findings/<name>/: experiment, config builder, figures, SUMMARY section).
+ */
+import { distanceFinding } from './distance/index';
+import { driftFinding } from './drift/index';
+import { filteringFinding } from './filtering/index';
+import type { AnyFinding } from './finding';
+import { interferenceFinding } from './interference/index';
+import { reweightingFinding } from './reweighting/index';
 
-export interface ExperimentEntry {
-  key: 'distance' | 'drift' | 'interference' | 'filtering' | 'reweighting';
-  experiment: AnyExperiment;
-  /** `lr` overrides the learning rate of every method */
-  config(o: CommonOptions & { lr?: number }): unknown;
-}
+export const EXPERIMENTS = [
+  distanceFinding,
+  driftFinding,
+  interferenceFinding,
+  filteringFinding,
+  reweightingFinding,
+] as const satisfies readonly AnyFinding[];
 
-export const EXPERIMENTS: ExperimentEntry[] = [
-  { key: 'distance', experiment: distanceCurve, config: distanceCurveConfig },
-  { key: 'drift', experiment: drift, config: driftConfig },
-  { key: 'interference', experiment: interference, config: interferenceConfig },
-  { key: 'filtering', experiment: filtering, config: filteringConfig },
-  { key: 'reweighting', experiment: reweighting, config: reweightingConfig },
-];
+export type FindingKey = (typeof EXPERIMENTS)[number]['key'];
+/** An entry of the table (the CLI's `--only` picks entries). */
+export type ExperimentEntry = AnyFinding;
 
-export function findExperiments(only?: string): ExperimentEntry[] {
-  if (!only) return EXPERIMENTS;
+/** The entries named in `only` (comma-separated keys or experiment names), all of them when empty. */
+export function findExperiments(only?: string): AnyFinding[] {
+  if (!only) return [...EXPERIMENTS];
   const keys = only
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  if (keys.length === 0)
+    throw new Error(`--only names no finding: use ${EXPERIMENTS.map((x) => x.key).join(', ')}`);
   return keys.map((k) => {
     const e = EXPERIMENTS.find((x) => x.key === k || x.experiment.name === k);
     if (!e)
@@ -38,15 +40,9 @@ export function findExperiments(only?: string): ExperimentEntry[] {
   });
 }
 
-export {
-  distanceCurve,
-  distanceCurveConfig,
-  drift,
-  driftConfig,
-  filtering,
-  filteringConfig,
-  interference,
-  interferenceConfig,
-  reweighting,
-  reweightingConfig,
-};
+export * from './distance/index';
+export * from './drift/index';
+export * from './filtering/index';
+export type { AnyFinding, Finding, FindingOptions, FindingReport, NamedFigure } from './finding';
+export * from './interference/index';
+export * from './reweighting/index';

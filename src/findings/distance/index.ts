@@ -1,0 +1,20 @@
+/** Finding 1: accuracy against target semantic distance (single facts). One module: experiment, config, figures, SUMMARY section. */
+import { defineFinding } from '../finding';
+import { distanceCurve, distanceCurveConfig } from './experiment';
+import { distanceCurveFigure, stepsFigure } from './figures';
+import { distanceSection } from './summary';
+
+export const distanceFinding = defineFinding({
+  key: 'distance',
+  experiment: distanceCurve,
+  config: distanceCurveConfig,
+  figures: (s) => [
+    { name: 'distance-curve', spec: distanceCurveFigure(s) },
+    { name: 'distance-steps', spec: stepsFigure(s) },
+  ],
+  section: distanceSection,
+});
+
+export * from './experiment';
+export * from './figures';
+export * from './summary';
