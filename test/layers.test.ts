@@ -43,7 +43,8 @@ export function layerOf(rel: string): Layer {
   const key = Object.keys(LAYER_OF_PATH)
     .filter((p) => rel === p || (p.endsWith('/') && rel.startsWith(p)))
     .sort((a, b) => b.length - a.length)[0];
-  if (key === undefined) throw new Error(`src/${rel} has no layer: add it to LAYER_OF_PATH in test/layers.test.ts`);
+  if (key === undefined)
+    throw new Error(`src/${rel} has no layer: add it to LAYER_OF_PATH in test/layers.test.ts`);
   return LAYER_OF_PATH[key];
 }
 
@@ -51,7 +52,10 @@ function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) return sourceFiles(p);
-    return e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && e.name !== 'testutil.ts' && e.name !== 'testing.ts'
+    return e.name.endsWith('.ts') &&
+      !e.name.endsWith('.test.ts') &&
+      e.name !== 'testutil.ts' &&
+      e.name !== 'testing.ts'
       ? [p]
       : [];
   });
