@@ -3,7 +3,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { quantileBins, wilsonCI } from '../metrics/stats';
 import { BEACON_BASE_DIR } from '../model/load';
 import { shortHash } from '../util/hash';
 import { deriveSeed, permutation } from '../util/random';
@@ -92,52 +91,6 @@ export function sample(pool: Fact[], n: number, seed: number, label: string): Fa
   return permutation(pool.length, deriveSeed(seed, label))
     .slice(0, n)
     .map((i) => pool[i]);
-}
-
-export interface Rate {
-  k: number;
-  n: number;
-  rate: number;
-  lo: number;
-  hi: number;
-}
-
-export function rate(flags: readonly (boolean | null)[]): Rate {
-  const xs = flags.filter((x): x is boolean => x !== null);
-  const k = xs.filter(Boolean).length;
-  const n = xs.length;
-  const ci = n > 0 ? wilsonCI(k, n) : { lo: Number.NaN, hi: Number.NaN };
-  return { k, n, rate: n > 0 ? k / n : Number.NaN, lo: ci.lo, hi: ci.hi };
-}
-
-export interface BinnedRate extends Rate {
-  bin: number;
-  lo_d: number;
-  hi_d: number;
-  mid: number;
-}
-
-/** Rates of `flags` in `k` quantile bins of `values`; `members[i]` are the indices in bin i. */
-export function binnedRates(
-  values: number[],
-  flags: boolean[],
-  k: number,
-): { bins: BinnedRate[]; members: number[][] } {
-  const qb = quantileBins(values, k);
-  const bins = qb.map((b, i) => {
-    const r = rate(b.indices.map((j) => flags[j]));
-    const ds = b.indices.map((j) => values[j]).sort((a, c) => a - c);
-    return { ...r, bin: i, lo_d: b.lo, hi_d: b.hi, mid: ds[Math.floor(ds.length / 2)] ?? Number.NaN };
-  });
-  return { bins, members: qb.map((b) => b.indices) };
-}
-
-/** Difference of two proportions with a 95 % Newcombe (Wilson-score) interval. */
-export function rateDifference(a: Rate, b: Rate): { diff: number; lo: number; hi: number } {
-  const diff = a.rate - b.rate;
-  const lo = diff - Math.sqrt((a.rate - a.lo) ** 2 + (b.hi - b.rate) ** 2);
-  const hi = diff + Math.sqrt((a.hi - a.rate) ** 2 + (b.rate - b.lo) ** 2);
-  return { diff, lo, hi };
 }
 
 /**

@@ -6,14 +6,7 @@
  * outer bins' (difference with a 95 % Newcombe interval), and the best bin is not an outer one.
  */
 
-import {
-  type BinnedRate,
-  binnedRates,
-  prepareSession,
-  rate,
-  rateDifference,
-  session,
-} from '../../knowledge/config';
+import { prepareSession, session } from '../../knowledge/config';
 import { FACT_PROTOCOLS } from '../../knowledge/facts';
 import {
   runSingleCases,
@@ -25,7 +18,7 @@ import {
   singleFactConfig,
 } from '../../knowledge/single-facts';
 import { protocolName } from '../../metrics/semantic';
-import { spearman } from '../../metrics/stats';
+import { type BinnedRate, binnedRates, rate, rateDifference, spearman } from '../../metrics/stats';
 import type { Experiment } from '../../runner/runner';
 
 export interface DistanceCurveConfig extends SingleFactConfig {

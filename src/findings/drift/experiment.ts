@@ -9,7 +9,7 @@
  * energy in the base weight's top-8 singular directions for pushed-away vs learned cases.
  */
 
-import { type BinnedRate, binnedRates, prepareSession, rate, session } from '../../knowledge/config';
+import { prepareSession, session } from '../../knowledge/config';
 import { DEFAULT_PROTOCOL_NAME } from '../../knowledge/facts';
 import {
   runSingleCases,
@@ -20,7 +20,7 @@ import {
   singleCases,
   singleFactConfig,
 } from '../../knowledge/single-facts';
-import { meanCI } from '../../metrics/stats';
+import { type BinnedRate, binnedRates, meanCI, rate } from '../../metrics/stats';
 import type { Experiment } from '../../runner/runner';
 
 export type DriftConfig = SingleFactConfig;

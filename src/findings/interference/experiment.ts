@@ -10,7 +10,6 @@
 
 import {
   prepareSession,
-  rate,
   type SetConfig,
   type SetOptions,
   sample,
@@ -21,8 +20,7 @@ import { DEFAULT_PROTOCOL_NAME, type Fact } from '../../knowledge/facts';
 import { learnFactSets, learnSingleFacts } from '../../knowledge/learn';
 import { promptFeatureRows } from '../../metrics/evaluate';
 import { pca } from '../../metrics/params';
-import { ols2 } from '../../metrics/regression';
-import { mean, meanCI, spearman, variance } from '../../metrics/stats';
+import { mean, meanCI, ols2, rate, spearman, variance } from '../../metrics/stats';
 import type { Experiment } from '../../runner/runner';
 import { deriveSeed, permutation } from '../../util/random';
 
