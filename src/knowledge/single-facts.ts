@@ -4,7 +4,14 @@
  */
 import * as path from 'node:path';
 import { canonicalJson } from '../util/hash';
-import { type CommonConfig, type CommonOptions, commonConfig, methodSpecs } from './config';
+import {
+  type CommonConfig,
+  type CommonOptions,
+  commonConfig,
+  methodSpecs,
+  prepareSession,
+  session,
+} from './config';
 import type { Fact } from './facts';
 import type { MethodSpec } from './learn';
 import { learnSingleFacts, type SingleResult } from './learn';
@@ -155,3 +162,12 @@ export async function runSingleCases(
   }
   return cases.map((c) => memo.get(key(c))!);
 }
+
+/** What the single-fact experiments (distance curve, drift) share: the session, the batch size, the memoised runs. */
+export const singleFactRuns = {
+  prepare: prepareSession,
+  defaultBatchSize: 64,
+  runBatch(cfg: SingleFactConfig, cases: SingleCase[]): Promise<SingleCaseResult[]> {
+    return runSingleCases(session(cfg), cases, cfg);
+  },
+};

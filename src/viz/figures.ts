@@ -102,6 +102,26 @@ export interface LineSeries {
   hi?: readonly number[];
 }
 
+/** A point estimate with its interval: a metrics/stats.ts `Interval` ({estimate, …}) or a stored `Rate` ({rate, …}). */
+export type PointCI = { lo: number; hi: number } & ({ estimate: number } | { rate: number });
+
+/** A line series with interval bars from points: `x` and `ci` pick each point's position and interval. */
+export function seriesCI<P>(
+  name: string,
+  points: readonly P[],
+  x: (p: P) => number,
+  ci: (p: P) => PointCI,
+): LineSeries {
+  const cis = points.map(ci);
+  return {
+    name,
+    x: points.map(x),
+    mean: cis.map((c) => ('estimate' in c ? c.estimate : c.rate)),
+    lo: cis.map((c) => c.lo),
+    hi: cis.map((c) => c.hi),
+  };
+}
+
 export interface LineOptions {
   /** How to draw the CI: a shaded band (default), error bars, or not at all. */
   ci?: 'band' | 'bars' | 'none';

@@ -6,17 +6,15 @@
  * outer bins' (difference with a 95 % Newcombe interval), and the best bin is not an outer one.
  */
 
-import { prepareSession, session } from '../../knowledge/config';
+import { session } from '../../knowledge/config';
 import { FACT_PROTOCOLS } from '../../knowledge/facts';
-import {
-  runSingleCases,
-  type SingleCase,
-  type SingleCaseResult,
-  type SingleFactConfig,
-  type SingleFactOptions,
-  singleCases,
-  singleFactConfig,
+import type {
+  SingleCase,
+  SingleCaseResult,
+  SingleFactConfig,
+  SingleFactOptions,
 } from '../../knowledge/single-facts';
+import { singleCases, singleFactConfig, singleFactRuns } from '../../knowledge/single-facts';
 import { protocolName } from '../../metrics/semantic';
 import { type BinnedRate, binnedRates, rate, rateDifference, spearman } from '../../metrics/stats';
 import type { Experiment } from '../../runner/runner';
@@ -59,14 +57,10 @@ export const distanceCurve: Experiment<
 > = {
   name: 'distance-curve',
   version: 2, // 2: the config holds every PEFT and trainer default (resolved before hashing)
-  prepare: prepareSession,
-  defaultBatchSize: 64,
+  ...singleFactRuns,
   cases(cfg) {
     const per = Object.fromEntries(cfg.methods.map((m) => [m, m === 'full' ? cfg.fullFacts : cfg.facts]));
     return singleCases(session(cfg).pool, cfg.methods, cfg.seeds, per);
-  },
-  runBatch(cfg, cases) {
-    return runSingleCases(session(cfg), cases, cfg);
   },
   summarize(cfg, results) {
     const curves: MethodCurve[] = [];

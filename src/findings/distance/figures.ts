@@ -1,18 +1,19 @@
 /** Finding distance: its figures, built from its summary (static SVG/PNG for the README, interactive in the notebooks). */
 import { DEFAULT_PROTOCOL_NAME } from '../../knowledge/facts';
-import { type FigureSpec, lineCI } from '../../viz/figures';
+import { type FigureSpec, lineCI, seriesCI } from '../../viz/figures';
 import type { DistanceCurveSummary } from './experiment';
 
 export function distanceCurveFigure(s: DistanceCurveSummary, protocol = DEFAULT_PROTOCOL_NAME): FigureSpec {
   const curves = s.curves.filter((c) => c.protocol === protocol);
   return lineCI(
-    curves.map((c) => ({
-      name: `${c.method} (n=${c.overall.n})`,
-      x: c.bins.map((b) => b.mid),
-      mean: c.bins.map((b) => b.rate),
-      lo: c.bins.map((b) => b.lo),
-      hi: c.bins.map((b) => b.hi),
-    })),
+    curves.map((c) =>
+      seriesCI(
+        `${c.method} (n=${c.overall.n})`,
+        c.bins,
+        (b) => b.mid,
+        (b) => b,
+      ),
+    ),
     {
       title: 'Accuracy against target semantic distance (single facts)',
       x: `target semantic distance (${protocol}), bin median`,

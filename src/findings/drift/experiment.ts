@@ -9,17 +9,15 @@
  * energy in the base weight's top-8 singular directions for pushed-away vs learned cases.
  */
 
-import { prepareSession, session } from '../../knowledge/config';
+import { session } from '../../knowledge/config';
 import { DEFAULT_PROTOCOL_NAME } from '../../knowledge/facts';
-import {
-  runSingleCases,
-  type SingleCase,
-  type SingleCaseResult,
-  type SingleFactConfig,
-  type SingleFactOptions,
-  singleCases,
-  singleFactConfig,
+import type {
+  SingleCase,
+  SingleCaseResult,
+  SingleFactConfig,
+  SingleFactOptions,
 } from '../../knowledge/single-facts';
+import { singleCases, singleFactConfig, singleFactRuns } from '../../knowledge/single-facts';
 import { type BinnedRate, binnedRates, meanCI, rate } from '../../metrics/stats';
 import type { Experiment } from '../../runner/runner';
 
@@ -71,8 +69,7 @@ const pushed = (r: SingleCaseResult) =>
 export const drift: Experiment<DriftConfig, SingleCase, SingleCaseResult, DriftSummary> = {
   name: 'drift',
   version: 2, // 2: the config holds every PEFT and trainer default (resolved before hashing)
-  prepare: prepareSession,
-  defaultBatchSize: 64,
+  ...singleFactRuns,
   cases(cfg) {
     return singleCases(
       session(cfg).pool,
@@ -80,9 +77,6 @@ export const drift: Experiment<DriftConfig, SingleCase, SingleCaseResult, DriftS
       cfg.seeds,
       Object.fromEntries(cfg.methods.map((m) => [m, cfg.facts])),
     );
-  },
-  runBatch(cfg, cases) {
-    return runSingleCases(session(cfg), cases, cfg);
   },
   summarize(cfg, results) {
     const pool = new Map(session(cfg).pool.map((f) => [f.record.id, f.record]));

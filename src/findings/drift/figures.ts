@@ -1,16 +1,17 @@
 /** Finding drift: its figures, built from its summary (static SVG/PNG for the README, interactive in the notebooks). */
-import { type FigureSpec, lineCI } from '../../viz/figures';
+import { type FigureSpec, lineCI, seriesCI } from '../../viz/figures';
 import type { DriftSummary } from './experiment';
 
 export function driftFigure(s: DriftSummary): FigureSpec {
   return lineCI(
-    s.methods.map((m) => ({
-      name: `${m.method} (failed ${m.failed}/${m.n})`,
-      x: m.byDistance.map((b) => b.mid),
-      mean: m.byDistance.map((b) => b.rate),
-      lo: m.byDistance.map((b) => b.lo),
-      hi: m.byDistance.map((b) => b.hi),
-    })),
+    s.methods.map((m) =>
+      seriesCI(
+        `${m.method} (failed ${m.failed}/${m.n})`,
+        m.byDistance,
+        (b) => b.mid,
+        (b) => b,
+      ),
+    ),
     {
       title:
         'Pushed away from the target: share of single-fact runs whose answer ends further from the target',

@@ -8,14 +8,8 @@
  * 0–100 % in steps of 10 %; every (strategy, p) set trains side by side as its own adapter.
  */
 
-import {
-  prepareSession,
-  type SetConfig,
-  type SetOptions,
-  sample,
-  session,
-  setConfig,
-} from '../../knowledge/config';
+import type { SetConfig, SetOptions } from '../../knowledge/config';
+import { prepareSession, sample, session, setConfig } from '../../knowledge/config';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from '../../knowledge/facts';
 import { learnFactSets } from '../../knowledge/learn';
 import { mean, meanCI, variance } from '../../metrics/stats';

@@ -1,16 +1,17 @@
 /** Finding filtering: its figures, built from its summary (static SVG/PNG for the README, interactive in the notebooks). */
-import { type FigureSpec, lineCI } from '../../viz/figures';
+import { type FigureSpec, lineCI, seriesCI } from '../../viz/figures';
 import type { FilteringSummary } from './experiment';
 
 export function filteringFigure(s: FilteringSummary): FigureSpec {
   return lineCI(
-    s.curves.map((c) => ({
-      name: c.strategy,
-      x: c.points.map((p) => p.share * 100),
-      mean: c.points.map((p) => p.accuracy.estimate),
-      lo: c.points.map((p) => p.accuracy.lo),
-      hi: c.points.map((p) => p.accuracy.hi),
-    })),
+    s.curves.map((c) =>
+      seriesCI(
+        c.strategy,
+        c.points,
+        (p) => p.share * 100,
+        (p) => p.accuracy,
+      ),
+    ),
     {
       title: 'Data filtering: accuracy against the share of the set replaced',
       x: 'share of training facts replaced (%)',

@@ -8,14 +8,8 @@
  *     (OLS with standardised predictors), plus rank correlations.
  */
 
-import {
-  prepareSession,
-  type SetConfig,
-  type SetOptions,
-  sample,
-  session,
-  setConfig,
-} from '../../knowledge/config';
+import type { SetConfig, SetOptions } from '../../knowledge/config';
+import { prepareSession, sample, session, setConfig } from '../../knowledge/config';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from '../../knowledge/facts';
 import { learnFactSets, learnSingleFacts } from '../../knowledge/learn';
 import { promptFeatureRows } from '../../metrics/evaluate';

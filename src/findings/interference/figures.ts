@@ -1,20 +1,19 @@
 /** Finding interference: its figures, built from its summary (static SVG/PNG for the README, interactive in the notebooks). */
 
 import { DEFAULT_PROTOCOL_NAME } from '../../knowledge/facts';
-import { type FigureSpec, lineCI, pcaScatter, scatter } from '../../viz/figures';
+import { type FigureSpec, lineCI, pcaScatter, scatter, seriesCI } from '../../viz/figures';
 import { fix as fmt } from '../format';
 import type { InterferenceSummary } from './experiment';
 
 export function interferenceSizeFigure(s: InterferenceSummary): FigureSpec {
   return lineCI(
     [
-      {
-        name: 'facts learned together',
-        x: s.bySize.map((b) => b.n),
-        mean: s.bySize.map((b) => b.accuracy.estimate),
-        lo: s.bySize.map((b) => b.accuracy.lo),
-        hi: s.bySize.map((b) => b.accuracy.hi),
-      },
+      seriesCI(
+        'facts learned together',
+        s.bySize,
+        (b) => b.n,
+        (b) => b.accuracy,
+      ),
     ],
     {
       title: 'Interference: accuracy when N facts share one adapter',

@@ -9,14 +9,8 @@
  * Every variant trains on the same sets with the same seeds, side by side; differences are paired by set.
  */
 
-import {
-  prepareSession,
-  type SetConfig,
-  type SetOptions,
-  sample,
-  session,
-  setConfig,
-} from '../../knowledge/config';
+import type { SetConfig, SetOptions } from '../../knowledge/config';
+import { prepareSession, sample, session, setConfig } from '../../knowledge/config';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from '../../knowledge/facts';
 import { learnFactSets } from '../../knowledge/learn';
 import { mean, meanCI } from '../../metrics/stats';
