@@ -38,4 +38,4 @@ export { type TrainConfig, type TrainResult, train } from './train/trainer';
 // presentation
 export { showFigure } from './viz/display';
 export { barCI, type FigureSpec, lineCI, pcaScatter, scatter } from './viz/figures';
-export { showTable } from './viz/tables';
+export { showTable, showTables } from './viz/tables';

@@ -15,6 +15,9 @@ export type FindingOptions = CommonOptions & { lr?: number };
 /** A named figure: `name` is the file name under results/figures/ (`.svg`, `.png`). */
 export type NamedFigure = { name: string; spec: FigureSpec };
 
+/** A table a notebook shows (`showTable(t.rows, t)`): rows of plain values, a caption, optionally more rows. */
+export type FindingTable = { rows: Record<string, unknown>[]; caption: string; maxRows?: number };
+
 export interface Finding<Key extends string, Cfg, Case extends { id: string }, Res, S> {
   /** the short name used by `--only` (the experiment's name works too) */
   readonly key: Key;
@@ -25,6 +28,8 @@ export interface Finding<Key extends string, Cfg, Case extends { id: string }, R
   figures(s: S): NamedFigure[];
   /** its section of results/SUMMARY.md, from its config and summary */
   section(cfg: Cfg, s: S): string;
+  /** its tables for the notebooks, from its summary */
+  tables(s: S): FindingTable[];
 }
 
 /** A finding's cached result made ready for the report (no types left to lose). */

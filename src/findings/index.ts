@@ -43,6 +43,13 @@ export function findExperiments(only?: string): AnyFinding[] {
 export * from './distance/index';
 export * from './drift/index';
 export * from './filtering/index';
-export type { AnyFinding, Finding, FindingOptions, FindingReport, NamedFigure } from './finding';
+export type {
+  AnyFinding,
+  Finding,
+  FindingOptions,
+  FindingReport,
+  FindingTable,
+  NamedFigure,
+} from './finding';
 export * from './interference/index';
 export * from './reweighting/index';

@@ -25,6 +25,7 @@ const finding = defineFinding({
   config: () => ({ n: 4 }),
   figures: () => [],
   section: (cfg, s) => `${cfg.n} squares sum to ${s.sum}`,
+  tables: (s) => [{ rows: [{ sum: s.sum }], caption: 'sum' }],
 });
 
 test('runOrLoad computes a new config, then reads it from the cache and says which it did', async () => {

@@ -183,6 +183,16 @@ export function showTable(input: Table | readonly Row[], opts: FormatOptions = {
   displayBundle({ 'text/html': toHTML(input, opts), 'text/plain': toMarkdown(input, opts) });
 }
 
+/** Shows each table (rows + caption, e.g. a finding's `tables(summary)`); an empty one prints its caption only. */
+export function showTables(
+  tables: readonly { rows: readonly Row[]; caption: string; maxRows?: number }[],
+): void {
+  for (const t of tables) {
+    if (t.rows.length > 0) showTable(t.rows, { caption: t.caption, maxRows: t.maxRows });
+    else console.log(t.caption);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Rows → figure inputs (figures.ts takes plain arrays).
 

@@ -3,6 +3,7 @@ import { defineFinding } from '../finding';
 import { distanceCurve, distanceCurveConfig } from './experiment';
 import { distanceCurveFigure, stepsFigure } from './figures';
 import { distanceSection } from './summary';
+import { distanceTables } from './tables';
 
 export const distanceFinding = defineFinding({
   key: 'distance',
@@ -13,8 +14,10 @@ export const distanceFinding = defineFinding({
     { name: 'distance-steps', spec: stepsFigure(s) },
   ],
   section: distanceSection,
+  tables: distanceTables,
 });
 
 export * from './experiment';
 export * from './figures';
 export * from './summary';
+export * from './tables';

@@ -3,6 +3,7 @@ import { defineFinding } from '../finding';
 import { drift, driftConfig } from './experiment';
 import { driftFigure } from './figures';
 import { driftSection } from './summary';
+import { driftTables } from './tables';
 
 export const driftFinding = defineFinding({
   key: 'drift',
@@ -10,8 +11,10 @@ export const driftFinding = defineFinding({
   config: driftConfig,
   figures: (s) => [{ name: 'drift', spec: driftFigure(s) }],
   section: driftSection,
+  tables: driftTables,
 });
 
 export * from './experiment';
 export * from './figures';
 export * from './summary';
+export * from './tables';

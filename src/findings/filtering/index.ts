@@ -3,6 +3,7 @@ import { defineFinding } from '../finding';
 import { filtering, filteringConfig } from './experiment';
 import { filteringFigure } from './figures';
 import { filteringSection } from './summary';
+import { filteringTables } from './tables';
 
 export const filteringFinding = defineFinding({
   key: 'filtering',
@@ -10,8 +11,10 @@ export const filteringFinding = defineFinding({
   config: filteringConfig,
   figures: (s) => [{ name: 'filtering', spec: filteringFigure(s) }],
   section: filteringSection,
+  tables: filteringTables,
 });
 
 export * from './experiment';
 export * from './figures';
 export * from './summary';
+export * from './tables';

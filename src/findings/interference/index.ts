@@ -3,6 +3,7 @@ import { defineFinding } from '../finding';
 import { interference, interferenceConfig } from './experiment';
 import { interferenceCompositionFigure, interferenceFeaturesFigure, interferenceSizeFigure } from './figures';
 import { interferenceSection } from './summary';
+import { interferenceTables } from './tables';
 
 export const interferenceFinding = defineFinding({
   key: 'interference',
@@ -17,8 +18,10 @@ export const interferenceFinding = defineFinding({
     ];
   },
   section: interferenceSection,
+  tables: interferenceTables,
 });
 
 export * from './experiment';
 export * from './figures';
 export * from './summary';
+export * from './tables';

@@ -3,6 +3,7 @@ import { defineFinding } from '../finding';
 import { reweighting, reweightingConfig } from './experiment';
 import { reweightingFigure } from './figures';
 import { reweightingSection } from './summary';
+import { reweightingTables } from './tables';
 
 export const reweightingFinding = defineFinding({
   key: 'reweighting',
@@ -10,8 +11,10 @@ export const reweightingFinding = defineFinding({
   config: reweightingConfig,
   figures: (s) => [{ name: 'reweighting', spec: reweightingFigure(s) }],
   section: reweightingSection,
+  tables: reweightingTables,
 });
 
 export * from './experiment';
 export * from './figures';
 export * from './summary';
+export * from './tables';
