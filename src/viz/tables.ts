@@ -27,8 +27,8 @@ export function fromRows(rows: readonly Row[]): Table {
 // ---------------------------------------------------------------------------------------------------------
 // Confidence intervals: the statistics live in src/metrics/stats.ts; these adapt them to table rows.
 
-/** A table row's view of an interval (columns n, mean, sd, lo, hi), computed by src/metrics/stats.ts. */
-export interface Interval {
+/** An interval as table columns (n, mean, sd, lo, hi); metrics/stats.ts computes it. */
+export interface IntervalRow {
   n: number;
   mean: number;
   /** sample standard deviation (n − 1); NaN for n < 2 */
@@ -38,7 +38,7 @@ export interface Interval {
 }
 
 /** Mean and its Student-t confidence interval over the finite values (non-finite ones dropped; n < 2: no interval). */
-export function meanCI(values: readonly number[], level = 0.95): Interval {
+export function meanCI(values: readonly number[], level = 0.95): IntervalRow {
   const v = values.filter((x) => Number.isFinite(x));
   if (v.length === 0) return { n: 0, mean: Number.NaN, sd: Number.NaN, lo: Number.NaN, hi: Number.NaN };
   const ci = statsMeanCI(v, level);
@@ -53,7 +53,7 @@ export function meanCI(values: readonly number[], level = 0.95): Interval {
 }
 
 /** Wilson score interval for a proportion k / n (better than t near 0 and 1, e.g. exact-match accuracy). */
-export function wilsonCI(k: number, n: number, level = 0.95): Interval {
+export function wilsonCI(k: number, n: number, level = 0.95): IntervalRow {
   if (!(n > 0)) return { n: 0, mean: Number.NaN, sd: Number.NaN, lo: Number.NaN, hi: Number.NaN };
   const p = k / n;
   // fractional k (a mean of proportions) has no integer form: the same score interval for the proportion
