@@ -128,6 +128,17 @@ test('every import under src/ points to the same layer or a lower one', () => {
   assert.deepEqual(up, [], `imports that point up:\n${up.join('\n')}`);
 });
 
+test('the runner knows nothing of models: runner/ imports only runner/ and util/', () => {
+  const wrong = [...graph()]
+    .filter(([file]) => file.startsWith('runner/'))
+    .flatMap(([file, deps]) =>
+      deps
+        .filter((d) => !d.startsWith('runner/') && !d.startsWith('util/'))
+        .map((d) => `${file} imports ${d}`),
+    );
+  assert.deepEqual(wrong, []);
+});
+
 test('the import graph of src/ has no cycle', () => {
   const found = cycles(graph());
   assert.deepEqual(found, [], `import cycles:\n${found.map((c) => c.join(' ↔ ')).join('\n')}`);
