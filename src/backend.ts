@@ -25,17 +25,17 @@ export interface BackendInfo {
 
 let current: BackendInfo | undefined;
 
-/** Backend registration hooks for optional backends (the WebGPU module registers itself here). */
 /** A loader gets what was asked for ('auto' or its own name): under 'auto' it may decline (e.g. software WebGPU). */
 type BackendLoader = (requested: BackendName) => Promise<boolean>;
 
-/** Filled by src/gpu (loaded on first need): the optional GPU backends. */
-const optionalLoaders: Partial<Record<'tensorflow' | 'webgpu', BackendLoader>> = {};
-
-/** Lets an optional module (e.g. src/gpu/webgpu.ts) provide the loader for its backend. */
-export function registerBackendLoader(name: 'tensorflow' | 'webgpu', load: BackendLoader): void {
-  optionalLoaders[name] = load;
-}
+/**
+ * The optional GPU backends, each in its own module under src/gpu, imported on first need (nothing heavy loads
+ * until a backend is chosen; library users need not import anything). The gpu modules do not import this one.
+ */
+const optionalLoaders: Record<'tensorflow' | 'webgpu', BackendLoader> = {
+  tensorflow: async () => (await import('./gpu/tensorflow')).tensorflowLoader(),
+  webgpu: async (requested) => (await import('./gpu/webgpu')).webgpuLoader(requested),
+};
 
 function parseName(name: string | undefined): BackendName {
   const n = (name ?? 'auto').trim().toLowerCase() || 'auto';
@@ -54,10 +54,7 @@ async function activate(
   if (name === 'wasm') {
     require('@tensorflow/tfjs-backend-wasm');
   } else if (name === 'tensorflow' || name === 'webgpu') {
-    // src/gpu registers both loaders; load it on first need (library users need not import it)
-    if (optionalLoaders[name] === undefined) await import('./gpu/webgpu');
     const load = optionalLoaders[name];
-    if (load === undefined) return `${name}: no loader registered`;
     let ok = false;
     try {
       ok = await load(requested);

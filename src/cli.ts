@@ -1,48 +1,76 @@
 /**
- * The `beacons` command line: `beacons <command> [options]`.
- *   reproduce   run the five experiments, write figures and results/SUMMARY.md
- *   pretrain    build the shipped base model (data/models/beacon-base)
- *   probe       re-run the base model's probes and write its MODEL_CARD.md
- *   bench       training-step benchmark against a PyTorch reference
- *   calibrate   choose per-method learning rates for the unsaturated regime
- *   merge       join --shard result files of a sweep
+ * The `beacons` command line: `beacons <command> [options]`; `beacons <command> --help` prints the command's
+ * options (generated from its option table, src/commands/options.ts) and does nothing else.
  */
-import { parseArgs } from 'node:util';
 import { initBackend } from './backend';
-import './gpu/webgpu'; // registers the optional webgpu and tensorflow backend loaders (nothing loads until chosen)
+import { type CommandSpec, helpText, parseCommand, wantsHelp } from './commands/options';
 
-const USAGE = `Usage: beacons <reproduce|pretrain|probe|calibrate|bench|merge> [options]
-  --backend auto|tensorflow|webgpu|wasm|cpu   (or BEACONS_BACKEND; default auto)
+interface Command {
+  spec: CommandSpec;
+  run(argv: string[]): Promise<void>;
+}
+
+/** Each command module exports its option table (SPEC) and `run`; loaded only when its command is used. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  reproduce: async () => {
+    const m = await import('./commands/reproduce');
+    return { spec: m.SPEC, run: m.run };
+  },
+  merge: async () => {
+    const m = await import('./commands/reproduce');
+    return { spec: m.MERGE_SPEC, run: m.merge };
+  },
+  pretrain: async () => {
+    const m = await import('./commands/pretrain');
+    return { spec: m.SPEC, run: m.run };
+  },
+  probe: async () => {
+    const m = await import('./commands/probe');
+    return { spec: m.SPEC, run: m.run };
+  },
+  calibrate: async () => {
+    const m = await import('./commands/calibrate');
+    return { spec: m.SPEC, run: m.run };
+  },
+  bench: async () => {
+    const m = await import('./commands/bench');
+    return { spec: m.SPEC, run: m.run };
+  },
+};
+
+const USAGE = `Usage: beacons <${Object.keys(COMMANDS).join('|')}> [options]
+  reproduce   run the five experiments (cached), write figures and results/SUMMARY.md
+  merge       join the result files of --shard i/n runs and write the summaries
+  pretrain    build the shipped base model (data/models/beacon-base)
+  probe       re-run the base model's probes and write its MODEL_CARD.md
+  calibrate   choose per-method learning rates for the unsaturated regime
+  bench       training-step and workload benchmark against a PyTorch reference
+Every command takes --backend auto|tensorflow|webgpu|wasm|cpu (or BEACONS_BACKEND; default auto).
 Run "beacons <command> --help" for a command's options.`;
 
-async function main(argv: string[]): Promise<void> {
+export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h') {
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     console.log(USAGE);
     return;
   }
-  const { values } = parseArgs({ args: rest, options: { backend: { type: 'string' } }, strict: false });
-  await initBackend(typeof values.backend === 'string' ? values.backend : undefined);
-  switch (command) {
-    case 'pretrain':
-      return (await import('./commands/pretrain')).run(rest);
-    case 'probe':
-      return (await import('./commands/probe')).run(rest);
-    case 'reproduce':
-      return (await import('./commands/reproduce')).run(rest);
-    case 'bench':
-      return (await import('./commands/bench')).run(rest);
-    case 'calibrate':
-      return (await import('./commands/calibrate')).run(rest);
-    case 'merge':
-      return (await import('./commands/reproduce')).merge(rest);
-    default:
-      throw new Error(`Unknown command '${command}'.\n${USAGE}`);
+  const load = COMMANDS[command];
+  if (load === undefined) throw new Error(`Unknown command '${command}'.\n${USAGE}`);
+  const cmd = await load();
+  if (wantsHelp(rest)) {
+    console.log(helpText(cmd.spec));
+    return;
   }
+  // every option is checked before the backend starts or any file is read
+  const values = parseCommand(cmd.spec, rest);
+  await initBackend(values.backend);
+  await cmd.run(rest);
 }
 
-main(process.argv.slice(2)).catch((e: Error) => {
-  console.error(`beacons: ${e.message}`);
-  if (process.env.BEACONS_DEBUG) console.error(e.stack);
-  process.exit(1);
-});
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((e: Error) => {
+    console.error(`beacons: ${e.message}`);
+    if (process.env.BEACONS_DEBUG) console.error(e.stack);
+    process.exit(1);
+  });
+}

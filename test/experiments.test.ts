@@ -8,11 +8,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { initBackend } from '../src/backend';
-import { prepareSession, session } from '../src/experiments/common';
-import { distanceCurve, distanceCurveConfig } from '../src/experiments/index';
-import { runExperiment } from '../src/experiments/runner';
-import { clearSingleFactMemo } from '../src/experiments/single-facts';
+import { distanceCurve, distanceCurveConfig } from '../src/findings/index';
+import { prepareSession, session } from '../src/knowledge/config';
+import { clearSingleFactMemo } from '../src/knowledge/single-facts';
 import { BEACON_BASE_DIR } from '../src/model/load';
+import { runExperiment } from '../src/runner/runner';
 
 const hasModel = fs.existsSync(path.join(BEACON_BASE_DIR, 'model.safetensors'));
 const skip = hasModel ? false : `no shipped model at ${BEACON_BASE_DIR} (run npm run pretrain)`;

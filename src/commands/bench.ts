@@ -12,7 +12,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { backendInfo, initBackend } from '../backend';
 import { benchTrainStep, REFERENCE_BATCH, REFERENCE_SEQ, type StepBench } from '../bench/kernel';
@@ -28,59 +27,57 @@ import {
 import { probeTorch, runTorch, type TorchFactsResult, type TorchKernelResult } from '../bench/torch';
 import { prepareFacts, runStacked, runStackedWorkers, writeTorchJob } from '../bench/workload';
 import { writeFileAtomic } from '../util/atomic';
+import { parseCommand } from './options';
 
-const HELP = `Usage: beacons bench [options]
-  --quick          few steps and 64 facts (development)
-  --all            also the pure-JS cpu backend (≈ 25 s a step, skipped by default)
-  --json           print the result JSON instead of tables
-  --facts N        facts in the workload benchmark (default 256; --quick 64)
-  --per-stack K    adapters trained side by side (default 64)
-  --steps N        measured kernel steps (default 5; --quick 3); --warmup N excluded steps (default 2; --quick 1)
-  --lr x           learning rate of the fact runs (default 1e-3)
-  --check-every N  steps between dropping learned adapters' rows from a stack (default 5)
-  --no-torch       skip the PyTorch reference
-  --skip-kernel / --skip-workload
-  --out DIR        where to write bench-<date>.json (default results/bench)`;
+const DEFAULT_OUT = path.resolve(fs.realpathSync(__dirname), '../../results/bench');
 
-const num = (v: string | undefined, fallback: number, name: string): number => {
-  if (v === undefined) return fallback;
-  const x = Number(v);
-  if (!Number.isFinite(x) || x <= 0) throw new Error(`--${name} must be a positive number, got '${v}'`);
-  return x;
-};
+export const SPEC = {
+  name: 'bench',
+  summary: 'Training-step and 256-fact workload speed against PyTorch, as ratios (bench/README.md).',
+  options: {
+    quick: { type: 'boolean', help: 'few steps and 64 facts (development)' },
+    all: { type: 'boolean', help: 'also the pure-JS cpu backend (≈ 25 s a step, skipped by default)' },
+    json: { type: 'boolean', help: 'print the result JSON instead of tables' },
+    facts: {
+      type: 'int',
+      min: 1,
+      max: 100_000,
+      help: 'facts in the workload benchmark (default 256; --quick 64)',
+    },
+    'per-stack': { type: 'int', min: 1, max: 4096, default: 64, help: 'adapters trained side by side' },
+    steps: { type: 'int', min: 1, max: 10_000, help: 'measured kernel steps (default 5; --quick 3)' },
+    warmup: { type: 'int', min: 0, max: 10_000, help: 'excluded warm-up steps (default 2; --quick 1)' },
+    lr: {
+      type: 'number',
+      min: 0,
+      above: true,
+      max: 1,
+      default: 1e-3,
+      help: 'learning rate of the fact runs',
+    },
+    'check-every': {
+      type: 'int',
+      min: 1,
+      max: 10_000,
+      default: 5,
+      help: "steps between dropping learned adapters' rows from a stack",
+    },
+    'no-torch': { type: 'boolean', help: 'skip the PyTorch reference' },
+    'skip-kernel': { type: 'boolean', help: 'skip the train-step benchmark' },
+    'skip-workload': { type: 'boolean', help: 'skip the single-facts workload' },
+    out: { type: 'string', arg: 'dir', default: DEFAULT_OUT, help: 'where bench-<date>.json goes' },
+  },
+} as const;
 
 export async function run(argv: string[]): Promise<void> {
-  const { values: o } = parseArgs({
-    args: argv,
-    options: {
-      quick: { type: 'boolean', default: false },
-      all: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      facts: { type: 'string' },
-      'per-stack': { type: 'string' },
-      steps: { type: 'string' },
-      warmup: { type: 'string' },
-      lr: { type: 'string' },
-      'check-every': { type: 'string' },
-      'no-torch': { type: 'boolean', default: false },
-      'skip-kernel': { type: 'boolean', default: false },
-      'skip-workload': { type: 'boolean', default: false },
-      out: { type: 'string', default: path.resolve(fs.realpathSync(__dirname), '../../results/bench') },
-      backend: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (o.help) {
-    console.log(HELP);
-    return;
-  }
-  const quick = o.quick!;
-  const steps = Math.round(num(o.steps, quick ? 3 : 5, 'steps'));
-  const warmup = Math.round(num(o.warmup, quick ? 1 : 2, 'warmup'));
-  const nFacts = Math.round(num(o.facts, quick ? 64 : 256, 'facts'));
-  const perStack = Math.round(num(o['per-stack'], 64, 'per-stack'));
-  const lr = num(o.lr, 1e-3, 'lr');
-  const checkEvery = Math.round(num(o['check-every'], 5, 'check-every'));
+  const o = parseCommand(SPEC, argv);
+  const quick = o.quick;
+  const steps = o.steps ?? (quick ? 3 : 5);
+  const warmup = o.warmup ?? (quick ? 1 : 2);
+  const nFacts = o.facts ?? (quick ? 64 : 256);
+  const perStack = o['per-stack'];
+  const lr = o.lr;
+  const checkEvery = o['check-every'];
   const factSteps = 30;
   const log = (s: string) => console.error(`[bench] ${s}`);
   const notes: string[] = [];

@@ -1,30 +1,37 @@
-/** `beacons calibrate [--scale toy] [--model dir] [--methods lora,adalora,adapter,full]` — see experiments/calibrate.ts */
+/** `beacons calibrate [--scale toy] [--model dir] [--methods lora,adalora,adapter,full]` — see knowledge/calibrate.ts */
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import { calibrate, pickRates } from '../experiments/calibrate';
-import { commonConfig, prepareSession } from '../experiments/common';
+import { calibrate, pickRates } from '../knowledge/calibrate';
+import { commonConfig, prepareSession } from '../knowledge/config';
+import { METHODS } from '../knowledge/scales';
 import { writeFileAtomic } from '../util/atomic';
+import { parseCommand } from './options';
+
+export const SPEC = {
+  name: 'calibrate',
+  summary:
+    'Per-method learning rates that put accuracy near 50 % (the unsaturated regime); writes calibration.json.',
+  options: {
+    scale: { type: 'string', choices: ['smoke', 'toy', 'paper'], default: 'toy', help: 'scale preset' },
+    model: { type: 'string', arg: 'dir', help: 'model directory (default: the shipped beacon-base)' },
+    methods: {
+      type: 'names',
+      choices: Object.keys(METHODS),
+      default: 'lora,adalora,adapter,full',
+      help: 'methods to calibrate',
+    },
+    results: { type: 'string', arg: 'dir', default: 'results', help: 'where calibration.json goes' },
+  },
+} as const;
 
 export async function run(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      scale: { type: 'string', default: 'toy' },
-      model: { type: 'string' },
-      methods: { type: 'string', default: 'lora,adalora,adapter,full' },
-      results: { type: 'string', default: 'results' },
-      backend: { type: 'string' },
-    },
-  });
+  const values = parseCommand(SPEC, argv);
   const { s: scale, ...cfg } = commonConfig({ scale: values.scale, model: values.model });
   const s = await prepareSession(cfg);
-  const rows = await calibrate(s, scale, values.methods!.split(','), 64, (m) =>
-    console.error(`[calibrate] ${m}`),
-  );
+  const rows = await calibrate(s, scale, values.methods, 64, (m) => console.error(`[calibrate] ${m}`));
   const picked = pickRates(rows);
   console.log(JSON.stringify(picked, null, 2));
   writeFileAtomic(
-    path.join(values.results!, 'calibration.json'),
+    path.join(values.results, 'calibration.json'),
     `${JSON.stringify({ scale: scale.name, model: cfg.model, modelId: cfg.modelId, steps: scale.singleSteps, epochs: scale.epochs, rows, picked }, null, 2)}\n`,
   );
 }

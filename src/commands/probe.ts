@@ -3,30 +3,24 @@
  * and writes MODEL_CARD.md and probes.json into the model directory (atomically).
  */
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { BEACON_BASE_DIR, loadModel } from '../model/load';
 import { writeModelCard } from '../pretrain/model-card';
 import { runProbes } from '../pretrain/probes';
+import { parseCommand } from './options';
 
-const HELP = `Usage: beacons probe [--model dir] [--no-write]
-  --model dir   model directory (default ${BEACON_BASE_DIR})
-  --no-write    print the summary only`;
+export const SPEC = {
+  name: 'probe',
+  summary:
+    "Runs the base model's knowledge and embedding-structure probes; writes MODEL_CARD.md and probes.json.",
+  options: {
+    model: { type: 'string', arg: 'dir', default: BEACON_BASE_DIR, help: 'model directory' },
+    'no-write': { type: 'boolean', help: 'print the summary only' },
+  },
+} as const;
 
 export async function run(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      model: { type: 'string', default: BEACON_BASE_DIR },
-      'no-write': { type: 'boolean', default: false },
-      backend: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return;
-  }
-  const dir = path.resolve(values.model!);
+  const values = parseCommand(SPEC, argv);
+  const dir = path.resolve(values.model);
   const t0 = Date.now();
   const { model, tokenizer } = loadModel(dir);
   try {

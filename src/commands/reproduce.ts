@@ -1,6 +1,5 @@
 /**
- * `beacons reproduce [--scale smoke|toy|paper] [--only a,b] [--seeds 0,1,2] [--model dir] [--data file]
- *                    [--shard i/n] [--workers n] [--results dir] [--force] [--no-figures]`
+ * `beacons reproduce [options]` (the options: SPEC below; `beacons reproduce --help` prints them).
  * With --workers n (default: one per core) the sweep runs as n child processes on shards, merged at the end.
  * Runs the five experiments (cached: a rerun skips finished cases), then writes figures and results/SUMMARY.md.
  * `beacons merge [same options]` joins the files of a sharded sweep and writes the summaries.
@@ -10,62 +9,98 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { parseArgs } from 'node:util';
 import { backendInfo } from '../backend';
-import type { CommonConfig, CommonOptions } from '../experiments/common';
-import { session } from '../experiments/common';
-import type { PromptFormat } from '../experiments/facts';
-import { EXPERIMENTS, findExperiments } from '../experiments/index';
-import { createProgressGroup } from '../experiments/progress';
-import { mergeShards, parseShard, runExperiment } from '../experiments/runner';
+import { EXPERIMENTS, findExperiments } from '../findings/index';
+import type { CommonConfig, CommonOptions } from '../knowledge/config';
+import { session } from '../knowledge/config';
+import type { PromptFormat } from '../knowledge/facts';
 import { writeReport } from '../report/write';
+import { createProgressGroup } from '../runner/progress';
+import { mergeShards, parseShard, runExperiment } from '../runner/runner';
+import { parseCommand } from './options';
 
-const OPTIONS = {
-  scale: { type: 'string', default: process.env.BEACONS_SCALE ?? 'toy' },
-  only: { type: 'string' },
-  seeds: { type: 'string' },
-  lr: { type: 'string' },
-  model: { type: 'string' },
-  data: { type: 'string' },
-  shard: { type: 'string' },
-  'prompt-format': { type: 'string', default: 'plain' },
-  results: { type: 'string', default: 'results' },
-  force: { type: 'boolean', default: false },
-  'no-figures': { type: 'boolean', default: false },
-  workers: { type: 'string' },
-  backend: { type: 'string' },
-  help: { type: 'boolean', default: false },
+/** Learning rates above this are refused (AdamW diverges long before; a typo like 1e30 must not run for hours). */
+const MAX_LR = 1;
+
+export const SPEC = {
+  name: 'reproduce',
+  summary:
+    'Runs the experiments (cached: a rerun skips finished cases; --workers n runs n shards as child processes, merged at the end), then writes figures and results/SUMMARY.md.',
+  options: {
+    scale: {
+      type: 'string',
+      choices: ['smoke', 'toy', 'paper'],
+      default: process.env.BEACONS_SCALE ?? 'toy',
+      help: 'scale preset (or BEACONS_SCALE)',
+    },
+    only: {
+      type: 'names',
+      choices: [...new Set(EXPERIMENTS.flatMap((e) => [e.key, e.experiment.name]))],
+      help: 'findings to run (default all)',
+    },
+    seeds: { type: 'ints', min: 0, max: Number.MAX_SAFE_INTEGER, help: "seeds (default: the scale's)" },
+    lr: {
+      type: 'number',
+      min: 0,
+      above: true,
+      max: MAX_LR,
+      help: 'learning rate of every method (default: calibrated)',
+    },
+    model: { type: 'string', arg: 'dir', help: 'model directory (default: the shipped beacon-base)' },
+    data: {
+      type: 'string',
+      arg: 'file',
+      help: "records file, COUNTERFACT or ZsRE (default: the model's records)",
+    },
+    'prompt-format': {
+      type: 'string',
+      choices: ['plain', 'llama2-chat'],
+      default: 'plain',
+      help: 'prompt wrapping',
+    },
+    shard: {
+      type: 'string',
+      arg: 'i/n',
+      help: 'run only shard i of n (0 ≤ i < n); join with merge',
+      valid: (s: string) => {
+        const m = /^(\d+)\/(\d+)$/.exec(s.trim());
+        return m && Number(m[1]) < Number(m[2]) ? undefined : 'i/n with integers 0 ≤ i < n (e.g. 0/4)';
+      },
+    },
+    workers: {
+      type: 'int',
+      min: 1,
+      max: 1024,
+      help: 'worker processes (default: one per core, or BEACONS_WORKERS)',
+    },
+    results: { type: 'string', arg: 'dir', default: 'results', help: 'results directory' },
+    force: { type: 'boolean', help: "discard this run's stored results and recompute" },
+    'no-figures': { type: 'boolean', help: 'write SUMMARY.md only' },
+  },
 } as const;
 
-function parseFormat(f: string | undefined): PromptFormat {
-  if (f === undefined || f === 'plain' || f === 'llama2-chat') return f ?? 'plain';
-  throw new Error(`--prompt-format must be plain or llama2-chat, got '${f}'`);
-}
+export const MERGE_SPEC = {
+  ...SPEC,
+  name: 'merge',
+  summary: 'Joins the result files of --shard i/n runs (same options as reproduce) and writes the summaries.',
+} as const;
 
 function parse(argv: string[]) {
-  const { values } = parseArgs({ args: argv, options: OPTIONS });
+  const values = parseCommand(SPEC, argv);
   const common: CommonOptions & { lr?: number } = {
     scale: values.scale,
     model: values.model,
     data: values.data ?? null,
-    promptFormat: parseFormat(values['prompt-format']),
-    seeds: values.seeds ? values.seeds.split(',').map((s) => Number(s.trim())) : undefined,
-    lr: values.lr !== undefined ? Number(values.lr) : undefined,
+    promptFormat: values['prompt-format'] as PromptFormat,
+    seeds: values.seeds,
+    lr: values.lr,
   };
-  if (common.seeds?.some((s) => !Number.isInteger(s)))
-    throw new Error(`--seeds must be integers, got '${values.seeds}'`);
-  if (common.lr !== undefined && !(common.lr > 0))
-    throw new Error(`--lr must be a positive number, got '${values.lr}'`);
   return { values, common };
 }
 
 export async function run(argv: string[]): Promise<void> {
   const { values, common } = parse(argv);
-  if (values.help) {
-    console.log((await import('node:fs')).readFileSync(__filename, 'utf8').split('*/')[0]);
-    return;
-  }
-  const entries = findExperiments(values.only);
+  const entries = findExperiments(values.only?.join(','));
   const shard = values.shard ? parseShard(values.shard) : undefined;
   const workers = values.workers !== undefined ? Number(values.workers) : defaultWorkers();
   if (!Number.isInteger(workers) || workers < 1)
@@ -196,17 +231,12 @@ async function writeAllReports(
   resultsDir: string,
   opts: { figures: boolean; scale: string },
 ) {
-  await writeReport(
-    EXPERIMENTS,
-    EXPERIMENTS.map((e) => e.config(common)),
-    resultsDir,
-    opts,
-  );
+  await writeReport(EXPERIMENTS, common, resultsDir, opts);
 }
 
 export async function merge(argv: string[]): Promise<void> {
   const { values, common } = parse(argv);
-  const entries = findExperiments(values.only);
+  const entries = findExperiments(values.only?.join(','));
   const cfgs = entries.map((e) => e.config(common));
   await prepareAll(entries, cfgs); // mergeShards calls cases() and summarize()
   entries.forEach((e, i) => {

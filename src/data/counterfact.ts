@@ -13,7 +13,7 @@
  */
 
 import { DEFAULT_COUNTERFACT_PATH } from './paths';
-import type { KnowledgeRecord, PromptAnswer } from './records';
+import type { KnowledgeRecord, PromptAnswer } from './types';
 import {
   checkKnowledgeRecord,
   type LoadOptions,

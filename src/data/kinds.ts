@@ -5,7 +5,7 @@
  * then from the world-facts vocabulary (countries, cities, languages, regions), else 'other'.
  * Heuristic by design: check a sample before relying on it for a new dataset.
  */
-import type { KnowledgeRecord } from './records';
+import type { KnowledgeRecord } from './types';
 import { type AnswerKind, worldFacts } from './worldfacts';
 
 export type RecordAnswerKind =

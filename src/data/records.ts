@@ -4,43 +4,12 @@
  */
 import { parseCounterfact } from './counterfact';
 import { DATA_DIR, DEFAULT_COUNTERFACT_PATH, DEFAULT_ZSRE_PATH } from './paths';
+import type { KnowledgeRecord } from './types';
 import { DataError, type LoadOptions, readJsonArray } from './validate';
 import { parseZsre } from './zsre';
 
+export type { KnowledgeRecord, PromptAnswer, RecordSource } from './types';
 export { DATA_DIR, DEFAULT_COUNTERFACT_PATH, DEFAULT_ZSRE_PATH };
-
-export type RecordSource = 'counterfact' | 'zsre' | 'worldfacts';
-
-/** A cloze/question prompt with the answer that completes it. */
-export interface PromptAnswer {
-  prompt: string;
-  answer: string;
-}
-
-export interface KnowledgeRecord {
-  /** Unique within a dataset: `cf-<case_id>`, `zsre-<index>`, `wf-...`. */
-  id: string;
-  subject: string;
-  /**
-   * A relation id where the data has one (ROME's `relation_id`, e.g. "P103"), else the prompt with the
-   * subject replaced by "{}" ("The mother tongue of {} is"; ZsRE: "What is the product made by {}?").
-   * If the subject does not occur in the prompt, the prompt itself.
-   */
-  relation: string;
-  /** Ends where the answer begins (COUNTERFACT); for ZsRE the question itself ("...?"). Trimmed. */
-  prompt: string;
-  /** The true / original answer (what the model should know before editing). */
-  original: string;
-  /** Other accepted forms of the original answer (ZsRE `answers[1..]`); absent when there are none. */
-  originalAliases?: string[];
-  /** The new answer to learn. */
-  target: string;
-  /** Paraphrases of `prompt` (same subject and relation), answered by `target` after editing. */
-  paraphrases: string[];
-  /** Unrelated or same-relation prompts whose answers must not change when the record is learned. */
-  neighbourhood: PromptAnswer[];
-  source: RecordSource;
-}
 
 export type RecordFormat = 'counterfact' | 'zsre';
 

@@ -11,7 +11,7 @@
  *   `{ onInvalid: 'skip' }` the record is dropped and reported to `onSkip`.
  */
 import * as fs from 'node:fs';
-import type { KnowledgeRecord } from './records';
+import type { KnowledgeRecord } from './types';
 
 export type DataErrorKind = 'file' | 'schema' | 'content';
 

@@ -18,7 +18,7 @@
  * errors, so load the shipped file with `{ onInvalid: 'skip' }` (977 records remain).
  */
 import { DEFAULT_ZSRE_PATH } from './paths';
-import type { KnowledgeRecord } from './records';
+import type { KnowledgeRecord } from './types';
 import { checkKnowledgeRecord, type LoadOptions, parseAll, readJsonArray, templateOf } from './validate';
 
 export { DEFAULT_ZSRE_PATH };

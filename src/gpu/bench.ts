@@ -12,13 +12,12 @@
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
-import { REFERENCE_CONFIG } from '../bench/kernel';
+import { median, REFERENCE_CONFIG, randomSequences } from '../bench/kernel';
 import { countParams, type ModelConfig } from '../model/config';
 import { LlamaModel, parameterShapes, type RawTensor } from '../model/llama';
 import { LoraHandle } from '../peft/lora';
-import type { Example } from '../train/batches';
 import { train } from '../train/trainer';
-import { mulberry32, normalArray } from '../util/random';
+import { normalArray } from '../util/random';
 import { describeAdapter, webgpuStatus } from './webgpu';
 
 export interface BenchShape {
@@ -99,20 +98,6 @@ function fastRandomModel(config: ModelConfig, seed: number): LlamaModel {
     tensors.set(name, { shape, data });
   }
   return new LlamaModel(config, tensors);
-}
-
-function randomSequences(n: number, len: number, vocab: number, seed: number): Example[] {
-  const rnd = mulberry32(seed);
-  return Array.from({ length: n }, () => ({
-    ids: Array.from({ length: len }, () => 4 + Math.floor(rnd() * (vocab - 4))),
-    answerStart: 1,
-  }));
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 export interface GpuBenchResult {

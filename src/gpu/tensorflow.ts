@@ -1,10 +1,7 @@
 /**
  * The 'tensorflow' loader: `@tensorflow/tfjs-node-gpu` (CUDA) or `@tensorflow/tfjs-node` (CPU), installed only by
  * `npm run setup:cuda` (see README.md). The error names what failed (not installed vs. installed but libtensorflow/CUDA did not load).
-
  */
-import { registerBackendLoader } from '../backend';
-
 const PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
 export async function tensorflowLoader(): Promise<boolean> {
   const problems: string[] = [];
@@ -21,5 +18,3 @@ export async function tensorflowLoader(): Promise<boolean> {
   if (problems.length > 0) throw new Error(problems.join('; '));
   return false; // not installed (backend.ts says so); `npm run setup:cuda` installs it where libtensorflow downloads
 }
-
-registerBackendLoader('tensorflow', tensorflowLoader);

@@ -11,7 +11,7 @@
  *   when no hardware adapter exists AND webgpu was asked for explicitly — `auto` never gets software WebGPU
  *   (a llvmpipe LoRA step is ≈ 3.5× slower than wasm): it is for parity tests, not speed.
  *
- * Importing this module only registers the loader with backend.ts: nothing is loaded until the backend is picked.
+ * backend.ts imports this module when the webgpu backend is asked for (or tried by 'auto'): nothing heavy loads before.
  * Read results only with async `data()`/`array()`: `dataSync()` needs OffscreenCanvas on this backend and throws.
  *
  * Env: BEACONS_WEBGPU_SOFTWARE=1 force llvmpipe; BEACONS_WEBGPU_SOFTWARE=0 never software;
@@ -20,8 +20,6 @@
  */
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { registerBackendLoader } from '../backend';
-import './tensorflow'; // registers the tensorflow loader too
 
 /** The parts of the WebGPU API we touch (no DOM types in this project; the packages are optional). */
 interface GpuAdapterInfo {
@@ -303,5 +301,3 @@ export async function webgpuLoader(requested: string): Promise<boolean> {
   if (!status.ok) throw new Error(status.reason ?? 'unavailable');
   return true;
 }
-
-registerBackendLoader('webgpu', webgpuLoader);

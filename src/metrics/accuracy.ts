@@ -23,21 +23,14 @@
  *                            (locality; NaN if none)
  *   plus margins (target − original log-prob on the prompt). `means` averages records, skipping NaN.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { LlamaModel } from '../model/llama';
-import { tidyReadAll } from '../util/tensors';
+import { type ScoredItem, scoreTokens, type TokenScores } from './evaluate';
 import { generateIds } from './generate';
-import { bosPrefix, checkLength, chunks, continuation, type MetricTokenizer, type TextOptions } from './text';
+import { checkLength, chunks, encodeScored, type MetricTokenizer, type TextOptions } from './text';
 
 export interface PromptAnswer {
   prompt: string;
   answer: string;
-}
-
-interface Encoded {
-  /** [bos] ++ promptIds */
-  prefix: number[];
-  answer: number[];
 }
 
 function encodeAll(
@@ -45,27 +38,20 @@ function encodeAll(
   tok: MetricTokenizer,
   items: readonly PromptAnswer[],
   opts: TextOptions,
-): Encoded[] {
-  const bos = bosPrefix(tok, opts);
+): ScoredItem[] {
   return items.map((it, i) => {
-    const c = continuation(tok, it.prompt, it.answer);
-    if (c.answerIds.length === 0)
-      throw new Error(`record ${i}: field 'answer' ('${it.answer}') has no tokens`);
-    const prefix = [...bos, ...c.promptIds];
-    if (prefix.length === 0) throw new Error(`record ${i}: field 'prompt' has no tokens and there is no BOS`);
-    checkLength(prefix.length + c.answerIds.length, model.config.max_position_embeddings, `record ${i}`);
-    return { prefix, answer: c.answerIds };
+    const e = encodeScored(tok, it.prompt, it.answer, opts);
+    if (e.answer.length === 0) throw new Error(`record ${i}: field 'answer' ('${it.answer}') has no tokens`);
+    if (e.prompt.length === 0)
+      throw new Error(`record ${i}: field 'prompt' has no tokens and there is no BOS`);
+    checkLength(e.prompt.length + e.answer.length, model.config.max_position_embeddings, `record ${i}`);
+    return e;
   });
 }
 
-export interface TokenScores {
-  /** log-prob of each answer token */
-  logProbs: number[][];
-  /** argmax at the preceding position equals the token */
-  correct: boolean[][];
-}
+export type { TokenScores };
 
-/** Teacher-forced per-token log-probs and argmax hits for each prompt/answer pair. */
+/** Teacher-forced per-token log-probs and argmax hits for each prompt/answer pair (evaluate.ts scoreTokens). */
 export async function scoreAnswers(
   model: LlamaModel,
   tok: MetricTokenizer,
@@ -73,37 +59,12 @@ export async function scoreAnswers(
   opts: TextOptions = {},
 ): Promise<TokenScores> {
   const enc = encodeAll(model, tok, items, opts);
-  const V = model.config.vocab_size;
   const logProbs: number[][] = [];
   const correct: boolean[][] = [];
   for (const [s, e] of chunks(enc.length, opts.batchSize)) {
-    const rows = enc.slice(s, e);
-    const T = Math.max(...rows.map((r) => r.prefix.length + r.answer.length));
-    const flat = new Int32Array(rows.length * T).fill(tok.padId);
-    const positions: number[] = [];
-    const targets: number[] = [];
-    rows.forEach((r, b) => {
-      flat.set([...r.prefix, ...r.answer], b * T);
-      r.answer.forEach((t, j) => {
-        positions.push(b * T + r.prefix.length + j - 1);
-        targets.push(t);
-      });
-    });
-    const [lp, hit] = await tidyReadAll(() => {
-      const ids = tf.tensor2d(flat, [rows.length, T], 'int32');
-      const logits = model.forward(ids, { logitPositions: tf.tensor1d(positions, 'int32') })
-        .logits as tf.Tensor2D;
-      const target = tf.tensor1d(targets, 'int32');
-      const logp = tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(target, V)), -1); // [M]
-      const argmax = tf.argMax(logits, -1); // [M]
-      return [logp, tf.equal(argmax, target)];
-    });
-    let at = 0;
-    for (const r of rows) {
-      logProbs.push(Array.from(lp.subarray(at, at + r.answer.length)));
-      correct.push(Array.from(hit.subarray(at, at + r.answer.length), (x) => x === 1));
-      at += r.answer.length;
-    }
+    const part = await scoreTokens(model, enc.slice(s, e), tok.padId);
+    logProbs.push(...part.logProbs);
+    correct.push(...part.correct);
   }
   return { logProbs, correct };
 }
@@ -182,7 +143,7 @@ export async function exactMatch(
   const enc = encodeAll(model, tok, items, opts);
   const predictedIds = await generateIds(
     model,
-    enc.map((e) => e.prefix),
+    enc.map((e) => e.prompt),
     {
       maxNewTokens: enc.map((e) => e.answer.length),
       stopAtEos: false,

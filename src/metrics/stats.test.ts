@@ -10,16 +10,23 @@ import {
 } from './distributions';
 import {
   bootstrapCI,
+  clusterBootstrapCI,
   equalWidthBins,
+  leastSquares,
   mean,
   meanCI,
+  ols2,
   olsSlope,
   pearson,
   quantile,
   quantileBins,
   ranks,
+  rate,
+  rateDifference,
   spearman,
+  variance,
   wilsonCI,
+  wilsonProportionCI,
 } from './stats';
 
 const close = (a: number, b: number, tol: number, what = '') =>
@@ -154,4 +161,84 @@ describe('stats', () => {
     const exact = olsSlope([0, 1, 2], [1, 3, 5]);
     assert.deepEqual([exact.slope, exact.intercept, exact.se, exact.p], [2, 1, 0, 0]);
   });
+});
+
+test('rateDifference is Newcombe’s hybrid score interval (Newcombe 1998, Table II: 56/70 − 48/80)', () => {
+  const flags = (k: number, n: number) => Array.from({ length: n }, (_, i) => i < k);
+  const d = rateDifference(rate(flags(56, 70)), rate(flags(48, 80)));
+  assert.ok(Math.abs(d.diff - 0.2) < 1e-12);
+  // published: 0.0524 to 0.3339
+  assert.ok(Math.abs(d.lo - 0.0524) < 5e-5, `lo ${d.lo}`);
+  assert.ok(Math.abs(d.hi - 0.3339) < 5e-5, `hi ${d.hi}`);
+  const r = rate([true, null, false, true]);
+  assert.deepEqual([r.k, r.n, r.rate], [2, 3, 2 / 3]);
+});
+
+test('ols2 recovers an exact linear model on standardised predictors', () => {
+  const x1 = [1, 2, 3, 4, 5, 6, 7, 8];
+  const x2 = [3, 1, 4, 1, 5, 9, 2, 6];
+  const z = (xs: number[]) => {
+    const m = mean(xs);
+    const sd = Math.sqrt(variance(xs));
+    return xs.map((x) => (x - m) / sd);
+  };
+  const [a, b] = [z(x1), z(x2)];
+  const y = a.map((ai, i) => 2 + 3 * ai - b[i]);
+  const fit = ols2(y, x1, x2);
+  assert.ok(Math.abs(fit.b0 - 2) < 1e-9 && Math.abs(fit.b1.estimate - 3) < 1e-9);
+  assert.ok(Math.abs(fit.b2.estimate + 1) < 1e-9 && Math.abs(fit.r2 - 1) < 1e-9);
+  assert.ok(fit.b1.se < 1e-6);
+  assert.ok(Number.isNaN(ols2([1, 2, 3], [1, 2, 3], [3, 2, 1]).b0), 'fewer than 4 points: no fit');
+});
+
+test('leastSquares matches olsSlope and skips non-finite pairs', () => {
+  const x = [1, 2, 3, 4, Number.NaN];
+  const y = [2, 4.1, 5.9, 8.2, 1];
+  const ls = leastSquares(x, y);
+  const ols = olsSlope(x.slice(0, 4), y.slice(0, 4));
+  assert.equal(ls.n, 4);
+  assert.ok(Math.abs(ls.slope - ols.slope) < 1e-12 && Math.abs(ls.intercept - ols.intercept) < 1e-12);
+});
+
+test('clusterBootstrapCI: singleton clusters give bootstrapCI; whole-cluster resampling widens correlated data', () => {
+  const xs = [0.1, 0.5, 0.3, 0.9, 0.7, 0.2, 0.4];
+  const one = clusterBootstrapCI(
+    xs,
+    xs.map((_, i) => i),
+    mean,
+    { seed: 3, iterations: 500 },
+  );
+  const plain = bootstrapCI(xs, mean, { seed: 3, iterations: 500 });
+  assert.deepEqual([one.lo, one.hi, one.estimate], [plain.lo, plain.hi, plain.estimate]);
+  // 4 clusters of 10 identical values: the effective sample size is 4, not 40
+  const vals = [0, 1, 2, 3].flatMap((c) => Array(10).fill(c));
+  const ids = [0, 1, 2, 3].flatMap((c) => Array(10).fill(c));
+  const clustered = clusterBootstrapCI(vals, ids, mean, { seed: 1 });
+  const naive = bootstrapCI(vals, mean, { seed: 1 });
+  assert.equal(clustered.n, 4);
+  assert.ok(clustered.hi - clustered.lo > 2 * (naive.hi - naive.lo));
+  assert.throws(() => clusterBootstrapCI([1, 2], [0]), /2 values but 1 cluster labels/);
+});
+
+test('wilsonProportionCI equals wilsonCI for k/n and accepts a fractional proportion', () => {
+  const a = wilsonCI(7, 20);
+  const b = wilsonProportionCI(7 / 20, 20);
+  assert.ok(Math.abs(a.lo - b.lo) < 1e-15 && Math.abs(a.hi - b.hi) < 1e-15);
+  const f = wilsonProportionCI(0.333, 12);
+  assert.ok(f.lo < 0.333 && f.hi > 0.333);
+});
+
+test('ols2 matches numpy lstsq + scipy t quantile on noisy data', () => {
+  const x1 = [0.31, 0.42, 0.18, 0.55, 0.27, 0.61, 0.39, 0.47, 0.22, 0.58];
+  const x2 = [0.01, 0.03, 0.02, 0.05, 0.012, 0.041, 0.022, 0.018, 0.035, 0.027];
+  const y = [0.6, 0.45, 0.8, 0.3, 0.7, 0.35, 0.5, 0.55, 0.65, 0.4];
+  const f = ols2(y, x1, x2);
+  // numpy.linalg.lstsq on [1, z(x1), z(x2)], se from s²(XᵀX)⁻¹, scipy.stats.t.ppf(0.975, 7)
+  close(f.b0, 0.53, 1e-9);
+  close(f.b1.estimate, -0.12569151, 1e-8);
+  close(f.b2.estimate, -0.04335843, 1e-8);
+  close(f.b1.se, 0.02064392, 1e-8);
+  close(f.b1.lo, -0.17450663673481107, 1e-8);
+  close(f.b1.hi, -0.07687639262582599, 1e-8);
+  close(f.r2, 0.9174888273423338, 1e-9);
 });

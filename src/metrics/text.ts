@@ -56,6 +56,21 @@ export function bosPrefix(tok: MetricTokenizer, opts: TextOptions = {}): number[
   return [tok.bosId];
 }
 
+/**
+ * The one encoder of a prompt/answer pair for scoring and training (experiments, the pool, the probes):
+ * prompt = [bos] ++ promptIds (under `opts.addBos`), answer = answerIds, by `continuation`.
+ */
+export function encodeScored(
+  tok: MetricTokenizer,
+  prompt: string,
+  answer: string,
+  opts: TextOptions = {},
+): { prompt: number[]; answer: number[] } {
+  const bos = bosPrefix(tok, opts);
+  const c = continuation(tok, prompt, answer);
+  return { prompt: [...bos, ...c.promptIds], answer: c.answerIds };
+}
+
 /** Splits 0..n−1 into consecutive index ranges of at most `size`. */
 export function chunks(n: number, size = DEFAULT_BATCH): [number, number][] {
   if (!(Number.isInteger(size) && size >= 1))

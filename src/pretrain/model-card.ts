@@ -2,7 +2,7 @@
  * MODEL_CARD.md of a pretrained base model, rendered from its pretrain-log.json (written by `beacons pretrain`),
  * config.json, file sizes and the probes (probes.ts); `writeModelCard` also writes probes.json next to it. Both
  * files are deterministic for the same checkpoint and probe code (no timestamps of their own), because the
- * experiments' results cache hashes the model directory's .json files (src/experiments/session.ts).
+ * experiments' results cache hashes the model directory's .json files (src/knowledge/session.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -188,7 +188,7 @@ export function renderModelCard(c: CardInput): string {
   );
   if (p.pool) {
     L.push(
-      `- Experiment pool (src/experiments/facts.ts buildPool, the records the model knows): ${p.pool.known} of ${p.pool.considered} ` +
+      `- Experiment pool (src/knowledge/facts.ts buildPool, the records the model knows): ${p.pool.known} of ${p.pool.considered} ` +
         `records (${p.pool.tokenizable} tokenizable); ${p.pool.targetInVocab} / ${p.pool.known} with the target in the vocabulary — every pool record is learnable.`,
     );
   }

@@ -22,7 +22,7 @@ import { loadCounterfact } from '../data/counterfact';
 import { recordAnswerKind } from '../data/kinds';
 import type { KnowledgeRecord } from '../data/records';
 import { worldFacts } from '../data/worldfacts';
-import { buildPool, type PoolInfo } from '../experiments/facts';
+import { buildPool, type PoolInfo } from '../knowledge/facts';
 import { answerVectors, DEFAULT_DISTANCE, protocolName } from '../metrics/semantic';
 import type { LlamaModel } from '../model/llama';
 import { type Tokenizer, WordTokenizer } from '../model/tokenizer';

@@ -1,63 +1,24 @@
-/** Writes results/SUMMARY.md and results/figures/*.svg|png from the experiments' cached summaries. */
+/** Writes results/SUMMARY.md and results/figures/*.svg|png from the findings' cached summaries. */
 import * as path from 'node:path';
 import { backendInfo } from '../backend';
-import type { ExperimentEntry } from '../experiments/index';
-import { loadSummary } from '../experiments/runner';
+import type { AnyFinding, FindingOptions, FindingReport } from '../findings/finding';
 import { writeFileAtomic } from '../util/atomic';
 import { closeBrowser, exportFigure } from '../viz/display';
-import type { FigureSpec } from '../viz/figures';
-import * as F from './figures';
-import { type Findings, summaryMarkdown } from './summary';
+import { summaryMarkdown } from './summary';
 
 export async function writeReport(
-  entries: ExperimentEntry[],
-  cfgs: unknown[],
+  findings: readonly AnyFinding[],
+  options: FindingOptions,
   resultsDir: string,
   opts: { figures: boolean; scale: string },
 ): Promise<void> {
-  const found: Findings = {};
-  const figures: [string, FigureSpec][] = [];
-  const meta: string[] = [];
-  entries.forEach((e, i) => {
-    const sf = loadSummary(e.experiment, cfgs[i], resultsDir);
-    if (sf === undefined) return;
-    meta.push(
-      `- ${e.experiment.name}: \`${path.join(resultsDir, e.experiment.name, sf.hash)}\`, ${sf.meta.cases} cases, ${sf.meta.seconds.toFixed(0)} s compute (${sf.meta.backend ?? 'unknown backend'})`,
-    );
-    // biome-ignore lint/suspicious/noExplicitAny: each entry's summary type is known by its key
-    const s = sf.summary as any;
-    // biome-ignore lint/suspicious/noExplicitAny: as above
-    const cfg = cfgs[i] as any;
-    switch (e.key) {
-      case 'distance':
-        found.distance = { cfg, s };
-        figures.push(['distance-curve', F.distanceCurveFigure(s)], ['distance-steps', F.stepsFigure(s)]);
-        break;
-      case 'drift':
-        found.drift = { cfg, s };
-        figures.push(['drift', F.driftFigure(s)]);
-        break;
-      case 'interference':
-        found.interference = { cfg, s };
-        figures.push(
-          ['interference-size', F.interferenceSizeFigure(s)],
-          ['interference-composition', F.interferenceCompositionFigure(s)],
-        );
-        {
-          const pcaFig = F.interferenceFeaturesFigure(s);
-          if (pcaFig) figures.push(['interference-features', pcaFig]);
-        }
-        break;
-      case 'filtering':
-        found.filtering = { cfg, s };
-        figures.push(['filtering', F.filteringFigure(s)]);
-        break;
-      case 'reweighting':
-        found.reweighting = { cfg, s };
-        figures.push(['reweighting', F.reweightingFigure(s)]);
-        break;
-    }
-  });
+  const reports = findings
+    .map((f) => f.report(options, resultsDir))
+    .filter((r): r is FindingReport => r !== undefined);
+  const meta = reports.map(
+    ({ summary: sf }) =>
+      `- ${sf.experiment}: \`${path.join(resultsDir, sf.experiment, sf.hash)}\`, ${sf.meta.cases} cases, ${sf.meta.seconds.toFixed(0)} s compute (${sf.meta.backend ?? 'unknown backend'})`,
+  );
   const header = [
     '# Results summary',
     '',
@@ -65,10 +26,16 @@ export async function writeReport(
     '',
     ...meta,
   ].join('\n');
-  writeFileAtomic(path.join(resultsDir, 'SUMMARY.md'), summaryMarkdown(found, header));
+  writeFileAtomic(
+    path.join(resultsDir, 'SUMMARY.md'),
+    summaryMarkdown(
+      reports.map((r) => r.section),
+      header,
+    ),
+  );
   if (opts.figures) {
     try {
-      for (const [name, spec] of figures) {
+      for (const { name, spec } of reports.flatMap((r) => r.figures)) {
         await exportFigure(spec, path.join(resultsDir, 'figures', `${name}.svg`));
         await exportFigure(spec, path.join(resultsDir, 'figures', `${name}.png`));
       }

@@ -6,7 +6,7 @@
  *   loss_k    = Σ_{m in group k} w_m · ce_m                                (group loss)
  * with token weights w_m = exampleWeight_i · tokenWeight_m / (answerTokens_i · examplesInGroup_k), so that with all
  * weights 1 each group's loss is the mean over its examples of each example's mean answer-token cross-entropy.
- * The semantic-distance re-weighted loss (experiments/reweighting) plugs in through the example weights.
+ * The semantic-distance re-weighted loss (findings/reweighting) plugs in through the example weights.
  */
 import * as tf from '@tensorflow/tfjs';
 

@@ -2,6 +2,8 @@
 // No plotly.js import: a spec is data. One style for every figure: Okabe–Ito colours (colour-blind safe), a
 // title with the measurement protocol as a subtitle, axis titles that name the quantity and its protocol.
 
+import { leastSquares } from '../metrics/stats';
+
 /** One plotly trace (scatter, bar, histogram, …) as plain JSON. */
 export type Trace = { [key: string]: unknown };
 
@@ -98,6 +100,26 @@ export interface LineSeries {
   /** lower / upper bound of the confidence interval at each x (e.g. from tables.summarise). */
   lo?: readonly number[];
   hi?: readonly number[];
+}
+
+/** A point estimate with its interval: a metrics/stats.ts `Interval` ({estimate, …}) or a stored `Rate` ({rate, …}). */
+export type PointCI = { lo: number; hi: number } & ({ estimate: number } | { rate: number });
+
+/** A line series with interval bars from points: `x` and `ci` pick each point's position and interval. */
+export function seriesCI<P>(
+  name: string,
+  points: readonly P[],
+  x: (p: P) => number,
+  ci: (p: P) => PointCI,
+): LineSeries {
+  const cis = points.map(ci);
+  return {
+    name,
+    x: points.map(x),
+    mean: cis.map((c) => ('estimate' in c ? c.estimate : c.rate)),
+    lo: cis.map((c) => c.lo),
+    hi: cis.map((c) => c.hi),
+  };
 }
 
 export interface LineOptions {
@@ -206,23 +228,10 @@ export interface LinearFit {
   n: number;
 }
 
-/** Least-squares line y = slope·x + intercept over the pairs where both values are finite. */
+/** Least-squares line y = slope·x + intercept over the pairs where both values are finite (metrics/stats.ts). */
 export function linearFit(x: readonly number[], y: readonly number[]): LinearFit {
   checkLength('linearFit', 'y', y, x.length);
-  const idx = x.map((_, i) => i).filter((i) => Number.isFinite(x[i]) && Number.isFinite(y[i]));
-  const n = idx.length;
-  const mx = idx.reduce((s, i) => s + x[i]!, 0) / n;
-  const my = idx.reduce((s, i) => s + y[i]!, 0) / n;
-  let sxx = 0;
-  let syy = 0;
-  let sxy = 0;
-  for (const i of idx) {
-    sxx += (x[i]! - mx) ** 2;
-    syy += (y[i]! - my) ** 2;
-    sxy += (x[i]! - mx) * (y[i]! - my);
-  }
-  const slope = sxy / sxx;
-  return { slope, intercept: my - slope * mx, r: sxy / Math.sqrt(sxx * syy), n };
+  return leastSquares(x, y);
 }
 
 export interface ScatterOptions {

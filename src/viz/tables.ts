@@ -1,8 +1,7 @@
 // Tables for notebooks and reports: row objects → arquero table, grouped summaries with 95 % confidence
 // intervals, HTML / Markdown with number formatting, and a tslab display helper.
 import * as aq from 'arquero';
-import { normalQuantile } from '../metrics/distributions';
-import { meanCI as statsMeanCI, wilsonCI as statsWilsonCI } from '../metrics/stats';
+import { meanCI as statsMeanCI, wilsonCI as statsWilsonCI, wilsonProportionCI } from '../metrics/stats';
 import { displayBundle } from './display';
 import type { BarGroup, LineSeries } from './figures';
 
@@ -28,7 +27,8 @@ export function fromRows(rows: readonly Row[]): Table {
 // ---------------------------------------------------------------------------------------------------------
 // Confidence intervals: the statistics live in src/metrics/stats.ts; these adapt them to table rows.
 
-export interface Interval {
+/** An interval as table columns (n, mean, sd, lo, hi); metrics/stats.ts computes it. */
+export interface IntervalRow {
   n: number;
   mean: number;
   /** sample standard deviation (n − 1); NaN for n < 2 */
@@ -38,7 +38,7 @@ export interface Interval {
 }
 
 /** Mean and its Student-t confidence interval over the finite values (non-finite ones dropped; n < 2: no interval). */
-export function meanCI(values: readonly number[], level = 0.95): Interval {
+export function meanCI(values: readonly number[], level = 0.95): IntervalRow {
   const v = values.filter((x) => Number.isFinite(x));
   if (v.length === 0) return { n: 0, mean: Number.NaN, sd: Number.NaN, lo: Number.NaN, hi: Number.NaN };
   const ci = statsMeanCI(v, level);
@@ -52,23 +52,14 @@ export function meanCI(values: readonly number[], level = 0.95): Interval {
   };
 }
 
-function wilsonScore(p: number, n: number, z: number): { lo: number; hi: number } {
-  const denom = 1 + (z * z) / n;
-  const centre = (p + (z * z) / (2 * n)) / denom;
-  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / denom;
-  return { lo: centre - half, hi: centre + half };
-}
-
 /** Wilson score interval for a proportion k / n (better than t near 0 and 1, e.g. exact-match accuracy). */
-export function wilsonCI(k: number, n: number, level = 0.95): Interval {
+export function wilsonCI(k: number, n: number, level = 0.95): IntervalRow {
   if (!(n > 0)) return { n: 0, mean: Number.NaN, sd: Number.NaN, lo: Number.NaN, hi: Number.NaN };
   const p = k / n;
-  // fractional k (a mean of proportions) has no integer form: the same score formula, computed here
-  const ci = Number.isInteger(k)
-    ? statsWilsonCI(k, n, level)
-    : wilsonScore(p, n, normalQuantile(0.5 + level / 2));
+  // fractional k (a mean of proportions) has no integer form: the same score interval for the proportion
+  const ci = Number.isInteger(k) ? statsWilsonCI(k, n, level) : wilsonProportionCI(p, n, level);
   const sd = n > 1 ? Math.sqrt((p * (1 - p) * n) / (n - 1)) : Number.NaN;
-  return { n, mean: p, sd, lo: Math.max(0, ci.lo), hi: Math.min(1, ci.hi) };
+  return { n, mean: p, sd, lo: ci.lo, hi: ci.hi };
 }
 
 export interface SummariseOptions {
@@ -190,6 +181,16 @@ export function toMarkdown(input: Table | readonly Row[], opts: FormatOptions = 
 /** Show a table in the notebook (HTML, with Markdown as the text fallback). */
 export function showTable(input: Table | readonly Row[], opts: FormatOptions = {}): void {
   displayBundle({ 'text/html': toHTML(input, opts), 'text/plain': toMarkdown(input, opts) });
+}
+
+/** Shows each table (rows + caption, e.g. a finding's `tables(summary)`); an empty one prints its caption only. */
+export function showTables(
+  tables: readonly { rows: readonly Row[]; caption: string; maxRows?: number }[],
+): void {
+  for (const t of tables) {
+    if (t.rows.length > 0) showTable(t.rows, { caption: t.caption, maxRows: t.maxRows });
+    else console.log(t.caption);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 /**
  * Config pieces and helpers shared by the five experiments.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { quantileBins, wilsonCI } from '../metrics/stats';
 import { BEACON_BASE_DIR } from '../model/load';
+import { shortHash } from '../util/hash';
 import { deriveSeed, permutation } from '../util/random';
+import { resolveMethodSpec, resolveTrainer, type TrainerSettings } from './defaults';
 import type { Fact, PromptFormat } from './facts';
 import type { MethodSpec } from './learn';
 import { getScale, METHODS, type Scale } from './scales';
@@ -18,9 +20,13 @@ export interface CommonConfig {
   modelId: string;
   /** records file, or null for the base model's COUNTERFACT records */
   data: string | null;
+  /** identity of the records file's contents (absent for the base model's records) */
+  dataId?: string;
   /** prompt wrapping ('llama2-chat' for chat checkpoints) */
   promptFormat: PromptFormat;
   seeds: number[];
+  /** optimiser and clipping settings, every trainer default filled in (see defaults.ts) */
+  train: TrainerSettings;
 }
 
 export interface CommonOptions {
@@ -31,6 +37,8 @@ export interface CommonOptions {
   promptFormat?: PromptFormat;
   /** PEFT settings by method name, overriding the presets (e.g. { lora: { method: 'lora', r: 2, … } }) */
   specs?: Record<string, MethodSpec>;
+  /** trainer settings overriding the trainer's defaults (e.g. { clipNorm: 0 }) */
+  train?: Partial<TrainerSettings>;
 }
 
 export function commonConfig(o: CommonOptions = {}): CommonConfig & { s: Scale } {
@@ -41,10 +49,19 @@ export function commonConfig(o: CommonOptions = {}): CommonConfig & { s: Scale }
     model,
     modelId: modelFingerprint(path.resolve(model)),
     data: o.data ?? null,
+    dataId: o.data ? dataFingerprint(o.data) : undefined,
     promptFormat: o.promptFormat ?? 'plain',
     seeds: o.seeds ?? s.seeds,
+    train: resolveTrainer(o.train),
     s,
   };
+}
+
+/** A content hash of a records file (result hashes change when the file does, not only when its path does). */
+export function dataFingerprint(file: string): string {
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile())
+    throw new Error(`Data file ${file} does not exist (--data takes a COUNTERFACT or ZsRE records file)`);
+  return shortHash(fs.readFileSync(file, 'utf8'));
 }
 
 function dataSpec(cfg: CommonConfig): DataSpec {
@@ -76,55 +93,10 @@ export function sample(pool: Fact[], n: number, seed: number, label: string): Fa
     .map((i) => pool[i]);
 }
 
-export interface Rate {
-  k: number;
-  n: number;
-  rate: number;
-  lo: number;
-  hi: number;
-}
-
-export function rate(flags: readonly (boolean | null)[]): Rate {
-  const xs = flags.filter((x): x is boolean => x !== null);
-  const k = xs.filter(Boolean).length;
-  const n = xs.length;
-  const ci = n > 0 ? wilsonCI(k, n) : { lo: Number.NaN, hi: Number.NaN };
-  return { k, n, rate: n > 0 ? k / n : Number.NaN, lo: ci.lo, hi: ci.hi };
-}
-
-export interface BinnedRate extends Rate {
-  bin: number;
-  lo_d: number;
-  hi_d: number;
-  mid: number;
-}
-
-/** Rates of `flags` in `k` quantile bins of `values`; `members[i]` are the indices in bin i. */
-export function binnedRates(
-  values: number[],
-  flags: boolean[],
-  k: number,
-): { bins: BinnedRate[]; members: number[][] } {
-  const qb = quantileBins(values, k);
-  const bins = qb.map((b, i) => {
-    const r = rate(b.indices.map((j) => flags[j]));
-    const ds = b.indices.map((j) => values[j]).sort((a, c) => a - c);
-    return { ...r, bin: i, lo_d: b.lo, hi_d: b.hi, mid: ds[Math.floor(ds.length / 2)] ?? Number.NaN };
-  });
-  return { bins, members: qb.map((b) => b.indices) };
-}
-
-/** Difference of two proportions with a 95 % Newcombe (Wilson-score) interval. */
-export function rateDifference(a: Rate, b: Rate): { diff: number; lo: number; hi: number } {
-  const diff = a.rate - b.rate;
-  const lo = diff - Math.sqrt((a.rate - a.lo) ** 2 + (b.hi - b.rate) ** 2);
-  const hi = diff + Math.sqrt((a.hi - a.rate) ** 2 + (b.rate - b.lo) ** 2);
-  return { diff, lo, hi };
-}
-
 /**
- * The PEFT settings of the named methods (from the preset METHODS unless overridden). They are part of every
- * experiment's config, so a changed rank or bottleneck gets its own cache entry.
+ * The PEFT settings of the named methods (from the preset METHODS unless overridden), with every default of the
+ * method filled in. They are part of every experiment's config, so a changed rank, bottleneck or method default
+ * gets its own cache entry.
  */
 export function methodSpecs(
   names: string[],
@@ -135,7 +107,7 @@ export function methodSpecs(
       const spec = overrides[m] ?? METHODS[m];
       if (spec === undefined)
         throw new Error(`Unknown method '${m}': use ${Object.keys(METHODS).join(', ')} or pass its settings`);
-      return [m, spec];
+      return [m, resolveMethodSpec(spec)];
     }),
   );
 }

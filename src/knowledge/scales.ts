@@ -17,7 +17,7 @@ export interface Scale {
   fullFacts: number;
   stack: number;
   singleSteps: number;
-  /** learning rate per method (see experiments/calibrate.ts) */
+  /** learning rate per method (see knowledge/calibrate.ts) */
   singleLr: Record<string, number>;
   /** multi-fact experiments */
   setSizes: number[];

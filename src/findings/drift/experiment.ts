@@ -8,19 +8,18 @@
  * answers were (unchanged original / another word), and for LoRA the update's Frobenius norm and the share of its
  * energy in the base weight's top-8 singular directions for pushed-away vs learned cases.
  */
-import { meanCI } from '../metrics/stats';
-import { type BinnedRate, binnedRates, prepareSession, rate, session } from './common';
-import { DEFAULT_PROTOCOL_NAME } from './facts';
-import type { Experiment } from './runner';
-import {
-  runSingleCases,
-  type SingleCase,
-  type SingleCaseResult,
-  type SingleFactConfig,
-  type SingleFactOptions,
-  singleCases,
-  singleFactConfig,
-} from './single-facts';
+
+import { session } from '../../knowledge/config';
+import { DEFAULT_PROTOCOL_NAME } from '../../knowledge/facts';
+import type {
+  SingleCase,
+  SingleCaseResult,
+  SingleFactConfig,
+  SingleFactOptions,
+} from '../../knowledge/single-facts';
+import { singleCases, singleFactConfig, singleFactRuns } from '../../knowledge/single-facts';
+import { type BinnedRate, binnedRates, meanCI, rate } from '../../metrics/stats';
+import type { Experiment } from '../../runner/runner';
 
 export type DriftConfig = SingleFactConfig;
 
@@ -69,9 +68,8 @@ const pushed = (r: SingleCaseResult) =>
 
 export const drift: Experiment<DriftConfig, SingleCase, SingleCaseResult, DriftSummary> = {
   name: 'drift',
-  version: 1,
-  prepare: prepareSession,
-  defaultBatchSize: 64,
+  version: 2, // 2: the config holds every PEFT and trainer default (resolved before hashing)
+  ...singleFactRuns,
   cases(cfg) {
     return singleCases(
       session(cfg).pool,
@@ -79,9 +77,6 @@ export const drift: Experiment<DriftConfig, SingleCase, SingleCaseResult, DriftS
       cfg.seeds,
       Object.fromEntries(cfg.methods.map((m) => [m, cfg.facts])),
     );
-  },
-  runBatch(cfg, cases) {
-    return runSingleCases(session(cfg), cases, cfg);
   },
   summarize(cfg, results) {
     const pool = new Map(session(cfg).pool.map((f) => [f.record.id, f.record]));

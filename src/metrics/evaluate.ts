@@ -9,9 +9,9 @@
  * Host reads are async (`tidyRead`): `dataSync` throws on the WebGPU backend in Node.
  */
 import * as tf from '@tensorflow/tfjs';
-import { generateIds } from '../metrics/generate';
 import type { LlamaModel } from '../model/llama';
 import { tidyRead, tidyReadAll } from '../util/tensors';
+import { generateIds } from './generate';
 
 export interface ScoredItem {
   prompt: number[];
@@ -23,44 +23,69 @@ export interface Score {
   correct: boolean;
 }
 
-/** Teacher-forced scores, batched by the caller (all items in one forward). */
-export async function teacherForced(
+/** Per answer token of each item: its log-probability and whether it is the argmax (teacher forcing). */
+export interface TokenScores {
+  /** log-prob of each answer token */
+  logProbs: number[][];
+  /** argmax at the preceding position equals the token */
+  correct: boolean[][];
+}
+
+/**
+ * The one teacher-forced scorer (experiments, the pool of known facts and the model-card probes): all items in one
+ * right-padded forward of prompt ++ answer, logits only at the positions before answer tokens.
+ */
+export async function scoreTokens(
   model: LlamaModel,
-  items: ScoredItem[],
+  items: readonly ScoredItem[],
   padId: number,
   rowGroups?: number[],
-): Promise<Score[]> {
+): Promise<TokenScores> {
   const B = items.length;
   const T = Math.max(...items.map((it) => it.prompt.length + it.answer.length));
   const ids = new Int32Array(B * T).fill(padId);
   const positions: number[] = [];
   const targets: number[] = [];
-  const owner: number[] = [];
   items.forEach((it, b) => {
-    const seq = [...it.prompt, ...it.answer];
-    ids.set(seq, b * T);
+    ids.set([...it.prompt, ...it.answer], b * T);
     it.answer.forEach((a, j) => {
       positions.push(b * T + it.prompt.length + j - 1);
       targets.push(a);
-      owner.push(b);
     });
   });
   const [lp, ok] = await tidyReadAll(() => {
     const logits = model.forward(tf.tensor2d(ids, [B, T], 'int32'), {
       logitPositions: tf.tensor1d(positions, 'int32'),
       rowGroups,
-    }).logits as tf.Tensor2D;
+    }).logits as tf.Tensor2D; // [M, V], M = answer tokens of all items
     const t = tf.tensor1d(targets, 'int32');
     const logp = tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(t, logits.shape[1]).asType('float32')), -1);
     const correct = tf.equal(tf.argMax(logits, -1), t);
     return [logp, correct]; // [M], [M]
   });
-  const out: Score[] = items.map(() => ({ logProb: 0, correct: true }));
-  owner.forEach((b, m) => {
-    out[b].logProb += lp[m];
-    if (!ok[m]) out[b].correct = false;
-  });
-  return out;
+  const logProbs: number[][] = [];
+  const correct: boolean[][] = [];
+  let at = 0;
+  for (const it of items) {
+    logProbs.push(Array.from(lp.subarray(at, at + it.answer.length)));
+    correct.push(Array.from(ok.subarray(at, at + it.answer.length), (x) => x === 1));
+    at += it.answer.length;
+  }
+  return { logProbs, correct };
+}
+
+/** Per item: log P(answer | prompt) and whether every answer token is the argmax (greedy exact match). */
+export async function teacherForced(
+  model: LlamaModel,
+  items: ScoredItem[],
+  padId: number,
+  rowGroups?: number[],
+): Promise<Score[]> {
+  const s = await scoreTokens(model, items, padId, rowGroups);
+  return items.map((_, b) => ({
+    logProb: s.logProbs[b].reduce((a, x) => a + x, 0),
+    correct: s.correct[b].every(Boolean),
+  }));
 }
 
 /**

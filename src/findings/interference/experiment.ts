@@ -8,15 +8,15 @@
  *     (OLS with standardised predictors), plus rank correlations.
  */
 
-import { pca } from '../metrics/params';
-import { mean, meanCI, spearman, variance } from '../metrics/stats';
-import { deriveSeed, permutation } from '../util/random';
-import { prepareSession, rate, type SetConfig, type SetOptions, sample, session, setConfig } from './common';
-import { promptFeatureRows } from './evaluate';
-import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
-import { learnFactSets, learnSingleFacts } from './learn';
-import { ols2 } from './regression';
-import type { Experiment } from './runner';
+import type { SetConfig, SetOptions } from '../../knowledge/config';
+import { prepareSession, sample, session, setConfig } from '../../knowledge/config';
+import { DEFAULT_PROTOCOL_NAME, type Fact } from '../../knowledge/facts';
+import { learnFactSets, learnSingleFacts } from '../../knowledge/learn';
+import { promptFeatureRows } from '../../metrics/evaluate';
+import { pca } from '../../metrics/params';
+import { mean, meanCI, ols2, rate, spearman, variance } from '../../metrics/stats';
+import type { Experiment } from '../../runner/runner';
+import { deriveSeed, permutation } from '../../util/random';
 
 export interface InterferenceConfig extends SetConfig {
   sizes: number[];
@@ -112,7 +112,7 @@ export const interference: Experiment<
   InterferenceSummary
 > = {
   name: 'interference',
-  version: 1,
+  version: 2, // 2: the config holds every PEFT and trainer default (resolved before hashing)
   prepare: prepareSession,
   defaultBatchSize: 32,
   cases(cfg) {
@@ -143,7 +143,7 @@ export const interference: Experiment<
         s,
         sets,
         cfg.spec,
-        { epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
+        { ...cfg.train, epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
         group[0].seed,
       );
       group.forEach((c, i) => {
@@ -221,7 +221,7 @@ async function featureCase(cfg: InterferenceConfig, c: InterferenceCase): Promis
     s,
     set,
     cfg.spec,
-    { steps: cfg.epochs, lr: cfg.lr },
+    { ...cfg.train, steps: cfg.epochs, lr: cfg.lr },
     c.seed,
     set.length,
     async (facts, groups) => {
@@ -238,7 +238,7 @@ async function featureCase(cfg: InterferenceConfig, c: InterferenceCase): Promis
     s,
     [set],
     cfg.spec,
-    { epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
+    { ...cfg.train, epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
     c.seed,
     undefined,
     async () => {

@@ -4,10 +4,11 @@
  * to the prompt is the original answer). Target semantic distances are computed here once per protocol.
  */
 import type { KnowledgeRecord } from '../data/records';
+import { teacherForced } from '../metrics/evaluate';
 import { DEFAULT_DISTANCE, type DistanceProtocol, protocolName, targetDistances } from '../metrics/semantic';
+import { encodeScored } from '../metrics/text';
 import type { LlamaModel } from '../model/llama';
 import type { Tokenizer } from '../model/tokenizer';
-import { teacherForced } from './evaluate';
 
 export interface Fact {
   record: KnowledgeRecord;
@@ -34,11 +35,9 @@ function encodePair(
   prompt: string,
   answer: string,
 ): { prompt: number[]; answer: number[] } | undefined {
-  const c = tok.encodeContinuation(prompt, answer);
-  const bos = tok.bosId !== undefined ? [tok.bosId] : [];
-  if (c.answerIds.length === 0 || c.answerIds.includes(tok.unkId) || c.promptIds.includes(tok.unkId))
-    return undefined;
-  return { prompt: [...bos, ...c.promptIds], answer: c.answerIds };
+  const e = encodeScored(tok, prompt, answer);
+  if (e.answer.length === 0 || e.answer.includes(tok.unkId) || e.prompt.includes(tok.unkId)) return undefined;
+  return e;
 }
 
 /**

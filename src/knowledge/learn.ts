@@ -8,6 +8,7 @@
  * budget chosen to keep accuracy away from 100 % (see the scale presets).
  */
 import * as tf from '@tensorflow/tfjs';
+import { greedy, type ScoredItem, teacherForced } from '../metrics/evaluate';
 import { cosineSimilarity } from '../metrics/semantic';
 import type { LlamaModel } from '../model/llama';
 import type { Tokenizer } from '../model/tokenizer';
@@ -19,7 +20,6 @@ import type { Example } from '../train/batches';
 import { type TrainConfig, train } from '../train/trainer';
 import { deriveSeed } from '../util/random';
 import { tidyReadAll } from '../util/tensors';
-import { greedy, type ScoredItem, teacherForced } from './evaluate';
 import type { Fact } from './facts';
 
 /** A PEFT method's settings without the per-run fields. */

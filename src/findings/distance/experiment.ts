@@ -5,20 +5,19 @@
  * distance (quantile bins) under each distance protocol. The claim is read as: the middle bins' accuracy exceeds the
  * outer bins' (difference with a 95 % Newcombe interval), and the best bin is not an outer one.
  */
-import { protocolName } from '../metrics/semantic';
-import { spearman } from '../metrics/stats';
-import { type BinnedRate, binnedRates, prepareSession, rate, rateDifference, session } from './common';
-import { FACT_PROTOCOLS } from './facts';
-import type { Experiment } from './runner';
-import {
-  runSingleCases,
-  type SingleCase,
-  type SingleCaseResult,
-  type SingleFactConfig,
-  type SingleFactOptions,
-  singleCases,
-  singleFactConfig,
-} from './single-facts';
+
+import { session } from '../../knowledge/config';
+import { FACT_PROTOCOLS } from '../../knowledge/facts';
+import type {
+  SingleCase,
+  SingleCaseResult,
+  SingleFactConfig,
+  SingleFactOptions,
+} from '../../knowledge/single-facts';
+import { singleCases, singleFactConfig, singleFactRuns } from '../../knowledge/single-facts';
+import { protocolName } from '../../metrics/semantic';
+import { type BinnedRate, binnedRates, rate, rateDifference, spearman } from '../../metrics/stats';
+import type { Experiment } from '../../runner/runner';
 
 export interface DistanceCurveConfig extends SingleFactConfig {
   /** facts for full fine-tuning (one model per fact: the costly method) */
@@ -57,15 +56,11 @@ export const distanceCurve: Experiment<
   DistanceCurveSummary
 > = {
   name: 'distance-curve',
-  version: 1,
-  prepare: prepareSession,
-  defaultBatchSize: 64,
+  version: 2, // 2: the config holds every PEFT and trainer default (resolved before hashing)
+  ...singleFactRuns,
   cases(cfg) {
     const per = Object.fromEntries(cfg.methods.map((m) => [m, m === 'full' ? cfg.fullFacts : cfg.facts]));
     return singleCases(session(cfg).pool, cfg.methods, cfg.seeds, per);
-  },
-  runBatch(cfg, cases) {
-    return runSingleCases(session(cfg), cases, cfg);
   },
   summarize(cfg, results) {
     const curves: MethodCurve[] = [];

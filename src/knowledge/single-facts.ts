@@ -2,7 +2,16 @@
  * Single-fact learning results shared by the distance-curve and drift experiments: both need the same runs, so a
  * process-level memo computes each (method, seed, fact, budget) once.
  */
-import { type CommonConfig, type CommonOptions, commonConfig, methodSpecs } from './common';
+import * as path from 'node:path';
+import { canonicalJson } from '../util/hash';
+import {
+  type CommonConfig,
+  type CommonOptions,
+  commonConfig,
+  methodSpecs,
+  prepareSession,
+  session,
+} from './config';
 import type { Fact } from './facts';
 import type { MethodSpec } from './learn';
 import { learnSingleFacts, type SingleResult } from './learn';
@@ -56,7 +65,9 @@ export function singleFactConfig(
   };
 }
 
-export interface SingleBudget {
+/** What a single-fact run depends on besides its fact, method and seed (a SingleFactConfig is one). */
+export interface SingleBudget
+  extends Pick<CommonConfig, 'model' | 'modelId' | 'data' | 'dataId' | 'promptFormat' | 'train'> {
   /** PEFT settings by method name */
   specs: Record<string, MethodSpec>;
   steps: number;
@@ -95,14 +106,33 @@ export function singleCases(
   return out;
 }
 
+/**
+ * The memo key of one single-fact run: everything its result depends on (model directory and files, data file and
+ * contents, prompt format, the case, and the method's budget with every default resolved).
+ */
+export function singleRunKey(modelDir: string, budget: SingleBudget, c: SingleCase): string {
+  return canonicalJson({
+    dir: modelDir,
+    model: budget.modelId,
+    data: budget.data === null ? null : path.resolve(budget.data),
+    dataId: budget.dataId,
+    promptFormat: budget.promptFormat,
+    id: c.id,
+    steps: budget.steps,
+    lr: lrOf(budget, c.method),
+    spec: budget.specs[c.method],
+    train: budget.train,
+    stack: budget.stack,
+  });
+}
+
 export async function runSingleCases(
   s: Session,
   cases: SingleCase[],
   budget: SingleBudget,
 ): Promise<SingleCaseResult[]> {
   const byId = new Map(s.pool.map((f) => [f.record.id, f]));
-  const key = (c: SingleCase) =>
-    `${s.loaded.dir}|${c.id}|${budget.steps}|${budget.lrs[c.method]}|${JSON.stringify(budget.specs[c.method])}`;
+  const key = (c: SingleCase) => singleRunKey(s.loaded.dir, budget, c);
   const todo = cases.filter((c) => !memo.has(key(c)));
   // group by (method, seed), keeping order
   const groups = new Map<string, SingleCase[]>();
@@ -122,7 +152,7 @@ export async function runSingleCases(
       s,
       facts,
       budget.specs[method],
-      { steps: budget.steps, lr: lrOf(budget, method) },
+      { ...budget.train, steps: budget.steps, lr: lrOf(budget, method) },
       seed,
       budget.stack,
     );
@@ -132,3 +162,12 @@ export async function runSingleCases(
   }
   return cases.map((c) => memo.get(key(c))!);
 }
+
+/** What the single-fact experiments (distance curve, drift) share: the session, the batch size, the memoised runs. */
+export const singleFactRuns = {
+  prepare: prepareSession,
+  defaultBatchSize: 64,
+  runBatch(cfg: SingleFactConfig, cases: SingleCase[]): Promise<SingleCaseResult[]> {
+    return runSingleCases(session(cfg), cases, cfg);
+  },
+};

@@ -96,7 +96,7 @@ export function getSession(spec: DataSpec = {}): Session {
   const hit = sessions.get(sessionKey(spec));
   if (hit) return hit;
   throw new Error(
-    `No session for model ${spec.model ?? BEACON_BASE_DIR}, data ${spec.data ?? '(base corpus)'}, prompt format ${spec.promptFormat ?? 'plain'}: call \`await prepareSession(cfg)\` (experiments/common.ts) or \`await loadSession(spec)\` before running, merging or summarising an experiment`,
+    `No session for model ${spec.model ?? BEACON_BASE_DIR}, data ${spec.data ?? '(base corpus)'}, prompt format ${spec.promptFormat ?? 'plain'}: call \`await prepareSession(cfg)\` (knowledge/config.ts) or \`await loadSession(spec)\` before running, merging or summarising an experiment`,
   );
 }
 

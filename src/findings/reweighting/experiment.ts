@@ -8,11 +8,13 @@
  *   'inverse'      w_i ∝ d_i^−γ, γ = 1       (a control pointing the other way)
  * Every variant trains on the same sets with the same seeds, side by side; differences are paired by set.
  */
-import { mean, meanCI } from '../metrics/stats';
-import { prepareSession, type SetConfig, type SetOptions, sample, session, setConfig } from './common';
-import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
-import { learnFactSets } from './learn';
-import type { Experiment } from './runner';
+
+import type { SetConfig, SetOptions } from '../../knowledge/config';
+import { prepareSession, sample, session, setConfig } from '../../knowledge/config';
+import { DEFAULT_PROTOCOL_NAME, type Fact } from '../../knowledge/facts';
+import { learnFactSets } from '../../knowledge/learn';
+import { mean, meanCI } from '../../metrics/stats';
+import type { Experiment } from '../../runner/runner';
 
 export type WeightVariant = 'ce' | 'distance' | 'extremes' | 'inverse';
 
@@ -81,7 +83,7 @@ export const reweighting: Experiment<
   ReweightingSummary
 > = {
   name: 'reweighting',
-  version: 1,
+  version: 2, // 2: the config holds every PEFT and trainer default (resolved before hashing)
   prepare: prepareSession,
   defaultBatchSize: 8,
   cases(cfg) {
@@ -109,7 +111,7 @@ export const reweighting: Experiment<
         s,
         sets,
         cfg.spec,
-        { epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
+        { ...cfg.train, epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
         seed,
         weights,
       );

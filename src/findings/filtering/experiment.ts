@@ -7,12 +7,14 @@
  * a control the paper lacks. Accuracy is measured on the resulting set (the knowledge actually trained). p sweeps
  * 0–100 % in steps of 10 %; every (strategy, p) set trains side by side as its own adapter.
  */
-import { mean, meanCI, variance } from '../metrics/stats';
-import { deriveSeed, permutation } from '../util/random';
-import { prepareSession, type SetConfig, type SetOptions, sample, session, setConfig } from './common';
-import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
-import { learnFactSets } from './learn';
-import type { Experiment } from './runner';
+
+import type { SetConfig, SetOptions } from '../../knowledge/config';
+import { prepareSession, sample, session, setConfig } from '../../knowledge/config';
+import { DEFAULT_PROTOCOL_NAME, type Fact } from '../../knowledge/facts';
+import { learnFactSets } from '../../knowledge/learn';
+import { mean, meanCI, variance } from '../../metrics/stats';
+import type { Experiment } from '../../runner/runner';
+import { deriveSeed, permutation } from '../../util/random';
 
 export interface FilteringConfig extends SetConfig {
   shares: number[];
@@ -116,7 +118,7 @@ export interface FilteringSummary {
 
 export const filtering: Experiment<FilteringConfig, FilteringCase, FilteringResult, FilteringSummary> = {
   name: 'filtering',
-  version: 1,
+  version: 2, // 2: the config holds every PEFT and trainer default (resolved before hashing)
   prepare: prepareSession,
   defaultBatchSize: 22,
   cases(cfg) {
@@ -137,7 +139,7 @@ export const filtering: Experiment<FilteringConfig, FilteringCase, FilteringResu
         s,
         sets,
         cfg.spec,
-        { epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
+        { ...cfg.train, epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
         seed,
       );
       idx.forEach((i, j) => {

@@ -1,0 +1,28 @@
+/** Finding drift: its tables for the notebooks (rows + caption), from its summary. */
+import type { FindingTable } from '../finding';
+import type { DriftSummary } from './experiment';
+
+export function driftTables(summary: DriftSummary): FindingTable[] {
+  return [
+    {
+      rows: summary.methods.map((m) => ({
+        method: m.method,
+        runs: m.n,
+        failed: m.failed,
+        'pushed away': m.pushedAway.rate,
+        lo: m.pushedAway.lo,
+        hi: m.pushedAway.hi,
+        'pushed among failed': m.pushedAwayAmongFailed.rate,
+        'unchanged among failed': m.unchangedAmongFailed.rate,
+        'mean d₁ − d₀ (failed)': m.shiftAmongFailed.estimate,
+      })),
+      caption: 'Share of runs pushed away from the target (95 % Wilson interval lo–hi)',
+    },
+    summary.examples.length > 0
+      ? {
+          rows: summary.examples,
+          caption: 'Runs pushed away (d₀, d₁: distance to the target before / after training)',
+        }
+      : { rows: [], caption: 'No run was pushed away.' },
+  ];
+}

@@ -1,0 +1,41 @@
+/**
+ * The library's public entry point: what is exported here is the API (the README and the notebooks import only
+ * from this file; everything else is internal and may move). Layers, bottom to top: README.md, "Design".
+ */
+
+// backend
+export { type BackendInfo, type BackendName, backendInfo, initBackend } from './backend';
+// findings: the table, each finding module, and the notebooks' run cell
+export * from './findings/index';
+export { type RunOrLoadOptions, type RunOrLoadResult, runOrLoad } from './findings/run-or-load';
+export type { CommonConfig, CommonOptions } from './knowledge/config';
+export { sample } from './knowledge/config';
+export { resolveMethodSpec, resolveTrainer, type TrainerSettings } from './knowledge/defaults';
+// knowledge: facts, the learning engine, sessions, scale presets
+export {
+  DEFAULT_PROTOCOL_NAME,
+  FACT_PROTOCOLS,
+  type Fact,
+  formatPrompt,
+  type PromptFormat,
+} from './knowledge/facts';
+export { learnFactSets, learnSingleFacts, type MethodSpec } from './knowledge/learn';
+export { getScale, METHODS, SCALES, type Scale, type ScaleName } from './knowledge/scales';
+export { type DataSpec, loadSession, type Session } from './knowledge/session';
+// eval: scoring, generation, semantic distance, statistics
+export { greedy, promptFeatureRows, type Score, type ScoredItem, teacherForced } from './metrics/evaluate';
+export { DISTANCE_PROTOCOLS, type DistanceProtocol, parseProtocol, protocolName } from './metrics/semantic';
+export * as stats from './metrics/stats';
+export type { LlamaModel } from './model/llama';
+// core: model, PEFT, training
+export { BEACON_BASE_DIR, type LoadedModel, loadModel, saveModel } from './model/load';
+export type { Tokenizer } from './model/tokenizer';
+export { loadLoraAdapter, type PeftConfig, type PeftHandle, saveLoraAdapter, wrap } from './peft/index';
+// runner: the results cache
+export type { Experiment, SummaryFile } from './runner/experiment';
+export { loadSummary, runExperiment, runHash } from './runner/runner';
+export { type TrainConfig, type TrainResult, train } from './train/trainer';
+// presentation
+export { showFigure } from './viz/display';
+export { barCI, type FigureSpec, lineCI, pcaScatter, scatter } from './viz/figures';
+export { showTable, showTables } from './viz/tables';

@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { EXPERIMENTS } from '../findings/index';
+import { ADALORA_DEFAULTS } from '../peft/adalora';
+import { ADAPTER_DEFAULTS } from '../peft/adapter';
+import { LORA_DEFAULTS } from '../peft/lora';
+import { runHash } from '../runner/runner';
+import { TRAIN_DEFAULTS } from '../train/trainer';
+import { FULL_DEFAULTS, resolveMethodSpec, resolveTrainer, TRAINER_SETTINGS } from './defaults';
+import { SCALES } from './scales';
+import { type SingleBudget, type SingleCase, singleFactConfig, singleRunKey } from './single-facts';
+
+/** A value different from `v` of the same kind. */
+function changed(v: unknown): unknown {
+  if (typeof v === 'number') return v + 0.5;
+  if (typeof v === 'boolean') return !v;
+  if (typeof v === 'string') return `${v}-changed`;
+  if (Array.isArray(v)) return [...v, v[0]];
+  if (v !== null && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, changed(x)]));
+  throw new Error(`no change for ${String(v)}`);
+}
+
+/** Runs `fn` with `obj[key]` changed, then restores it. */
+function withChanged<T>(obj: Record<string, unknown>, key: string, fn: () => T): T {
+  const old = obj[key];
+  obj[key] = changed(old);
+  try {
+    return fn();
+  } finally {
+    obj[key] = old;
+  }
+}
+
+const hashes = (o = {}) => EXPERIMENTS.map((e) => runHash(e.experiment, e.config({ scale: 'toy', ...o })));
+
+const METHOD_DEFAULTS: [string, Record<string, unknown>][] = [
+  ['lora', LORA_DEFAULTS],
+  ['adalora', ADALORA_DEFAULTS],
+  ['adapter', ADAPTER_DEFAULTS],
+  ['full', FULL_DEFAULTS],
+];
+
+test('every PEFT method default reaches the hash of a config that relies on it', () => {
+  for (const [method, defaults] of METHOD_DEFAULTS) {
+    // a bare spec: every setting comes from the method's defaults
+    const o = { specs: { [method]: { method } } as never, methods: [method] };
+    const entry = EXPERIMENTS.find((e) => e.key === 'distance')!;
+    const before = runHash(entry.experiment, entry.config(o));
+    for (const key of Object.keys(defaults)) {
+      const after = withChanged(defaults, key, () => runHash(entry.experiment, entry.config(o)));
+      assert.notEqual(after, before, `${method} default '${key}' does not change the hash`);
+    }
+  }
+});
+
+test('the preset specs are resolved: a default the preset does not set changes every hash that uses the method', () => {
+  const before = hashes();
+  // LoRA's dropout and AdaLoRA's orthogonality weight are not in the presets (scales.ts METHODS)
+  const lora = withChanged(LORA_DEFAULTS, 'dropout', () => hashes());
+  for (const [i, h] of lora.entries()) assert.notEqual(h, before[i], `${EXPERIMENTS[i].key}: LoRA dropout`);
+  const adalora = withChanged(ADALORA_DEFAULTS, 'orthRegWeight', () => hashes());
+  assert.deepEqual(
+    EXPERIMENTS.filter((_, i) => adalora[i] !== before[i]).map((e) => e.key),
+    ['distance', 'drift'],
+  );
+});
+
+test('every trainer default reaches every hash', () => {
+  const before = hashes();
+  for (const key of TRAINER_SETTINGS) {
+    const after = withChanged(TRAIN_DEFAULTS as unknown as Record<string, unknown>, key, () => hashes());
+    for (const [i, h] of after.entries())
+      assert.notEqual(h, before[i], `${EXPERIMENTS[i].key}: trainer '${key}'`);
+  }
+});
+
+test('every scale preset value reaches the hash of the findings that use it', () => {
+  const uses: Record<string, string[]> = {
+    seeds: ['distance', 'drift', 'interference', 'filtering', 'reweighting'],
+    singleFacts: ['distance', 'drift'],
+    fullFacts: ['distance'],
+    stack: ['distance', 'drift'],
+    singleSteps: ['distance', 'drift'],
+    singleLr: ['distance', 'drift'],
+    setSizes: ['interference'],
+    setSize: ['interference', 'filtering', 'reweighting'],
+    sets: ['interference', 'reweighting'],
+    epochs: ['interference', 'filtering', 'reweighting'],
+    setLr: ['interference', 'filtering', 'reweighting'],
+    batchSize: ['interference', 'filtering', 'reweighting'],
+  };
+  const toy = SCALES.toy as unknown as Record<string, unknown>;
+  assert.deepEqual(
+    Object.keys(uses).sort(),
+    Object.keys(toy)
+      .filter((k) => k !== 'name')
+      .sort(),
+  );
+  const before = hashes();
+  for (const [key, expected] of Object.entries(uses)) {
+    // `sets` enters reweighting as floor(sets / 4): change it by 4
+    const after =
+      key === 'sets'
+        ? (() => {
+            const old = toy.sets as number;
+            toy.sets = old + 4;
+            try {
+              return hashes();
+            } finally {
+              toy.sets = old;
+            }
+          })()
+        : withChanged(toy, key, () => hashes());
+    const moved = EXPERIMENTS.filter((_, i) => after[i] !== before[i]).map((e) => e.key);
+    assert.deepEqual(moved, expected, `scale value '${key}'`);
+  }
+});
+
+test('resolving fills every default and keeps given values; unknown trainer settings are an error', () => {
+  assert.deepEqual(resolveMethodSpec({ method: 'lora', r: 2 }), { ...LORA_DEFAULTS, method: 'lora', r: 2 });
+  assert.deepEqual(resolveMethodSpec({ method: 'adapter', bottleneck: undefined }), {
+    ...ADAPTER_DEFAULTS,
+    method: 'adapter',
+  });
+  const t = resolveTrainer({ clipNorm: 0 });
+  assert.equal(t.clipNorm, 0);
+  assert.equal(t.beta2, TRAIN_DEFAULTS.beta2);
+  assert.throws(() => resolveTrainer({ clipnorm: 1 } as never), /Unknown trainer setting\(s\) clipnorm/);
+  // resolved arrays are copies: editing one never edits the defaults
+  const spec = resolveMethodSpec({ method: 'lora' });
+  (spec.targetModules as string[]).push('k_proj');
+  assert.deepEqual(LORA_DEFAULTS.targetModules, ['q_proj', 'v_proj']);
+});
+
+test('the single-fact memo key covers model, data, prompt format and the resolved budget', () => {
+  const cfg = singleFactConfig({ scale: 'smoke' }, ['lora']);
+  const c: SingleCase = { id: 'lora|0|f1', method: 'lora', seed: 0, fact: 'f1' };
+  const key = (b: SingleBudget, dir = '/m') => singleRunKey(dir, b, c);
+  const base = key(cfg);
+  const variants: SingleBudget[] = [
+    { ...cfg, modelId: 'other' },
+    { ...cfg, data: 'data/other.json' },
+    { ...cfg, dataId: 'abc' },
+    { ...cfg, promptFormat: 'llama2-chat' },
+    { ...cfg, steps: cfg.steps + 1 },
+    { ...cfg, stack: cfg.stack + 1 },
+    { ...cfg, lrs: { ...cfg.lrs, lora: 1 } },
+    { ...cfg, train: { ...cfg.train, clipNorm: 0 } },
+    { ...cfg, specs: { lora: { ...cfg.specs.lora, dropout: 0.1 } } },
+  ];
+  for (const v of variants) assert.notEqual(key(v), base);
+  assert.notEqual(key(cfg, '/other'), base);
+  assert.equal(key({ ...cfg }), base);
+});
