@@ -1,15 +1,14 @@
 /**
  * `beacons reproduce [--scale smoke|toy|paper] [--only a,b] [--seeds 0,1,2] [--model dir] [--data file]
- *                    [--shard i/n] [--workers n] [--results dir] [--force] [--no-figures]`
- * With --workers n (default: one per core) the sweep runs as n child processes on shards, merged at the end.
+ *                    [--shard i/n] [--workers n] [--stack n] [--results dir] [--force] [--no-figures]`
+ * With --workers n (default and at most: one per core) the sweep runs as n child processes on shards, merged at
+ * the end. --stack n: at most n cases (adapters trained side by side) per batch; it changes speed, not results.
+ * One run at a time per results directory (a lock file; see util/lock.ts).
  * Runs the five experiments (cached: a rerun skips finished cases), then writes figures and results/SUMMARY.md.
  * `beacons merge [same options]` joins the files of a sharded sweep and writes the summaries.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { backendInfo } from '../backend';
 import type { CommonConfig, CommonOptions } from '../experiments/common';
@@ -19,6 +18,9 @@ import { EXPERIMENTS, findExperiments } from '../experiments/index';
 import { createProgressGroup } from '../experiments/progress';
 import { mergeShards, parseShard, runExperiment } from '../experiments/runner';
 import { writeReport } from '../report/write';
+import { lockResultsDir } from '../util/lock';
+import { describeMissing } from '../util/shards';
+import { capWorkers, coreCount, runWorkers } from '../util/workers';
 
 const OPTIONS = {
   scale: { type: 'string', default: process.env.BEACONS_SCALE ?? 'toy' },
@@ -33,6 +35,7 @@ const OPTIONS = {
   force: { type: 'boolean', default: false },
   'no-figures': { type: 'boolean', default: false },
   workers: { type: 'string' },
+  stack: { type: 'string' },
   backend: { type: 'string' },
   help: { type: 'boolean', default: false },
 } as const;
@@ -56,22 +59,27 @@ function parse(argv: string[]) {
     throw new Error(`--seeds must be integers, got '${values.seeds}'`);
   if (common.lr !== undefined && !(common.lr > 0))
     throw new Error(`--lr must be a positive number, got '${values.lr}'`);
-  return { values, common };
+  const stack = values.stack === undefined ? undefined : Number(values.stack);
+  if (stack !== undefined && !(Number.isSafeInteger(stack) && stack >= 1))
+    throw new Error(`--stack must be a positive integer, got '${values.stack}'`);
+  return { values, common, stack };
 }
 
 export async function run(argv: string[]): Promise<void> {
-  const { values, common } = parse(argv);
+  const { values, common, stack } = parse(argv);
   if (values.help) {
     console.log((await import('node:fs')).readFileSync(__filename, 'utf8').split('*/')[0]);
     return;
   }
   const entries = findExperiments(values.only);
   const shard = values.shard ? parseShard(values.shard) : undefined;
-  const workers = values.workers !== undefined ? Number(values.workers) : defaultWorkers();
-  if (!Number.isInteger(workers) || workers < 1)
+  const asked = values.workers !== undefined ? Number(values.workers) : defaultWorkers();
+  if (!Number.isInteger(asked) || asked < 1)
     throw new Error(`--workers must be a positive integer, got '${values.workers}'`);
+  const workers = capWorkers(asked, (m) => console.error(m));
   // building the configs checks the options and the model directory before any work starts
   const cfgs = entries.map((e) => e.config(common));
+  lockResultsDir(values.results, shard); // held until this process exits
   if (shard === undefined && workers > 1)
     return runWithWorkers(argv, workers, values.results, entries, common);
   const t0 = Date.now();
@@ -90,6 +98,7 @@ export async function run(argv: string[]): Promise<void> {
         resultsDir: values.results,
         shard,
         force: values.force,
+        batchSize: stack,
         onProgress: group.reporter(),
         backend: backendInfo()?.name,
       });
@@ -123,7 +132,7 @@ async function prepareAll(entries: ReturnType<typeof findExperiments>, cfgs: unk
 /** One worker per core by default (BEACONS_WORKERS overrides); the sweep's cases are split by --shard. */
 function defaultWorkers(): number {
   if (process.env.BEACONS_WORKERS) return Number(process.env.BEACONS_WORKERS);
-  return Math.max(1, Math.min(os.cpus().length, 8));
+  return Math.max(1, Math.min(coreCount(), 8));
 }
 
 /**
@@ -140,42 +149,20 @@ async function runWithWorkers(
   const t0 = Date.now();
   const cli = path.join(fs.realpathSync(__dirname), '..', 'cli.ts');
   console.error(`[reproduce] ${workers} workers (--workers 1 for a single process)`);
-  const codes = await Promise.all(
-    Array.from(
-      { length: workers },
-      (_, i) =>
-        new Promise<number>((resolve) => {
-          const child = spawn(
-            process.execPath,
-            [
-              '--import',
-              'tsx',
-              cli,
-              'reproduce',
-              ...argv,
-              '--shard',
-              `${i}/${workers}`,
-              '--workers',
-              '1',
-              '--no-figures',
-            ],
-            { stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, BEACONS_PROGRESS: 'lines' } },
-          );
-          readline.createInterface({ input: child.stderr! }).on('line', (line) => {
-            if (!/^(Hi, looks like|=+$|$)/.test(line)) console.error(`[worker ${i}] ${line}`);
-          });
-          child.on('close', (code) => resolve(code ?? 1));
-        }),
-    ),
-  );
-  if (codes.some((c) => c !== 0))
-    throw new Error(`worker(s) failed (exit codes ${codes.join(', ')}); rerun to resume`);
+  await runWorkers(workers, {
+    script: cli,
+    args: (i) => ['reproduce', ...argv, '--shard', `${i}/${workers}`, '--workers', '1', '--no-figures'],
+    env: { BEACONS_PROGRESS: 'lines', BEACONS_LOCK_OWNER: String(process.pid) },
+    onStart: (pids) => console.error(`[reproduce] worker pids ${pids.join(', ')}`),
+  }).catch((e: Error) => {
+    throw new Error(`${e.message}; finished cases are cached, rerun to resume`);
+  });
   const cfgs = entries.map((e) => e.config(common));
   await prepareAll(entries, cfgs); // mergeShards calls cases() and summarize()
   entries.forEach((e, i) => {
     const out = mergeShards(e.experiment, cfgs[i], { resultsDir });
     if (out.missing.length > 0)
-      throw new Error(`${e.experiment.name}: ${out.missing.length} cases missing after merge`);
+      throw new Error(describeMissing(e.experiment.name, out, e.experiment.cases(cfgs[i])));
   });
   const { values } = parse(argv);
   await writeAllReports(common, resultsDir, {
@@ -208,13 +195,18 @@ export async function merge(argv: string[]): Promise<void> {
   const { values, common } = parse(argv);
   const entries = findExperiments(values.only);
   const cfgs = entries.map((e) => e.config(common));
+  lockResultsDir(values.results); // held until this process exits
   await prepareAll(entries, cfgs); // mergeShards calls cases() and summarize()
+  const incomplete: string[] = [];
   entries.forEach((e, i) => {
     const out = mergeShards(e.experiment, cfgs[i], { resultsDir: values.results });
     console.error(
       `[merge] ${e.experiment.name}: ${out.done}/${out.total} cases${out.missing.length ? `, ${out.missing.length} missing` : ''}`,
     );
+    if (out.missing.length > 0)
+      incomplete.push(describeMissing(e.experiment.name, out, e.experiment.cases(cfgs[i])));
   });
+  if (incomplete.length > 0) throw new Error(`merge incomplete, nothing written: ${incomplete.join('; ')}`);
   await writeAllReports(common, values.results, {
     figures: !values['no-figures'],
     scale: common.scale ?? 'toy',

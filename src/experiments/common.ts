@@ -8,16 +8,25 @@ import { deriveSeed, permutation } from '../util/random';
 import type { Fact, PromptFormat } from './facts';
 import type { MethodSpec } from './learn';
 import { getScale, METHODS, type Scale } from './scales';
-import { type DataSpec, getSession, loadSession, modelFingerprint, type Session } from './session';
+import {
+  type DataSpec,
+  dataFingerprint,
+  getSession,
+  loadSession,
+  modelFingerprint,
+  type Session,
+} from './session';
 
 export interface CommonConfig {
   scale: string;
   /** model directory, relative to the working directory when not absolute */
   model: string;
-  /** identity of the model's files (result hashes change when the model does) */
+  /** identity of the model files' contents (result hashes change when the model does) */
   modelId: string;
   /** records file, or null for the base model's COUNTERFACT records */
   data: string | null;
+  /** identity of the records file's contents (null with the base model's records) */
+  dataId: string | null;
   /** prompt wrapping ('llama2-chat' for chat checkpoints) */
   promptFormat: PromptFormat;
   seeds: number[];
@@ -41,6 +50,7 @@ export function commonConfig(o: CommonOptions = {}): CommonConfig & { s: Scale }
     model,
     modelId: modelFingerprint(path.resolve(model)),
     data: o.data ?? null,
+    dataId: o.data ? dataFingerprint(path.resolve(o.data)) : null,
     promptFormat: o.promptFormat ?? 'plain',
     seeds: o.seeds ?? s.seeds,
     s,

@@ -22,6 +22,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { appendLinesDurable, FileError, readJsonFile, readJsonLines, writeFileAtomic } from '../util/atomic';
 import { canonicalJson, jsonDiff, shortHash } from '../util/hash';
+import { lockResultsDir } from '../util/lock';
 import type {
   AnyExperiment,
   CaseRow,
@@ -95,10 +96,24 @@ export function loadResults<Cfg, Case extends { id: string }, Res>(
   return cases.filter((c) => done.has(c.id)).map((c) => ({ id: c.id, result: done.get(c.id) as Res }));
 }
 
+/** Runs (or resumes) `exp` on `cfg`, holding the results directory's lock (util/lock.ts) meanwhile. */
 export async function runExperiment<Cfg, Case extends { id: string }, Res, Summary>(
   exp: Experiment<Cfg, Case, Res, Summary>,
   cfg: Cfg,
   opts: RunOptions = {},
+): Promise<RunOutcome<Res, Summary>> {
+  const release = lockResultsDir(opts.resultsDir ?? 'results', opts.shard, opts.onWarn);
+  try {
+    return await runUnlocked(exp, cfg, opts);
+  } finally {
+    release();
+  }
+}
+
+async function runUnlocked<Cfg, Case extends { id: string }, Res, Summary>(
+  exp: Experiment<Cfg, Case, Res, Summary>,
+  cfg: Cfg,
+  opts: RunOptions,
 ): Promise<RunOutcome<Res, Summary>> {
   const startedAt = new Date();
   const warn = opts.onWarn ?? ((m: string) => console.warn(m));
@@ -174,6 +189,19 @@ export function mergeShards<Cfg, Case extends { id: string }, Res, Summary>(
   exp: Experiment<Cfg, Case, Res, Summary>,
   cfg: Cfg,
   opts: { resultsDir?: string; onWarn?: (message: string) => void } = {},
+): RunOutcome<Res, Summary> {
+  const release = lockResultsDir(opts.resultsDir ?? 'results', undefined, opts.onWarn);
+  try {
+    return mergeUnlocked(exp, cfg, opts);
+  } finally {
+    release();
+  }
+}
+
+function mergeUnlocked<Cfg, Case extends { id: string }, Res, Summary>(
+  exp: Experiment<Cfg, Case, Res, Summary>,
+  cfg: Cfg,
+  opts: { resultsDir?: string; onWarn?: (message: string) => void },
 ): RunOutcome<Res, Summary> {
   const warn = opts.onWarn ?? ((m: string) => console.warn(m));
   const p = resultPaths(exp, cfg, opts.resultsDir);
@@ -263,7 +291,8 @@ function collect(
         throw new FileError(file, `unknown case id "${id}" (cases changed, same version?)`, line);
       const prev = where.get(id);
       if (prev !== undefined && canonicalJson(done.get(id)) !== canonicalJson(result)) {
-        throw new FileError(file, `case "${id}" conflicts with ${prev}`, line);
+        const fix = `the stored results of run ${path.dirname(file)} disagree: rerun with --force to recompute it`;
+        throw new FileError(file, `case "${id}" conflicts with ${prev} (${fix})`, line);
       }
       if (file === files[0]) inFirst++;
       if (prev === undefined) where.set(id, `${file}, line ${line}`);

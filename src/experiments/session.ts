@@ -14,11 +14,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadRecords } from '../data/records';
+import { DataError } from '../data/validate';
 import { validateModelConfig } from '../model/config';
 import { BEACON_BASE_DIR, type LoadedModel, loadModel } from '../model/load';
 import { estimateMemory, formatBytes, loraParamCount } from '../model/memory';
 import { buildCorpus } from '../pretrain/corpus';
-import { shortHash } from '../util/hash';
+import { fileContentId, modelContentId } from '../util/fingerprint';
 import { buildPool, type Fact, type PoolInfo, type PromptFormat } from './facts';
 import { type LearnContext, makeContext } from './learn';
 
@@ -40,8 +41,9 @@ export interface Session extends LearnContext {
 const sessions = new Map<string, Session>();
 
 /**
- * A stable identity of a model directory for result hashes: config.json, tokenizer.json and the weight files' sizes
- * (not the model card or logs, which change without changing the model).
+ * A stable identity of a model directory for result hashes: the sha256 of the contents of config.json,
+ * tokenizer.json and the weight files (not the model card or logs, which change without changing the model);
+ * streamed and cached by path + size + mtime (util/fingerprint.ts), so a rerun costs nothing.
  */
 export function modelFingerprint(dir: string): string {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
@@ -49,16 +51,13 @@ export function modelFingerprint(dir: string): string {
       `Model directory ${dir} does not exist: it must hold config.json, model.safetensors (or sharded *.safetensors + model.safetensors.index.json) and tokenizer.json`,
     );
   }
-  const files = fs
-    .readdirSync(dir)
-    .filter((f) => f === 'config.json' || f === 'tokenizer.json' || f.endsWith('.safetensors'))
-    .sort();
-  return shortHash(
-    files.map((f) => [
-      f,
-      f.endsWith('.json') ? fs.readFileSync(path.join(dir, f), 'utf8') : fs.statSync(path.join(dir, f)).size,
-    ]),
-  );
+  return modelContentId(dir);
+}
+
+/** The identity of a `--data` records file: the sha256 of its contents (cached like the model's). */
+export function dataFingerprint(file: string): string {
+  if (!fs.existsSync(file)) throw new DataError(file, 'cannot read file (ENOENT)', {}, 'file');
+  return fileContentId(file);
 }
 
 /** Bytes the tfjs backend can hold: wasm has a 4 GiB heap; cpu and tensorflow the machine's memory. */
