@@ -78,10 +78,30 @@ export function loadSummary<Cfg, Case extends { id: string }, Res, S>(
   const p = resultPaths(exp, cfg, resultsDir);
   if (!fs.existsSync(p.summary)) return undefined;
   const s = readJsonFile<SummaryFile<S>>(p.summary, 'summary');
-  if (s?.experiment !== exp.name || s.version !== exp.version || s.hash !== p.hash || !s.meta) {
+  if (s?.experiment !== exp.name || s.version !== exp.version || s.hash !== p.hash) {
     throw new FileError(p.summary, `not the summary of ${exp.name} v${exp.version} run ${p.hash}`);
   }
+  const bad = summaryFieldProblem(s);
+  if (bad) throw new FileError(p.summary, bad);
   return s;
+}
+
+/** The first missing or mistyped field of a summary file (`field "meta.seconds" is missing …`), or undefined. */
+function summaryFieldProblem(s: SummaryFile<unknown>): string | undefined {
+  const want: [string, unknown, string][] = [
+    ['summary', s.summary, 'object'],
+    ['meta', s.meta, 'object'],
+    ['meta.seconds', s.meta?.seconds, 'number'],
+    ['meta.cases', s.meta?.cases, 'number'],
+    ['meta.startedAt', s.meta?.startedAt, 'string'],
+    ['meta.finishedAt', s.meta?.finishedAt, 'string'],
+  ];
+  for (const [field, v, type] of want) {
+    if (v === undefined) return `field "${field}" is missing`;
+    if (typeof v !== type || v === null)
+      return `field "${field}" must be a ${type}, got ${JSON.stringify(v)}`;
+  }
+  return undefined;
 }
 
 /** Finished cases (main file and shard files), in case order; read-only. */

@@ -19,6 +19,7 @@ import { validateModelConfig } from '../model/config';
 import { BEACON_BASE_DIR, type LoadedModel, loadModel } from '../model/load';
 import { estimateMemory, formatBytes, loraParamCount } from '../model/memory';
 import { buildCorpus } from '../pretrain/corpus';
+import { readJsonFile } from '../util/atomic';
 import { fileContentId, modelContentId } from '../util/fingerprint';
 import { buildPool, type Fact, type PoolInfo, type PromptFormat } from './facts';
 import { type LearnContext, makeContext } from './learn';
@@ -74,7 +75,7 @@ export function backendMemoryLimit(backend = tf.getBackend()): number | undefine
 export function checkMemory(dir: string, batch = 16, seq = 64): void {
   const file = path.join(dir, 'config.json');
   if (!fs.existsSync(file)) return; // loadModel gives the clear error listing what the directory needs
-  const config = validateModelConfig(JSON.parse(fs.readFileSync(file, 'utf8')), file);
+  const config = validateModelConfig(readJsonFile(file, 'model config'), file);
   const adapterParams = loraParamCount(config, 8, ['q_proj', 'v_proj']) * batch;
   const est = estimateMemory(config, { batch, seq, adapterParams, optimizer: 'adam' });
   const limit = backendMemoryLimit();
@@ -114,11 +115,34 @@ export function loadSession(spec: DataSpec = {}): Promise<Session> {
   return p;
 }
 
+/**
+ * The usable records of a data file; unusable ones (a target equal to the answer, an empty target, …) are dropped
+ * with ONE warning giving their count and the first reason, and a file with none left is an error saying so.
+ */
+function loadUsableRecords(file: string) {
+  const dropped: DataError[] = [];
+  const records = loadRecords(file, 'auto', { onInvalid: 'skip', onSkip: (e) => dropped.push(e) });
+  const total = records.length + dropped.length;
+  const first = dropped[0]?.message.slice(file.length + 2); // without the file name: `record 3 (id …), field …: …`
+  if (records.length === 0 && dropped.length > 0)
+    throw new DataError(
+      file,
+      `all ${total} records are unusable and were dropped; the first: ${first}`,
+      {},
+      'file',
+    );
+  if (dropped.length > 0)
+    console.error(
+      `[data] warning: dropped ${dropped.length} of ${total} records of ${file} as unusable; the first: ${first}`,
+    );
+  return records;
+}
+
 async function buildSession(spec: DataSpec): Promise<Session> {
   const key = sessionKey(spec);
   checkMemory(spec.model ?? BEACON_BASE_DIR);
   // records first: a bad data file fails before the model is loaded
-  const records = spec.data ? loadRecords(spec.data, 'auto', { onInvalid: 'skip' }) : buildCorpus().records;
+  const records = spec.data ? loadUsableRecords(spec.data) : buildCorpus().records;
   const loaded = loadModel(spec.model);
   try {
     const { facts, info } = await buildPool(

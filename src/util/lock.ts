@@ -15,6 +15,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { writeFailure } from './atomic';
 
 export class LockError extends Error {
   constructor(message: string) {
@@ -96,8 +97,12 @@ export function lockResultsDir(
   shard?: { index: number; count: number },
   warn: (m: string) => void = (m) => console.error(m),
 ): () => void {
-  fs.mkdirSync(dir, { recursive: true });
   const file = path.resolve(dir, lockName(shard));
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw writeFailure(e, file);
+  }
   const count = held.get(file);
   if (count !== undefined) {
     held.set(file, count + 1);
@@ -116,7 +121,7 @@ export function lockResultsDir(
       fs.writeFileSync(file, `${JSON.stringify(info)}\n`, { flag: 'wx' });
       break;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 3) throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 3) throw writeFailure(e, file);
     }
   }
   held.set(file, 1);
