@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_COUNTERFACT_PATH } from '../src/data/paths';
 import { buildCorpus } from '../src/pretrain/corpus';
+import { jsonDiff } from '../src/util/hash';
 
 export const ROOT = path.resolve(__dirname, '..');
 export const CLI = path.join(ROOT, 'src', 'cli.ts');
@@ -94,6 +95,17 @@ export function summaries(results: string): Record<string, unknown> {
     }
   }
   return out;
+}
+
+/**
+ * Where `got`'s summaries differ from `want`'s: one line per run (the first differing JSON path, from jsonDiff),
+ * plus runs missing on either side; [] when byte-identical.
+ */
+export function summaryDiffs(want: Record<string, unknown>, got: Record<string, unknown>): string[] {
+  const keys = [...new Set([...Object.keys(want), ...Object.keys(got)])].sort();
+  return keys
+    .map((k) => (jsonDiff(want[k], got[k]) ? `${k}: ${jsonDiff(want[k], got[k])}` : ''))
+    .filter(Boolean);
 }
 
 export const isAlive = (pid: number): boolean => {
