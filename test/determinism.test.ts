@@ -3,8 +3,8 @@
  * re-weighting on a 120-record data file; test/sweep.ts) run
  *   - in one process (`--workers 1`): the reference,
  *   - as two worker processes (`--workers 2`),
- *   - as a Slurm array job: environment/slurm-array.sh run in a local loop with SLURM_ARRAY_TASK_ID/COUNT set
- *     (`--shard i/2` each), then its merge step,
+ *   - as a Slurm array job: environment/slurm-array.sh run locally for each SLURM_ARRAY_TASK_ID of a COUNT of 2
+ *     (`--shard i/2` each, both at once), then its merge step,
  *   - with another stack size (`--stack 3`: at most 3 adapters trained side by side),
  *   - killed (SIGKILL) after its first batches and resumed,
  * must give byte-identical summaries (summary.json without `meta`). Tolerance: none. This holds on one backend
@@ -53,16 +53,17 @@ describe('the same sweep, however it is run, gives byte-identical summaries', { 
   test('a Slurm array job (environment/slurm-array.sh, 2 tasks run locally) and its merge step', async () => {
     const script = path.join(ROOT, 'environment', 'slurm-array.sh');
     const env = { ...process.env, BEACONS_PROGRESS: 'lines', BEACONS_NODE: process.execPath };
-    for (let i = 0; i < 2; i++) {
-      const task = {
-        ...env,
-        SLURM_ARRAY_TASK_ID: String(i),
-        SLURM_ARRAY_TASK_COUNT: '2',
-        SLURM_ARRAY_TASK_MIN: '0',
-      };
-      await run('bash', [script, ...args('slurm')], { env: task, cwd: os.tmpdir() });
-      assert.deepEqual(summaries(results('slurm')), {}, 'a shard task writes no summary');
-    }
+    // the two array tasks run at once, as on a cluster (they share the results folder)
+    const task = (i: number) => ({
+      ...env,
+      SLURM_ARRAY_TASK_ID: String(i),
+      SLURM_ARRAY_TASK_COUNT: '2',
+      SLURM_ARRAY_TASK_MIN: '0',
+    });
+    await Promise.all(
+      [0, 1].map((i) => run('bash', [script, ...args('slurm')], { env: task(i), cwd: os.tmpdir() })),
+    );
+    assert.deepEqual(summaries(results('slurm')), {}, 'array tasks write no summary');
     await run('bash', [script, ...args('slurm')], { env: { ...env, BEACONS_SLURM_STEP: 'merge' } });
     assert.deepEqual(summaryDiffs(reference, summaries(results('slurm'))), []);
   });

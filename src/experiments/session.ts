@@ -88,8 +88,24 @@ export function checkMemory(dir: string, batch = 16, seq = 64): void {
   }
 }
 
+/** Paths, prompt format and the files' contents: a model or data file edited in place gets a new session. */
 const sessionKey = (spec: DataSpec) =>
-  JSON.stringify([spec.model ?? '', spec.data ?? '', spec.promptFormat ?? 'plain']);
+  JSON.stringify([
+    spec.model ?? '',
+    spec.data ?? '',
+    spec.promptFormat ?? 'plain',
+    contentId(() => modelContentId(spec.model ?? BEACON_BASE_DIR)),
+    spec.data ? contentId(() => fileContentId(spec.data!)) : '',
+  ]);
+
+/** A fingerprint, or '' for a missing file (whose load then gives the clear error). */
+function contentId(f: () => string): string {
+  try {
+    return f();
+  } catch {
+    return '';
+  }
+}
 
 /** The session prepared for `spec` by `loadSession`; throws when there is none. */
 export function getSession(spec: DataSpec = {}): Session {
