@@ -16,7 +16,7 @@ import { session } from '../experiments/common';
 import type { PromptFormat } from '../experiments/facts';
 import { EXPERIMENTS, findExperiments } from '../experiments/index';
 import { createProgressGroup } from '../experiments/progress';
-import { mergeShards, parseShard, runExperiment } from '../experiments/runner';
+import { forgetRun, mergeShards, parseShard, runExperiment } from '../experiments/runner';
 import { writeReport } from '../report/write';
 import { lockResultsDir } from '../util/lock';
 import { describeMissing } from '../util/shards';
@@ -149,6 +149,9 @@ async function runWithWorkers(
   const t0 = Date.now();
   const cli = path.join(fs.realpathSync(__dirname), '..', 'cli.ts');
   console.error(`[reproduce] ${workers} workers (--workers 1 for a single process)`);
+  // --force: the workers each clear their own shard; the whole run's files are cleared here
+  if (parse(argv).values.force)
+    for (const e of entries) forgetRun(e.experiment, e.config(common), resultsDir);
   await runWorkers(workers, {
     script: cli,
     args: (i) => ['reproduce', ...argv, '--shard', `${i}/${workers}`, '--workers', '1', '--no-figures'],

@@ -204,6 +204,13 @@ async function runUnlocked<Cfg, Case extends { id: string }, Res, Summary>(
   return out;
 }
 
+/** Deletes every stored result of a run (main and shard files, summary); what `force` does for a whole run. */
+export function forgetRun(exp: AnyExperiment, cfg: unknown, resultsDir = 'results'): void {
+  const p = resultPaths(exp, cfg, resultsDir);
+  for (const f of [p.cases, p.runs, p.summary, ...shardFiles(p.dir, 'cases'), ...shardFiles(p.dir, 'runs')])
+    fs.rmSync(f, { force: true });
+}
+
 /** Joins shard files (and the main file) into `cases.jsonl`; writes the summary once every case is present. */
 export function mergeShards<Cfg, Case extends { id: string }, Res, Summary>(
   exp: Experiment<Cfg, Case, Res, Summary>,

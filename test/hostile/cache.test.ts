@@ -8,7 +8,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, mock, test } from 'node:test';
-import { type Experiment, mergeShards, resultPaths, runExperiment } from '../../src/experiments/runner';
+import {
+  type Experiment,
+  forgetRun,
+  mergeShards,
+  resultPaths,
+  runExperiment,
+} from '../../src/experiments/runner';
 import { fileContentId, fileSha256, fingerprintCacheFile, modelContentId } from '../../src/util/fingerprint';
 import { LockError, lockResultsDir } from '../../src/util/lock';
 import { describeMissing } from '../../src/util/shards';
@@ -119,6 +125,13 @@ describe('stuck and incomplete caches', () => {
     });
     const out = await runExperiment(toy, cfg, { resultsDir: dir, force: true });
     assert.deepEqual(out.summary?.summary, { sum: 6 });
+    // `reproduce --force --workers n`: the parent forgets the whole run, then each worker computes its shard
+    fs.writeFileSync(p.cases, '{"id":"c0","result":100}\n');
+    await runExperiment(toy, cfg, { resultsDir: dir, shard: { index: 0, count: 2 } }).catch(() => {});
+    forgetRun(toy, cfg, dir);
+    for (const index of [0, 1])
+      await runExperiment(toy, cfg, { resultsDir: dir, shard: { index, count: 2 } });
+    assert.deepEqual(mergeShards(toy, cfg, { resultsDir: dir }).summary?.summary, { sum: 6 });
   });
 
   test('merge with a shard missing names the missing cases and shard', async () => {
