@@ -24,7 +24,10 @@ const hasModel = fs.existsSync(path.join(BEACON_BASE_DIR, 'model.safetensors'));
 const skip = hasModel ? false : `no shipped model at ${BEACON_BASE_DIR}`;
 const run = promisify(execFile);
 
-describe('the same sweep, however it is run, gives byte-identical summaries', { skip }, () => {
+describe('the same sweep, however it is run, gives byte-identical summaries', {
+  skip,
+  concurrency: 2,
+}, () => {
   let tmp = '';
   let data = '';
   let reference: Record<string, unknown> = {};

@@ -6,7 +6,8 @@
  * once (they write only their own shard files) but never beside a main run or a second copy of the same shard.
  * Each lock file holds {pid, host, startedAt, command}. A lock whose process is gone (same host, pid not running)
  * is stale: it is removed with a note and the run goes on. A lock of another host cannot be checked and is
- * reported with the file to delete. Worker processes of a `--workers n` run are children of the run that holds
+ * reported with the file to delete — except a shard lock inside a Slurm job (SLURM_JOB_ID set): Slurm runs one task
+ * per array index at a time, so that lock was left by a task the scheduler killed, and it is removed with a note. Worker processes of a `--workers n` run are children of the run that holds
  * `.lock`: they get its pid in BEACONS_LOCK_OWNER and accept that lock. Locks are re-entrant within a process and
  * removed when the process exits normally; a run killed by a signal leaves its lock behind, and the next run
  * finds its pid dead and removes it with a note (no signal handler here: one would delay Ctrl-C until the busy
@@ -61,7 +62,10 @@ function blocking(file: string, warn: (m: string) => void): LockInfo | undefined
   const owner = Number(process.env.BEACONS_LOCK_OWNER);
   if (info && (info.pid === process.pid || info.pid === owner) && info.host === os.hostname())
     return undefined;
-  if (info && (info.host !== os.hostname() || alive(info.pid))) return info;
+  // Slurm runs one task per array index at a time: a shard lock of another node was left by a killed task
+  const slurmShard = process.env.SLURM_JOB_ID !== undefined && /\.lock\.shard-/.test(file);
+  if (info && info.host !== os.hostname() && !slurmShard) return info;
+  if (info && info.host === os.hostname() && alive(info.pid)) return info;
   if (!info) {
     // unreadable: a lock being written right now, or one torn by a crash; give a writer a moment
     const st = fs.statSync(file, { throwIfNoEntry: false });
@@ -69,9 +73,12 @@ function blocking(file: string, warn: (m: string) => void): LockInfo | undefined
     if (Date.now() - st.mtimeMs < 2000)
       return { pid: Number.NaN, host: os.hostname(), startedAt: '', command: '' };
   }
-  warn(
-    `[lock] removing the stale lock ${file}${info ? ` of pid ${info.pid} (no longer running)` : ' (unreadable)'}`,
-  );
+  const why = !info
+    ? ' (unreadable)'
+    : info.host === os.hostname()
+      ? ` of pid ${info.pid} (no longer running)`
+      : ` of pid ${info.pid} on node ${info.host} (a Slurm task killed before it could remove it)`;
+  warn(`[lock] removing the stale lock ${file}${why}`);
   fs.rmSync(file, { force: true });
   return undefined;
 }

@@ -82,6 +82,29 @@ describe('one run at a time per results folder', () => {
     assert.equal(fs.existsSync(file), false);
   });
 
+  test('a lock of another host: named with the file to delete; under Slurm a shard lock is taken over', () => {
+    const dir = path.join(tmp, 'foreign');
+    fs.mkdirSync(dir);
+    const lock = { pid: 4321, host: 'node-17', startedAt: '2026-01-01T00:00:00.000Z', command: 'reproduce' };
+    fs.writeFileSync(path.join(dir, '.lock'), JSON.stringify(lock));
+    assert.throws(() => lockResultsDir(dir), {
+      message: `another run (pid 4321 on host node-17, started 2026-01-01T00:00:00.000Z: reproduce) is using ${dir}; if that run is gone, delete ${path.join(dir, '.lock')}`,
+    });
+    fs.rmSync(path.join(dir, '.lock'));
+    const shardLock = path.join(dir, '.lock.shard-1-of-4');
+    fs.writeFileSync(shardLock, JSON.stringify(lock));
+    const notes: string[] = [];
+    process.env.SLURM_JOB_ID = '99';
+    try {
+      lockResultsDir(dir, { index: 1, count: 4 }, (m) => notes.push(m))();
+    } finally {
+      delete process.env.SLURM_JOB_ID;
+    }
+    assert.deepEqual(notes, [
+      `[lock] removing the stale lock ${shardLock} of pid 4321 on node node-17 (a Slurm task killed before it could remove it)`,
+    ]);
+  });
+
   test('runExperiment refuses a folder in use', async () => {
     const dir = path.join(tmp, 'busy-run');
     fs.mkdirSync(dir);
