@@ -169,7 +169,9 @@ async function buildSession(spec: DataSpec): Promise<Session> {
       spec.promptFormat,
     );
     if (facts.length === 0)
-      throw new Error(`No usable facts: the model knows none of the ${records.length} records`);
+      throw new Error(
+        `No usable facts: the model ${loaded.dir} knows none of the ${records.length} records of ${spec.data ?? 'its own corpus'}`,
+      );
     const s: Session = {
       ...(await makeContext(loaded.model, loaded.tokenizer)),
       loaded,
