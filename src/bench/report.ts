@@ -50,14 +50,15 @@ export interface KernelReport {
   ratios: Record<string, number>;
 }
 
-export function kernelTable(k: KernelReport): string {
+/** With `comparable` false (torch on the reference BLAS) the ratio column says so instead of giving a number. */
+export function kernelTable(k: KernelReport, comparable = true): string {
   const rows = k.tfjs.map((b) => {
     const ref = k.torch[b.method];
     return [
       `tfjs ${b.backend} ${b.method}`,
       f(b.medianStepS, 3),
       f(b.tokensPerS, 0),
-      ref ? f(b.tokensPerS / ref.tokens_per_s, 3) : '—',
+      ref ? (comparable ? f(b.tokensPerS / ref.tokens_per_s, 3) : 'not comparable') : '—',
       `${b.numTensorsBefore} → ${b.numTensorsDuring} → ${b.numTensorsAfter}`,
       `${f(b.firstLoss, 3)} → ${f(b.lastLoss, 3)}`,
     ];

@@ -31,6 +31,7 @@ export interface TorchFactsResult {
   weights: 'file' | 'random';
   peak_rss_mb: number;
   torch: string;
+  blas?: string[];
 }
 
 /** The torch version, or a note saying why PyTorch cannot be used. */

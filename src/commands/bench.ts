@@ -14,6 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { backendInfo, initBackend } from '../backend';
+import { notComparable, referenceBlas } from '../bench/blas';
 import { benchTrainStep, REFERENCE_BATCH, REFERENCE_SEQ, type StepBench } from '../bench/kernel';
 import { canDropLearnedRows } from '../bench/probe';
 import {
@@ -242,11 +243,14 @@ export async function run(argv: string[]): Promise<void> {
     `\nMachine: ${m.cpu}, ${m.cores} cores, ${m.os}, Node ${m.node}, tfjs ${m.tfjs}, torch ${m.torch ?? '—'}`,
   );
   if (m.torchBlas) console.log(`PyTorch BLAS: ${m.torchBlas.join(', ')}`);
+  const slowBlas = referenceBlas(m.torchBlas ?? workload?.torch?.blas);
   if (kernel) {
     console.log(
       `\n1. Train step, reference config (d 256, 4 layers, batch ${REFERENCE_BATCH} × seq ${REFERENCE_SEQ}, random data)`,
     );
-    console.log(kernelTable(kernel));
+    console.log(kernelTable(kernel, !slowBlas));
+    if (slowBlas && Object.keys(kernel.torch).length > 0)
+      console.log(`   ÷ torch: ${notComparable(slowBlas)}`);
   }
   if (workload) {
     console.log(
@@ -254,7 +258,9 @@ export async function run(argv: string[]): Promise<void> {
     );
     console.log(`   ${workload.source}`);
     console.log(workloadTable(workload));
-    if (workload.ratio !== undefined) {
+    if (workload.ratio !== undefined && slowBlas) {
+      console.log(`   PyTorch time ÷ ours: ${notComparable(slowBlas)}`);
+    } else if (workload.ratio !== undefined) {
       console.log(`   PyTorch time ÷ ours = ${workload.ratio.toFixed(2)} (≥ 1: ours is faster)`);
       if (workload.ratioWorkers !== undefined)
         console.log(`   PyTorch time ÷ ours with workers = ${workload.ratioWorkers.toFixed(2)}`);

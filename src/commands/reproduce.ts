@@ -1,14 +1,13 @@
 /**
  * `beacons reproduce [options]` (the options: SPEC below; `beacons reproduce --help` prints them).
- * With --workers n (default: one per core) the sweep runs as n child processes on shards, merged at the end.
+ * With --workers n (default and at most: one per core) the sweep runs as n child processes on shards, merged at
+ * the end. --stack n: at most n cases (adapters trained side by side) per batch; it changes speed, not results.
+ * One run at a time per results directory (a lock file; see util/lock.ts).
  * Runs the five experiments (cached: a rerun skips finished cases), then writes figures and results/SUMMARY.md.
  * `beacons merge [same options]` joins the files of a sharded sweep and writes the summaries.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
 import { backendInfo } from '../backend';
 import { EXPERIMENTS, findExperiments } from '../findings/index';
 import type { CommonConfig, CommonOptions } from '../knowledge/config';
@@ -16,7 +15,10 @@ import { session } from '../knowledge/config';
 import type { PromptFormat } from '../knowledge/facts';
 import { writeReport } from '../report/write';
 import { createProgressGroup } from '../runner/progress';
-import { mergeShards, parseShard, runExperiment } from '../runner/runner';
+import { forgetRun, mergeShards, parseShard, runExperiment } from '../runner/runner';
+import { lockResultsDir } from '../util/lock';
+import { describeMissing } from '../util/shards';
+import { capWorkers, coreCount, runWorkers } from '../util/workers';
 import { parseCommand } from './options';
 
 /** Learning rates above this are refused (AdamW diverges long before; a typo like 1e30 must not run for hours). */
@@ -71,7 +73,13 @@ export const SPEC = {
       type: 'int',
       min: 1,
       max: 1024,
-      help: 'worker processes (default: one per core, or BEACONS_WORKERS)',
+      help: 'worker processes (default and at most: one per core, or BEACONS_WORKERS)',
+    },
+    stack: {
+      type: 'int',
+      min: 1,
+      max: 4096,
+      help: 'at most n cases (adapters trained side by side) per batch: changes speed, not results',
     },
     results: { type: 'string', arg: 'dir', default: 'results', help: 'results directory' },
     force: { type: 'boolean', help: "discard this run's stored results and recompute" },
@@ -102,11 +110,13 @@ export async function run(argv: string[]): Promise<void> {
   const { values, common } = parse(argv);
   const entries = findExperiments(values.only?.join(','));
   const shard = values.shard ? parseShard(values.shard) : undefined;
-  const workers = values.workers !== undefined ? Number(values.workers) : defaultWorkers();
-  if (!Number.isInteger(workers) || workers < 1)
+  const asked = values.workers !== undefined ? Number(values.workers) : defaultWorkers();
+  if (!Number.isInteger(asked) || asked < 1)
     throw new Error(`--workers must be a positive integer, got '${values.workers}'`);
+  const workers = capWorkers(asked, (m) => console.error(m));
   // building the configs checks the options and the model directory before any work starts
   const cfgs = entries.map((e) => e.config(common));
+  lockResultsDir(values.results, shard); // held until this process exits
   if (shard === undefined && workers > 1)
     return runWithWorkers(argv, workers, values.results, entries, common);
   const t0 = Date.now();
@@ -125,6 +135,7 @@ export async function run(argv: string[]): Promise<void> {
         resultsDir: values.results,
         shard,
         force: values.force,
+        batchSize: values.stack,
         onProgress: group.reporter(),
         backend: backendInfo()?.name,
       });
@@ -158,7 +169,7 @@ async function prepareAll(entries: ReturnType<typeof findExperiments>, cfgs: unk
 /** One worker per core by default (BEACONS_WORKERS overrides); the sweep's cases are split by --shard. */
 function defaultWorkers(): number {
   if (process.env.BEACONS_WORKERS) return Number(process.env.BEACONS_WORKERS);
-  return Math.max(1, Math.min(os.cpus().length, 8));
+  return Math.max(1, Math.min(coreCount(), 8));
 }
 
 /**
@@ -175,42 +186,23 @@ async function runWithWorkers(
   const t0 = Date.now();
   const cli = path.join(fs.realpathSync(__dirname), '..', 'cli.ts');
   console.error(`[reproduce] ${workers} workers (--workers 1 for a single process)`);
-  const codes = await Promise.all(
-    Array.from(
-      { length: workers },
-      (_, i) =>
-        new Promise<number>((resolve) => {
-          const child = spawn(
-            process.execPath,
-            [
-              '--import',
-              'tsx',
-              cli,
-              'reproduce',
-              ...argv,
-              '--shard',
-              `${i}/${workers}`,
-              '--workers',
-              '1',
-              '--no-figures',
-            ],
-            { stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, BEACONS_PROGRESS: 'lines' } },
-          );
-          readline.createInterface({ input: child.stderr! }).on('line', (line) => {
-            if (!/^(Hi, looks like|=+$|$)/.test(line)) console.error(`[worker ${i}] ${line}`);
-          });
-          child.on('close', (code) => resolve(code ?? 1));
-        }),
-    ),
-  );
-  if (codes.some((c) => c !== 0))
-    throw new Error(`worker(s) failed (exit codes ${codes.join(', ')}); rerun to resume`);
+  // --force: the workers each clear their own shard; the whole run's files are cleared here
+  if (parse(argv).values.force)
+    for (const e of entries) forgetRun(e.experiment, e.config(common), resultsDir);
+  await runWorkers(workers, {
+    script: cli,
+    args: (i) => ['reproduce', ...argv, '--shard', `${i}/${workers}`, '--workers', '1', '--no-figures'],
+    env: { BEACONS_PROGRESS: 'lines', BEACONS_LOCK_OWNER: String(process.pid) },
+    onStart: (pids) => console.error(`[reproduce] worker pids ${pids.join(', ')}`),
+  }).catch((e: Error) => {
+    throw new Error(`${e.message}; finished cases are cached, rerun to resume`);
+  });
   const cfgs = entries.map((e) => e.config(common));
   await prepareAll(entries, cfgs); // mergeShards calls cases() and summarize()
   entries.forEach((e, i) => {
     const out = mergeShards(e.experiment, cfgs[i], { resultsDir });
     if (out.missing.length > 0)
-      throw new Error(`${e.experiment.name}: ${out.missing.length} cases missing after merge`);
+      throw new Error(describeMissing(e.experiment.name, out, e.experiment.cases(cfgs[i])));
   });
   const { values } = parse(argv);
   await writeAllReports(common, resultsDir, {
@@ -238,13 +230,18 @@ export async function merge(argv: string[]): Promise<void> {
   const { values, common } = parse(argv);
   const entries = findExperiments(values.only?.join(','));
   const cfgs = entries.map((e) => e.config(common));
+  lockResultsDir(values.results); // held until this process exits
   await prepareAll(entries, cfgs); // mergeShards calls cases() and summarize()
+  const incomplete: string[] = [];
   entries.forEach((e, i) => {
     const out = mergeShards(e.experiment, cfgs[i], { resultsDir: values.results });
     console.error(
       `[merge] ${e.experiment.name}: ${out.done}/${out.total} cases${out.missing.length ? `, ${out.missing.length} missing` : ''}`,
     );
+    if (out.missing.length > 0)
+      incomplete.push(describeMissing(e.experiment.name, out, e.experiment.cases(cfgs[i])));
   });
+  if (incomplete.length > 0) throw new Error(`merge incomplete, nothing written: ${incomplete.join('; ')}`);
   await writeAllReports(common, values.results, {
     figures: !values['no-figures'],
     scale: common.scale ?? 'toy',

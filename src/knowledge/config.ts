@@ -1,27 +1,32 @@
 /**
  * Config pieces and helpers shared by the five experiments.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BEACON_BASE_DIR } from '../model/load';
-import { shortHash } from '../util/hash';
 import { deriveSeed, permutation } from '../util/random';
 import { resolveMethodSpec, resolveTrainer, type TrainerSettings } from './defaults';
 import type { Fact, PromptFormat } from './facts';
 import type { MethodSpec } from './learn';
 import { getScale, METHODS, type Scale } from './scales';
-import { type DataSpec, getSession, loadSession, modelFingerprint, type Session } from './session';
+import {
+  type DataSpec,
+  dataFingerprint,
+  getSession,
+  loadSession,
+  modelFingerprint,
+  type Session,
+} from './session';
 
 export interface CommonConfig {
   scale: string;
   /** model directory, relative to the working directory when not absolute */
   model: string;
-  /** identity of the model's files (result hashes change when the model does) */
+  /** identity of the model files' contents (result hashes change when the model does) */
   modelId: string;
   /** records file, or null for the base model's COUNTERFACT records */
   data: string | null;
-  /** identity of the records file's contents (absent for the base model's records) */
-  dataId?: string;
+  /** identity of the records file's contents (null with the base model's records) */
+  dataId: string | null;
   /** prompt wrapping ('llama2-chat' for chat checkpoints) */
   promptFormat: PromptFormat;
   seeds: number[];
@@ -49,19 +54,12 @@ export function commonConfig(o: CommonOptions = {}): CommonConfig & { s: Scale }
     model,
     modelId: modelFingerprint(path.resolve(model)),
     data: o.data ?? null,
-    dataId: o.data ? dataFingerprint(o.data) : undefined,
+    dataId: o.data ? dataFingerprint(path.resolve(o.data)) : null,
     promptFormat: o.promptFormat ?? 'plain',
     seeds: o.seeds ?? s.seeds,
     train: resolveTrainer(o.train),
     s,
   };
-}
-
-/** A content hash of a records file (result hashes change when the file does, not only when its path does). */
-export function dataFingerprint(file: string): string {
-  if (!fs.existsSync(file) || !fs.statSync(file).isFile())
-    throw new Error(`Data file ${file} does not exist (--data takes a COUNTERFACT or ZsRE records file)`);
-  return shortHash(fs.readFileSync(file, 'utf8'));
 }
 
 function dataSpec(cfg: CommonConfig): DataSpec {

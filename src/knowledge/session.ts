@@ -14,11 +14,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadRecords } from '../data/records';
+import { DataError } from '../data/validate';
 import { validateModelConfig } from '../model/config';
 import { BEACON_BASE_DIR, type LoadedModel, loadModel } from '../model/load';
 import { estimateMemory, formatBytes, loraParamCount } from '../model/memory';
 import { buildCorpus } from '../pretrain/corpus';
-import { shortHash } from '../util/hash';
+import { readJsonFile } from '../util/atomic';
+import { fileContentId, modelContentId } from '../util/fingerprint';
 import { buildPool, type Fact, type PoolInfo, type PromptFormat } from './facts';
 import { type LearnContext, makeContext } from './learn';
 
@@ -40,8 +42,9 @@ export interface Session extends LearnContext {
 const sessions = new Map<string, Session>();
 
 /**
- * A stable identity of a model directory for result hashes: config.json, tokenizer.json and the weight files' sizes
- * (not the model card or logs, which change without changing the model).
+ * A stable identity of a model directory for result hashes: the sha256 of the contents of config.json,
+ * tokenizer.json and the weight files (not the model card or logs, which change without changing the model);
+ * streamed and cached by path + size + mtime (util/fingerprint.ts), so a rerun costs nothing.
  */
 export function modelFingerprint(dir: string): string {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
@@ -49,16 +52,13 @@ export function modelFingerprint(dir: string): string {
       `Model directory ${dir} does not exist: it must hold config.json, model.safetensors (or sharded *.safetensors + model.safetensors.index.json) and tokenizer.json`,
     );
   }
-  const files = fs
-    .readdirSync(dir)
-    .filter((f) => f === 'config.json' || f === 'tokenizer.json' || f.endsWith('.safetensors'))
-    .sort();
-  return shortHash(
-    files.map((f) => [
-      f,
-      f.endsWith('.json') ? fs.readFileSync(path.join(dir, f), 'utf8') : fs.statSync(path.join(dir, f)).size,
-    ]),
-  );
+  return modelContentId(dir);
+}
+
+/** The identity of a `--data` records file: the sha256 of its contents (cached like the model's). */
+export function dataFingerprint(file: string): string {
+  if (!fs.existsSync(file)) throw new DataError(file, 'cannot read file (ENOENT)', {}, 'file');
+  return fileContentId(file);
 }
 
 /** Bytes the tfjs backend can hold: wasm has a 4 GiB heap; cpu and tensorflow the machine's memory. */
@@ -75,7 +75,7 @@ export function backendMemoryLimit(backend = tf.getBackend()): number | undefine
 export function checkMemory(dir: string, batch = 16, seq = 64): void {
   const file = path.join(dir, 'config.json');
   if (!fs.existsSync(file)) return; // loadModel gives the clear error listing what the directory needs
-  const config = validateModelConfig(JSON.parse(fs.readFileSync(file, 'utf8')), file);
+  const config = validateModelConfig(readJsonFile(file, 'model config'), file);
   const adapterParams = loraParamCount(config, 8, ['q_proj', 'v_proj']) * batch;
   const est = estimateMemory(config, { batch, seq, adapterParams, optimizer: 'adam' });
   const limit = backendMemoryLimit();
@@ -88,8 +88,24 @@ export function checkMemory(dir: string, batch = 16, seq = 64): void {
   }
 }
 
+/** Paths, prompt format and the files' contents: a model or data file edited in place gets a new session. */
 const sessionKey = (spec: DataSpec) =>
-  JSON.stringify([spec.model ?? '', spec.data ?? '', spec.promptFormat ?? 'plain']);
+  JSON.stringify([
+    spec.model ?? '',
+    spec.data ?? '',
+    spec.promptFormat ?? 'plain',
+    contentId(() => modelContentId(spec.model ?? BEACON_BASE_DIR)),
+    spec.data ? contentId(() => fileContentId(spec.data!)) : '',
+  ]);
+
+/** A fingerprint, or '' for a missing file (whose load then gives the clear error). */
+function contentId(f: () => string): string {
+  try {
+    return f();
+  } catch {
+    return '';
+  }
+}
 
 /** The session prepared for `spec` by `loadSession`; throws when there is none. */
 export function getSession(spec: DataSpec = {}): Session {
@@ -115,11 +131,34 @@ export function loadSession(spec: DataSpec = {}): Promise<Session> {
   return p;
 }
 
+/**
+ * The usable records of a data file; unusable ones (a target equal to the answer, an empty target, …) are dropped
+ * with ONE warning giving their count and the first reason, and a file with none left is an error saying so.
+ */
+function loadUsableRecords(file: string) {
+  const dropped: DataError[] = [];
+  const records = loadRecords(file, 'auto', { onInvalid: 'skip', onSkip: (e) => dropped.push(e) });
+  const total = records.length + dropped.length;
+  const first = dropped[0]?.message.slice(file.length + 2); // without the file name: `record 3 (id …), field …: …`
+  if (records.length === 0 && dropped.length > 0)
+    throw new DataError(
+      file,
+      `all ${total} records are unusable and were dropped; the first: ${first}`,
+      {},
+      'file',
+    );
+  if (dropped.length > 0)
+    console.error(
+      `[data] warning: dropped ${dropped.length} of ${total} records of ${file} as unusable; the first: ${first}`,
+    );
+  return records;
+}
+
 async function buildSession(spec: DataSpec): Promise<Session> {
   const key = sessionKey(spec);
   checkMemory(spec.model ?? BEACON_BASE_DIR);
   // records first: a bad data file fails before the model is loaded
-  const records = spec.data ? loadRecords(spec.data, 'auto', { onInvalid: 'skip' }) : buildCorpus().records;
+  const records = spec.data ? loadUsableRecords(spec.data) : buildCorpus().records;
   const loaded = loadModel(spec.model);
   try {
     const { facts, info } = await buildPool(
@@ -130,7 +169,9 @@ async function buildSession(spec: DataSpec): Promise<Session> {
       spec.promptFormat,
     );
     if (facts.length === 0)
-      throw new Error(`No usable facts: the model knows none of the ${records.length} records`);
+      throw new Error(
+        `No usable facts: the model ${loaded.dir} knows none of the ${records.length} records of ${spec.data ?? 'its own corpus'}`,
+      );
     const s: Session = {
       ...(await makeContext(loaded.model, loaded.tokenizer)),
       loaded,

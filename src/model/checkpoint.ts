@@ -193,6 +193,13 @@ export function loadModelDir(dir: string, opts: LoadOptions = {}): ModelDir {
     ignored.push(name);
   }
   const tokenizer = wantTok ? loadTokenizer(dir) : undefined;
+  if (tokenizer && tokenizer.vocabSize > config.vocab_size) {
+    throw new CheckpointError(
+      path.join(dir, TOKENIZER_FILE),
+      undefined,
+      `the tokenizer has ids up to ${tokenizer.vocabSize - 1} (${tokenizer.vocabSize} tokens) but ${configFile} has vocab_size ${config.vocab_size}: they belong to different models`,
+    );
+  }
 
   const read = (name: string): Float32Array => {
     const r = where.get(name);

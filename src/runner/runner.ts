@@ -22,6 +22,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { appendLinesDurable, FileError, readJsonFile, readJsonLines, writeFileAtomic } from '../util/atomic';
 import { canonicalJson, jsonDiff, shortHash } from '../util/hash';
+import { lockResultsDir } from '../util/lock';
 import type {
   AnyExperiment,
   CaseRow,
@@ -77,10 +78,30 @@ export function loadSummary<Cfg, Case extends { id: string }, Res, S>(
   const p = resultPaths(exp, cfg, resultsDir);
   if (!fs.existsSync(p.summary)) return undefined;
   const s = readJsonFile<SummaryFile<S>>(p.summary, 'summary');
-  if (s?.experiment !== exp.name || s.version !== exp.version || s.hash !== p.hash || !s.meta) {
+  if (s?.experiment !== exp.name || s.version !== exp.version || s.hash !== p.hash) {
     throw new FileError(p.summary, `not the summary of ${exp.name} v${exp.version} run ${p.hash}`);
   }
+  const bad = summaryFieldProblem(s);
+  if (bad) throw new FileError(p.summary, bad);
   return s;
+}
+
+/** The first missing or mistyped field of a summary file (`field "meta.seconds" is missing …`), or undefined. */
+function summaryFieldProblem(s: SummaryFile<unknown>): string | undefined {
+  const want: [string, unknown, string][] = [
+    ['summary', s.summary, 'object'],
+    ['meta', s.meta, 'object'],
+    ['meta.seconds', s.meta?.seconds, 'number'],
+    ['meta.cases', s.meta?.cases, 'number'],
+    ['meta.startedAt', s.meta?.startedAt, 'string'],
+    ['meta.finishedAt', s.meta?.finishedAt, 'string'],
+  ];
+  for (const [field, v, type] of want) {
+    if (v === undefined) return `field "${field}" is missing`;
+    if (typeof v !== type || v === null)
+      return `field "${field}" must be a ${type}, got ${JSON.stringify(v)}`;
+  }
+  return undefined;
 }
 
 /** Finished cases (main file and shard files), in case order; read-only. */
@@ -95,10 +116,24 @@ export function loadResults<Cfg, Case extends { id: string }, Res>(
   return cases.filter((c) => done.has(c.id)).map((c) => ({ id: c.id, result: done.get(c.id) as Res }));
 }
 
+/** Runs (or resumes) `exp` on `cfg`, holding the results directory's lock (util/lock.ts) meanwhile. */
 export async function runExperiment<Cfg, Case extends { id: string }, Res, Summary>(
   exp: Experiment<Cfg, Case, Res, Summary>,
   cfg: Cfg,
   opts: RunOptions = {},
+): Promise<RunOutcome<Res, Summary>> {
+  const release = lockResultsDir(opts.resultsDir ?? 'results', opts.shard, opts.onWarn);
+  try {
+    return await runUnlocked(exp, cfg, opts);
+  } finally {
+    release();
+  }
+}
+
+async function runUnlocked<Cfg, Case extends { id: string }, Res, Summary>(
+  exp: Experiment<Cfg, Case, Res, Summary>,
+  cfg: Cfg,
+  opts: RunOptions,
 ): Promise<RunOutcome<Res, Summary>> {
   const startedAt = new Date();
   const warn = opts.onWarn ?? ((m: string) => console.warn(m));
@@ -169,11 +204,31 @@ export async function runExperiment<Cfg, Case extends { id: string }, Res, Summa
   return out;
 }
 
+/** Deletes every stored result of a run (main and shard files, summary); what `force` does for a whole run. */
+export function forgetRun(exp: AnyExperiment, cfg: unknown, resultsDir = 'results'): void {
+  const p = resultPaths(exp, cfg, resultsDir);
+  for (const f of [p.cases, p.runs, p.summary, ...shardFiles(p.dir, 'cases'), ...shardFiles(p.dir, 'runs')])
+    fs.rmSync(f, { force: true });
+}
+
 /** Joins shard files (and the main file) into `cases.jsonl`; writes the summary once every case is present. */
 export function mergeShards<Cfg, Case extends { id: string }, Res, Summary>(
   exp: Experiment<Cfg, Case, Res, Summary>,
   cfg: Cfg,
   opts: { resultsDir?: string; onWarn?: (message: string) => void } = {},
+): RunOutcome<Res, Summary> {
+  const release = lockResultsDir(opts.resultsDir ?? 'results', undefined, opts.onWarn);
+  try {
+    return mergeUnlocked(exp, cfg, opts);
+  } finally {
+    release();
+  }
+}
+
+function mergeUnlocked<Cfg, Case extends { id: string }, Res, Summary>(
+  exp: Experiment<Cfg, Case, Res, Summary>,
+  cfg: Cfg,
+  opts: { resultsDir?: string; onWarn?: (message: string) => void },
 ): RunOutcome<Res, Summary> {
   const warn = opts.onWarn ?? ((m: string) => console.warn(m));
   const p = resultPaths(exp, cfg, opts.resultsDir);
@@ -263,7 +318,8 @@ function collect(
         throw new FileError(file, `unknown case id "${id}" (cases changed, same version?)`, line);
       const prev = where.get(id);
       if (prev !== undefined && canonicalJson(done.get(id)) !== canonicalJson(result)) {
-        throw new FileError(file, `case "${id}" conflicts with ${prev}`, line);
+        const fix = `the stored results of run ${path.dirname(file)} disagree: rerun with --force to recompute it`;
+        throw new FileError(file, `case "${id}" conflicts with ${prev} (${fix})`, line);
       }
       if (file === files[0]) inFirst++;
       if (prev === undefined) where.set(id, `${file}, line ${line}`);

@@ -22,10 +22,33 @@ export class FileError extends Error {
   }
 }
 
+const WRITE_ERRORS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied: the folder is not writable',
+  EPERM: 'operation not permitted: the folder is not writable',
+};
+
+/** A failed write as one FileError naming `file` (full disk, read-only folder, …); other errors unchanged. */
+export function writeFailure(e: unknown, file: string): unknown {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (e instanceof FileError || code === undefined || !(code in WRITE_ERRORS)) return e;
+  return new FileError(file, `cannot write (${code}: ${WRITE_ERRORS[code]})`);
+}
+
 let tmpCounter = 0;
 
 /** Atomically replaces `file` with `data` (parent directories are created). */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  try {
+    writeAtomic(file, data);
+  } catch (e) {
+    throw writeFailure(e, file);
+  }
+}
+
+function writeAtomic(file: string, data: string | Uint8Array): void {
   const dir = path.dirname(file);
   fs.mkdirSync(dir, { recursive: true });
   const tmp = `${file}.${process.pid}-${tmpCounter++}.tmp`;
@@ -50,6 +73,14 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
  * Refuses to append to a file whose last line is unterminated (a torn earlier write: repair it first).
  */
 export function appendLinesDurable(file: string, lines: readonly string[]): void {
+  try {
+    appendDurable(file, lines);
+  } catch (e) {
+    throw writeFailure(e, file);
+  }
+}
+
+function appendDurable(file: string, lines: readonly string[]): void {
   if (lines.length === 0) return;
   lines.forEach((l, i) => {
     if (/[\r\n]/.test(l))

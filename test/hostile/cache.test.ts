@@ -1,0 +1,221 @@
+/**
+ * Hostile use of the results cache: two runs on one folder, stale locks, a cache stuck on conflicting results,
+ * a merge with a shard missing, input files changed in place (same size) under an existing cache entry.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, mock, test } from 'node:test';
+import {
+  type Experiment,
+  forgetRun,
+  mergeShards,
+  resultPaths,
+  runExperiment,
+} from '../../src/runner/runner';
+import { fileContentId, fileSha256, fingerprintCacheFile, modelContentId } from '../../src/util/fingerprint';
+import { LockError, lockResultsDir } from '../../src/util/lock';
+import { describeMissing } from '../../src/util/shards';
+
+let tmp = '';
+before(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-hostile-cache-'));
+  process.env.BEACONS_CACHE_DIR = path.join(tmp, 'cache');
+});
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** A process that sleeps; resolves with it once started. */
+function sleeper(): Promise<ReturnType<typeof spawn>> {
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  return new Promise((resolve) => child.on('spawn', () => resolve(child)));
+}
+
+const writeLock = (file: string, pid: number) =>
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ pid, host: os.hostname(), startedAt: '2026-01-01T00:00:00.000Z', command: 'reproduce' }),
+  );
+
+describe('one run at a time per results folder', () => {
+  test('a live run holding the folder: "another run (pid N) is using <dir>"', async () => {
+    const dir = path.join(tmp, 'busy');
+    fs.mkdirSync(dir);
+    const other = await sleeper();
+    try {
+      writeLock(path.join(dir, '.lock'), other.pid!);
+      const want = `another run (pid ${other.pid}, started 2026-01-01T00:00:00.000Z: reproduce) is using ${dir}; wait for it to finish or stop it (a lock left by a dead run is removed automatically)`;
+      assert.throws(
+        () => lockResultsDir(dir),
+        (e: Error) => e instanceof LockError && e.message === want,
+      );
+      // a shard run of another sweep is refused too, and a main run is refused while a shard runs
+      assert.throws(() => lockResultsDir(dir, { index: 0, count: 2 }), { message: want });
+      fs.rmSync(path.join(dir, '.lock'));
+      writeLock(path.join(dir, '.lock.shard-1-of-2'), other.pid!);
+      assert.throws(() => lockResultsDir(dir), {
+        name: 'LockError',
+        message: /^another run \(pid \d+, .*\) is using /,
+      });
+      lockResultsDir(dir, { index: 0, count: 2 })(); // another shard of the same sweep may run at once
+    } finally {
+      other.kill();
+    }
+  });
+
+  test('a stale lock (dead pid) is removed with a note', async () => {
+    const dir = path.join(tmp, 'stale');
+    fs.mkdirSync(dir);
+    const dead = await sleeper();
+    dead.kill('SIGKILL');
+    await new Promise((r) => dead.on('close', r));
+    const file = path.join(dir, '.lock');
+    writeLock(file, dead.pid!);
+    const notes: string[] = [];
+    const release = lockResultsDir(dir, undefined, (m) => notes.push(m));
+    assert.deepEqual(notes, [
+      `[lock] removing the stale lock ${file} of pid ${dead.pid} (no longer running)`,
+    ]);
+    assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).pid, process.pid);
+    release();
+    assert.equal(fs.existsSync(file), false);
+  });
+
+  test('a lock of another host: named with the file to delete; under Slurm a shard lock is taken over', () => {
+    const dir = path.join(tmp, 'foreign');
+    fs.mkdirSync(dir);
+    const lock = { pid: 4321, host: 'node-17', startedAt: '2026-01-01T00:00:00.000Z', command: 'reproduce' };
+    fs.writeFileSync(path.join(dir, '.lock'), JSON.stringify(lock));
+    assert.throws(() => lockResultsDir(dir), {
+      message: `another run (pid 4321 on host node-17, started 2026-01-01T00:00:00.000Z: reproduce) is using ${dir}; if that run is gone, delete ${path.join(dir, '.lock')}`,
+    });
+    fs.rmSync(path.join(dir, '.lock'));
+    const shardLock = path.join(dir, '.lock.shard-1-of-4');
+    fs.writeFileSync(shardLock, JSON.stringify(lock));
+    const notes: string[] = [];
+    process.env.SLURM_JOB_ID = '99';
+    try {
+      lockResultsDir(dir, { index: 1, count: 4 }, (m) => notes.push(m))();
+    } finally {
+      delete process.env.SLURM_JOB_ID;
+    }
+    assert.deepEqual(notes, [
+      `[lock] removing the stale lock ${shardLock} of pid 4321 on node node-17 (a Slurm task killed before it could remove it)`,
+    ]);
+  });
+
+  test('runExperiment refuses a folder in use', async () => {
+    const dir = path.join(tmp, 'busy-run');
+    fs.mkdirSync(dir);
+    const other = await sleeper();
+    try {
+      writeLock(path.join(dir, '.lock'), other.pid!);
+      await assert.rejects(runExperiment(toy, { n: 4 }, { resultsDir: dir }), {
+        name: 'LockError',
+        message: /^another run \(pid \d+, .*\) is using /,
+      });
+    } finally {
+      other.kill();
+    }
+  });
+});
+
+type Cfg = { n: number };
+const toy: Experiment<Cfg, { id: string; x: number }, number, { sum: number }> = {
+  name: 'toy',
+  version: 1,
+  cases: (cfg) => Array.from({ length: cfg.n }, (_, x) => ({ id: `c${x}`, x })),
+  runBatch: async (_cfg, cases) => cases.map((c) => c.x),
+  summarize: (_cfg, results) => ({ sum: results.reduce((a, b) => a + b, 0) }),
+};
+
+describe('stuck and incomplete caches', () => {
+  test('results that conflict name both places and how to recover; --force recovers', async () => {
+    const dir = path.join(tmp, 'conflict');
+    const cfg = { n: 4 };
+    await runExperiment(toy, cfg, { resultsDir: dir, shard: { index: 0, count: 2 } });
+    // the main file disagrees with the shard (what two concurrent runs of a nondeterministic sweep left)
+    const p = resultPaths(toy, cfg, dir);
+    fs.writeFileSync(p.cases, '{"id":"c0","result":100}\n');
+    await assert.rejects(runExperiment(toy, cfg, { resultsDir: dir }), (e: Error) => {
+      const shard = path.join(p.dir, 'cases.shard-0-of-2.jsonl');
+      assert.equal(
+        e.message,
+        `${shard}, line 1: case "c0" conflicts with ${p.cases}, line 1 (the stored results of run ${p.dir} disagree: rerun with --force to recompute it)`,
+      );
+      return true;
+    });
+    const out = await runExperiment(toy, cfg, { resultsDir: dir, force: true });
+    assert.deepEqual(out.summary?.summary, { sum: 6 });
+    // `reproduce --force --workers n`: the parent forgets the whole run, then each worker computes its shard
+    fs.writeFileSync(p.cases, '{"id":"c0","result":100}\n');
+    await runExperiment(toy, cfg, { resultsDir: dir, shard: { index: 0, count: 2 } }).catch(() => {});
+    forgetRun(toy, cfg, dir);
+    for (const index of [0, 1])
+      await runExperiment(toy, cfg, { resultsDir: dir, shard: { index, count: 2 } });
+    assert.deepEqual(mergeShards(toy, cfg, { resultsDir: dir }).summary?.summary, { sum: 6 });
+  });
+
+  test('merge with a shard missing names the missing cases and shard', async () => {
+    const dir = path.join(tmp, 'merge');
+    const cfg = { n: 6 };
+    await runExperiment(toy, cfg, { resultsDir: dir, shard: { index: 0, count: 3 } });
+    await runExperiment(toy, cfg, { resultsDir: dir, shard: { index: 2, count: 3 } });
+    const out = mergeShards(toy, cfg, { resultsDir: dir });
+    assert.equal(out.summary, undefined);
+    assert.equal(fs.existsSync(resultPaths(toy, cfg, dir).summary), false);
+    assert.equal(
+      describeMissing('toy', out, toy.cases(cfg)),
+      `toy: 2 of 6 cases missing (first "c1") in ${out.dir}; shard 1/3 has no result file`,
+    );
+  });
+});
+
+describe('content fingerprints', () => {
+  test('a data file edited in place with the same size (and mtime) gets a new identity', () => {
+    const file = path.join(tmp, 'data.json');
+    fs.writeFileSync(file, '[{"a": 1}]');
+    const first = fileContentId(file);
+    assert.equal(fileContentId(file), first);
+    const st = fs.statSync(file);
+    fs.writeFileSync(file, '[{"a": 2}]');
+    fs.utimesSync(file, st.atime, st.mtime); // even with the old mtime put back
+    assert.equal(fs.statSync(file).size, st.size);
+    assert.notEqual(fileContentId(file), first);
+  });
+
+  test('model weights edited in place (same size) change the model identity; the card does not', () => {
+    const dir = path.join(tmp, 'model');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'config.json'), '{}');
+    fs.writeFileSync(path.join(dir, 'model.safetensors'), Buffer.alloc(4096, 1));
+    fs.writeFileSync(path.join(dir, 'MODEL_CARD.md'), 'v1');
+    const id = modelContentId(dir);
+    fs.writeFileSync(path.join(dir, 'MODEL_CARD.md'), 'v2');
+    assert.equal(modelContentId(dir), id);
+    const fd = fs.openSync(path.join(dir, 'model.safetensors'), 'r+');
+    fs.writeSync(fd, Buffer.alloc(16, 0), 0, 16, 1000); // zero a few weights
+    fs.closeSync(fd);
+    assert.notEqual(modelContentId(dir), id);
+  });
+
+  test('the hash is cached by path, size and times: a rerun does not read the file', () => {
+    const file = path.join(tmp, 'cached.bin');
+    fs.writeFileSync(file, 'contents');
+    const sha = fileSha256(file);
+    const cache = JSON.parse(fs.readFileSync(fingerprintCacheFile(), 'utf8'));
+    assert.equal(cache[path.resolve(file)].sha256, sha);
+    const opened = mock.method(require('node:fs') as typeof fs, 'openSync');
+    const reads = () => opened.mock.calls.filter((c) => c.arguments[0] === path.resolve(file)).length;
+    try {
+      assert.equal(fileSha256(file), sha);
+      assert.equal(reads(), 0);
+      fs.appendFileSync(file, '!');
+      assert.notEqual(fileSha256(file), sha);
+      assert.equal(reads(), 1);
+    } finally {
+      opened.mock.restore();
+    }
+  });
+});

@@ -1,0 +1,186 @@
+/**
+ * Hostile input files: each gives ONE clear line naming the file and the field or number at fault. Fixtures are
+ * written at test time to a scratch folder.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { initBackend } from '../../src/backend';
+import { type Experiment, loadSummary, resultPaths, runExperiment } from '../../src/runner/runner';
+import { checkMemory, loadSession } from '../../src/knowledge/session';
+import { expectedShapes, saveModelDir } from '../../src/model/checkpoint';
+import { loadModel } from '../../src/model/load';
+import { SPECIAL_TOKENS, WordTokenizer } from '../../src/model/tokenizer';
+import { appendLinesDurable, writeFileAtomic } from '../../src/util/atomic';
+import { lockResultsDir } from '../../src/util/lock';
+import { tinyConfig } from '../helpers';
+import { ROOT } from '../sweep';
+
+let tmp = '';
+before(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-hostile-'));
+  await initBackend('cpu', { quiet: true });
+});
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const reEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A tiny model directory whose tokenizer has `tokens` entries (config.json's vocab_size is 24). */
+function tinyModelDir(name: string, tokens = 24): string {
+  const dir = path.join(tmp, name);
+  const config = tinyConfig();
+  const tensors = new Map(
+    [...expectedShapes(config)].map(([n, shape]) => [
+      n,
+      { shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.01) },
+    ]),
+  );
+  const vocab = [
+    ...SPECIAL_TOKENS,
+    ...Array.from({ length: tokens - SPECIAL_TOKENS.length }, (_, i) => `w${i}`),
+  ];
+  saveModelDir(dir, config, tensors, new WordTokenizer(vocab, true));
+  return dir;
+}
+
+describe('model files', () => {
+  test('a tokenizer larger than vocab_size is refused at load, naming both files and numbers', () => {
+    const dir = tinyModelDir('big-tokenizer', 30);
+    assert.throws(
+      () => loadModel(dir),
+      (e: Error) => {
+        assert.equal(
+          e.message,
+          `${path.join(dir, 'tokenizer.json')}: the tokenizer has ids up to 29 (30 tokens) but ${path.join(dir, 'config.json')} has vocab_size 24: they belong to different models`,
+        );
+        return true;
+      },
+    );
+  });
+
+  test('config.json that is not JSON: the error names the file', () => {
+    const dir = tinyModelDir('bad-config');
+    fs.writeFileSync(path.join(dir, 'config.json'), '{"vocab_size": 24,');
+    const file = path.join(dir, 'config.json');
+    const shape = new RegExp(`^${reEscape(file)}: model config is not valid JSON: `);
+    assert.throws(() => checkMemory(dir), { message: shape });
+    assert.throws(() => loadModel(dir), { message: new RegExp(`^${reEscape(file)}: not valid JSON \\(`) });
+  });
+});
+
+describe('data files', () => {
+  const record = (id: number, target: string) => ({
+    case_id: id,
+    prompt: `The capital of Country${id} is`,
+    subject: `Country${id}`,
+    target_new: target,
+    ground_truth: 'Paris',
+    rephrase_prompt: `Country${id} has its capital in`,
+    locality_prompt: 'The capital of Italy is',
+    locality_ground_truth: 'Rome',
+  });
+
+  test('every record unusable: says how many were dropped and the first reason', async () => {
+    const file = path.join(tmp, 'all-bad.json');
+    fs.writeFileSync(file, JSON.stringify([record(1, 'Paris'), record(2, 'Paris')]));
+    await assert.rejects(
+      loadSession({ data: file }),
+      (e: Error) =>
+        new RegExp(
+          `^${reEscape(file)}: all 2 records are unusable and were dropped; the first: record 0 \\(id "cf-1"\\), field "target_new": .*Paris`,
+        ).test(e.message) || assert.fail(e.message),
+    );
+  });
+
+  test('some records unusable: one warning with the count and the first reason', async () => {
+    const file = path.join(tmp, 'some-bad.json');
+    fs.writeFileSync(file, JSON.stringify([record(1, 'Rome'), record(2, 'Paris'), record(3, 'Paris')]));
+    const lines: string[] = [];
+    const original = console.error;
+    console.error = (m: string) => lines.push(String(m));
+    try {
+      await loadSession({ data: file, model: tinyModelDir('for-data') }).catch(() => {});
+    } finally {
+      console.error = original;
+    }
+    const warnings = lines.filter((l) => l.includes('dropped'));
+    assert.equal(warnings.length, 1, lines.join('\n'));
+    assert.match(
+      warnings[0],
+      new RegExp(
+        `^\\[data\\] warning: dropped 2 of 3 records of ${reEscape(file)} as unusable; the first: record 1 \\(id "cf-2"\\), field "target_new": `,
+      ),
+    );
+  });
+});
+
+describe('results files', () => {
+  type Cfg = { n: number };
+  const exp: Experiment<Cfg, { id: string; x: number }, number, { sum: number }> = {
+    name: 'hostile',
+    version: 1,
+    cases: (cfg) => Array.from({ length: cfg.n }, (_, x) => ({ id: `c${x}`, x })),
+    runBatch: async (_cfg, cases) => cases.map((c) => c.x),
+    summarize: (_cfg, results) => ({ sum: results.reduce((a, b) => a + b, 0) }),
+  };
+
+  test('a summary.json whose meta is {} or lacks a field: the file and the field, then it is rewritten', async () => {
+    const dir = path.join(tmp, 'meta');
+    const cfg = { n: 3 };
+    await runExperiment(exp, cfg, { resultsDir: dir });
+    const file = resultPaths(exp, cfg, dir).summary;
+    for (const [meta, field] of [
+      [{}, 'meta.seconds'],
+      [{ seconds: 1, cases: 3, startedAt: 'x' }, 'meta.finishedAt'],
+    ] as const) {
+      const s = JSON.parse(fs.readFileSync(file, 'utf8'));
+      fs.writeFileSync(file, JSON.stringify({ ...s, meta }));
+      assert.throws(() => loadSummary(exp, cfg, dir), { message: `${file}: field "${field}" is missing` });
+      const warnings: string[] = [];
+      const out = await runExperiment(exp, cfg, { resultsDir: dir, onWarn: (m) => warnings.push(m) });
+      assert.deepEqual(warnings, [`${file}: field "${field}" is missing; rewriting it from the cases`]);
+      assert.equal(out.summary?.summary.sum, 3);
+      assert.equal(typeof loadSummary(exp, cfg, dir)?.meta.seconds, 'number');
+    }
+  });
+
+  test('a full disk (ENOSPC) names the file', { skip: !fs.existsSync('/dev/full') && 'no /dev/full' }, () => {
+    assert.throws(() => appendLinesDurable('/dev/full', ['{}']), {
+      message: '/dev/full: cannot write (ENOSPC: no space left on the device)',
+    });
+  });
+
+  test('a read-only results folder says so (EACCES), not ENOENT', () => {
+    const ro = path.join(tmp, 'read-only');
+    fs.mkdirSync(ro);
+    fs.chmodSync(tmp, 0o755);
+    fs.chmodSync(ro, 0o555);
+    const lock = path.join(ro, '.lock');
+    const atomic = path.join(ro, 'x', 'config.json');
+    const want = [
+      `${lock}: cannot write (EACCES: permission denied: the folder is not writable)`,
+      `${atomic}: cannot write (EACCES: permission denied: the folder is not writable)`,
+    ];
+    if (process.getuid?.() !== 0) {
+      assert.throws(() => lockResultsDir(ro), { message: want[0] });
+      assert.throws(() => writeFileAtomic(atomic, '{}'), { message: want[1] });
+      return;
+    }
+    // root may write anywhere: run the same calls as user nobody
+    const script = `
+      const { lockResultsDir } = require(${JSON.stringify(path.join(ROOT, 'src/util/lock.ts'))});
+      const { writeFileAtomic } = require(${JSON.stringify(path.join(ROOT, 'src/util/atomic.ts'))});
+      for (const f of [() => lockResultsDir(${JSON.stringify(ro)}), () => writeFileAtomic(${JSON.stringify(atomic)}, '{}')]) {
+        try { f(); console.log('no error'); } catch (e) { console.log(e.message); }
+      }`;
+    const out = execFileSync(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', '-e', script],
+      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, HOME: tmp } },
+    );
+    assert.deepEqual(out.trim().split('\n'), want);
+  });
+});
