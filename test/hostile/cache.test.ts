@@ -8,13 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, mock, test } from 'node:test';
-import {
-  type Experiment,
-  forgetRun,
-  mergeShards,
-  resultPaths,
-  runExperiment,
-} from '../../src/runner/runner';
+import { type Experiment, forgetRun, mergeShards, resultPaths, runExperiment } from '../../src/runner/runner';
 import { fileContentId, fileSha256, fingerprintCacheFile, modelContentId } from '../../src/util/fingerprint';
 import { LockError, lockResultsDir } from '../../src/util/lock';
 import { describeMissing } from '../../src/util/shards';
