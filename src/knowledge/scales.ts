@@ -40,7 +40,7 @@ export const METHODS: Record<string, MethodSpec> = {
     tfinal: 2,
     deltaT: 2,
   },
-  adapter: { method: 'adapter', bottleneck: 16 },
+  adapter: { method: 'adapter', variant: 'houlsby', bottleneck: 16 },
   full: { method: 'full' },
 };
 

@@ -22,7 +22,7 @@ const LORA_KEY_RE = /^base_model\.model\.(.+)\.lora_([AB])\.weight$/;
 const ADALORA_KEY_RE = /^base_model\.model\.(.+)\.lora_([AEB])$/;
 
 /** Fields LoRA and AdaLoRA configs share. */
-interface PeftCommonConfig {
+export interface PeftCommonConfig {
   task_type: 'CAUSAL_LM';
   lora_alpha: number;
   /** module names or dotted suffixes (e.g. ['q_proj', 'v_proj']) */

@@ -10,6 +10,7 @@ import type { LlamaModel } from '../model/llama';
 import { AdaLoraHandle, type AdaLoraModuleWeights } from './adalora';
 import {
   ADAPTER_WEIGHTS_FILE,
+  type PeftCommonConfig,
   PeftError,
   peftTypeOf,
   readPeftAdaLora,
@@ -61,6 +62,16 @@ function requireAll(dir: string, modules: string[], present: Map<string, unknown
   }
 }
 
+/** The module-selection fields of a peft config, as this library's PeftConfig names them. */
+function moduleSelection(config: PeftCommonConfig) {
+  return {
+    targetModules: config.target_modules,
+    excludeModules: config.exclude_modules ?? undefined,
+    layersToTransform: config.layers_to_transform ?? undefined,
+    layersPattern: config.layers_pattern ?? undefined,
+  };
+}
+
 /** Wraps `model` with the LoRA of a peft adapter directory (its r, alpha, rsLoRA, dropout and module selection). */
 export function loadLoraAdapter(model: LlamaModel, dir: string): LoraHandle {
   const { config, tensors } = readPeftLora(dir);
@@ -70,10 +81,7 @@ export function loadLoraAdapter(model: LlamaModel, dir: string): LoraHandle {
     alpha: config.lora_alpha,
     useRslora: config.use_rslora,
     dropout: config.lora_dropout,
-    targetModules: config.target_modules,
-    excludeModules: config.exclude_modules ?? undefined,
-    layersToTransform: config.layers_to_transform ?? undefined,
-    layersPattern: config.layers_pattern ?? undefined,
+    ...moduleSelection(config),
   });
   try {
     requireAll(dir, lora.modules, tensors);
@@ -154,10 +162,7 @@ export function loadAdaLoraAdapter(model: LlamaModel, dir: string): AdaLoraHandl
     targetR: config.target_r,
     alpha: config.lora_alpha,
     dropout: config.lora_dropout,
-    targetModules: config.target_modules,
-    excludeModules: config.exclude_modules ?? undefined,
-    layersToTransform: config.layers_to_transform ?? undefined,
-    layersPattern: config.layers_pattern ?? undefined,
+    ...moduleSelection(config),
     tinit: config.tinit,
     tfinal: config.tfinal,
     deltaT: config.deltaT,
