@@ -105,7 +105,7 @@ export function runWorkers(n: number, spec: WorkerSpec): Promise<void> {
       try {
         child = spawn(process.execPath, ['--import', 'tsx', spec.script, ...spec.args(i)], {
           stdio: ['ignore', 'inherit', 'pipe'],
-          env: { ...process.env, ...spec.env, BEACONS_WORKER_OF: String(process.pid) },
+          env: { ...process.env, ...spec.env },
         });
       } catch (e) {
         fail(`worker ${i} of ${n} could not start: ${(e as Error).message.split('\n')[0]}`);
