@@ -42,14 +42,21 @@ const METHOD_DEFAULTS: [string, Record<string, unknown>][] = [
 ];
 
 test('every PEFT method default reaches the hash of a config that relies on it', () => {
+  const entry = EXPERIMENTS.find((e) => e.key === 'distance')!;
   for (const [method, defaults] of METHOD_DEFAULTS) {
-    // a bare spec: every setting comes from the method's defaults
-    const o = { specs: { [method]: { method } } as never, methods: [method] };
-    const entry = EXPERIMENTS.find((e) => e.key === 'distance')!;
-    const before = runHash(entry.experiment, entry.config(o));
+    // bare specs: every setting comes from the method's defaults (the adapter's depend on its variant)
+    const specs = method === 'adapter' ? [{ method }, { method, variant: 'zero-init' }] : [{ method }];
+    const hashOf = () =>
+      specs.map((spec) =>
+        runHash(entry.experiment, entry.config({ specs: { [method]: spec } as never, methods: [method] })),
+      );
+    const before = hashOf();
     for (const key of Object.keys(defaults)) {
-      const after = withChanged(defaults, key, () => runHash(entry.experiment, entry.config(o)));
-      assert.notEqual(after, before, `${method} default '${key}' does not change the hash`);
+      const after = withChanged(defaults, key, hashOf);
+      assert.ok(
+        after.some((h, i) => h !== before[i]),
+        `${method} default '${key}' does not change the hash`,
+      );
     }
   }
 });
@@ -120,8 +127,22 @@ test('every scale preset value reaches the hash of the findings that use it', ()
 test('resolving fills every default and keeps given values; unknown trainer settings are an error', () => {
   assert.deepEqual(resolveMethodSpec({ method: 'lora', r: 2 }), { ...LORA_DEFAULTS, method: 'lora', r: 2 });
   assert.deepEqual(resolveMethodSpec({ method: 'adapter', bottleneck: undefined }), {
-    ...ADAPTER_DEFAULTS,
     method: 'adapter',
+    variant: 'houlsby',
+    reductionFactor: ADAPTER_DEFAULTS.reductionFactor,
+    placement: ADAPTER_DEFAULTS.placement,
+    activation: ADAPTER_DEFAULTS.activation,
+    initStd: ADAPTER_DEFAULTS.initStd.houlsby,
+    trainNorms: true,
+  });
+  assert.deepEqual(resolveMethodSpec({ method: 'adapter', variant: 'zero-init' }), {
+    method: 'adapter',
+    variant: 'zero-init',
+    bottleneck: ADAPTER_DEFAULTS.zeroInitBottleneck,
+    placement: ADAPTER_DEFAULTS.placement,
+    activation: ADAPTER_DEFAULTS.activation,
+    initStd: ADAPTER_DEFAULTS.initStd['zero-init'],
+    trainNorms: false,
   });
   const t = resolveTrainer({ clipNorm: 0 });
   assert.equal(t.clipNorm, 0);

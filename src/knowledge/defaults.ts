@@ -5,7 +5,7 @@
  * returning the old cached numbers.
  */
 import { ADALORA_DEFAULTS } from '../peft/adalora';
-import { ADAPTER_DEFAULTS } from '../peft/adapter';
+import { type AdapterConfig, resolveAdapterConfig } from '../peft/adapter';
 import { LORA_DEFAULTS } from '../peft/lora';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../train/trainer';
 import type { MethodSpec } from './learn';
@@ -54,7 +54,7 @@ export function resolveMethodSpec(spec: MethodSpec): MethodSpec {
     case 'adalora':
       return copy({ ...ADALORA_DEFAULTS, ...given });
     case 'adapter':
-      return copy({ ...ADAPTER_DEFAULTS, ...given });
+      return copy(resolveAdapterConfig(given as AdapterConfig) as MethodSpec);
     case 'full':
       return copy({ ...FULL_DEFAULTS, ...given });
     default:

@@ -59,6 +59,28 @@ export const ADAPTER_DEFAULTS = {
   zeroInitBottleneck: 16,
 };
 
+/**
+ * The settings an adapter run depends on, with the variant's defaults filled in (what a results cache must hash).
+ * The width stays `bottleneck` or `reductionFactor`: hidden_size comes from the model.
+ */
+export function resolveAdapterConfig(config: AdapterConfig): AdapterConfig {
+  const variant = config.variant ?? ADAPTER_DEFAULTS.variant;
+  const houlsby = variant === 'houlsby';
+  return {
+    ...config,
+    variant,
+    ...(config.bottleneck === undefined
+      ? houlsby
+        ? { reductionFactor: config.reductionFactor ?? ADAPTER_DEFAULTS.reductionFactor }
+        : { bottleneck: ADAPTER_DEFAULTS.zeroInitBottleneck }
+      : {}),
+    placement: config.placement ?? ADAPTER_DEFAULTS.placement,
+    activation: config.activation ?? ADAPTER_DEFAULTS.activation,
+    initStd: config.initStd ?? ADAPTER_DEFAULTS.initStd[variant],
+    trainNorms: config.trainNorms ?? houlsby,
+  };
+}
+
 /** n samples of N(0, std²) redrawn until within 2 std (TF's truncated_normal_initializer). */
 export function truncatedNormalArray(n: number, std: number, seed: number): Float32Array {
   const rnd = mulberry32(seed);
@@ -129,6 +151,8 @@ export class AdapterHandle implements PeftHandle {
     this.trainNorms = config.trainNorms ?? houlsby;
     const placement = config.placement ?? ADAPTER_DEFAULTS.placement;
     const std = config.initStd ?? ADAPTER_DEFAULTS.initStd[this.variant];
+    if (typeof std !== 'number' || !(std > 0))
+      throw fail(`initStd must be a positive number, got ${JSON.stringify(std)}`);
     const seed = config.seed ?? 0;
     const K = this.groups;
     const seeds = adapterSeeds(config.seeds, K, 'Adapter');
