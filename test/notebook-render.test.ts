@@ -66,6 +66,14 @@ test('an executed notebook, exported to HTML, draws every figure', { skip: reaso
   const notebook = pickNotebook()!;
   const plotlyOutputs = outputsOf(notebook).filter((o) => o.data && PLOTLY_MIME in o.data).length;
   assert.ok(plotlyOutputs > 0, `${notebook}: no plotly outputs (was it executed?)`);
+  const withoutPNG = outputsOf(notebook).filter(
+    (o) => o.data && PLOTLY_MIME in o.data && !('image/png' in o.data),
+  );
+  assert.equal(
+    withoutPNG.length,
+    0,
+    `${notebook}: ${withoutPNG.length} figure output(s) without image/png (saved by an older display.ts? re-execute it)`,
+  );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-render-'));
   const puppeteer = require('puppeteer-core') as typeof import('puppeteer-core');
   const browser = await puppeteer.launch({
