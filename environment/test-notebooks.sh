@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `npm run test:notebooks`: executes every notebook at smoke scale (executed copies in .cache/notebooks, results in
 # .cache/results-smoke, so the committed notebooks and results/ stay untouched), then checks in headless Chromium that
-# a figure draws. Without Jupyter or the tslab kernel it says so and skips — except under CI=true, where it fails.
+# the figures draw: notebook 01 exported by nbconvert, and every notebook opened untrusted in classic Notebook (one
+# visible image per figure output). Without Jupyter or the tslab kernel it says so and skips — except under CI=true,
+# where it fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python="${PYTHON:-/usr/bin/python3}"
@@ -21,4 +23,5 @@ if [[ -n "$reason" ]]; then
 fi
 "$python" notebooks/build.py --check
 "$python" environment/run-notebooks.py --env BEACONS_SCALE=smoke --env BEACONS_RESULTS=.cache/results-smoke -o .cache/notebooks
-BEACONS_RENDER_NOTEBOOK=.cache/notebooks/01-distance-curves.ipynb node --import tsx --test test/notebook-render.test.ts
+BEACONS_RENDER_NOTEBOOK=.cache/notebooks/01-distance-curves.ipynb BEACONS_UNTRUSTED_NOTEBOOKS=.cache/notebooks \
+  node --import tsx --test --test-concurrency=1 test/notebook-render.test.ts test/notebook-untrusted.test.ts

@@ -1,5 +1,5 @@
 // Renders an executed notebook as `jupyter nbconvert --to html` makes it, opens the page in headless Chromium
-// and checks that every figure draws: each plotly output's static twin is a non-empty <svg> with plotly marks.
+// and checks that every figure draws: each plotly output's static twin is a visible, non-blank PNG image.
 // Notebook: env BEACONS_RENDER_NOTEBOOK (a path), else the first executed one of notebooks/01-distance-curves.ipynb
 // and .cache/notebooks/01-distance-curves.ipynb (the copy `npm run test:notebooks` executes), else the first
 // notebooks/*.ipynb that has outputs. Skips, saying why, without Chromium, Jupyter or an executed notebook.
@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { chromiumArgs, chromiumPath, PLOTLY_MIME } from '../src/viz/display';
+import { type FigureImage, figureImagesScript } from './figure-images';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -61,17 +62,18 @@ function skipReason(): string | null {
 const reason = skipReason();
 if (reason) console.log(`notebook-render: SKIPPED: ${reason}`);
 
-interface Figure {
-  svgs: number;
-  marks: number;
-  width: number;
-  height: number;
-}
-
 test('an executed notebook, exported to HTML, draws every figure', { skip: reason ?? false }, async () => {
   const notebook = pickNotebook()!;
   const plotlyOutputs = outputsOf(notebook).filter((o) => o.data && PLOTLY_MIME in o.data).length;
   assert.ok(plotlyOutputs > 0, `${notebook}: no plotly outputs (was it executed?)`);
+  const withoutPNG = outputsOf(notebook).filter(
+    (o) => o.data && PLOTLY_MIME in o.data && !('image/png' in o.data),
+  );
+  assert.equal(
+    withoutPNG.length,
+    0,
+    `${notebook}: ${withoutPNG.length} figure output(s) without image/png (saved by an older display.ts? re-execute it)`,
+  );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-render-'));
   const puppeteer = require('puppeteer-core') as typeof import('puppeteer-core');
   const browser = await puppeteer.launch({
@@ -89,29 +91,21 @@ test('an executed notebook, exported to HTML, draws every figure', { skip: reaso
     const html = path.join(dir, `${path.basename(notebook, '.ipynb')}.html`);
     const page = await browser.newPage();
     await page.setViewport({ width: 1200, height: 900 });
-    // file:// page, no network needed: the figures are inline SVG (nbconvert's own CDN scripts may fail).
+    // file:// page, no network needed: the figures are inline PNG (nbconvert's own CDN scripts may fail).
     await page.goto(`file://${html}`, { waitUntil: 'load', timeout: 60_000 });
-    const figures = (await page.evaluate(`[...document.querySelectorAll('.beacons-figure')].map((f) => {
-      const svg = f.querySelector('svg.main-svg');
-      const box = svg ? svg.getBoundingClientRect() : { width: 0, height: 0 };
-      const marks = f.querySelectorAll(
-        '.scatterlayer path.js-line, .scatterlayer path.point, .barlayer path, .scatterlayer path.js-fill',
-      );
-      const drawn = [...marks].filter((m) => (m.getAttribute('d') || '').length > 2);
-      return { svgs: f.querySelectorAll('svg').length, marks: drawn.length, width: box.width, height: box.height };
-    })`)) as Figure[];
+    const figures = (await page.evaluate(figureImagesScript())) as FigureImage[];
     const fallback = (await page.evaluate(
       `[...document.querySelectorAll('.beacons-figure')].filter((f) => /static image unavailable/.test(f.textContent)).length`,
     )) as number;
     await page.screenshot({ path: path.join(dir, 'page.png'), fullPage: true });
     assert.equal(fallback, 0, 'some figures were saved without a static image (no Chromium when executed?)');
-    assert.equal(figures.length, plotlyOutputs, 'every plotly output has an inline SVG in the HTML');
+    assert.equal(figures.length, plotlyOutputs, 'every plotly output has a PNG image in the HTML');
     figures.forEach((f, i) => {
       assert.ok(
-        f.svgs >= 1 && f.width > 100 && f.height > 100,
-        `figure ${i}: no visible <svg> (${JSON.stringify(f)})`,
+        !f.hidden && f.width > 200 && f.height > 100 && f.naturalWidth > 0,
+        `figure ${i}: not visible (${JSON.stringify(f)})`,
       );
-      assert.ok(f.marks > 0, `figure ${i}: the <svg> has no plotly marks (lines, points or bars)`);
+      assert.ok(f.ink > 0.01, `figure ${i}: the image is blank (${JSON.stringify(f)})`);
     });
     console.log(`notebook-render: ${path.relative(ROOT, notebook)}: ${figures.length} figure(s) drawn`);
   } finally {

@@ -9,6 +9,7 @@ import {
   exportFigure,
   figureBundle,
   type MimeBundle,
+  type MimeMetadata,
   PLOTLY_MIME,
   renderSVG,
   setDisplaySink,
@@ -28,16 +29,18 @@ after(async () => {
   await closeBrowser();
 });
 
-test('figureBundle: plotly JSON + inline SVG in text/html + text/plain, never plotly.js itself', () => {
-  const b = figureBundle(spec, '<?xml version="1.0"?>\n<svg><g class="scatterlayer"/></svg>');
-  assert.deepEqual(Object.keys(b).sort(), [PLOTLY_MIME, 'text/html', 'text/plain'].sort());
+test('figureBundle: plotly JSON + PNG + text/plain, no figure in text/html, never plotly.js itself', () => {
+  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
+  const b = figureBundle(spec, png);
+  assert.deepEqual(Object.keys(b).sort(), [PLOTLY_MIME, 'image/png', 'text/plain'].sort());
   assert.deepEqual(b[PLOTLY_MIME], { data: spec.data, layout: spec.layout });
-  assert.match(b['text/html'] as string, /^<div class="beacons-figure"[^>]*><svg>/);
-  assert.doesNotMatch(b['text/html'] as string, /<\?xml|<script/);
+  assert.equal(b['image/png'], png.toString('base64'));
+  assert.deepEqual(figureBundle(spec, png.toString('base64')), b);
   assert.equal(b['text/plain'], 'Figure: Synthetic (3 traces)');
+  assert.doesNotMatch(JSON.stringify(b), /<script|Plotly\.newPlot/);
 });
 
-test('figureBundle without SVG: a trace table and the reason', () => {
+test('figureBundle without PNG: a trace table and the reason', () => {
   const b = figureBundle(spec, null, 'Chromium not found');
   assert.match(b['text/html'] as string, /static image unavailable \(Chromium not found\)/);
   assert.match(
@@ -45,6 +48,7 @@ test('figureBundle without SVG: a trace table and the reason', () => {
     /<td>LoRA<\/td><td>scatter<\/td><td>3<\/td><td>0 … 2<\/td><td>0.2 … 0.5<\/td>/,
   );
   assert.match(b['text/plain'] as string, /no static image: Chromium not found/);
+  assert.equal(b['image/png'], undefined);
   assert.deepEqual(traceSummary(spec)[0], ['trace', 'type', 'points', 'x range', 'y range']);
   assert.equal(traceSummary(spec).length, 2); // the two band traces are left out
 });
@@ -95,6 +99,26 @@ test('Chromium: SVG with plotly marks, SVG/PNG export written atomically', {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('showFigure: one output with a PNG of the figure and its CSS size', {
+  skip: !exe && 'no Chromium',
+}, async () => {
+  const seen: [MimeBundle, MimeMetadata][] = [];
+  setDisplaySink((b, m) => seen.push([b, m]));
+  try {
+    await showFigure(spec, { width: 500, height: 300 });
+  } finally {
+    setDisplaySink(null);
+  }
+  assert.equal(seen.length, 1);
+  const [bundle, metadata] = seen[0]!;
+  const png = Buffer.from(bundle['image/png'] as string, 'base64');
+  assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]); // 'PNG'
+  assert.equal(png.readUInt32BE(16), 1000); // IHDR width: 500 CSS px at scale 2
+  assert.equal(png.readUInt32BE(20), 600);
+  assert.deepEqual(metadata, { 'image/png': { width: 500, height: 300 } });
+  assert.ok(PLOTLY_MIME in bundle && !('text/html' in bundle));
 });
 
 test('stableIds: plotly uids become fixed, consistently within a file', () => {

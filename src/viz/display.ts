@@ -1,10 +1,13 @@
 // Showing figures: in a tslab notebook one display output carries a mime bundle with
-//   application/vnd.plotly.v1+json  interactive (JupyterLab with the plotly renderer, VS Code)
-//   text/html                       an inline <svg> rendered once by headless Chromium (classic Notebook,
-//                                   `nbconvert --to html` (6.5 blanks image/svg+xml), GitHub)
+//   application/vnd.plotly.v1+json  interactive (VS Code, JupyterLab with the plotly renderer)
+//   image/png                       rendered once by headless Chromium, shown everywhere else: classic Notebook
+//                                   trusted or not (its sanitiser strips inline SVG from text/html but shows PNG),
+//                                   JupyterLab, `nbconvert --to html` (6.5 blanks image/svg+xml), GitHub
 //   text/plain                      a one-line summary
-// plotly.js itself (≈ 5 MB) is never inlined. Without Chromium the HTML part is a table of the traces and says
-// why. The CLI uses exportFigure (SVG/PNG files); closeBrowser() closes the browser early (optional).
+// and display metadata giving the PNG's CSS size (it is drawn at scale 2 for sharp text). There is deliberately no
+// text/html with a figure: classic Notebook prefers text/html to image/png and would show it sanitised.
+// plotly.js itself (≈ 5 MB) is never inlined. Without Chromium the bundle has a text/html table of the traces
+// that says why. The CLI uses exportFigure (SVG/PNG files); closeBrowser() closes the browser early (optional).
 // Chromium: Debian `chromium` driven by puppeteer-core (which never downloads a browser); one browser for all
 // figures, started on first use, killed when the process exits. Env BEACONS_CHROMIUM = path to the binary, or
 // 'off' for no static images.
@@ -239,8 +242,7 @@ export async function exportFigure(
 /**
  * plotly names its defs, clip paths and traces with random 6-hex uids (`defs-3f2a1b`, `clip3f2a1bxyplot`,
  * `trace9c01d2`); a
- * standalone SVG file gets a fixed one so that re-exporting an unchanged figure writes the same bytes. (Inline SVGs
- * in a notebook keep the random uid: several figures share one page there.)
+ * standalone SVG file gets a fixed one so that re-exporting an unchanged figure writes the same bytes.
  */
 export function stableIds(svg: string): string {
   const uids = new Set([...svg.matchAll(/(?:defs-|clip|trace)([0-9a-f]{6})/g)].map((m) => m[1]));
@@ -281,30 +283,33 @@ export function traceSummary(spec: FigureSpec): string[][] {
   return [['trace', 'type', 'points', 'x range', 'y range'], ...rows];
 }
 
-/** The mime bundle for a figure; `svg` null means no static image (then `note` says why). */
-export function figureBundle(spec: FigureSpec, svg: string | null, note = ''): MimeBundle {
+/** Display metadata: the CSS size of each image in a bundle. */
+export type MimeMetadata = { [mime: string]: unknown };
+
+/**
+ * The mime bundle for a figure: plotly JSON, the PNG (bytes, or already base64) and a summary line; `png` null
+ * means no static image (then a text/html trace table says why: `note`).
+ */
+export function figureBundle(spec: FigureSpec, png: Buffer | string | null, note = ''): MimeBundle {
   const title = titleOf(spec);
-  let html: string;
-  if (svg !== null) {
-    const inline = svg.replace(/^<\?xml[^>]*>\s*/, '');
-    html = `<div class="beacons-figure" style="max-width:100%;overflow-x:auto">${inline}</div>`;
+  const bundle: MimeBundle = { [PLOTLY_MIME]: { data: spec.data, layout: spec.layout } };
+  if (png !== null) {
+    bundle['image/png'] = typeof png === 'string' ? png : png.toString('base64');
   } else {
     const [head, ...rows] = traceSummary(spec);
     const cells = (r: string[], tag: string) =>
       `<tr>${r.map((c) => `<${tag}>${escapeHTML(c)}</${tag}>`).join('')}</tr>`;
-    html =
+    bundle['text/html'] =
       `<div class="beacons-figure"><p><b>${escapeHTML(title)}</b>: static image unavailable (${escapeHTML(note)}). ` +
       `The interactive figure shows in JupyterLab / VS Code.</p>` +
       `<table>${cells(head!, 'th')}${rows.map((r) => cells(r, 'td')).join('')}</table></div>`;
   }
-  return {
-    [PLOTLY_MIME]: { data: spec.data, layout: spec.layout },
-    'text/html': html,
-    'text/plain': `Figure: ${title} (${spec.data.length} traces)${svg === null ? ` [no static image: ${note}]` : ''}`,
-  };
+  bundle['text/plain'] =
+    `Figure: ${title} (${spec.data.length} traces)${png === null ? ` [no static image: ${note}]` : ''}`;
+  return bundle;
 }
 
-type Sink = (bundle: MimeBundle) => void;
+type Sink = (bundle: MimeBundle, metadata: MimeMetadata) => void;
 let sink: Sink | null = null;
 
 /** Redirect displays (tests); null restores the default (tslab when in a kernel, else stdout). */
@@ -315,16 +320,16 @@ export function setDisplaySink(fn: Sink | null): void {
 /**
  * Emit one display output with several mime types. tslab's public `display.raw` sends one mime type per
  * output, so this calls the hook it uses (`lastWriteDisplayData` in tslab/dist/jupyter, set while a cell runs)
- * with the whole bundle. Outside a kernel it prints the text/plain part.
+ * with the whole bundle (and `metadata`, e.g. an image's CSS size). Outside a kernel it prints the text/plain part.
  */
-export function displayBundle(bundle: MimeBundle): void {
+export function displayBundle(bundle: MimeBundle, metadata: MimeMetadata = {}): void {
   if (sink) {
-    sink(bundle);
+    sink(bundle, metadata);
     return;
   }
   const write = kernelWriter();
   if (write) {
-    write({ data: bundle, metadata: {}, transient: {} }, false);
+    write({ data: bundle, metadata, transient: {} }, false);
     return;
   }
   console.log(String(bundle['text/plain'] ?? ''));
@@ -341,10 +346,10 @@ function kernelWriter(): Writer | null {
   }
 }
 
-/** Show a figure in the notebook: interactive plotly + inline SVG (or the trace table and the reason). */
+/** Show a figure in the notebook: interactive plotly + a PNG (or the trace table and the reason). */
 export async function showFigure(spec: FigureSpec, opts: RenderOptions = {}): Promise<void> {
   const exe = chromiumPath();
-  let svg: string | null = null;
+  let png: Buffer | null = null;
   let note = '';
   if (!exe) {
     note =
@@ -353,10 +358,11 @@ export async function showFigure(spec: FigureSpec, opts: RenderOptions = {}): Pr
         : `Chromium not found (${process.env['BEACONS_CHROMIUM'] || CANDIDATES[0]}); install Debian 'chromium' or set BEACONS_CHROMIUM`;
   } else {
     try {
-      svg = await renderSVG(spec, opts);
+      png = await renderPNG(spec, opts);
     } catch (e) {
       note = `rendering with ${exe} failed: ${(e as Error).message.split('\n')[0]}`;
     }
   }
-  displayBundle(figureBundle(spec, svg, note));
+  const size = { width: opts.width ?? 760, height: opts.height ?? 460 };
+  displayBundle(figureBundle(spec, png, note), png ? { 'image/png': size } : {});
 }

@@ -1,0 +1,39 @@
+// Page-side checks shared by the browser tests: every PNG figure image in a page (an <img> whose src is a
+// data:image/png URL), its displayed size, and whether it has ink: drawn on a canvas, the share of pixels that
+// differ from the most common (background) colour. A blank or broken image has none.
+export interface FigureImage {
+  width: number;
+  height: number;
+  naturalWidth: number;
+  /** fraction of pixels not of the background colour */
+  ink: number;
+  /** display: none / visibility: hidden / zero-size */
+  hidden: boolean;
+}
+
+/** A page expression (string: no bundler helpers leak into the page) resolving to FigureImage[]. */
+export function figureImagesScript(selector = 'img[src^="data:image/png"]'): string {
+  return `Promise.all([...document.querySelectorAll(${JSON.stringify(selector)})].map(async (img) => {
+    if (!img.complete) await new Promise((r) => { img.onload = r; img.onerror = r; });
+    const box = img.getBoundingClientRect();
+    const style = getComputedStyle(img);
+    const hidden = box.width === 0 || box.height === 0 || style.visibility === 'hidden' || img.offsetParent === null;
+    let ink = 0;
+    if (img.naturalWidth > 0) {
+      const c = document.createElement('canvas');
+      c.width = img.naturalWidth;
+      c.height = img.naturalHeight;
+      const g = c.getContext('2d');
+      g.drawImage(img, 0, 0);
+      const d = g.getImageData(0, 0, c.width, c.height).data;
+      const counts = new Map();
+      for (let i = 0; i < d.length; i += 4) {
+        const k = (d[i] << 16) | (d[i + 1] << 8) | d[i + 2];
+        counts.set(k, (counts.get(k) || 0) + 1);
+      }
+      const background = Math.max(...counts.values());
+      ink = 1 - background / (d.length / 4);
+    }
+    return { width: box.width, height: box.height, naturalWidth: img.naturalWidth, ink, hidden };
+  }))`;
+}

@@ -1,0 +1,184 @@
+// Opens executed notebooks in a classic Jupyter Notebook server, as a user who just cloned the repository does:
+// untrusted (a fresh signing secret, so no notebook is trusted), and checks in headless Chromium that every figure
+// shows: one visible, non-blank PNG image per figure output. (Classic Notebook sanitises untrusted text/html, which
+// turned inline SVG figures into run-on text; image/png is shown as is.) The page is kept from starting a kernel.
+// Notebooks: env BEACONS_UNTRUSTED_NOTEBOOKS (a folder or one .ipynb), else .cache/notebooks (the copies
+// `npm run test:notebooks` executes). Skips, saying why, without Chromium, `jupyter notebook` or executed notebooks.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { chromiumArgs, chromiumPath, PLOTLY_MIME } from '../src/viz/display';
+import { type FigureImage, figureImagesScript } from './figure-images';
+
+const ROOT = path.join(__dirname, '..');
+
+interface Notebook {
+  cells: { cell_type: string; outputs?: { data?: { [mime: string]: unknown } }[] }[];
+}
+
+/** Figure outputs (plotly bundles) in a notebook file. */
+function figureOutputs(file: string): number {
+  const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as Notebook;
+  return nb.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.data && PLOTLY_MIME in o.data).length;
+}
+
+function notebooks(): string[] {
+  const where = path.resolve(
+    process.env['BEACONS_UNTRUSTED_NOTEBOOKS'] ?? path.join(ROOT, '.cache', 'notebooks'),
+  );
+  if (!fs.existsSync(where)) return [];
+  const files = fs.statSync(where).isDirectory()
+    ? fs
+        .readdirSync(where)
+        .filter((f) => f.endsWith('.ipynb'))
+        .sort()
+        .map((f) => path.join(where, f))
+    : [where];
+  return files.filter((f) => figureOutputs(f) > 0);
+}
+
+function hasNotebookServer(): boolean {
+  return spawnSync('jupyter', ['notebook', '--version'], { encoding: 'utf8' }).status === 0;
+}
+
+function skipReason(): string | null {
+  if (!chromiumPath()) return 'no Chromium (/usr/bin/chromium or BEACONS_CHROMIUM): apt-get install chromium';
+  if (!hasNotebookServer()) return "no 'jupyter notebook': run environment/install-jupyter.sh";
+  if (notebooks().length === 0)
+    return 'no executed notebook with figures: run `npm run test:notebooks` first';
+  return null;
+}
+
+const reason = skipReason();
+if (reason) console.log(`notebook-untrusted: SKIPPED: ${reason}`);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForServer(url: string, server: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`jupyter notebook exited (${server.exitCode}):\n${log()}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`jupyter notebook did not answer at ${url} within 90 s:\n${log()}`);
+}
+
+async function stop(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null) return;
+  const exited = new Promise((r) => server.once('exit', r));
+  server.kill('SIGTERM');
+  const timer = setTimeout(() => server.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+test('classic Notebook, untrusted: every figure output shows as a visible image', {
+  skip: reason ?? false,
+}, async () => {
+  const files = notebooks();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-untrusted-'));
+  const served = path.join(dir, 'notebooks');
+  fs.mkdirSync(served);
+  for (const f of files) fs.copyFileSync(f, path.join(served, path.basename(f)));
+  const port = await freePort();
+  const token = randomBytes(16).toString('hex');
+  let log = '';
+  const server = spawn(
+    'jupyter',
+    [
+      'notebook',
+      '--no-browser',
+      '--ip=127.0.0.1',
+      `--port=${port}`,
+      '--port-retries=0',
+      `--NotebookApp.token=${token}`,
+      `--notebook-dir=${served}`,
+      // A fresh secret and signature store: nothing is trusted, as on a fresh clone.
+      '--NotebookNotary.db_file=:memory:',
+      `--NotebookNotary.secret_file=${path.join(dir, 'secret')}`,
+      ...(process.getuid?.() === 0 ? ['--allow-root'] : []),
+    ],
+    {
+      env: { ...process.env, JUPYTER_RUNTIME_DIR: path.join(dir, 'runtime') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  server.stdout?.on('data', (b) => (log += b));
+  server.stderr?.on('data', (b) => (log += b));
+  const puppeteer = require('puppeteer-core') as typeof import('puppeteer-core');
+  let browser: import('puppeteer-core').Browser | null = null;
+  try {
+    await waitForServer(`http://127.0.0.1:${port}/api/status?token=${token}`, server, () => log);
+    const chromium = await puppeteer.launch({
+      executablePath: chromiumPath()!,
+      headless: true,
+      pipe: true,
+      handleSIGINT: false,
+      args: chromiumArgs(path.join(dir, 'profile')),
+    });
+    browser = chromium;
+    for (const file of files) {
+      const name = path.basename(file);
+      const expected = figureOutputs(file);
+      const page = await chromium.newPage();
+      await page.setViewport({ width: 1200, height: 900 });
+      await page.setRequestInterception(true);
+      page.on('request', (r) => {
+        // No kernel: the outputs are the file's; starting tslab would only cost time.
+        if (r.method() === 'POST' && /\/api\/sessions/.test(r.url())) void r.abort();
+        else void r.continue();
+      });
+      await page.goto(`http://127.0.0.1:${port}/notebooks/${encodeURIComponent(name)}?token=${token}`, {
+        waitUntil: 'load',
+        timeout: 90_000,
+      });
+      await page.waitForFunction('window.Jupyter && Jupyter.notebook && Jupyter.notebook._fully_loaded', {
+        timeout: 90_000,
+      });
+      const trusted = (await page.evaluate('Jupyter.notebook.trusted')) as boolean;
+      const images = (await page.evaluate(figureImagesScript())) as FigureImage[];
+      await page.screenshot({ path: path.join(dir, `${name}.png`) });
+      const first = await page.$('img[src^="data:image/png"]');
+      await first?.screenshot({ path: path.join(dir, `${name}.figure-1.png`) });
+      await page.close();
+      assert.equal(trusted, false, `${name}: the notebook opened trusted; the check needs it untrusted`);
+      assert.equal(
+        images.length,
+        expected,
+        `${name}: ${expected} figure output(s), ${images.length} image(s) shown`,
+      );
+      images.forEach((img, i) => {
+        assert.ok(
+          !img.hidden && img.width > 200 && img.height > 100 && img.naturalWidth > 0,
+          `${name}: figure ${i + 1} is not visible (${JSON.stringify(img)})`,
+        );
+        assert.ok(img.ink > 0.01, `${name}: figure ${i + 1} is blank (${JSON.stringify(img)})`);
+      });
+      console.log(`notebook-untrusted: ${name}: untrusted, ${images.length} figure(s) shown`);
+    }
+  } finally {
+    await browser?.close();
+    await stop(server);
+    if (process.env['BEACONS_KEEP_RENDER']) console.log(`notebook-untrusted: kept ${dir}`);
+    else fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
