@@ -1,39 +1,66 @@
-/** `beacons pretrain [--out dir] [--epochs n] [--records n] [--seed n]` */
+/**
+ * `beacons pretrain [--model name] [--out dir] [--epochs n] [--records n] [--seed n]`: pretrains a shipped model's
+ * recipe (src/pretrain/shipped.ts; default beacon-base) into its directory (or --out). --epochs/--records/--seed
+ * override the recipe. The resolved recipe is written to pretrain-log.json (`pretrain`).
+ */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { backendInfo } from '../backend';
-import { BEACON_BASE_DIR } from '../model/load';
-import { PRETRAIN_DEFAULTS, pretrain } from '../pretrain/pretrain';
+import { pretrain } from '../pretrain/pretrain';
+import { SHIPPED_MODEL_NAMES, shippedModel, shippedPretrainConfig } from '../pretrain/shipped';
 import { writeFileAtomic } from '../util/atomic';
+
+const HELP = `Usage: beacons pretrain [--model name] [--out dir] [--epochs n] [--records n] [--seed n]
+  --model name  recipe to pretrain: ${SHIPPED_MODEL_NAMES.join(', ')} (default beacon-base)
+  --out dir     output directory (default: the model's directory under data/models/)
+  --epochs n, --records n (COUNTERFACT records), --seed n   override the recipe`;
 
 export async function run(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      out: { type: 'string', default: BEACON_BASE_DIR },
+      model: { type: 'string', default: 'beacon-base' },
+      out: { type: 'string' },
       epochs: { type: 'string' },
       records: { type: 'string' },
       seed: { type: 'string' },
       backend: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  const epochs = values.epochs ? Number(values.epochs) : PRETRAIN_DEFAULTS.epochs;
-  const records = values.records ? Number(values.records) : PRETRAIN_DEFAULTS.corpus.counterfactRecords;
-  const seed = values.seed ? Number(values.seed) : PRETRAIN_DEFAULTS.seed;
-  const out = path.resolve(values.out!);
-  let last = Date.now();
-  const r = await pretrain(
-    out,
-    { epochs, seed, corpus: { ...PRETRAIN_DEFAULTS.corpus, counterfactRecords: records } },
-    (epoch, e) => {
-      if (Date.now() - last > 15000 || e.step === e.steps) {
-        last = Date.now();
-        console.error(
-          `[pretrain] epoch ${epoch + 1}/${epochs} step ${e.step}/${e.steps} loss ${e.loss.toFixed(3)} ${e.tokensPerSecond.toFixed(0)} tok/s`,
-        );
-      }
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const shipped = shippedModel(values.model!);
+  const recipe = shippedPretrainConfig(shipped.name);
+  const num = (flag: string, v: string | undefined, fallback: number) => {
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0)
+      throw new Error(`--${flag}: expected a non-negative integer, got '${v}'`);
+    return n;
+  };
+  const cfg = {
+    ...recipe,
+    epochs: num('epochs', values.epochs, recipe.epochs),
+    seed: num('seed', values.seed, recipe.seed),
+    corpus: {
+      ...recipe.corpus,
+      counterfactRecords: num('records', values.records, recipe.corpus.counterfactRecords),
     },
-  );
+  };
+  const out = path.resolve(values.out ?? shipped.dir);
+  const epochs = cfg.epochs;
+  let last = Date.now();
+  const r = await pretrain(out, cfg, (epoch, e) => {
+    if (Date.now() - last > 15000 || e.step === e.steps) {
+      last = Date.now();
+      console.error(
+        `[pretrain] epoch ${epoch + 1}/${epochs} step ${e.step}/${e.steps} loss ${e.loss.toFixed(3)} ${e.tokensPerSecond.toFixed(0)} tok/s`,
+      );
+    }
+  });
   const summary = {
     ...r,
     dir: path.relative(process.cwd(), r.dir),

@@ -9,11 +9,16 @@ import * as path from 'node:path';
 import type { Interval } from '../metrics/stats';
 import type { ModelConfig } from '../model/config';
 import { writeFileAtomic } from '../util/atomic';
-import { PRETRAIN_DEFAULTS, type PretrainResult } from './pretrain';
+import { PRETRAIN_DEFAULTS, type PretrainConfig, type PretrainResult } from './pretrain';
 import type { Probes } from './probes';
 
 /** What `beacons pretrain` writes to pretrain-log.json (src/commands/pretrain.ts). */
-export type PretrainLog = Omit<PretrainResult, 'dir'> & { backend?: string; date?: string };
+export type PretrainLog = Omit<PretrainResult, 'dir' | 'pretrain'> & {
+  /** the resolved recipe (absent in logs written before it was recorded: then PRETRAIN_DEFAULTS) */
+  pretrain?: PretrainConfig;
+  backend?: string;
+  date?: string;
+};
 
 export interface CardInput {
   name: string;
