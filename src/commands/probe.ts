@@ -1,23 +1,31 @@
 /**
- * `beacons probe [--model dir] [--no-write]`: runs the base model's probes (src/pretrain/probes.ts), prints a summary
- * and writes MODEL_CARD.md and probes.json into the model directory (atomically).
+ * `beacons probe [--model name|dir] [--no-write] [--spaces-only]`: runs a base model's probes (src/pretrain/probes.ts)
+ * against the corpus it was pretrained on (shipped.ts modelCorpusConfig), prints a summary and writes MODEL_CARD.md
+ * and probes.json into the model directory (atomically). `--spaces-only` runs only the semantic-space probes
+ * (space-probes.ts) and prints them as JSON (nothing written: a shipped model's probes.json is part of the
+ * experiments' cache key).
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { BEACON_BASE_DIR, loadModel } from '../model/load';
-import { writeModelCard } from '../pretrain/model-card';
-import { runProbes } from '../pretrain/probes';
+import { loadModel } from '../model/load';
+import { buildCorpus } from '../pretrain/corpus';
+import { SPACE_TARGETS, writeModelCard } from '../pretrain/model-card';
+import { kindedAnswers, PROBE_DEFAULTS, runProbes } from '../pretrain/probes';
+import { modelCorpusConfig, resolveModelDir, SHIPPED_MODEL_NAMES } from '../pretrain/shipped';
+import { spaceProbes } from '../pretrain/space-probes';
 
-const HELP = `Usage: beacons probe [--model dir] [--no-write]
-  --model dir   model directory (default ${BEACON_BASE_DIR})
-  --no-write    print the summary only`;
+const HELP = `Usage: beacons probe [--model name|dir] [--no-write] [--spaces-only]
+  --model m       a shipped model (${SHIPPED_MODEL_NAMES.join(', ')}) or a model directory (default beacon-base)
+  --no-write      print the summary only
+  --spaces-only   only the semantic-space probes, printed as JSON (writes nothing)`;
 
 export async function run(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      model: { type: 'string', default: BEACON_BASE_DIR },
+      model: { type: 'string', default: 'beacon-base' },
       'no-write': { type: 'boolean', default: false },
+      'spaces-only': { type: 'boolean', default: false },
       backend: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -26,11 +34,24 @@ export async function run(argv: string[]): Promise<void> {
     console.log(HELP);
     return;
   }
-  const dir = path.resolve(values.model!);
+  const dir = resolveModelDir(values.model!);
   const t0 = Date.now();
   const { model, tokenizer } = loadModel(dir);
+  const corpusConfig = modelCorpusConfig(dir);
   try {
-    const p = await runProbes(model, tokenizer);
+    if (values['spaces-only']) {
+      const records = buildCorpus(corpusConfig).records;
+      const sp = await spaceProbes(
+        model,
+        tokenizer,
+        records,
+        kindedAnswers(tokenizer, records),
+        PROBE_DEFAULTS,
+      );
+      console.log(JSON.stringify({ model: path.basename(dir), targets: SPACE_TARGETS, ...sp }, null, 2));
+      return;
+    }
+    const p = await runProbes(model, tokenizer, { corpus: corpusConfig });
     const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
     const k = p.knowledge.counterfact;
     const s = p.structure;
@@ -43,9 +64,16 @@ export async function run(argv: string[]): Promise<void> {
       `region: r = ${p.region.pearson.r.toFixed(3)}, Spearman ${p.region.spearman.r.toFixed(3)}, Mantel p = ${p.region.mantelP.toPrecision(2)} (${p.region.pairs} pairs)`,
       `vocabulary: ${p.vocabulary.targetInVocab}/${p.vocabulary.records} targets in vocabulary; pool ${p.pool?.known ?? '?'} known records`,
     ];
+    for (const [space, x] of Object.entries(p.spaces?.spaces ?? {})) {
+      lines.push(
+        `${space} (${x.protocol}): same − cross cos ${x.structure.difference.estimate.toFixed(3)}, NN purity ` +
+          `${pct(x.structure.nnPurity.estimate)} (chance ${pct(x.structure.chancePurity)}), ρ(distance, margin) ` +
+          `${x.rhoMargin.r.toFixed(3)}, ρ(distance, target rank) ${x.rhoRank.r.toFixed(3)}`,
+      );
+    }
     if (p.corpus.matchesTokenizer !== true) {
       lines.push(
-        `WARNING: the tokenizer does not match the default pretraining corpus (${p.corpus.matchesTokenizer})`,
+        `WARNING: the tokenizer does not match the model's pretraining corpus (${p.corpus.matchesTokenizer})`,
       );
     }
     console.log(lines.join('\n'));

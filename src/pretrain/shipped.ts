@@ -52,7 +52,7 @@ export const SHIPPED_MODELS: readonly ShippedModel[] = [
       num_hidden_layers: 4,
       num_attention_heads: 4,
       intermediate_size: 472,
-      epochs: 10,
+      epochs: 8,
       corpus: { ...UNTIED_CORPUS, counterfactRecords: 2400 },
     },
   },
