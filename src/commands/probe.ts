@@ -2,22 +2,23 @@
  * `beacons probe [--model name|dir] [--no-write] [--spaces-only]`: runs a base model's probes (src/pretrain/probes.ts)
  * against the corpus it was pretrained on (shipped.ts modelCorpusConfig), prints a summary and writes MODEL_CARD.md
  * and probes.json into the model directory (atomically). `--spaces-only` runs only the semantic-space probes
- * (space-probes.ts) and prints them as JSON (nothing written: a shipped model's probes.json is part of the
- * experiments' cache key).
+ * (space-probes.ts), prints them as JSON and (unless --no-write) sets the `spaces` field of the existing probes.json,
+ * keeping its other fields, and re-renders MODEL_CARD.md.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadModel } from '../model/load';
 import { buildCorpus } from '../pretrain/corpus';
 import { SPACE_TARGETS, writeModelCard } from '../pretrain/model-card';
-import { kindedAnswers, PROBE_DEFAULTS, runProbes } from '../pretrain/probes';
+import { kindedAnswers, PROBE_DEFAULTS, type Probes, runProbes } from '../pretrain/probes';
 import { modelCorpusConfig, resolveModelDir, SHIPPED_MODEL_NAMES } from '../pretrain/shipped';
 import { spaceProbes } from '../pretrain/space-probes';
 
 const HELP = `Usage: beacons probe [--model name|dir] [--no-write] [--spaces-only]
   --model m       a shipped model (${SHIPPED_MODEL_NAMES.join(', ')}) or a model directory (default beacon-base)
   --no-write      print the summary only
-  --spaces-only   only the semantic-space probes, printed as JSON (writes nothing)`;
+  --spaces-only   only the semantic-space probes: printed as JSON, added to the existing probes.json and card`;
 
 export async function run(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -49,6 +50,13 @@ export async function run(argv: string[]): Promise<void> {
         PROBE_DEFAULTS,
       );
       console.log(JSON.stringify({ model: path.basename(dir), targets: SPACE_TARGETS, ...sp }, null, 2));
+      if (!values['no-write']) {
+        const file = path.join(dir, 'probes.json');
+        if (!fs.existsSync(file)) throw new Error(`${file} does not exist: run the full probe first`);
+        const { options, spaces: _old, ...rest } = JSON.parse(fs.readFileSync(file, 'utf8')) as Probes;
+        const out = writeModelCard(dir, { ...rest, spaces: sp, options }, model.numParameters());
+        console.error(`Wrote ${out.card} and ${out.json} (spaces only)`);
+      }
       return;
     }
     const p = await runProbes(model, tokenizer, { corpus: corpusConfig });
