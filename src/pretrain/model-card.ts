@@ -232,7 +232,7 @@ export function renderModelCard(c: CardInput): string {
   L.push('## Limitations', '');
   L.push(
     '- Word-level tokenizer trained on the corpus: any other word is <unk>; answers are lower-cased words.',
-    '- Tiny (≈ 1–2 M parameters, 4 layers, 64 positions): it memorises its facts and generalises little (see the paraphrase rows).',
+    `- Tiny (${(c.parameters / 1e6).toFixed(1)} M parameters, ${m.num_hidden_layers} layers, ${m.max_position_embeddings} positions): it memorises its facts and generalises little (see the paraphrase rows).`,
     '- True facts only, in a few templates: no general language ability; not for use outside these experiments.',
     '- Answer kinds come from keyword heuristics (src/data/kinds.ts) and can be wrong for some records.',
     '',
