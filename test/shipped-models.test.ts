@@ -14,8 +14,9 @@ import { type LoadedModel, loadModel } from '../src/model/load';
 import { WordTokenizer } from '../src/model/tokenizer';
 import { buildCorpus, type Corpus } from '../src/pretrain/corpus';
 import { greedyKnowledge } from '../src/pretrain/knowledge-probe';
+import { type ModelRow, readModelRow, renderModelsTable } from '../src/pretrain/models-table';
 import { pretrainingSubset } from '../src/pretrain/probes';
-import { SHIPPED_MODELS, shippedModel, shippedPretrainConfig } from '../src/pretrain/shipped';
+import { MODELS_DIR, SHIPPED_MODELS, shippedModel, shippedPretrainConfig } from '../src/pretrain/shipped';
 import { permutation } from '../src/util/random';
 
 const SAMPLE = 40;
@@ -74,4 +75,14 @@ test('beacon-large has ≥ 2.5× the parameters of beacon-base', {
   const base = countParams(read('beacon-base'));
   const large = countParams(read('beacon-large'));
   assert.ok(large >= 2.5 * base, `${large} vs ${base}`);
+});
+
+test('data/models/MODELS.md is rendered from the shipped models as they are (beacons probe --table)', () => {
+  const file = path.join(MODELS_DIR, 'MODELS.md');
+  const rows = SHIPPED_MODELS.map(readModelRow).filter((r): r is ModelRow => r !== undefined);
+  assert.equal(
+    fs.readFileSync(file, 'utf8'),
+    renderModelsTable(rows),
+    `${file} is stale: run beacons probe --table`,
+  );
 });

@@ -3,7 +3,7 @@
  * against the corpus it was pretrained on (shipped.ts modelCorpusConfig), prints a summary and writes MODEL_CARD.md
  * and probes.json into the model directory (atomically). `--spaces-only` runs only the semantic-space probes
  * (space-probes.ts), prints them as JSON and (unless --no-write) sets the `spaces` field of the existing probes.json,
- * keeping its other fields, and re-renders MODEL_CARD.md.
+ * keeping its other fields, and re-renders MODEL_CARD.md. `--table` rewrites data/models/MODELS.md (models-table.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,14 +11,16 @@ import { parseArgs } from 'node:util';
 import { loadModel } from '../model/load';
 import { buildCorpus } from '../pretrain/corpus';
 import { SPACE_TARGETS, writeModelCard } from '../pretrain/model-card';
+import { writeModelsTable } from '../pretrain/models-table';
 import { kindedAnswers, PROBE_DEFAULTS, type Probes, runProbes } from '../pretrain/probes';
 import { modelCorpusConfig, resolveModelDir, SHIPPED_MODEL_NAMES } from '../pretrain/shipped';
 import { spaceProbes } from '../pretrain/space-probes';
 
-const HELP = `Usage: beacons probe [--model name|dir] [--no-write] [--spaces-only]
+const HELP = `Usage: beacons probe [--model name|dir] [--no-write] [--spaces-only] | --table
   --model m       a shipped model (${SHIPPED_MODEL_NAMES.join(', ')}) or a model directory (default beacon-base)
   --no-write      print the summary only
-  --spaces-only   only the semantic-space probes: printed as JSON, added to the existing probes.json and card`;
+  --spaces-only   only the semantic-space probes: printed as JSON, added to the existing probes.json and card
+  --table         only (re)writes data/models/MODELS.md, the shipped models side by side, from their probes.json`;
 
 export async function run(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -27,12 +29,17 @@ export async function run(argv: string[]): Promise<void> {
       model: { type: 'string', default: 'beacon-base' },
       'no-write': { type: 'boolean', default: false },
       'spaces-only': { type: 'boolean', default: false },
+      table: { type: 'boolean', default: false },
       backend: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
     console.log(HELP);
+    return;
+  }
+  if (values.table) {
+    console.log(`Wrote ${writeModelsTable()}`);
     return;
   }
   const dir = resolveModelDir(values.model!);
