@@ -25,7 +25,7 @@ import { loadCounterfact } from '../data/counterfact';
 import { recordAnswerKind } from '../data/kinds';
 import type { KnowledgeRecord } from '../data/records';
 import { worldFacts } from '../data/worldfacts';
-import { buildPool, type PoolInfo } from '../experiments/facts';
+import { buildPool, type Fact, type PoolInfo } from '../experiments/facts';
 import { answerVectors, DEFAULT_DISTANCE, protocolName } from '../metrics/semantic';
 import type { LlamaModel } from '../model/llama';
 import { type Tokenizer, WordTokenizer } from '../model/tokenizer';
@@ -301,13 +301,15 @@ export async function runProbes(model: LlamaModel, tok: Tokenizer, opts: ProbeOp
     targetIsTrainedAnswer: corpus.records.filter((r) => trueAnswers.has(r.target.toLowerCase())).length,
   };
   let pool: Probes['pool'];
+  let poolFacts: Fact[] | undefined;
   if (opts.pool ?? true) {
     const { facts, info } = await buildPool(model, tok, corpus.records);
     pool = { ...info, targetInVocab: facts.filter((f) => !f.targetIds.includes(tok.unkId)).length };
+    poolFacts = facts;
   }
   const spaces =
     (opts.spaces ?? true)
-      ? await spaceProbes(model, tok, corpus.records, kindedAnswers(tok, corpus.records, o), o)
+      ? await spaceProbes(model, tok, corpus.records, kindedAnswers(tok, corpus.records, o), o, poolFacts)
       : undefined;
   return {
     corpus: {

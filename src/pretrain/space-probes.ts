@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KnowledgeRecord } from '../data/records';
-import { buildPool } from '../experiments/facts';
+import { buildPool, type Fact } from '../experiments/facts';
 import {
   answerVectors,
   protocolName,
@@ -93,7 +93,7 @@ export async function firstTokenMargins(
 
 /**
  * Runs the space probes (see the module comment). `records`: the model's experiment records; `set`: the kinded
- * answers (probes.ts kindedAnswers).
+ * answers (probes.ts kindedAnswers); `pool`: buildPool(model, tok, records).facts when already built.
  */
 export async function spaceProbes(
   model: LlamaModel,
@@ -101,9 +101,10 @@ export async function spaceProbes(
   records: readonly KnowledgeRecord[],
   set: { answers: string[]; kinds: string[] },
   opts: { seed: number; bootstrapIterations: number },
+  pool?: readonly Fact[],
 ): Promise<SpaceProbes> {
   const o = opts;
-  const { facts } = await buildPool(model, tok, records);
+  const facts = pool ?? (await buildPool(model, tok, records)).facts;
   const kept = facts.filter((f) => f.originalIds[0] !== f.targetIds[0]);
   const margins = await firstTokenMargins(
     model,
