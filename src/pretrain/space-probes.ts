@@ -135,11 +135,10 @@ export async function spaceProbes(
     tied: model.config.tie_word_embeddings,
     facts: kept.length,
     sameFirstToken: facts.length - kept.length,
-    margin: {
-      mean: m.reduce((a, x) => a + x, 0) / Math.max(1, m.length),
-      min: Math.min(...m),
-      max: Math.max(...m),
-    },
+    margin:
+      m.length === 0
+        ? { mean: Number.NaN, min: Number.NaN, max: Number.NaN }
+        : { mean: m.reduce((a, x) => a + x, 0) / m.length, min: Math.min(...m), max: Math.max(...m) },
     spaces,
   };
 }
