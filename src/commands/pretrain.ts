@@ -1,51 +1,63 @@
-/** `beacons pretrain [--out dir] [--epochs n] [--records n] [--seed n]` (options: SPEC below). */
+/**
+ * `beacons pretrain [--model name] [--out dir] [--epochs n] [--records n] [--seed n]` (options: SPEC below):
+ * pretrains a shipped model's recipe (src/pretrain/shipped.ts; default beacon-base) into its directory (or --out).
+ * --epochs/--records/--seed override the recipe. The resolved recipe is written to pretrain-log.json (`pretrain`).
+ */
 import * as path from 'node:path';
 import { backendInfo } from '../backend';
-import { BEACON_BASE_DIR } from '../model/load';
-import { PRETRAIN_DEFAULTS, pretrain } from '../pretrain/pretrain';
+import { pretrain } from '../pretrain/pretrain';
+import { SHIPPED_MODEL_NAMES, shippedModel, shippedPretrainConfig } from '../pretrain/shipped';
 import { writeFileAtomic } from '../util/atomic';
 import { parseCommand } from './options';
 
 export const SPEC = {
   name: 'pretrain',
-  summary: 'Builds the shipped base model (≈ 20 min on 2 cores; resumable per epoch).',
+  summary: "Pretrains a shipped model's recipe (beacon-base ≈ 20 min on 2 cores; resumable per epoch).",
   options: {
-    out: { type: 'string', arg: 'dir', default: BEACON_BASE_DIR, help: 'model directory to write' },
-    epochs: { type: 'int', min: 1, max: 10_000, default: PRETRAIN_DEFAULTS.epochs, help: 'training epochs' },
+    model: {
+      type: 'string',
+      arg: 'name',
+      choices: SHIPPED_MODEL_NAMES,
+      default: 'beacon-base',
+      help: 'recipe to pretrain',
+    },
+    out: {
+      type: 'string',
+      arg: 'dir',
+      help: "model directory to write (default: the model's under data/models/)",
+    },
+    epochs: { type: 'int', min: 1, max: 10_000, help: "training epochs (default: the recipe's)" },
     records: {
       type: 'int',
       min: 1,
       max: 10_000_000,
-      default: PRETRAIN_DEFAULTS.corpus.counterfactRecords,
-      help: 'COUNTERFACT records in the corpus',
+      help: "COUNTERFACT records in the corpus (default: the recipe's)",
     },
-    seed: {
-      type: 'int',
-      min: 0,
-      max: Number.MAX_SAFE_INTEGER,
-      default: PRETRAIN_DEFAULTS.seed,
-      help: 'random seed',
-    },
+    seed: { type: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, help: "random seed (default: the recipe's)" },
   },
 } as const;
 
 export async function run(argv: string[]): Promise<void> {
   const values = parseCommand(SPEC, argv);
-  const { epochs, records, seed } = values;
-  const out = path.resolve(values.out);
+  const shipped = shippedModel(values.model);
+  const recipe = shippedPretrainConfig(shipped.name);
+  const cfg = {
+    ...recipe,
+    epochs: values.epochs ?? recipe.epochs,
+    seed: values.seed ?? recipe.seed,
+    corpus: { ...recipe.corpus, counterfactRecords: values.records ?? recipe.corpus.counterfactRecords },
+  };
+  const out = path.resolve(values.out ?? shipped.dir);
+  const epochs = cfg.epochs;
   let last = Date.now();
-  const r = await pretrain(
-    out,
-    { epochs, seed, corpus: { ...PRETRAIN_DEFAULTS.corpus, counterfactRecords: records } },
-    (epoch, e) => {
-      if (Date.now() - last > 15000 || e.step === e.steps) {
-        last = Date.now();
-        console.error(
-          `[pretrain] epoch ${epoch + 1}/${epochs} step ${e.step}/${e.steps} loss ${e.loss.toFixed(3)} ${e.tokensPerSecond.toFixed(0)} tok/s`,
-        );
-      }
-    },
-  );
+  const r = await pretrain(out, cfg, (epoch, e) => {
+    if (Date.now() - last > 15000 || e.step === e.steps) {
+      last = Date.now();
+      console.error(
+        `[pretrain] epoch ${epoch + 1}/${epochs} step ${e.step}/${e.steps} loss ${e.loss.toFixed(3)} ${e.tokensPerSecond.toFixed(0)} tok/s`,
+      );
+    }
+  });
   const summary = {
     ...r,
     dir: path.relative(process.cwd(), r.dir),

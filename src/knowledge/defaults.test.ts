@@ -47,9 +47,10 @@ test('every PEFT method default reaches the hash of a config that relies on it',
     // bare specs: every setting comes from the method's defaults (the adapter's depend on its variant)
     const specs = method === 'adapter' ? [{ method }, { method, variant: 'zero-init' }] : [{ method }];
     const hashOf = () =>
-      specs.map((spec) =>
-        runHash(entry.experiment, entry.config({ specs: { [method]: spec } as never, methods: [method] })),
-      );
+      specs.map((spec) => {
+        const o = { specs: { [method]: spec } as never, methods: [method] };
+        return runHash(entry.experiment, entry.config(o));
+      });
     const before = hashOf();
     for (const key of Object.keys(defaults)) {
       const after = withChanged(defaults, key, hashOf);

@@ -10,6 +10,7 @@ import {
   DEFAULT_DISTANCE,
   DISTANCE_PROTOCOLS,
   distance,
+  distanceProtocol,
   euclidean,
   meanPool,
   pairDistances,
@@ -17,6 +18,7 @@ import {
   poolRows,
   promptFeatures,
   protocolName,
+  SEMANTIC_SPACES,
   targetDistance,
   targetDistances,
 } from './semantic';
@@ -97,6 +99,25 @@ describe('semantic distance: math', () => {
     assert.ok('emb/answer/mean/1-cos' in DISTANCE_PROTOCOLS);
     assert.throws(() => parseProtocol('emb/last-prompt/last/1-cos'), /embedding representation reads answer/);
     assert.throws(() => parseProtocol('cos'), /Unknown distance protocol 'cos'/);
+    assert.throws(() => parseProtocol('out/last-prompt/last/1-cos'), /embedding representation reads answer/);
+  });
+
+  test('semantic spaces: input embeddings by default, output embeddings, hidden state 2; names resolve too', () => {
+    assert.equal(distanceProtocol(), DEFAULT_DISTANCE);
+    assert.equal(protocolName(distanceProtocol('input-embedding')), 'emb/answer/mean/1-cos');
+    assert.equal(protocolName(distanceProtocol('output-embedding')), 'out/answer/mean/1-cos');
+    assert.equal(protocolName(distanceProtocol('hidden-state')), 'h2/answer/mean/1-cos');
+    assert.deepEqual(distanceProtocol('out/answer/first/l2'), {
+      representation: 'output-embedding',
+      tokens: 'answer',
+      pooling: 'first',
+      metric: 'euclidean',
+    });
+    for (const p of Object.values(SEMANTIC_SPACES)) assert.ok(protocolName(p) in DISTANCE_PROTOCOLS);
+    assert.throws(
+      () => distanceProtocol('lm-head'),
+      /Unknown distance space or protocol 'lm-head'.*input-embedding/,
+    );
   });
 });
 
@@ -134,6 +155,38 @@ describe('semantic distance: model-backed', () => {
       close(l2[0], euclidean(row(9), meanPool([row(11), row(12)])), 1e-6);
       assert.equal(l2[1], 0);
     });
+  });
+
+  test('output embeddings: the LM-head columns of an untied model, the input rows of a tied one', async () => {
+    const untied = LlamaModel.random(tinyConfig({ tie_word_embeddings: false }), 4);
+    try {
+      const V = untied.config.vocab_size;
+      const head = untied.param('lm_head.weight').dataSync() as Float32Array; // [d, V]
+      const col = (v: number) => Float32Array.from({ length: d }, (_, k) => head[k * V + v]);
+      const inRows = untied.param('model.embed_tokens.weight').dataSync() as Float32Array; // [V, d]
+      const out = SEMANTIC_SPACES['output-embedding'];
+      await assertNoLeak(async () => {
+        const [ny, paris] = await answerVectors(untied, tok, ['new york', 'paris'], out);
+        closeVec(ny, meanPool([col(11), col(12)]), 1e-6, 'new york');
+        closeVec(paris, col(9), 0, 'paris');
+        const [inParis] = await answerVectors(untied, tok, ['paris']);
+        closeVec(inParis, inRows.subarray(9 * d, 10 * d), 0, 'input row');
+        const rec = { prompt: 'the capital of france is', original: 'paris', target: 'new york' };
+        close(
+          await targetDistance(untied, tok, rec, out),
+          1 - cosineSimilarity(col(9), meanPool([col(11), col(12)])),
+          1e-6,
+        );
+      });
+      // tied: the output rows are the input rows
+      const tiedOut = await answerVectors(model, tok, ['new york', 'rome'], out);
+      const tiedIn = await answerVectors(model, tok, ['new york', 'rome']);
+      tiedOut.forEach((v, i) => {
+        closeVec(v, tiedIn[i], 0, `tied ${i}`);
+      });
+    } finally {
+      untied.dispose();
+    }
   });
 
   test('hidden layer 0 equals the embedding rows; batching (right padding) does not change vectors', async () => {

@@ -7,8 +7,12 @@
  *
  * Token ids (text.ts): an answer with a prompt is the answer part of encodeContinuation(prompt, answer) (the ids
  * training sees); without a prompt, encode(answer.trim()).
- * - representation 'embedding': rows of `model.embed_tokens.weight` for the answer ids; no forward pass, so the
- *   prompt only affects tokenisation. tokens must be 'answer'.
+ * - representation 'embedding' (name 'emb'): rows of the INPUT embedding matrix `model.embed_tokens.weight` for the
+ *   answer ids; no forward pass, so the prompt only affects tokenisation. tokens must be 'answer'.
+ * - representation 'output-embedding' (name 'out'): the answer ids' rows of the OUTPUT embedding matrix, the LM head
+ *   (`lm_head.weight`, stored [d, V]: its columns); the same as 'embedding' when the model ties them. tokens must be
+ *   'answer'. With untied embeddings the two differ: the head row of a word sets its logit (h·w), so output-space
+ *   closeness of two answers ties directly to how close their logits start.
  * - representation {layer: i}: hidden state i in the HF convention (0 = input embeddings, i = output of decoder
  *   layer i, L = num_hidden_layers = after the final RMSNorm; negative i counts from the end, −1 = L). One forward
  *   (no grad, batched ≤ 64, right-padded, which causal attention makes invisible) of
@@ -44,7 +48,7 @@ import {
   poolRows,
 } from './vectors';
 
-export type Representation = 'embedding' | { layer: number };
+export type Representation = 'embedding' | 'output-embedding' | { layer: number };
 export type { Metric, Pooling };
 export { cosineSimilarity, distance, dot, euclidean, meanPool, norm, pairDistances, poolRows };
 
@@ -65,6 +69,39 @@ export const DEFAULT_DISTANCE: DistanceProtocol = {
 
 const METRIC_NAMES: Record<Metric, string> = { cosine: '1-cos', euclidean: 'l2' };
 
+/**
+ * The three semantic spaces of a model, one protocol each (all mean-pooled over the answer tokens, 1 − cos):
+ * - 'input-embedding' (the default, our reading of the paper's "embedding layer"): DEFAULT_DISTANCE;
+ * - 'output-embedding': the LM-head rows (equal to the input embeddings in a tied model);
+ * - 'hidden-state': hidden state 2 (the output of decoder layer 2, the middle of the shipped 4-layer models) at the
+ *   answer tokens read in the record's prompt.
+ */
+export type SemanticSpace = 'input-embedding' | 'output-embedding' | 'hidden-state';
+
+export const SEMANTIC_SPACES: Readonly<Record<SemanticSpace, DistanceProtocol>> = {
+  'input-embedding': DEFAULT_DISTANCE,
+  'output-embedding': { ...DEFAULT_DISTANCE, representation: 'output-embedding' },
+  'hidden-state': { ...DEFAULT_DISTANCE, representation: { layer: 2 } },
+};
+
+/**
+ * The protocol an experiment measures target distance with: a semantic space ('input-embedding' — the default —,
+ * 'output-embedding', 'hidden-state') or any protocol name ('out/answer/mean/1-cos', 'h-1/answer/mean/l2', …).
+ * Record `protocolName(result)` with the run.
+ */
+export function distanceProtocol(spaceOrName: string = 'input-embedding'): DistanceProtocol {
+  const space = SEMANTIC_SPACES[spaceOrName as SemanticSpace];
+  if (space !== undefined) return space;
+  try {
+    return parseProtocol(spaceOrName);
+  } catch (e) {
+    throw new Error(
+      `Unknown distance space or protocol '${spaceOrName}': expected one of ${Object.keys(SEMANTIC_SPACES).join(', ')} ` +
+        `or a protocol name (${(e as Error).message})`,
+    );
+  }
+}
+
 /** Named alternatives for robustness studies. */
 export const DISTANCE_PROTOCOLS: Record<string, DistanceProtocol> = Object.fromEntries(
   (
@@ -72,6 +109,8 @@ export const DISTANCE_PROTOCOLS: Record<string, DistanceProtocol> = Object.fromE
       DEFAULT_DISTANCE,
       { ...DEFAULT_DISTANCE, metric: 'euclidean' },
       { ...DEFAULT_DISTANCE, pooling: 'first' },
+      { ...DEFAULT_DISTANCE, representation: 'output-embedding' },
+      { ...DEFAULT_DISTANCE, representation: { layer: 2 } },
       { ...DEFAULT_DISTANCE, representation: { layer: -1 } },
       { representation: { layer: -1 }, tokens: 'last-prompt', pooling: 'last', metric: 'cosine' },
     ] as DistanceProtocol[]
@@ -80,20 +119,26 @@ export const DISTANCE_PROTOCOLS: Record<string, DistanceProtocol> = Object.fromE
 
 /** Short stable name, e.g. 'emb/answer/mean/1-cos', 'h-1/last-prompt/last/l2'. */
 export function protocolName(p: DistanceProtocol): string {
-  const rep = p.representation === 'embedding' ? 'emb' : `h${p.representation.layer}`;
+  const rep =
+    p.representation === 'embedding'
+      ? 'emb'
+      : p.representation === 'output-embedding'
+        ? 'out'
+        : `h${p.representation.layer}`;
   return `${rep}/${p.tokens}/${p.pooling}/${METRIC_NAMES[p.metric]}`;
 }
 
 /** Inverse of protocolName. */
 export function parseProtocol(name: string): DistanceProtocol {
-  const m = /^(emb|h(-?\d+))\/(answer|last-prompt)\/(mean|first|last)\/(1-cos|l2)$/.exec(name.trim());
+  const m = /^(emb|out|h(-?\d+))\/(answer|last-prompt)\/(mean|first|last)\/(1-cos|l2)$/.exec(name.trim());
   if (!m) {
     throw new Error(
-      `Unknown distance protocol '${name}': expected <emb|hN>/<answer|last-prompt>/<mean|first|last>/<1-cos|l2>`,
+      `Unknown distance protocol '${name}': expected <emb|out|hN>/<answer|last-prompt>/<mean|first|last>/<1-cos|l2>`,
     );
   }
   const p: DistanceProtocol = {
-    representation: m[1] === 'emb' ? 'embedding' : { layer: Number(m[2]) },
+    representation:
+      m[1] === 'emb' ? 'embedding' : m[1] === 'out' ? 'output-embedding' : { layer: Number(m[2]) },
     tokens: m[3] as DistanceProtocol['tokens'],
     pooling: m[4] as Pooling,
     metric: m[5] === 'l2' ? 'euclidean' : 'cosine',
@@ -104,8 +149,11 @@ export function parseProtocol(name: string): DistanceProtocol {
 
 export function validateProtocol(p: DistanceProtocol): void {
   const name = protocolName(p);
-  if (p.representation === 'embedding' && p.tokens !== 'answer') {
-    throw new Error(`Distance protocol ${name}: the embedding representation reads answer tokens only`);
+  if (
+    (p.representation === 'embedding' || p.representation === 'output-embedding') &&
+    p.tokens !== 'answer'
+  ) {
+    throw new Error(`Distance protocol ${name}: an embedding representation reads answer tokens only`);
   }
   if (p.tokens === 'last-prompt' && p.pooling !== 'last') {
     throw new Error(`Distance protocol ${name}: 'last-prompt' is one position; use pooling 'last'`);
@@ -192,11 +240,15 @@ export async function answerVectors(
     }
     return c;
   });
-  if (protocol.representation === 'embedding') {
+  if (protocol.representation === 'embedding' || protocol.representation === 'output-embedding') {
     const d = model.config.hidden_size;
     const all = parts.flatMap((p) => p.answerIds);
-    const data = await tidyRead(() =>
-      tf.gather(model.param('model.embed_tokens.weight'), tf.tensor1d(all, 'int32')),
+    const output = protocol.representation === 'output-embedding' && !model.config.tie_word_embeddings;
+    const data = await tidyRead(
+      () =>
+        output
+          ? tf.gather(model.param('lm_head.weight'), tf.tensor1d(all, 'int32'), 1).transpose() // [d, n] → [n, d]
+          : tf.gather(model.param('model.embed_tokens.weight'), tf.tensor1d(all, 'int32')), // [n, d]
     );
     let at = 0;
     return parts.map((p) => {

@@ -8,10 +8,30 @@
  * The subset is chosen so that every kept record's counterfactual target_new also occurs in the corpus as some
  * record's true answer: its tokens are in the vocabulary and their embeddings are trained (so embedding-layer
  * semantic distance is meaningful for every experiment record).
+ *
+ * Answers in input positions (both off by default; the untied models turn them on). In the statements above an
+ * answer is almost always the LAST word, so with untied embeddings its input embedding is almost never trained.
+ * Two restatements of the same true facts put answers first (no new facts, same provenance):
+ * - `answerFirst`: every sampled COUNTERFACT record's true statement once more as
+ *   "‹ground truth› is the answer to : ‹prompt›" (`answerFirst()`). Every experiment answer (a record's ground
+ *   truth or target_new, itself some record's ground truth) is thus an input word; neighbourhood statements are not
+ *   restated (their answers are mostly the same entities, and the larger model's pretraining time is the limit);
+ * - `reverseWorldFacts`: every world fact in the corpus whose reverse is also true, in a reverse template with the
+ *   answer as the sentence's subject ("Paris is the capital of France.", REVERSE_TEMPLATES; 'border' is symmetric
+ *   and already in the corpus both ways, so it has none).
+ * No "‹answer› is a ‹kind›" type statements: the kinds of COUNTERFACT answers come from a keyword heuristic
+ * (kinds.ts) that could make a statement false, and the structure probe scores the embeddings against those same
+ * kinds, which would make its purity partly circular.
  */
 import { loadCounterfact } from '../data/counterfact';
 import type { KnowledgeRecord } from '../data/records';
-import { worldFactStatements, worldFacts } from '../data/worldfacts';
+import {
+  countryPhrase,
+  type WorldFact,
+  type WorldRelation,
+  worldFactStatements,
+  worldFacts,
+} from '../data/worldfacts';
 import { permutation } from '../util/random';
 
 export interface CorpusConfig {
@@ -23,6 +43,10 @@ export interface CorpusConfig {
   /** all templates of each world fact (true) or only its first (false) */
   worldFactParaphrases: boolean;
   seed: number;
+  /** also "‹ground truth› is the answer to : ‹prompt›" for every sampled record (see the module comment) */
+  answerFirst?: boolean;
+  /** also the reverse statement of every world fact whose relation has a reverse template */
+  reverseWorldFacts?: boolean;
   /** COUNTERFACT file (default: the shipped one) */
   counterfactPath?: string;
 }
@@ -45,6 +69,34 @@ export interface Corpus {
 
 const join = (prompt: string, answer: string) => `${prompt.trimEnd()} ${answer.trim()}`;
 
+/** A true COUNTERFACT statement restated with its answer first. */
+export const answerFirst = (prompt: string, answer: string) =>
+  `${answer.trim()} is the answer to : ${prompt.trim()}`;
+
+/**
+ * Reverse templates per world relation: "{a}" the answer (first), "{s}" the subject as it reads in a sentence.
+ * Each is true whenever the forward fact is (capital of, official language spoken in, currency used in, region
+ * and subregion containing the country, demonym of, country containing the city).
+ */
+export const REVERSE_TEMPLATES: Readonly<Partial<Record<WorldRelation, string>>> = {
+  capital: '{a} is the capital of {s}.',
+  region: '{a} includes {s}.',
+  subregion: '{a} includes {s}.',
+  language: '{a} is spoken in {s}.',
+  currency: 'The {a} is used in {s}.',
+  demonym: '{a} is the demonym for people from {s}.',
+  city_country: '{a} contains the city of {s}.',
+};
+
+/** The reverse statement of a world fact, or undefined when its relation has none. */
+export function reverseStatement(f: WorldFact): string | undefined {
+  const t = REVERSE_TEMPLATES[f.relation];
+  if (t === undefined) return undefined;
+  const subject = f.relation === 'city_country' ? f.subject : countryPhrase(f.subject);
+  const s = t.replace('{a}', f.answer).replace('{s}', subject);
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
 export function buildCorpus(partial: Partial<CorpusConfig> = {}): Corpus {
   const cfg = { ...CORPUS_DEFAULTS, ...partial };
   const all = loadCounterfact(cfg.counterfactPath, { onInvalid: 'skip' });
@@ -66,6 +118,7 @@ export function buildCorpus(partial: Partial<CorpusConfig> = {}): Corpus {
   const statements: string[] = [];
   for (const r of sample) {
     statements.push(join(r.prompt, r.original));
+    if (cfg.answerFirst) statements.push(answerFirst(r.prompt, r.original));
     if (cfg.includeParaphrases) for (const p of r.paraphrases) statements.push(join(p, r.original));
     if (cfg.includeNeighbourhood) for (const n of r.neighbourhood) statements.push(join(n.prompt, n.answer));
   }
@@ -74,6 +127,12 @@ export function buildCorpus(partial: Partial<CorpusConfig> = {}): Corpus {
     const facts = worldFacts();
     worldFactCount = facts.length;
     statements.push(...worldFactStatements(facts, { paraphrases: cfg.worldFactParaphrases }));
+    if (cfg.reverseWorldFacts) {
+      for (const f of facts) {
+        const r = reverseStatement(f);
+        if (r !== undefined) statements.push(r);
+      }
+    }
   }
   return { statements: [...new Set(statements)], records, worldFactCount };
 }

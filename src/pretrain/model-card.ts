@@ -6,14 +6,21 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { SemanticSpace } from '../metrics/semantic';
 import type { Interval } from '../metrics/stats';
 import type { ModelConfig } from '../model/config';
 import { writeFileAtomic } from '../util/atomic';
-import { PRETRAIN_DEFAULTS, type PretrainResult } from './pretrain';
+import { PRETRAIN_DEFAULTS, type PretrainConfig, type PretrainResult } from './pretrain';
 import type { Probes } from './probes';
+import type { SpaceProbe, SpaceProbes } from './space-probes';
 
 /** What `beacons pretrain` writes to pretrain-log.json (src/commands/pretrain.ts). */
-export type PretrainLog = Omit<PretrainResult, 'dir'> & { backend?: string; date?: string };
+export type PretrainLog = Omit<PretrainResult, 'dir' | 'pretrain'> & {
+  /** the resolved recipe (absent in logs written before it was recorded: then PRETRAIN_DEFAULTS) */
+  pretrain?: PretrainConfig;
+  backend?: string;
+  date?: string;
+};
 
 export interface CardInput {
   name: string;
@@ -46,7 +53,8 @@ function knowledgeRow(what: string, k: Probes['knowledge']['counterfact']): stri
 export function renderModelCard(c: CardInput): string {
   const { config: m, log, probes: p } = c;
   const L: string[] = [];
-  const d = PRETRAIN_DEFAULTS;
+  const d = log?.pretrain ?? PRETRAIN_DEFAULTS;
+  const rebuildFlag = c.name === 'beacon-base' ? '' : ` --model ${c.name}`;
   L.push(`# ${c.name}: model card`, '');
   L.push(
     `A small LLaMA-style causal language model (${(c.parameters / 1e6).toFixed(2)} M parameters, word-level vocabulary of ` +
@@ -81,6 +89,19 @@ export function renderModelCard(c: CardInput): string {
       `prompt + ground truth and the neighbourhood prompts + their answers; ${p.corpus.counterfactRecords} records' true statements ` +
       `are in the corpus. Paraphrase prompts are ${d.corpus.includeParaphrases ? 'included' : 'held out'}. ` +
       `${p.corpus.experimentRecords} of them are the experiment records: their target_new is another record's true answer.`,
+    ...(d.corpus.answerFirst
+      ? [
+          "- Answers in input positions (corpus.ts `answerFirst`): every sampled record's true statement once more as " +
+            '"‹ground truth› is the answer to : ‹prompt›", so that answer words are also INPUT words and their input ' +
+            'embeddings (untied from the output ones) are trained.',
+        ]
+      : []),
+    ...(d.corpus.reverseWorldFacts
+      ? [
+          '- Reverse world facts (corpus.ts `reverseWorldFacts`): each world fact whose reverse is true once more with the ' +
+            'answer as the subject ("Paris is the capital of France.", "Arabic is spoken in Bahrain.").',
+        ]
+      : []),
     `- World facts (src/data/worldfacts.ts): ${p.corpus.worldFacts} facts about the 194 independent countries (capital, region, ` +
       `subregion, languages, currencies, borders, demonym) and city → country for cities of ≥ 1 M people, first template only.`,
     '',
@@ -98,7 +119,7 @@ export function renderModelCard(c: CardInput): string {
     L.push(
       `Full training from a random init (seed ${d.seed}): ${log.epochs} epochs, ${log.steps} steps, batch ${d.batchSize}, AdamW ` +
         `(β 0.9/0.95, weight decay ${d.weightDecay}, clip 1), lr ${d.lr} with ${d.warmupSteps} warm-up steps and cosine decay ` +
-        `(PRETRAIN_DEFAULTS). Final loss (mean over the last epoch) ${f3(log.finalLoss)}. ` +
+        `(${log.pretrain ? `the ${c.name} recipe, src/pretrain/shipped.ts` : 'PRETRAIN_DEFAULTS'}). Final loss (mean over the last epoch) ${f3(log.finalLoss)}. ` +
         `Time ${minutes(log.seconds)} on the ${log.backend ?? 'unknown'} backend${log.date ? `, finished ${log.date}` : ''}.`,
       '',
     );
@@ -194,12 +215,14 @@ export function renderModelCard(c: CardInput): string {
   }
   L.push('');
 
+  if (p.spaces) L.push(...spacesSection(p.spaces, p.knowledge.counterfact.share));
+
   L.push('## How to rebuild', '');
   L.push(
     '```sh',
-    'npm run pretrain                # = npx tsx src/cli.ts pretrain; writes data/models/beacon-base (resumable per epoch)',
-    'npx tsx src/cli.ts probe        # re-runs the probes, writes MODEL_CARD.md and probes.json',
-    'node --import tsx --test test/base-model.test.ts',
+    `npm run pretrain${rebuildFlag ? ` --${rebuildFlag}` : ''}                # = npx tsx src/cli.ts pretrain${rebuildFlag}; writes data/models/${c.name} (resumable per epoch)`,
+    `npx tsx src/cli.ts probe${rebuildFlag}        # re-runs the probes, writes MODEL_CARD.md and probes.json`,
+    `node --import tsx --test test/${c.name === 'beacon-base' ? 'base-model' : 'shipped-models'}.test.ts`,
     '```',
     '',
     `Expected time: ${log ? `about ${minutes(log.seconds)} on ${log.backend ?? 'this'} backend with 2 CPU cores (as measured here)` : 'about 20 minutes with 2 CPU cores'}; ` +
@@ -209,12 +232,60 @@ export function renderModelCard(c: CardInput): string {
   L.push('## Limitations', '');
   L.push(
     '- Word-level tokenizer trained on the corpus: any other word is <unk>; answers are lower-cased words.',
-    '- Tiny (≈ 1–2 M parameters, 4 layers, 64 positions): it memorises its facts and generalises little (see the paraphrase rows).',
+    `- Tiny (${(c.parameters / 1e6).toFixed(1)} M parameters, ${m.num_hidden_layers} layers, ${m.max_position_embeddings} positions): it memorises its facts and generalises little (see the paraphrase rows).`,
     '- True facts only, in a few templates: no general language ability; not for use outside these experiments.',
     '- Answer kinds come from keyword heuristics (src/data/kinds.ts) and can be wrong for some records.',
     '',
   );
   return `${L.join('\n')}\n`;
+}
+
+const SPACE_LABEL: Record<SemanticSpace, string> = {
+  'input-embedding': 'input embeddings',
+  'output-embedding': 'output embeddings (LM-head rows)',
+  'hidden-state': 'hidden state 2 (answer tokens)',
+};
+
+/** The targets of the untied models, stated whatever the model (a tied model is reported against them too). */
+export const SPACE_TARGETS = { knowledge: 0.95, inputPurity: 0.6, inputRhoMargin: 0.55 };
+
+function spacesSection(sp: SpaceProbes, knowledge: number): string[] {
+  const L: string[] = [];
+  L.push('### Semantic spaces and the base logit margin', '');
+  L.push(
+    `Per space (src/pretrain/space-probes.ts): the kind structure of the same answers as above, read without a prompt, ` +
+      `and the Spearman correlation between the target distance d(original, target) (read in the record's prompt) and ` +
+      `the base logit margin logit(original) − logit(target) at the first answer token, and with the target's rank ` +
+      `there, over the ${sp.facts} experiment-pool facts whose original and target start with different tokens ` +
+      `(${sp.sameFirstToken} left out). Margin mean ${f3(sp.margin.mean)} (range ${f3(sp.margin.min)} to ${f3(sp.margin.max)}). ` +
+      (sp.tied
+        ? 'This model TIES its embeddings: the output-embedding rows are the input rows.'
+        : 'This model has UNTIED input and output embeddings.'),
+    '',
+  );
+  L.push(
+    '| space | protocol | same − cross cos | NN purity (chance) | ρ(d, margin) | ρ(d, target rank) |',
+    '|---|---|---:|---:|---:|---:|',
+  );
+  for (const [space, x] of Object.entries(sp.spaces) as [SemanticSpace, SpaceProbe][]) {
+    const st = x.structure;
+    L.push(
+      `| ${SPACE_LABEL[space]} | ${x.protocol} | ${f3(st.difference.estimate)} [${f3(st.difference.lo)}, ${f3(st.difference.hi)}] | ` +
+        `${pct(st.nnPurity.estimate)} (${pct(st.chancePurity)}) | ${f3(x.rhoMargin.r)} | ${f3(x.rhoRank.r)} |`,
+    );
+  }
+  L.push('');
+  const t = SPACE_TARGETS;
+  const input = sp.spaces['input-embedding'];
+  const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  L.push(
+    `Targets for the study's models: knowledge of the COUNTERFACT records ≥ ${pct(t.knowledge)} — ${pct(knowledge)}, ` +
+      `${met(knowledge >= t.knowledge)}; input-embedding NN kind purity ≥ ${pct(t.inputPurity)} — ${pct(input.structure.nnPurity.estimate)}, ` +
+      `${met(input.structure.nnPurity.estimate >= t.inputPurity)}; |ρ(input-embedding distance, margin)| ≤ ${t.inputRhoMargin} — ` +
+      `${f3(Math.abs(input.rhoMargin.r))}, ${met(Math.abs(input.rhoMargin.r) <= t.inputRhoMargin)}.`,
+    '',
+  );
+  return L;
 }
 
 /** Writes probes.json and MODEL_CARD.md into `dir` (each atomically); returns their paths. */

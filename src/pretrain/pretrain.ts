@@ -24,6 +24,8 @@ export interface PretrainConfig {
   num_attention_heads: number;
   intermediate_size: number;
   max_position_embeddings: number;
+  /** tie the LM head to the input embeddings (beacon-base) or give it its own matrix (the untied models) */
+  tie_word_embeddings: boolean;
   epochs: number;
   batchSize: number;
   lr: number;
@@ -39,6 +41,7 @@ export const PRETRAIN_DEFAULTS: PretrainConfig = {
   num_attention_heads: 4,
   intermediate_size: 344,
   max_position_embeddings: 64,
+  tie_word_embeddings: true,
   epochs: 14,
   batchSize: 64,
   lr: 3e-3,
@@ -57,6 +60,8 @@ export interface PretrainResult {
   tokensPerEpoch: number;
   statements: number;
   lossByEpoch: number[];
+  /** the resolved recipe (corpus options included) */
+  pretrain: PretrainConfig;
 }
 
 export async function pretrain(
@@ -90,7 +95,7 @@ export async function pretrain(
     rms_norm_eps: 1e-5,
     rope_theta: 10000,
     max_position_embeddings: cfg.max_position_embeddings,
-    tie_word_embeddings: true,
+    tie_word_embeddings: cfg.tie_word_embeddings,
     hidden_act: 'silu',
     bos_token_id: tokenizer.bosId,
     eos_token_id: tokenizer.eosId,
@@ -183,6 +188,7 @@ export async function pretrain(
       tokensPerEpoch: examples.reduce((a, e) => a + e.ids.length, 0),
       statements: examples.length,
       lossByEpoch,
+      pretrain: cfg,
     };
   } finally {
     optimizer.dispose();

@@ -17,12 +17,15 @@
  *   region, with a Mantel permutation p-value (probe-stats.ts pairLabelCorrelation).
  * - vocabulary / pool: experiment records whose target_new has no out-of-vocabulary word, and the experiment pool
  *   (buildPool: the records the model knows) with its size.
+ * - spaces (space-probes.ts): the same structure statistics in each semantic space (input embeddings, output
+ *   embeddings, hidden state) and the Spearman correlation of each space's target distance with the base logit
+ *   margin logit(original) − logit(target) on the pool facts.
  */
 import { loadCounterfact } from '../data/counterfact';
 import { recordAnswerKind } from '../data/kinds';
 import type { KnowledgeRecord } from '../data/records';
 import { worldFacts } from '../data/worldfacts';
-import { buildPool, type PoolInfo } from '../knowledge/facts';
+import { buildPool, type Fact, type PoolInfo } from '../knowledge/facts';
 import { answerVectors, DEFAULT_DISTANCE, protocolName } from '../metrics/semantic';
 import type { LlamaModel } from '../model/llama';
 import { type Tokenizer, WordTokenizer } from '../model/tokenizer';
@@ -41,6 +44,7 @@ import {
   type PairLabelCorrelation,
   pairLabelCorrelation,
 } from './probe-stats';
+import { type SpaceProbes, spaceProbes } from './space-probes';
 
 export interface ProbeOptions {
   /** the corpus the model was pretrained on (default CORPUS_DEFAULTS, what `beacons pretrain` uses) */
@@ -52,6 +56,8 @@ export interface ProbeOptions {
   permutations?: number;
   /** also build the experiment pool (buildPool; a few forward passes over the experiment records) */
   pool?: boolean;
+  /** also probe the three semantic spaces (space-probes.ts; default true) */
+  spaces?: boolean;
 }
 
 export const PROBE_DEFAULTS = {
@@ -100,6 +106,7 @@ export interface Probes {
     targetIsTrainedAnswer: number;
   };
   pool?: PoolInfo & { targetInVocab: number };
+  spaces?: SpaceProbes;
   options: typeof PROBE_DEFAULTS;
 }
 
@@ -294,10 +301,16 @@ export async function runProbes(model: LlamaModel, tok: Tokenizer, opts: ProbeOp
     targetIsTrainedAnswer: corpus.records.filter((r) => trueAnswers.has(r.target.toLowerCase())).length,
   };
   let pool: Probes['pool'];
+  let poolFacts: Fact[] | undefined;
   if (opts.pool ?? true) {
     const { facts, info } = await buildPool(model, tok, corpus.records);
     pool = { ...info, targetInVocab: facts.filter((f) => !f.targetIds.includes(tok.unkId)).length };
+    poolFacts = facts;
   }
+  const spaces =
+    (opts.spaces ?? true)
+      ? await spaceProbes(model, tok, corpus.records, kindedAnswers(tok, corpus.records, o), o, poolFacts)
+      : undefined;
   return {
     corpus: {
       statements: corpus.statements.length,
@@ -320,6 +333,7 @@ export async function runProbes(model: LlamaModel, tok: Tokenizer, opts: ProbeOp
     region: await regionProbe(model, tok, o),
     vocabulary,
     pool,
+    spaces,
     options: {
       seed: o.seed,
       minPerKind: o.minPerKind,
