@@ -44,8 +44,8 @@ export const METHODS: Record<string, MethodSpec> = {
   full: { method: 'full' },
 };
 
-/** Calibrated on beacon-base at the toy budget (results/calibration.json); smoke reuses them. */
-const TOY_SINGLE_LR = { lora: 6.7e-4, adalora: 5.7e-3, adapter: 9.7e-4, full: 3.7e-5 };
+/** Calibrated on beacon-base at the toy budget (results/calibration.json, 2026-12-02); smoke reuses them. */
+const TOY_SINGLE_LR = { lora: 6.7e-4, adalora: 5.7e-3, adapter: 1.1e-3, full: 3.7e-5 };
 
 export const SCALES: Record<ScaleName, Scale> = {
   smoke: {
@@ -60,7 +60,7 @@ export const SCALES: Record<ScaleName, Scale> = {
     setSize: 8,
     sets: 4,
     epochs: 4,
-    setLr: 5.2e-3,
+    setLr: 4.8e-3,
     batchSize: 8,
   },
   toy: {
@@ -75,7 +75,7 @@ export const SCALES: Record<ScaleName, Scale> = {
     setSize: 16,
     sets: 24,
     epochs: 6,
-    setLr: 5.2e-3,
+    setLr: 4.8e-3,
     batchSize: 16,
   },
   paper: {
