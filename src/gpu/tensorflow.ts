@@ -7,6 +7,7 @@ export async function tensorflowLoader(): Promise<boolean> {
   const problems: string[] = [];
   for (const pkg of PACKAGES) {
     try {
+      if (isProjectShim(pkg)) continue; // shims/tfjs-node (for danfojs) re-exports tfjs: no native backend
       require(pkg);
       return true;
     } catch (e) {
@@ -17,4 +18,13 @@ export async function tensorflowLoader(): Promise<boolean> {
   }
   if (problems.length > 0) throw new Error(problems.join('; '));
   return false; // not installed (backend.ts says so); `npm run setup:cuda` installs it where libtensorflow downloads
+}
+
+/** The project's stand-in for @tensorflow/tfjs-node (shims/tfjs-node, private) is not the native binding. */
+function isProjectShim(pkg: string): boolean {
+  try {
+    return (require(`${pkg}/package.json`) as { private?: boolean }).private === true;
+  } catch {
+    return false;
+  }
 }
