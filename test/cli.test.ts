@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { SPEC as BENCH } from '../src/commands/bench';
 import { SPEC as CALIBRATE } from '../src/commands/calibrate';
-import { type CommandSpec, helpText, parseCommand, wantsHelp } from '../src/commands/options';
+import { type CommandSpec, helpText, modelPath, parseCommand, wantsHelp } from '../src/commands/options';
 import { SPEC as PRETRAIN } from '../src/commands/pretrain';
 import { SPEC as PROBE } from '../src/commands/probe';
 import { MERGE_SPEC, SPEC as REPRODUCE } from '../src/commands/reproduce';
@@ -87,4 +87,17 @@ test('numeric options are validated with one line naming the option and the allo
     parseCommand(PRETRAIN, ['--seed', String(Number.MAX_SAFE_INTEGER)]).seed,
     Number.MAX_SAFE_INTEGER,
   );
+});
+
+test('--model takes a shipped model name or a directory; a name and its directory give the same config path', () => {
+  const cwd = process.cwd();
+  process.chdir(ROOT);
+  try {
+    assert.equal(modelPath('beacon-untied'), path.join('data', 'models', 'beacon-untied'));
+    assert.equal(modelPath('beacon-base'), modelPath('./data/models/beacon-base'));
+    assert.equal(modelPath('some/dir/'), path.join('some', 'dir'));
+    assert.equal(modelPath(undefined), undefined);
+  } finally {
+    process.chdir(cwd);
+  }
 });

@@ -3,8 +3,9 @@ import * as path from 'node:path';
 import { calibrate, pickRates } from '../knowledge/calibrate';
 import { commonConfig, prepareSession } from '../knowledge/config';
 import { METHODS } from '../knowledge/scales';
+import { SHIPPED_MODEL_NAMES } from '../pretrain/shipped';
 import { writeFileAtomic } from '../util/atomic';
-import { parseCommand } from './options';
+import { modelPath, parseCommand } from './options';
 
 export const SPEC = {
   name: 'calibrate',
@@ -12,7 +13,11 @@ export const SPEC = {
     'Per-method learning rates that put accuracy near 50 % (the unsaturated regime); writes calibration.json.',
   options: {
     scale: { type: 'string', choices: ['smoke', 'toy', 'paper'], default: 'toy', help: 'scale preset' },
-    model: { type: 'string', arg: 'dir', help: 'model directory (default: the shipped beacon-base)' },
+    model: {
+      type: 'string',
+      arg: 'name|dir',
+      help: `a shipped model (${SHIPPED_MODEL_NAMES.join(', ')}) or a model directory (default beacon-base)`,
+    },
     methods: {
       type: 'names',
       choices: Object.keys(METHODS),
@@ -25,7 +30,7 @@ export const SPEC = {
 
 export async function run(argv: string[]): Promise<void> {
   const values = parseCommand(SPEC, argv);
-  const { s: scale, ...cfg } = commonConfig({ scale: values.scale, model: values.model });
+  const { s: scale, ...cfg } = commonConfig({ scale: values.scale, model: modelPath(values.model) });
   const s = await prepareSession(cfg);
   const rows = await calibrate(s, scale, values.methods, 64, (m) => console.error(`[calibrate] ${m}`));
   const picked = pickRates(rows);

@@ -3,8 +3,10 @@
  * (one error line naming the option and what it accepts) and generates the command's `--help`. The CLI answers
  * `--help` / `-h` from the table alone, before any backend starts or any file is read.
  */
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BACKEND_NAMES } from '../backend';
+import { resolveModelDir } from '../pretrain/shipped';
 
 interface Base {
   /** one line of help */
@@ -186,4 +188,15 @@ export function parseCommand<S extends CommandSpec>(
     } else out[k] = names(k, o, s);
   }
   return out as OptionValues<S> & { help: boolean };
+}
+
+/**
+ * A `--model` value as the configs store it: a shipped model's name (beacon-base, beacon-untied, beacon-large)
+ * becomes its directory, relative to the working directory like a directory given by hand; undefined stays
+ * undefined (the default model).
+ */
+export function modelPath(nameOrDir: string | undefined): string | undefined {
+  return nameOrDir === undefined
+    ? undefined
+    : path.relative(process.cwd(), resolveModelDir(nameOrDir)) || '.';
 }

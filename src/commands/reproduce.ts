@@ -13,13 +13,14 @@ import { EXPERIMENTS, findExperiments } from '../findings/index';
 import type { CommonConfig, CommonOptions } from '../knowledge/config';
 import { session } from '../knowledge/config';
 import type { PromptFormat } from '../knowledge/facts';
+import { SHIPPED_MODEL_NAMES } from '../pretrain/shipped';
 import { writeReport } from '../report/write';
 import { createProgressGroup } from '../runner/progress';
 import { forgetRun, mergeShards, parseShard, runExperiment } from '../runner/runner';
 import { lockResultsDir } from '../util/lock';
 import { describeMissing } from '../util/shards';
 import { capWorkers, coreCount, runWorkers } from '../util/workers';
-import { parseCommand } from './options';
+import { modelPath, parseCommand } from './options';
 
 /** Learning rates above this are refused (AdamW diverges long before; a typo like 1e30 must not run for hours). */
 const MAX_LR = 1;
@@ -48,7 +49,11 @@ export const SPEC = {
       max: MAX_LR,
       help: 'learning rate of every method (default: calibrated)',
     },
-    model: { type: 'string', arg: 'dir', help: 'model directory (default: the shipped beacon-base)' },
+    model: {
+      type: 'string',
+      arg: 'name|dir',
+      help: `a shipped model (${SHIPPED_MODEL_NAMES.join(', ')}) or a model directory (default beacon-base)`,
+    },
     data: {
       type: 'string',
       arg: 'file',
@@ -97,7 +102,7 @@ function parse(argv: string[]) {
   const values = parseCommand(SPEC, argv);
   const common: CommonOptions & { lr?: number } = {
     scale: values.scale,
-    model: values.model,
+    model: modelPath(values.model),
     data: values.data ?? null,
     promptFormat: values['prompt-format'] as PromptFormat,
     seeds: values.seeds,

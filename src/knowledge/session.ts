@@ -19,6 +19,7 @@ import { validateModelConfig } from '../model/config';
 import { BEACON_BASE_DIR, type LoadedModel, loadModel } from '../model/load';
 import { estimateMemory, formatBytes, loraParamCount } from '../model/memory';
 import { buildCorpus } from '../pretrain/corpus';
+import { modelCorpusConfig } from '../pretrain/shipped';
 import { readJsonFile } from '../util/atomic';
 import { fileContentId, modelContentId } from '../util/fingerprint';
 import { buildPool, type Fact, type PoolInfo, type PromptFormat } from './facts';
@@ -158,7 +159,10 @@ async function buildSession(spec: DataSpec): Promise<Session> {
   const key = sessionKey(spec);
   checkMemory(spec.model ?? BEACON_BASE_DIR);
   // records first: a bad data file fails before the model is loaded
-  const records = spec.data ? loadUsableRecords(spec.data) : buildCorpus().records;
+  // without --data: the COUNTERFACT records of the corpus this model was pretrained on (pretrain/shipped.ts)
+  const records = spec.data
+    ? loadUsableRecords(spec.data)
+    : buildCorpus(modelCorpusConfig(spec.model ?? BEACON_BASE_DIR)).records;
   const loaded = loadModel(spec.model);
   try {
     const { facts, info } = await buildPool(
