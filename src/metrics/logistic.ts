@@ -280,7 +280,9 @@ function invert(m: number[][]): number[][] {
     let piv = c;
     for (let r = c + 1; r < k; r++) if (Math.abs(a[r][c]) > Math.abs(a[piv][c])) piv = r;
     if (Math.abs(a[piv][c]) < 1e-12)
-      throw new RangeError('logisticFit: the design matrix is singular (collinear or constant columns)');
+      throw new RangeError(
+        'logisticFit: the information matrix is singular (collinear or constant columns, or an outcome that never varies on one side)',
+      );
     [a[c], a[piv]] = [a[piv], a[c]];
     const d = a[c][c];
     for (let j = 0; j < 2 * k; j++) a[c][j] /= d;
