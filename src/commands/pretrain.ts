@@ -44,6 +44,8 @@ export async function run(argv: string[]): Promise<void> {
   const cfg = {
     ...recipe,
     epochs: values.epochs ?? recipe.epochs,
+    // --epochs replaces the recipe's learning-rate cycles by one cycle
+    cycles: values.epochs === undefined ? recipe.cycles : undefined,
     seed: values.seed ?? recipe.seed,
     corpus: { ...recipe.corpus, counterfactRecords: values.records ?? recipe.corpus.counterfactRecords },
   };

@@ -118,7 +118,7 @@ export function renderModelCard(c: CardInput): string {
   if (log) {
     L.push(
       `Full training from a random init (seed ${d.seed}): ${log.epochs} epochs, ${log.steps} steps, batch ${d.batchSize}, AdamW ` +
-        `(β 0.9/0.95, weight decay ${d.weightDecay}, clip 1), lr ${d.lr} with ${d.warmupSteps} warm-up steps and cosine decay ` +
+        `(β 0.9/0.95, weight decay ${d.weightDecay}, clip 1), lr ${d.lr} with ${d.warmupSteps} warm-up steps and cosine decay${d.cycles && d.cycles.length > 1 ? ` in ${d.cycles.length} cycles of ${d.cycles.join(' + ')} epochs (warm restarts: each cycle has its own warm-up, decays to 0 and starts with fresh AdamW moments)` : ''} ` +
         `(${log.pretrain ? `the ${c.name} recipe, src/pretrain/shipped.ts` : 'PRETRAIN_DEFAULTS'}). Final loss (mean over the last epoch) ${f3(log.finalLoss)}. ` +
         `Time ${minutes(log.seconds)} on the ${log.backend ?? 'unknown'} backend${log.date ? `, finished ${log.date}` : ''}.`,
       '',

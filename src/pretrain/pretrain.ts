@@ -27,6 +27,11 @@ export interface PretrainConfig {
   /** tie the LM head to the input embeddings (beacon-base) or give it its own matrix (the untied models) */
   tie_word_embeddings: boolean;
   epochs: number;
+  /**
+   * Epochs per learning-rate cycle (cosine warm restarts: each cycle has its own warm-up and cosine decay to 0 and
+   * starts with fresh AdamW moments); must sum to `epochs`. Absent: one cycle of `epochs`.
+   */
+  cycles?: number[];
   batchSize: number;
   lr: number;
   warmupSteps: number;
@@ -64,16 +69,44 @@ export interface PretrainResult {
   pretrain: PretrainConfig;
 }
 
+/** The learning-rate cycles of a recipe (default one cycle of all epochs); throws unless they sum to `epochs`. */
+export function checkCycles(cfg: Pick<PretrainConfig, 'epochs' | 'cycles'>): number[] {
+  const cycles = cfg.cycles ?? [cfg.epochs];
+  if (cycles.reduce((a, c) => a + c, 0) !== cfg.epochs || cycles.some((c) => !Number.isInteger(c) || c < 1)) {
+    throw new Error(
+      `pretrain: cycles ${JSON.stringify(cycles)} must be positive integers summing to epochs ${cfg.epochs}`,
+    );
+  }
+  return cycles;
+}
+
+/** The cycle an epoch (0-based) belongs to: its first epoch and its length in epochs. */
+export function cycleOfEpoch(cycles: readonly number[], epoch: number): { start: number; len: number } {
+  let start = 0;
+  for (const len of cycles) {
+    if (epoch >= start && epoch < start + len) return { start, len };
+    start += len;
+  }
+  throw new RangeError(`epoch ${epoch} is outside the cycles ${JSON.stringify(cycles)}`);
+}
+
+/** The full recipe: PRETRAIN_DEFAULTS overridden by `partial` (corpus options merged with CORPUS_DEFAULTS). */
+export function resolvePretrainConfig(partial: Partial<PretrainConfig> = {}): PretrainConfig {
+  return {
+    ...PRETRAIN_DEFAULTS,
+    ...partial,
+    corpus: { ...CORPUS_DEFAULTS, ...partial.corpus },
+  };
+}
+
 export async function pretrain(
   outDir: string,
   partial: Partial<PretrainConfig> = {},
   onProgress?: (epoch: number, e: ProgressEvent) => void,
 ): Promise<PretrainResult> {
-  const cfg: PretrainConfig = {
-    ...PRETRAIN_DEFAULTS,
-    ...partial,
-    corpus: { ...CORPUS_DEFAULTS, ...partial.corpus },
-  };
+  const cfg = resolvePretrainConfig(partial);
+  const cycles = checkCycles(cfg);
+  const cycleOf = (epoch: number) => cycleOfEpoch(cycles, epoch);
   const corpus = buildCorpus(cfg.corpus);
   const tokenizer = WordTokenizer.train(corpus.statements);
   const examples: Example[] = corpus.statements.map((s) => ({
@@ -140,17 +173,24 @@ export async function pretrain(
     clipNorm: 1,
     checkEvery: 10,
   };
-  const optimizer = new AdamW(handle.trainable, 1, {
-    lr: cfg.lr,
-    beta1: 0.9,
-    beta2: 0.95,
-    eps: 1e-8,
-    weightDecay: cfg.weightDecay,
-    clipNorm: 1,
-  });
+  const newOptimizer = () =>
+    new AdamW(handle.trainable, 1, {
+      lr: cfg.lr,
+      beta1: 0.9,
+      beta2: 0.95,
+      eps: 1e-8,
+      weightDecay: cfg.weightDecay,
+      clipNorm: 1,
+    });
+  let optimizer = newOptimizer();
   const t0 = Date.now();
   try {
     for (let epoch = startEpoch; epoch < cfg.epochs; epoch++) {
+      const cycle = cycleOf(epoch);
+      if (epoch === cycle.start && epoch > startEpoch) {
+        optimizer.dispose();
+        optimizer = newOptimizer();
+      }
       const r = await train(
         model,
         handle,
@@ -159,8 +199,8 @@ export async function pretrain(
         {
           padId: tokenizer.padId,
           optimizer,
-          stepOffset: epoch * stepsPerEpoch,
-          totalSteps,
+          stepOffset: (epoch - cycle.start) * stepsPerEpoch,
+          totalSteps: cycle.len * stepsPerEpoch,
           onProgress: (e) => onProgress?.(epoch, e),
         },
       );

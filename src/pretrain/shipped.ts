@@ -52,7 +52,9 @@ export const SHIPPED_MODELS: readonly ShippedModel[] = [
       num_hidden_layers: 4,
       num_attention_heads: 4,
       intermediate_size: 472,
-      epochs: 8,
+      // two cosine cycles: 8 epochs (64 % of the facts known), then a warm restart for 5 more
+      epochs: 13,
+      cycles: [8, 5],
       corpus: { ...UNTIED_CORPUS, counterfactRecords: 2400 },
     },
   },
