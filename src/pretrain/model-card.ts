@@ -148,7 +148,7 @@ export function renderModelCard(c: CardInput): string {
   );
   L.push('');
   L.push(
-    'The issue aims at ≥ 90 % on the COUNTERFACT records: ' +
+    'Target: ≥ 90 % on the COUNTERFACT records: ' +
       (p.knowledge.counterfact.share >= 0.9 ? 'met.' : `NOT met (${pct(p.knowledge.counterfact.share)}).`) +
       ' World facts by relation: ' +
       Object.entries(p.knowledge.worldFacts.byRelation)
