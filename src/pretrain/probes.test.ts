@@ -227,5 +227,5 @@ test('renderModelCard: data, size, steps, loss, time, backend, rebuild, probes, 
   ]) {
     assert.ok(card.includes(needle), `card lacks '${needle}'`);
   }
-  assert.match(card, /aims at ≥ 90 % on the COUNTERFACT records: met/);
+  assert.match(card, /Target: ≥ 90 % on the COUNTERFACT records: met/);
 });
