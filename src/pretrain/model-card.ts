@@ -1,8 +1,9 @@
 /**
  * MODEL_CARD.md of a pretrained base model, rendered from its pretrain-log.json (written by `beacons pretrain`),
  * config.json, file sizes and the probes (probes.ts); `writeModelCard` also writes probes.json next to it. Both
- * files are deterministic for the same checkpoint and probe code (no timestamps of their own), because the
- * experiments' results cache hashes the model directory's .json files (src/knowledge/session.ts).
+ * files are deterministic for the same checkpoint and probe code (no timestamps of their own). The results cache
+ * fingerprints only config.json, tokenizer.json and the weights (src/knowledge/session.ts), so rewriting a card
+ * never invalidates cached results.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
