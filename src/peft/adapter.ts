@@ -136,21 +136,21 @@ export class AdapterHandle implements PeftHandle {
     this.groups = config.groups ?? 1;
     if (!Number.isInteger(this.groups) || this.groups < 1)
       throw fail(`groups must be a positive integer, got ${this.groups}`);
-    this.variant = config.variant ?? ADAPTER_DEFAULTS.variant;
+    const r = resolveAdapterConfig(config); // the variant's defaults, as the results cache hashes them
+    this.variant = r.variant!;
     if (this.variant !== 'houlsby' && this.variant !== 'zero-init')
       throw fail(`variant must be 'houlsby' or 'zero-init', got ${JSON.stringify(this.variant)}`);
     const houlsby = this.variant === 'houlsby';
     const d = model.config.hidden_size;
     const rf = config.reductionFactor ?? ADAPTER_DEFAULTS.reductionFactor;
     if (!(rf > 0)) throw fail(`reductionFactor must be positive, got ${rf}`);
-    this.bottleneck =
-      config.bottleneck ?? (houlsby ? Math.max(1, Math.floor(d / rf)) : ADAPTER_DEFAULTS.zeroInitBottleneck);
+    this.bottleneck = r.bottleneck ?? Math.max(1, Math.floor(d / rf));
     if (!Number.isInteger(this.bottleneck) || this.bottleneck < 1)
       throw fail(`bottleneck must be a positive integer, got ${this.bottleneck}`);
-    this.activation = config.activation ?? ADAPTER_DEFAULTS.activation;
-    this.trainNorms = config.trainNorms ?? houlsby;
-    const placement = config.placement ?? ADAPTER_DEFAULTS.placement;
-    const std = config.initStd ?? ADAPTER_DEFAULTS.initStd[this.variant];
+    this.activation = r.activation!;
+    this.trainNorms = r.trainNorms!;
+    const placement = r.placement!;
+    const std = r.initStd;
     if (typeof std !== 'number' || !(std > 0))
       throw fail(`initStd must be a positive number, got ${JSON.stringify(std)}`);
     const seed = config.seed ?? 0;
