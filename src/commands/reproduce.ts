@@ -189,11 +189,11 @@ async function runWithWorkers(
   common: CommonOptions,
 ): Promise<void> {
   const t0 = Date.now();
+  const { values } = parse(argv);
   const cli = path.join(fs.realpathSync(__dirname), '..', 'cli.ts');
   console.error(`[reproduce] ${workers} workers (--workers 1 for a single process)`);
   // --force: the workers each clear their own shard; the whole run's files are cleared here
-  if (parse(argv).values.force)
-    for (const e of entries) forgetRun(e.experiment, e.config(common), resultsDir);
+  if (values.force) for (const e of entries) forgetRun(e.experiment, e.config(common), resultsDir);
   await runWorkers(workers, {
     script: cli,
     args: (i) => ['reproduce', ...argv, '--shard', `${i}/${workers}`, '--workers', '1', '--no-figures'],
@@ -209,7 +209,6 @@ async function runWithWorkers(
     if (out.missing.length > 0)
       throw new Error(describeMissing(e.experiment.name, out, e.experiment.cases(cfgs[i])));
   });
-  const { values } = parse(argv);
   await writeAllReports(common, resultsDir, {
     figures: !values['no-figures'],
     scale: common.scale ?? 'toy',
