@@ -1,6 +1,6 @@
 /** `beacons calibrate [--scale toy] [--model dir] [--methods lora,adalora,adapter,full]` — see knowledge/calibrate.ts */
 import * as path from 'node:path';
-import { calibrate, pickRates } from '../knowledge/calibrate';
+import { CALIBRATION_FACTS, calibrate, pickRates } from '../knowledge/calibrate';
 import { commonConfig, prepareSession } from '../knowledge/config';
 import { METHODS } from '../knowledge/scales';
 import { SHIPPED_MODEL_NAMES } from '../pretrain/shipped';
@@ -24,6 +24,14 @@ export const SPEC = {
       default: 'lora,adalora,adapter,full',
       help: 'methods to calibrate',
     },
+    iterations: { type: 'int', min: 1, max: 20, default: 7, help: 'bisection steps per method' },
+    around: {
+      type: 'number',
+      min: 1,
+      above: true,
+      max: 1e6,
+      help: "search ×/÷ this factor around the scale's current rate (default: the whole range 1e-6 to 1e-1)",
+    },
     results: { type: 'string', arg: 'dir', default: 'results', help: 'where calibration.json goes' },
   },
 } as const;
@@ -32,11 +40,21 @@ export async function run(argv: string[]): Promise<void> {
   const values = parseCommand(SPEC, argv);
   const { s: scale, ...cfg } = commonConfig({ scale: values.scale, model: modelPath(values.model) });
   const s = await prepareSession(cfg);
-  const rows = await calibrate(s, scale, values.methods, 64, (m) => console.error(`[calibrate] ${m}`));
+  const rows = await calibrate(
+    s,
+    scale,
+    values.methods,
+    CALIBRATION_FACTS,
+    (m) => console.error(`[calibrate] ${m}`),
+    {
+      iterations: values.iterations,
+      around: values.around,
+    },
+  );
   const picked = pickRates(rows);
   console.log(JSON.stringify(picked, null, 2));
   writeFileAtomic(
     path.join(values.results, 'calibration.json'),
-    `${JSON.stringify({ scale: scale.name, model: cfg.model, modelId: cfg.modelId, steps: scale.singleSteps, epochs: scale.epochs, rows, picked }, null, 2)}\n`,
+    `${JSON.stringify({ scale: scale.name, model: cfg.model, modelId: cfg.modelId, steps: scale.singleSteps, epochs: scale.epochs, iterations: values.iterations, around: values.around ?? null, rows, picked }, null, 2)}\n`,
   );
 }

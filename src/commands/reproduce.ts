@@ -13,7 +13,8 @@ import { EXPERIMENTS, findExperiments } from '../findings/index';
 import type { CommonConfig, CommonOptions } from '../knowledge/config';
 import { session } from '../knowledge/config';
 import type { PromptFormat } from '../knowledge/facts';
-import { SHIPPED_MODEL_NAMES } from '../pretrain/shipped';
+import { DEFAULT_MODEL_NAME, resolveModelDir, SHIPPED_MODEL_NAMES } from '../pretrain/shipped';
+import { collectModelHeadlines, modelResultsDir, modelsReport } from '../report/models';
 import { writeReport } from '../report/write';
 import { createProgressGroup } from '../runner/progress';
 import { forgetRun, mergeShards, parseShard, runExperiment } from '../runner/runner';
@@ -53,6 +54,11 @@ export const SPEC = {
       type: 'string',
       arg: 'name|dir',
       help: `a shipped model (${SHIPPED_MODEL_NAMES.join(', ')}) or a model directory (default beacon-base)`,
+    },
+    models: {
+      type: 'names',
+      choices: ['all', ...SHIPPED_MODEL_NAMES],
+      help: `run the study on each of these shipped models, one after the other (all: ${SHIPPED_MODEL_NAMES.join(', ')}); ${DEFAULT_MODEL_NAME}'s results go to --results, each other model's to <results>/models/<name>; ${DEFAULT_MODEL_NAME}'s SUMMARY.md then gets the verdict-per-model table`,
     },
     data: {
       type: 'string',
@@ -113,6 +119,7 @@ function parse(argv: string[]) {
 
 export async function run(argv: string[]): Promise<void> {
   const { values, common } = parse(argv);
+  if (values.models !== undefined) return runModels(argv, values.models, values.results, values.model);
   const entries = findExperiments(values.only?.join(','));
   const shard = values.shard ? parseShard(values.shard) : undefined;
   const asked = values.workers !== undefined ? Number(values.workers) : defaultWorkers();
@@ -219,6 +226,45 @@ async function runWithWorkers(
 }
 
 /**
+ * `--models a,b|all`: the whole run once per shipped model, the default model last (its SUMMARY.md gets the table
+ * across models, which needs the others' results). Each run is an ordinary `reproduce --model <name> --results
+ * <its folder>`: same caching, workers and locks.
+ */
+async function runModels(argv: string[], asked: string[], resultsDir: string, model: string | undefined) {
+  if (model !== undefined) throw new Error('--model and --models exclude each other: pick one');
+  const names = asked.includes('all') ? [...SHIPPED_MODEL_NAMES] : [...new Set(asked)];
+  names.sort((a, b) => Number(a === DEFAULT_MODEL_NAME) - Number(b === DEFAULT_MODEL_NAME));
+  const rest = withoutOption(argv, 'models');
+  const t0 = Date.now();
+  const times: string[] = [];
+  for (const name of names) {
+    const t = Date.now();
+    console.error(`[reproduce] model ${name} (${names.indexOf(name) + 1}/${names.length})`);
+    await run([
+      ...withoutOption(rest, 'results'),
+      '--model',
+      name,
+      '--results',
+      modelResultsDir(resultsDir, name),
+    ]);
+    times.push(`${name} ${((Date.now() - t) / 1000).toFixed(0)} s`);
+  }
+  console.error(
+    `[reproduce] --models: ${times.join(', ')}; total ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+  );
+}
+
+/** argv without `--name value` / `--name=value`. */
+function withoutOption(argv: string[], name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === `--${name}`) i++;
+    else if (!argv[i].startsWith(`--${name}=`)) out.push(argv[i]);
+  }
+  return out;
+}
+
+/**
  * SUMMARY.md and figures for every experiment that has a finished run with these options (not only those run now:
  * `--only` must not drop the other findings from the report).
  */
@@ -227,7 +273,11 @@ async function writeAllReports(
   resultsDir: string,
   opts: { figures: boolean; scale: string },
 ) {
-  await writeReport(EXPERIMENTS, common, resultsDir, opts);
+  const isDefault =
+    path.resolve(common.model ?? resolveModelDir(DEFAULT_MODEL_NAME)) === resolveModelDir(DEFAULT_MODEL_NAME);
+  // the default model's summary also compares the models that have results (reproduce --models)
+  const models = isDefault ? modelsReport(collectModelHeadlines(EXPERIMENTS, common, resultsDir)) : undefined;
+  await writeReport(EXPERIMENTS, common, resultsDir, { ...opts, extra: models ? [models] : [] });
 }
 
 export async function merge(argv: string[]): Promise<void> {

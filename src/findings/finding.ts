@@ -8,6 +8,7 @@ import type { CommonOptions } from '../knowledge/config';
 import type { Experiment, SummaryFile } from '../runner/experiment';
 import { loadSummary } from '../runner/runner';
 import type { FigureSpec } from '../viz/figures';
+import { type Headline, headlineMarkdown } from './headline';
 
 /** What the CLI (and notebooks) pass to a finding's config builder; `lr` overrides every method's learning rate. */
 export type FindingOptions = CommonOptions & { lr?: number };
@@ -30,6 +31,8 @@ export interface Finding<Key extends string, Cfg, Case extends { id: string }, R
   section(cfg: Cfg, s: S): string;
   /** its tables for the notebooks, from its summary */
   tables(s: S): FindingTable[];
+  /** its headline numbers with three-way verdicts (the cross-model table compares these) */
+  headlines(s: S): Headline[];
 }
 
 /** A finding's cached result made ready for the report (no types left to lose). */
@@ -38,6 +41,7 @@ export interface FindingReport {
   summary: SummaryFile<unknown>;
   section: string;
   figures: NamedFigure[];
+  headlines: Headline[];
 }
 
 /** Any finding of the table, with the one operation that needs no knowledge of its types. */
@@ -59,11 +63,13 @@ export function defineFinding<Key extends string, Cfg, Case extends { id: string
       const cfg = f.config(o);
       const summary = loadSummary(f.experiment, cfg, resultsDir);
       if (summary === undefined) return undefined;
+      const headlines = f.headlines(summary.summary);
       return {
         key: f.key,
         summary,
-        section: f.section(cfg, summary.summary),
+        section: [f.section(cfg, summary.summary), headlineMarkdown(headlines)].filter(Boolean).join('\n\n'),
         figures: f.figures(summary.summary),
+        headlines,
       };
     },
   };

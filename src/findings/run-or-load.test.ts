@@ -26,6 +26,7 @@ const finding = defineFinding({
   figures: () => [],
   section: (cfg, s) => `${cfg.n} squares sum to ${s.sum}`,
   tables: (s) => [{ rows: [{ sum: s.sum }], caption: 'sum' }],
+  headlines: () => [],
 });
 
 test('runOrLoad computes a new config, then reads it from the cache and says which it did', async () => {

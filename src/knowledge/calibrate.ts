@@ -8,7 +8,7 @@
  * results/calibration.json; the chosen values are copied into scales.ts by hand (with the date).
  */
 import { learnFactSets, learnSingleFacts } from './learn';
-import { METHODS, type Scale } from './scales';
+import { METHODS, ratesFor, type Scale } from './scales';
 import type { Session } from './session';
 
 export interface CalibrationRow {
@@ -22,6 +22,16 @@ export interface CalibrationRow {
 /** Log-bisection between these learning rates, `ITERATIONS` evaluations per method. */
 export const LR_RANGE: [number, number] = [1e-6, 1e-1];
 export const ITERATIONS = 7;
+/** How many facts calibration holds out: the pool's last ones (the single-fact experiments never use them). */
+export const CALIBRATION_FACTS = 64;
+
+/** How the search runs: the full LR_RANGE by default, or a bracket of ×/÷ `around` the scale's current rate. */
+export interface SearchOptions {
+  iterations?: number;
+  /** search [rate / around, rate · around] around the scale's rate for the method (a faster search for a new model
+   * of the same family: the first probe is the current rate) */
+  around?: number;
+}
 
 /**
  * Finds, per method, the learning rate whose accuracy is closest to 50 % by bisection in log space (accuracy rises
@@ -31,9 +41,13 @@ export async function calibrate(
   s: Session,
   scale: Scale,
   methods: string[],
-  facts = 64,
+  facts = CALIBRATION_FACTS,
   log: (m: string) => void = () => {},
+  opts: SearchOptions = {},
 ): Promise<CalibrationRow[]> {
+  const iterations = opts.iterations ?? ITERATIONS;
+  const bracket = (rate: number | undefined): [number, number] =>
+    opts.around !== undefined && rate !== undefined ? [rate / opts.around, rate * opts.around] : LR_RANGE;
   const held = s.pool.slice(Math.max(0, s.pool.length - facts));
   const rows: CalibrationRow[] = [];
   const search = async (
@@ -41,8 +55,9 @@ export async function calibrate(
     setting: 'single' | 'sets',
     accuracyAt: (lr: number) => Promise<[number, number]>,
   ) => {
-    let [lo, hi] = LR_RANGE;
-    for (let i = 0; i < ITERATIONS; i++) {
+    const rates = ratesFor(scale, s.loaded.dir);
+    let [lo, hi] = bracket(setting === 'sets' ? rates.sets : rates.single[method]);
+    for (let i = 0; i < iterations; i++) {
       const lr = Number(Math.sqrt(lo * hi).toPrecision(2));
       const [acc, n] = await accuracyAt(lr);
       rows.push({ method, setting, lr, accuracy: acc, n });

@@ -7,7 +7,7 @@ import { deriveSeed, permutation } from '../util/random';
 import { resolveMethodSpec, resolveTrainer, type TrainerSettings } from './defaults';
 import type { Fact, PromptFormat } from './facts';
 import type { MethodSpec } from './learn';
-import { getScale, METHODS, type Scale } from './scales';
+import { getScale, METHODS, ratesFor, type Scale } from './scales';
 import {
   type DataSpec,
   dataFingerprint,
@@ -132,7 +132,7 @@ export function setConfig(o: SetOptions): SetConfig & { s: Scale } {
     spec: methodSpecs([method], o.specs)[method],
     setSize: s.setSize,
     epochs: o.epochs ?? s.epochs,
-    lr: o.lr ?? s.setLr,
+    lr: o.lr ?? ratesFor(s, c.model).sets,
     batchSize: s.batchSize,
     s,
   };

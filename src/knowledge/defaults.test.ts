@@ -7,7 +7,7 @@ import { LORA_DEFAULTS } from '../peft/lora';
 import { runHash } from '../runner/runner';
 import { TRAIN_DEFAULTS } from '../train/trainer';
 import { FULL_DEFAULTS, resolveMethodSpec, resolveTrainer, TRAINER_SETTINGS } from './defaults';
-import { SCALES } from './scales';
+import { MODEL_RATES, SCALES } from './scales';
 import { type SingleBudget, type SingleCase, singleFactConfig, singleRunKey } from './single-facts';
 
 /** A value different from `v` of the same kind. */
@@ -84,19 +84,24 @@ test('every trainer default reaches every hash', () => {
 });
 
 test('every scale preset value reaches the hash of the findings that use it', () => {
+  // singleLr / setLr are the rates of models without their own calibration: with the default (shipped) model the
+  // hash follows MODEL_RATES instead (checked below)
   const uses: Record<string, string[]> = {
     seeds: ['distance', 'drift', 'interference', 'filtering', 'reweighting'],
     singleFacts: ['distance', 'drift'],
     fullFacts: ['distance'],
     stack: ['distance', 'drift'],
     singleSteps: ['distance', 'drift'],
-    singleLr: ['distance', 'drift'],
+    singleLr: [],
     setSizes: ['interference'],
     setSize: ['interference', 'filtering', 'reweighting'],
-    sets: ['interference', 'reweighting'],
+    sets: ['interference'],
     epochs: ['interference', 'filtering', 'reweighting'],
-    setLr: ['interference', 'filtering', 'reweighting'],
+    setLr: [],
     batchSize: ['interference', 'filtering', 'reweighting'],
+    filteringSets: ['filtering'],
+    featureSets: ['interference'],
+    reweightingSets: ['reweighting'],
   };
   const toy = SCALES.toy as unknown as Record<string, unknown>;
   assert.deepEqual(
@@ -107,21 +112,18 @@ test('every scale preset value reaches the hash of the findings that use it', ()
   );
   const before = hashes();
   for (const [key, expected] of Object.entries(uses)) {
-    // `sets` enters reweighting as floor(sets / 4): change it by 4
-    const after =
-      key === 'sets'
-        ? (() => {
-            const old = toy.sets as number;
-            toy.sets = old + 4;
-            try {
-              return hashes();
-            } finally {
-              toy.sets = old;
-            }
-          })()
-        : withChanged(toy, key, () => hashes());
+    const after = withChanged(toy, key, () => hashes());
     const moved = EXPERIMENTS.filter((_, i) => after[i] !== before[i]).map((e) => e.key);
     assert.deepEqual(moved, expected, `scale value '${key}'`);
+  }
+  const own = MODEL_RATES['beacon-base'] as unknown as Record<string, unknown>;
+  for (const [key, expected] of Object.entries({
+    single: ['distance', 'drift'],
+    sets: ['interference', 'filtering', 'reweighting'],
+  })) {
+    const after = withChanged(own, key, () => hashes());
+    const moved = EXPERIMENTS.filter((_, i) => after[i] !== before[i]).map((e) => e.key);
+    assert.deepEqual(moved, expected, `beacon-base rate '${key}'`);
   }
 });
 

@@ -5,6 +5,7 @@
  * `beacons calibrate --scale toy` on beacon-base (results/calibration.json, 2026-11-26): per method, the rate whose
  * accuracy on 64 held-out facts was closest to 50 % at the toy step budget.
  */
+import * as path from 'node:path';
 import type { MethodSpec } from './learn';
 
 export type ScaleName = 'smoke' | 'toy' | 'paper';
@@ -26,6 +27,10 @@ export interface Scale {
   epochs: number;
   setLr: number;
   batchSize: number;
+  /** sets per seed: filtering (one set per share and strategy), knowledge-feature sets, re-weighting */
+  filteringSets: number;
+  featureSets: number;
+  reweightingSets: number;
 }
 
 export const METHODS: Record<string, MethodSpec> = {
@@ -62,6 +67,9 @@ export const SCALES: Record<ScaleName, Scale> = {
     epochs: 4,
     setLr: 4.8e-3,
     batchSize: 8,
+    filteringSets: 1,
+    featureSets: 1,
+    reweightingSets: 2,
   },
   toy: {
     name: 'toy',
@@ -77,6 +85,11 @@ export const SCALES: Record<ScaleName, Scale> = {
     epochs: 6,
     setLr: 4.8e-3,
     batchSize: 16,
+    // 12 paired sets per share; 24 feature sets; 81 re-weighting sets (minimum detectable effect ≤ 3 points at the
+    // measured SD of paired differences ≈ 0.095)
+    filteringSets: 4,
+    featureSets: 8,
+    reweightingSets: 27,
   },
   paper: {
     name: 'paper',
@@ -92,8 +105,37 @@ export const SCALES: Record<ScaleName, Scale> = {
     epochs: 10,
     setLr: 5e-4,
     batchSize: 16,
+    filteringSets: 4,
+    featureSets: 8,
+    reweightingSets: 27,
   },
 };
+
+/** A shipped model's own toy-scale learning rates (single facts per method, and LoRA on fact sets). */
+export interface ModelRates {
+  single: Record<string, number>;
+  sets: number;
+}
+
+/**
+ * Each shipped model's calibration at the toy budget (`beacons calibrate --model <name>`; beacon-base's in
+ * results/calibration.json, the others' in results/models/<name>/calibration.json, 2026-12-02): the same
+ * procedure picks every model's rates, so a comparison across models compares models at the same accuracy
+ * level, not one model calibrated and the others saturated or starved. Smoke reuses them.
+ */
+export const MODEL_RATES: Record<string, ModelRates> = {
+  'beacon-base': { single: TOY_SINGLE_LR, sets: 4.8e-3 },
+};
+
+/**
+ * The learning rates of `scale` for the model in directory `model`: at the smoke and toy scales a shipped model
+ * (by its directory name) gets its own calibration, any other model the scale's (beacon-base's) rates — run
+ * `beacons calibrate --model <dir>` and pass `--lr` or specs for a model of your own.
+ */
+export function ratesFor(scale: Scale, model: string): ModelRates {
+  const own = scale.name === 'paper' ? undefined : MODEL_RATES[path.basename(path.resolve(model))];
+  return own ?? { single: scale.singleLr, sets: scale.setLr };
+}
 
 export function getScale(name: string): Scale {
   const s = SCALES[name as ScaleName];

@@ -4,6 +4,8 @@
  */
 import * as path from 'node:path';
 import { canonicalJson } from '../util/hash';
+import { deriveSeed, permutation } from '../util/random';
+import { CALIBRATION_FACTS } from './calibrate';
 import {
   type CommonConfig,
   type CommonOptions,
@@ -15,6 +17,7 @@ import {
 import type { Fact } from './facts';
 import type { MethodSpec } from './learn';
 import { learnSingleFacts, type SingleResult } from './learn';
+import { ratesFor } from './scales';
 import type { Session } from './session';
 
 export interface SingleCase {
@@ -59,7 +62,10 @@ export function singleFactConfig(
     facts: s.singleFacts,
     fullFacts: s.fullFacts,
     steps: o.steps ?? s.singleSteps,
-    lrs: o.lr !== undefined ? Object.fromEntries(Object.keys(s.singleLr).map((m) => [m, o.lr!])) : s.singleLr,
+    lrs:
+      o.lr !== undefined
+        ? Object.fromEntries(Object.keys(s.singleLr).map((m) => [m, o.lr!]))
+        : ratesFor(s, c.model).single,
     stack: s.stack,
     bins: 5,
   };
@@ -89,6 +95,22 @@ export function clearSingleFactMemo(): void {
   memo.clear();
 }
 
+/**
+ * The facts seed `seed` trains, n of them: each seed gets its own facts, so seeds add facts rather than retrain the
+ * same ones (the fact is the unit of analysis). The pool without the calibration's held-out facts (its last
+ * CALIBRATION_FACTS; knowledge/calibrate.ts) is shuffled once, with a fixed seed, and cut into blocks of n: seed k
+ * takes block k (wrapping around the shuffled pool when k·n exceeds it). Consecutive seeds therefore get disjoint
+ * facts while (seeds × n) ≤ pool size − CALIBRATION_FACTS; every method gets the same facts for the same seed, so
+ * methods stay paired by fact.
+ */
+export function seedFacts(pool: Fact[], seed: number, n: number): Fact[] {
+  const usable = pool.length > CALIBRATION_FACTS + n ? pool.slice(0, pool.length - CALIBRATION_FACTS) : pool;
+  const count = Math.min(n, usable.length);
+  const order = permutation(usable.length, deriveSeed(0, 'single-facts'));
+  const start = (seed * count) % usable.length;
+  return Array.from({ length: count }, (_, i) => usable[order[(start + i) % usable.length]]);
+}
+
 export function singleCases(
   pool: Fact[],
   methods: string[],
@@ -98,7 +120,7 @@ export function singleCases(
   const out: SingleCase[] = [];
   for (const method of methods) {
     for (const seed of seeds) {
-      for (const f of pool.slice(0, Math.min(pool.length, perMethod[method]))) {
+      for (const f of seedFacts(pool, seed, perMethod[method])) {
         out.push({ id: `${method}|${seed}|${f.record.id}`, method, seed, fact: f.record.id });
       }
     }

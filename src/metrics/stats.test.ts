@@ -13,6 +13,7 @@ import {
   clusterBootstrapCI,
   equalWidthBins,
   leastSquares,
+  mcnemarExact,
   mean,
   meanCI,
   ols2,
@@ -241,4 +242,18 @@ test('ols2 matches numpy lstsq + scipy t quantile on noisy data', () => {
   close(f.b1.lo, -0.17450663673481107, 1e-8);
   close(f.b1.hi, -0.07687639262582599, 1e-8);
   close(f.r2, 0.9174888273423338, 1e-9);
+});
+
+describe('mcnemarExact', () => {
+  test('matches the exact binomial by hand', () => {
+    // 10 vs 2 discordant pairs: 2 · (C(12,0) + C(12,1) + C(12,2)) / 2¹² = 2 · 79 / 4096
+    assert.ok(Math.abs(mcnemarExact(10, 2) - (2 * 79) / 4096) < 1e-12);
+    assert.ok(Math.abs(mcnemarExact(2, 10) - (2 * 79) / 4096) < 1e-12);
+    // 24 vs 1: 2 · (1 + 25) / 2²⁵
+    assert.ok(Math.abs(mcnemarExact(24, 1) - (2 * 26) / 2 ** 25) < 1e-15);
+    assert.equal(mcnemarExact(5, 5), 1);
+    assert.equal(mcnemarExact(0, 0), 1);
+    assert.ok(Math.abs(mcnemarExact(3, 4) - 1) < 1e-12); // 2 · P(X ≤ 3 | n = 7) = 1
+    assert.throws(() => mcnemarExact(-1, 2), /b must be a count/);
+  });
 });

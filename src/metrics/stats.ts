@@ -22,7 +22,7 @@
  *   intervals; method 10 of Newcombe 1998).
  */
 import { mulberry32 } from '../util/random';
-import { normalQuantile, studentTQuantile, studentTTwoSidedP } from './distributions';
+import { normalQuantile, regularizedBeta, studentTQuantile, studentTTwoSidedP } from './distributions';
 
 export interface Interval {
   /** the point estimate */
@@ -505,4 +505,19 @@ export function rateDifference(a: Rate, b: Rate): { diff: number; lo: number; hi
   const lo = diff - Math.sqrt((a.rate - a.lo) ** 2 + (b.hi - b.rate) ** 2);
   const hi = diff + Math.sqrt((a.hi - a.rate) ** 2 + (b.rate - b.lo) ** 2);
   return { diff, lo, hi };
+}
+
+/**
+ * Exact McNemar test for paired binary outcomes: `b` pairs changed one way (e.g. learned alone, not together), `c`
+ * the other way. Under no effect b ~ Binomial(b + c, ½); the two-sided p-value is 2·P(X ≤ min(b, c)), capped at 1
+ * (the binomial CDF via the regularised incomplete beta: P(X ≤ k) = I_{½}(n − k, k + 1)).
+ */
+export function mcnemarExact(b: number, c: number): number {
+  for (const [k, v] of Object.entries({ b, c }))
+    if (!(Number.isInteger(v) && v >= 0))
+      throw new RangeError(`mcnemarExact: ${k} must be a count ≥ 0, got ${v}`);
+  const n = b + c;
+  const k = Math.min(b, c);
+  if (n === 0 || k === n / 2) return 1;
+  return Math.min(1, 2 * regularizedBeta(0.5, n - k, k + 1));
 }

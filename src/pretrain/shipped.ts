@@ -61,6 +61,8 @@ export const SHIPPED_MODELS: readonly ShippedModel[] = [
 ];
 
 export const SHIPPED_MODEL_NAMES = SHIPPED_MODELS.map((m) => m.name);
+/** The model every command uses unless told otherwise. */
+export const DEFAULT_MODEL_NAME = 'beacon-base';
 
 /** The shipped model of that name; throws naming the known ones otherwise. */
 export function shippedModel(name: string): ShippedModel {

@@ -1,7 +1,7 @@
 /** Writes results/SUMMARY.md and results/figures/*.svg|png from the findings' cached summaries. */
 import * as path from 'node:path';
 import { backendInfo } from '../backend';
-import type { AnyFinding, FindingOptions, FindingReport } from '../findings/finding';
+import type { AnyFinding, FindingOptions, FindingReport, NamedFigure } from '../findings/finding';
 import { writeFileAtomic } from '../util/atomic';
 import { closeBrowser, exportFigure } from '../viz/display';
 import { summaryMarkdown } from './summary';
@@ -10,8 +10,9 @@ export async function writeReport(
   findings: readonly AnyFinding[],
   options: FindingOptions,
   resultsDir: string,
-  opts: { figures: boolean; scale: string },
+  opts: { figures: boolean; scale: string; extra?: { section: string; figures: NamedFigure[] }[] },
 ): Promise<void> {
+  const extra = opts.extra ?? [];
   const reports = findings
     .map((f) => f.report(options, resultsDir))
     .filter((r): r is FindingReport => r !== undefined);
@@ -28,14 +29,11 @@ export async function writeReport(
   ].join('\n');
   writeFileAtomic(
     path.join(resultsDir, 'SUMMARY.md'),
-    summaryMarkdown(
-      reports.map((r) => r.section),
-      header,
-    ),
+    summaryMarkdown([...reports.map((r) => r.section), ...extra.map((x) => x.section)], header),
   );
   if (opts.figures) {
     try {
-      for (const { name, spec } of reports.flatMap((r) => r.figures)) {
+      for (const { name, spec } of [...reports, ...extra].flatMap((r) => r.figures)) {
         await exportFigure(spec, path.join(resultsDir, 'figures', `${name}.svg`));
         await exportFigure(spec, path.join(resultsDir, 'figures', `${name}.png`));
       }

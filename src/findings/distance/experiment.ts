@@ -110,8 +110,9 @@ export const distanceCurve: Experiment<
   DistanceCurveSummary
 > = {
   name: 'distance-curve',
-  // 2: the config holds every PEFT and trainer default (resolved before hashing); 3: the peak test in the summary
-  version: 3,
+  // 2: the config holds every PEFT and trainer default (resolved before hashing); 3: the peak test in the summary;
+  // 4: each seed trains its own facts (knowledge/single-facts.ts, seedFacts)
+  version: 4,
   ...singleFactRuns,
   cases(cfg) {
     const per = Object.fromEntries(cfg.methods.map((m) => [m, m === 'full' ? cfg.fullFacts : cfg.facts]));

@@ -2,7 +2,7 @@
 import { defineFinding } from '../finding';
 import { distanceCurve, distanceCurveConfig } from './experiment';
 import { distanceCurveFigure, stepsFigure } from './figures';
-import { distanceSection } from './summary';
+import { distanceHeadlines, distanceSection } from './summary';
 import { distanceTables } from './tables';
 
 export const distanceFinding = defineFinding({
@@ -15,6 +15,7 @@ export const distanceFinding = defineFinding({
   ],
   section: distanceSection,
   tables: distanceTables,
+  headlines: distanceHeadlines,
 });
 
 export * from './experiment';

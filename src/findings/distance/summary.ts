@@ -2,6 +2,7 @@
 
 import { DEFAULT_PROTOCOL_NAME } from '../../knowledge/facts';
 import { ci, fix, pct, pts, pval, verdict } from '../format';
+import type { Headline } from '../headline';
 import type { DistanceCurveConfig, DistanceCurveSummary, MethodCurve } from './experiment';
 
 export function distanceSection(cfg: DistanceCurveConfig, s: DistanceCurveSummary): string {
@@ -36,4 +37,53 @@ function peakCell(c: MethodCurve): string {
   if (p.peaked)
     return `**peaked** at d = ${fix(p.vertex, 2)} ${ci(p.vertexLo, p.vertexHi, (x) => fix(x, 2))}; ${slopes}`;
   return `**not peaked**: ${p.reason}; ${slopes}`;
+}
+
+/**
+ * Headline per method (default distance protocol): middle − outer bins as the number, the peak test as the verdict.
+ * *Reproduces*: peaked (an interior maximum, see the section). *Does not reproduce*: a significant U shape, or no
+ * peak and a credible monotone trend (Spearman p < 0.05: accuracy is best at one end of the range). *Inconclusive*:
+ * neither.
+ */
+export function distanceHeadlines(s: DistanceCurveSummary): Headline[] {
+  return s.curves.filter((c) => c.protocol === DEFAULT_PROTOCOL_NAME).map(peakHeadline);
+}
+
+function peakHeadline(c: MethodCurve): Headline {
+  const m = c.middleMinusOuter;
+  const head = {
+    finding: `1 distance curve · ${c.method}`,
+    measure: 'middle − outer distance bins',
+    estimate: m.diff,
+    lo: m.lo,
+    hi: m.hi,
+    mde: null,
+  };
+  const p = c.peak;
+  const trend = `Spearman ρ ${fix(c.spearman.rho, 2)} (p ${pval(c.spearman.p)})`;
+  if (!p)
+    return { ...head, verdict: 'inconclusive', reason: `peak test not fitted (${c.peakError ?? 'no runs'})` };
+  if (p.peaked)
+    return {
+      ...head,
+      verdict: 'reproduces',
+      reason: `peaked at d = ${fix(p.vertex, 2)} ${ci(p.vertexLo, p.vertexHi, (x) => fix(x, 2))}`,
+    };
+  if (p.curvature.estimate > 0 && p.curvature.p < 0.05)
+    return {
+      ...head,
+      verdict: 'does not reproduce',
+      reason: `a U shape: d² coefficient > 0 (p ${pval(p.curvature.p)})`,
+    };
+  if (c.spearman.p < 0.05)
+    return {
+      ...head,
+      verdict: 'does not reproduce',
+      reason: `no interior peak and a monotone trend, ${trend}: best at the ${c.spearman.rho > 0 ? 'far' : 'near'} end`,
+    };
+  return {
+    ...head,
+    verdict: 'inconclusive',
+    reason: `no peak (${p.reason}) and no credible trend, ${trend}`,
+  };
 }

@@ -68,7 +68,8 @@ const pushed = (r: SingleCaseResult) =>
 
 export const drift: Experiment<DriftConfig, SingleCase, SingleCaseResult, DriftSummary> = {
   name: 'drift',
-  version: 2, // 2: the config holds every PEFT and trainer default (resolved before hashing)
+  // 2: the config holds every PEFT and trainer default (resolved before hashing); 3: each seed trains its own facts
+  version: 3,
   ...singleFactRuns,
   cases(cfg) {
     return singleCases(

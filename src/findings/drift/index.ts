@@ -2,7 +2,7 @@
 import { defineFinding } from '../finding';
 import { drift, driftConfig } from './experiment';
 import { driftFigure } from './figures';
-import { driftSection } from './summary';
+import { driftHeadlines, driftSection } from './summary';
 import { driftTables } from './tables';
 
 export const driftFinding = defineFinding({
@@ -12,6 +12,7 @@ export const driftFinding = defineFinding({
   figures: (s) => [{ name: 'drift', spec: driftFigure(s) }],
   section: driftSection,
   tables: driftTables,
+  headlines: driftHeadlines,
 });
 
 export * from './experiment';

@@ -1,5 +1,6 @@
 /** Finding drift: its section of results/SUMMARY.md (claim, our number with its interval, verdict). */
 import { fix, pci, pct, verdict } from '../format';
+import { type Headline, rateAgainstBar } from '../headline';
 import type { DriftConfig, DriftSummary } from './experiment';
 
 export function driftSection(cfg: DriftConfig, s: DriftSummary): string {
@@ -22,4 +23,13 @@ export function driftSection(cfg: DriftConfig, s: DriftSummary): string {
     '',
     delta,
   ].join('\n');
+}
+
+/** Headline per PEFT method: the share of runs pushed away against the 5 % bar (ours), Wilson interval over facts. */
+export function driftHeadlines(s: DriftSummary): Headline[] {
+  return s.methods
+    .filter((m) => m.method !== 'full')
+    .map((m) =>
+      rateAgainstBar(`2 drift away · ${m.method}`, 'pushed away (share of runs)', m.pushedAway, 0.05),
+    );
 }

@@ -17,6 +17,8 @@ import type { Experiment } from '../../runner/runner';
 import { deriveSeed, permutation } from '../../util/random';
 
 export interface FilteringConfig extends SetConfig {
+  /** sets per seed; each is filtered at every share by every strategy (paired comparisons) */
+  sets: number;
   shares: number[];
   strategies: ('semantic-greedy' | 'random')[];
 }
@@ -25,6 +27,7 @@ export function filteringConfig(o: SetOptions = {}): FilteringConfig {
   const { s, ...c } = setConfig(o);
   return {
     ...c,
+    sets: s.filteringSets,
     shares: Array.from({ length: 11 }, (_, i) => i / 10),
     strategies: ['semantic-greedy', 'random'],
   };
@@ -33,6 +36,8 @@ export function filteringConfig(o: SetOptions = {}): FilteringConfig {
 export interface FilteringCase {
   id: string;
   seed: number;
+  /** which of the seed's sets */
+  set: number;
   strategy: 'semantic-greedy' | 'random';
   share: number;
 }
@@ -42,27 +47,34 @@ export interface FilteringResult {
   meanDistance: number;
   varDistance: number;
   replaced: number;
+  /** the facts of the filtered set, and which were learned */
+  facts: string[];
+  learned: boolean[];
 }
 
 const dist = (f: Fact) => f.distance[DEFAULT_PROTOCOL_NAME];
 const objective = (ds: number[]) => variance(ds) - mean(ds);
 
-/** The filtered set for a strategy and share (deterministic for a seed). */
+/** The filtered set for a strategy and share (deterministic for a seed and set index). */
 export function filteredSet(
   pool: Fact[],
   setSize: number,
   seed: number,
   strategy: FilteringCase['strategy'],
   share: number,
+  setIndex = 0,
 ): Fact[] {
-  const initial = sample(pool, setSize, seed, 'filtering-set');
+  const initial = sample(pool, setSize, seed, `filtering-set-${setIndex}`);
   const inSet = new Set(initial.map((f) => f.record.id));
   let candidates = pool.filter((f) => !inSet.has(f.record.id));
   const set = initial.slice();
   const k = Math.min(candidates.length, Math.round(share * setSize));
   if (strategy === 'random') {
-    const out = permutation(set.length, deriveSeed(seed, `random-out-${share}`)).slice(0, k);
-    const inn = permutation(candidates.length, deriveSeed(seed, `random-in-${share}`)).slice(0, k);
+    const out = permutation(set.length, deriveSeed(seed, `random-out-${setIndex}-${share}`)).slice(0, k);
+    const inn = permutation(candidates.length, deriveSeed(seed, `random-in-${setIndex}-${share}`)).slice(
+      0,
+      k,
+    );
     out.forEach((pos, j) => {
       set[pos] = candidates[inn[j]];
     });
@@ -118,15 +130,18 @@ export interface FilteringSummary {
 
 export const filtering: Experiment<FilteringConfig, FilteringCase, FilteringResult, FilteringSummary> = {
   name: 'filtering',
-  version: 2, // 2: the config holds every PEFT and trainer default (resolved before hashing)
+  // 2: the config holds every PEFT and trainer default (resolved before hashing); 3: several sets per seed, per-fact
+  // outcomes stored
+  version: 3,
   prepare: prepareSession,
   defaultBatchSize: 22,
   cases(cfg) {
     const out: FilteringCase[] = [];
     for (const seed of cfg.seeds)
-      for (const strategy of cfg.strategies)
-        for (const share of cfg.shares)
-          out.push({ id: `${seed}|${strategy}|${share.toFixed(1)}`, seed, strategy, share });
+      for (let set = 0; set < cfg.sets; set++)
+        for (const strategy of cfg.strategies)
+          for (const share of cfg.shares)
+            out.push({ id: `${seed}|${set}|${strategy}|${share.toFixed(1)}`, seed, set, strategy, share });
     return out;
   },
   async runBatch(cfg, cases) {
@@ -134,7 +149,9 @@ export const filtering: Experiment<FilteringConfig, FilteringCase, FilteringResu
     const out: FilteringResult[] = new Array(cases.length);
     for (const seed of [...new Set(cases.map((c) => c.seed))]) {
       const idx = cases.map((c, i) => (c.seed === seed ? i : -1)).filter((i) => i >= 0);
-      const sets = idx.map((i) => filteredSet(s.pool, cfg.setSize, seed, cases[i].strategy, cases[i].share));
+      const sets = idx.map((i) =>
+        filteredSet(s.pool, cfg.setSize, seed, cases[i].strategy, cases[i].share, cases[i].set),
+      );
       const res = await learnFactSets(
         s,
         sets,
@@ -149,6 +166,8 @@ export const filtering: Experiment<FilteringConfig, FilteringCase, FilteringResu
           meanDistance: mean(d),
           varDistance: variance(d),
           replaced: Math.round(cases[i].share * cfg.setSize),
+          facts: sets[j].map((f) => f.record.id),
+          learned: res[j].learned,
         };
       });
     }

@@ -2,7 +2,7 @@
 import { defineFinding } from '../finding';
 import { filtering, filteringConfig } from './experiment';
 import { filteringFigure } from './figures';
-import { filteringSection } from './summary';
+import { filteringHeadlines, filteringSection } from './summary';
 import { filteringTables } from './tables';
 
 export const filteringFinding = defineFinding({
@@ -12,6 +12,7 @@ export const filteringFinding = defineFinding({
   figures: (s) => [{ name: 'filtering', spec: filteringFigure(s) }],
   section: filteringSection,
   tables: filteringTables,
+  headlines: filteringHeadlines,
 });
 
 export * from './experiment';

@@ -1,5 +1,6 @@
 /** Finding filtering: its section of results/SUMMARY.md (claim, our number with its interval, verdict). */
 import { ci, pct, pts, verdict } from '../format';
+import { bestOfFamily, type Headline } from '../headline';
 import type { FilteringConfig, FilteringSummary } from './experiment';
 
 export function filteringSection(cfg: FilteringConfig, s: FilteringSummary): string {
@@ -13,10 +14,18 @@ export function filteringSection(cfg: FilteringConfig, s: FilteringSummary): str
   return [
     '## 4. Data filtering helps (best near 60 % replaced)',
     'Paper: replacing data detrimental to knowledge learning (lower mean, higher variance of target distance) helps; about 60 % replaced is best.',
-    `Ours: sets of ${cfg.setSize}, strategy 'semantic-greedy' (maximise var − mean of target distance) vs 'random' replacement, seeds ${cfg.seeds.join(', ')}, ${cfg.epochs} epochs.`,
+    `Ours: ${cfg.sets} sets of ${cfg.setSize} per seed (seeds ${cfg.seeds.join(', ')}), each filtered at every share by strategy 'semantic-greedy' (maximise var − mean of target distance) and by 'random' replacement (paired by set), ${cfg.epochs} epochs.`,
     '',
     ...lines,
     `- Semantic minus random (points, 95 % CI): ${g.join('; ')}.`,
     `- Filtering beats no filtering: ${verdict(s.reproducesHelps)}; best share in 50–70 %: ${verdict(s.reproducesSixty)}.`,
   ].join('\n');
+}
+
+/** Headline: semantic − random filtering at the best share (paired by set), Holm over the shares; margin 3 points. */
+export function filteringHeadlines(s: FilteringSummary): Headline[] {
+  const members = s.gain
+    .filter((g) => g.share > 0)
+    .map((g) => ({ name: `semantic − random, ${Math.round(100 * g.share)} % replaced`, ci: g.diff }));
+  return [bestOfFamily('4 filtering', members, 0.03)];
 }

@@ -14,13 +14,25 @@ import { DEFAULT_PROTOCOL_NAME, type Fact } from '../../knowledge/facts';
 import { learnFactSets, learnSingleFacts } from '../../knowledge/learn';
 import { promptFeatureRows } from '../../metrics/evaluate';
 import { pca } from '../../metrics/params';
-import { mean, meanCI, ols2, rate, spearman, variance } from '../../metrics/stats';
+import {
+  clusterBootstrapCI,
+  type Interval,
+  mcnemarExact,
+  mean,
+  meanCI,
+  ols2,
+  rate,
+  spearman,
+  variance,
+} from '../../metrics/stats';
 import type { Experiment } from '../../runner/runner';
 import { deriveSeed, permutation } from '../../util/random';
 
 export interface InterferenceConfig extends SetConfig {
   sizes: number[];
   sets: number;
+  /** sets per seed whose facts are learned both alone and together (the paired test, knowledge features) */
+  featureSets: number;
 }
 
 export function interferenceConfig(o: SetOptions = {}): InterferenceConfig {
@@ -29,6 +41,7 @@ export function interferenceConfig(o: SetOptions = {}): InterferenceConfig {
     ...c,
     sizes: s.setSizes,
     sets: s.sets,
+    featureSets: s.featureSets,
   };
 }
 
@@ -42,6 +55,8 @@ export interface InterferenceCase {
 }
 
 export interface InterferenceResult {
+  /** the set's facts (record ids), in the order of `learned` */
+  facts: string[];
   learned: boolean[];
   crossTalk: boolean[];
   meanDistance: number;
@@ -99,6 +114,22 @@ export interface InterferenceSummary {
     meanShiftJoint: number;
     example?: { coords: { base: number[][]; single: number[][]; joint: number[][] }; explained: number[] };
   };
+  /**
+   * The paired test: each fact of the feature sets learned alone (its own adapter) and together (one adapter for the
+   * set), same epochs. diff = share learned alone − share learned together (positive: learning together hurts),
+   * 95 % cluster-bootstrap interval over sets; McNemar's exact p on the discordant facts.
+   */
+  aloneVsTogether: {
+    facts: number;
+    sets: number;
+    alone: number;
+    together: number;
+    diff: Interval & { se: number };
+    /** facts learned alone but not together, and the reverse */
+    onlyAlone: number;
+    onlyTogether: number;
+    mcnemarP: number;
+  } | null;
   reproducesSuppression: boolean;
   reproducesSize: boolean;
   reproducesMean: boolean;
@@ -112,7 +143,9 @@ export const interference: Experiment<
   InterferenceSummary
 > = {
   name: 'interference',
-  version: 2, // 2: the config holds every PEFT and trainer default (resolved before hashing)
+  // 2: the config holds every PEFT and trainer default (resolved before hashing); 3: the paired alone-vs-together
+  // test over several feature sets per seed, per-fact outcomes stored
+  version: 3,
   prepare: prepareSession,
   defaultBatchSize: 32,
   cases(cfg) {
@@ -123,7 +156,8 @@ export const interference: Experiment<
         out.push({ id: `size|${seed}|${n}`, kind: 'size', seed, n, index: 0 });
       for (let i = 0; i < cfg.sets; i++)
         out.push({ id: `composition|${seed}|${i}`, kind: 'composition', seed, n: cfg.setSize, index: i });
-      out.push({ id: `features|${seed}`, kind: 'features', seed, n: cfg.setSize, index: 0 });
+      for (let i = 0; i < cfg.featureSets; i++)
+        out.push({ id: `features|${seed}|${i}`, kind: 'features', seed, n: cfg.setSize, index: i });
     }
     return out;
   },
@@ -148,7 +182,12 @@ export const interference: Experiment<
       );
       group.forEach((c, i) => {
         const d = sets[i].map((f) => f.distance[DEFAULT_PROTOCOL_NAME]);
-        out.set(c.id, { ...res[i], meanDistance: mean(d), varDistance: d.length > 1 ? variance(d) : 0 });
+        out.set(c.id, {
+          ...res[i],
+          facts: sets[i].map((f) => f.record.id),
+          meanDistance: mean(d),
+          varDistance: d.length > 1 ? variance(d) : 0,
+        });
       });
     }
     return cases.map((c) => out.get(c.id)!);
@@ -166,6 +205,7 @@ export const interference: Experiment<
     const feats = results
       .map((r) => r.features)
       .filter((f): f is NonNullable<typeof f> => f !== undefined && f !== null);
+    const featureSets = results.filter((r) => r.features !== undefined && r.features !== null);
     const gaps = feats.flatMap((f) => f.shiftJoint.map((j, i) => j - f.shiftSingle[i]));
     const comp = results.filter((_, i) => cases[i].kind === 'composition');
     const points = comp.map((r) => ({ mean: r.meanDistance, variance: r.varDistance, accuracy: acc(r) }));
@@ -198,6 +238,9 @@ export const interference: Experiment<
         meanShiftJoint: mean(feats.flatMap((f) => f.shiftJoint)),
         example: feats[0] ? { coords: feats[0].coords, explained: feats[0].explained } : undefined,
       },
+      aloneVsTogether: pairedAloneTogether(
+        feats.map((f, i) => ({ alone: f.learnedSingle, together: featureSets[i].learned })),
+      ),
       reproducesSuppression: gaps.length > 1 && meanCI(gaps).hi < 0,
       reproducesSize: last !== undefined && last.hi < first,
       reproducesMean: fit.b1.hi < 0,
@@ -206,6 +249,42 @@ export const interference: Experiment<
   },
 };
 
+/** The paired alone-vs-together comparison over the facts of the feature sets (sets are the clusters). */
+export function pairedAloneTogether(
+  sets: { alone: boolean[]; together: boolean[] }[],
+): InterferenceSummary['aloneVsTogether'] {
+  const diffs: number[] = [];
+  const clusters: number[] = [];
+  let onlyAlone = 0;
+  let onlyTogether = 0;
+  for (const [k, s] of sets.entries()) {
+    for (const [j, a] of s.alone.entries()) {
+      const t = s.together[j];
+      diffs.push(Number(a) - Number(t));
+      clusters.push(k);
+      if (a && !t) onlyAlone++;
+      if (t && !a) onlyTogether++;
+    }
+  }
+  if (diffs.length === 0) return null;
+  const ci = clusterBootstrapCI(diffs, clusters, mean, { seed: 3 });
+  // standard error of the mean over sets (the clusters): sd of set means / √sets
+  const setMeans = sets.map((s) => mean(s.alone.map((a, j) => Number(a) - Number(s.together[j]))));
+  const se = sets.length > 1 ? Math.sqrt(variance(setMeans) / sets.length) : Number.NaN;
+  const all = sets.flatMap((s) => s.alone);
+  const together = sets.flatMap((s) => s.together);
+  return {
+    facts: diffs.length,
+    sets: sets.length,
+    alone: all.filter(Boolean).length / all.length,
+    together: together.filter(Boolean).length / together.length,
+    diff: { ...ci, se },
+    onlyAlone,
+    onlyTogether,
+    mcnemarP: mcnemarExact(onlyAlone, onlyTogether),
+  };
+}
+
 /**
  * Knowledge features of one set: base model, each fact learned alone (its own adapter), all learned together (one
  * adapter). Single-fact runs see each fact `epochs` times at batch 1 (early-stopped once learned); the joint run sees
@@ -213,7 +292,7 @@ export const interference: Experiment<
  */
 async function featureCase(cfg: InterferenceConfig, c: InterferenceCase): Promise<InterferenceResult> {
   const s = session(cfg);
-  const set = sample(s.pool, cfg.setSize, c.seed, 'features');
+  const set = sample(s.pool, cfg.setSize, c.seed, `features-${c.index}`);
   const prompts = set.map((f) => f.promptIds);
   const base = await promptFeatureRows(s.model, prompts, s.tok.padId);
   let single: Float32Array[] = [];
@@ -251,6 +330,7 @@ async function featureCase(cfg: InterferenceConfig, c: InterferenceCase): Promis
   const n = set.length;
   const d = set.map((f) => f.distance[DEFAULT_PROTOCOL_NAME]);
   return {
+    facts: set.map((f) => f.record.id),
     learned: rj.learned,
     crossTalk: rj.crossTalk,
     meanDistance: mean(d),

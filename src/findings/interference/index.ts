@@ -2,7 +2,7 @@
 import { defineFinding } from '../finding';
 import { interference, interferenceConfig } from './experiment';
 import { interferenceCompositionFigure, interferenceFeaturesFigure, interferenceSizeFigure } from './figures';
-import { interferenceSection } from './summary';
+import { interferenceHeadlines, interferenceSection } from './summary';
 import { interferenceTables } from './tables';
 
 export const interferenceFinding = defineFinding({
@@ -19,6 +19,7 @@ export const interferenceFinding = defineFinding({
   },
   section: interferenceSection,
   tables: interferenceTables,
+  headlines: interferenceHeadlines,
 });
 
 export * from './experiment';

@@ -1,5 +1,8 @@
 /** Finding interference: its section of results/SUMMARY.md (claim, our number with its interval, verdict). */
-import { fix, pci, pct, verdict } from '../format';
+
+import { verdict as threeWay } from '../../metrics/verdict';
+import { ci, fix, pci, pct, pts, pval, verdict } from '../format';
+import type { Headline } from '../headline';
 import type { InterferenceConfig, InterferenceSummary } from './experiment';
 
 export function interferenceSection(cfg: InterferenceConfig, s: InterferenceSummary): string {
@@ -13,9 +16,56 @@ export function interferenceSection(cfg: InterferenceConfig, s: InterferenceSumm
     "Paper: accuracy falls when many facts are learned together; it rises as the set's mean target distance falls and as its variance rises.",
     `Ours: ${cfg.method}, every fact seen ${cfg.epochs} times, seeds ${cfg.seeds.join(', ')}.`,
     '',
+    pairedLine(s),
     `- Accuracy by N: ${sizes}. Falls with N: ${verdict(s.reproducesSize)}.`,
     `- Cross-talk (wrong answers that are another fact's new target): ${ct}.`,
     `- Knowledge features (last-layer state at the last prompt token), shift from the base model: learned alone ${fix(s.features.meanShiftSingle)}, learned together ${fix(s.features.meanShiftJoint)}; together − alone, paired by fact: ${fix(s.features.jointMinusSingleShift.estimate)} [${fix(s.features.jointMinusSingleShift.lo)}, ${fix(s.features.jointMinusSingleShift.hi)}] — the "interference suppresses knowledge features" reading ${verdict(s.reproducesSuppression)}.`,
     `- ${s.composition.points.length} sets of ${cfg.setSize}: OLS accuracy ~ z(mean) + z(variance): b_mean ${fix(f.b1.estimate, 3)} [${fix(f.b1.lo, 3)}, ${fix(f.b1.hi, 3)}] (${verdict(s.reproducesMean)} the "lower mean helps" direction), b_var ${fix(f.b2.estimate, 3)} [${fix(f.b2.lo, 3)}, ${fix(f.b2.hi, 3)}] (${verdict(s.reproducesVariance)} the "higher variance helps" direction); R² ${fix(f.r2, 2)}.`,
   ].join('\n');
+}
+
+/** The paired alone-vs-together line (the cleanest test of interference: same facts, same epochs). */
+function pairedLine(s: InterferenceSummary): string {
+  const p = s.aloneVsTogether;
+  if (!p) return '- Paired test (alone vs together): no feature sets in this run.';
+  return `- **Paired test** (${p.facts} facts in ${p.sets} sets, each learned alone and together, same epochs): learned alone ${pct(p.alone)}, together ${pct(p.together)}; alone − together ${pts(p.diff.estimate)} points ${ci(p.diff.lo, p.diff.hi, pts)} (cluster bootstrap over sets); ${p.onlyAlone} facts learned only alone, ${p.onlyTogether} only together (McNemar exact p ${pval(p.mcnemarP)}).`;
+}
+
+/**
+ * Headline: the paired test, alone − together (positive: learning together hurts), cluster bootstrap over sets;
+ * equivalence margin 5 points (the paper gives no size; 5 points is our "material" interference).
+ */
+export function interferenceHeadlines(s: InterferenceSummary): Headline[] {
+  const p = s.aloneVsTogether;
+  if (!p) return [];
+  const d = p.diff;
+  if (p.sets < 3)
+    return [
+      {
+        finding: '3 interference',
+        measure: `alone − together, paired (${p.facts} facts)`,
+        estimate: d.estimate,
+        lo: Number.NaN,
+        hi: Number.NaN,
+        verdict: 'inconclusive',
+        reason: `${p.sets} set(s): too few clusters for an interval`,
+        mde: null,
+      },
+    ];
+  const v = threeWay(
+    { estimate: d.estimate, lo: d.lo, hi: d.hi, se: Number.isFinite(d.se) ? d.se : 0 },
+    { margin: 0.05 },
+  );
+  return [
+    {
+      finding: '3 interference',
+      measure: `alone − together, paired (${p.facts} facts)`,
+      estimate: d.estimate,
+      lo: d.lo,
+      hi: d.hi,
+      verdict: v.verdict,
+      reason: `${pts(d.estimate)} points ${ci(d.lo, d.hi, pts)}, McNemar p ${pval(p.mcnemarP)}`,
+      mde: v.mde,
+    },
+  ];
 }

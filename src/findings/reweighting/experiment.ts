@@ -29,7 +29,7 @@ export function reweightingConfig(o: SetOptions = {}): ReweightingConfig {
   const { s, ...c } = setConfig(o);
   return {
     ...c,
-    sets: Math.max(2, Math.floor(s.sets / 4)),
+    sets: s.reweightingSets,
     variants: ['ce', 'distance', 'extremes', 'inverse'],
     gamma: 1,
     alpha: 1,
@@ -63,7 +63,11 @@ export interface ReweightingCase {
   set: number;
 }
 
-export type ReweightingResult = Record<WeightVariant, number>;
+/** accuracy per variant, and the per-fact outcomes behind it (facts in set order; learned per variant) */
+export type ReweightingResult = Record<WeightVariant, number> & {
+  facts: string[];
+  learned: Partial<Record<WeightVariant, boolean[]>>;
+};
 
 export interface ReweightingSummary {
   variants: {
@@ -83,7 +87,9 @@ export const reweighting: Experiment<
   ReweightingSummary
 > = {
   name: 'reweighting',
-  version: 2, // 2: the config holds every PEFT and trainer default (resolved before hashing)
+  // 2: the config holds every PEFT and trainer default (resolved before hashing); 3: 27 sets per seed at toy scale,
+  // per-fact outcomes stored
+  version: 3,
   prepare: prepareSession,
   defaultBatchSize: 8,
   cases(cfg) {
@@ -93,7 +99,14 @@ export const reweighting: Experiment<
   },
   async runBatch(cfg, cases) {
     const s = session(cfg);
-    const out: ReweightingResult[] = cases.map(() => ({ ce: 0, distance: 0, extremes: 0, inverse: 0 }));
+    const out: ReweightingResult[] = cases.map(() => ({
+      ce: 0,
+      distance: 0,
+      extremes: 0,
+      inverse: 0,
+      facts: [],
+      learned: {},
+    }));
     for (const seed of [...new Set(cases.map((c) => c.seed))]) {
       const idx = cases.map((c, i) => (c.seed === seed ? i : -1)).filter((i) => i >= 0);
       const sets: Fact[][] = [];
@@ -101,6 +114,7 @@ export const reweighting: Experiment<
       const slot: [number, WeightVariant][] = [];
       for (const i of idx) {
         const set = sample(s.pool, cfg.setSize, seed, `reweighting-${cases[i].set}`);
+        out[i].facts = set.map((f) => f.record.id);
         for (const v of cfg.variants) {
           sets.push(set);
           weights.push(lossWeights(set.map(dist), v, cfg.gamma, cfg.alpha));
@@ -118,6 +132,7 @@ export const reweighting: Experiment<
       res.forEach((r, j) => {
         const [i, v] = slot[j];
         out[i][v] = r.learned.filter(Boolean).length / r.learned.length;
+        out[i].learned[v] = r.learned;
       });
     }
     return out;

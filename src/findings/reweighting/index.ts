@@ -2,7 +2,7 @@
 import { defineFinding } from '../finding';
 import { reweighting, reweightingConfig } from './experiment';
 import { reweightingFigure } from './figures';
-import { reweightingSection } from './summary';
+import { reweightingHeadlines, reweightingSection } from './summary';
 import { reweightingTables } from './tables';
 
 export const reweightingFinding = defineFinding({
@@ -12,6 +12,7 @@ export const reweightingFinding = defineFinding({
   figures: (s) => [{ name: 'reweighting', spec: reweightingFigure(s) }],
   section: reweightingSection,
   tables: reweightingTables,
+  headlines: reweightingHeadlines,
 });
 
 export * from './experiment';

@@ -1,5 +1,6 @@
 /** Finding reweighting: its section of results/SUMMARY.md (claim, our number with its interval, verdict). */
 import { ci, pci, pct, pts, verdict } from '../format';
+import { bestOfFamily, type Headline } from '../headline';
 import type { ReweightingConfig, ReweightingSummary } from './experiment';
 
 export function reweightingSection(cfg: ReweightingConfig, s: ReweightingSummary): string {
@@ -18,4 +19,12 @@ export function reweightingSection(cfg: ReweightingConfig, s: ReweightingSummary
     '',
     `Variants with a credible gain: ${s.reproduces.length > 0 ? s.reproduces.join(', ') : 'none'} — ${verdict(s.reproduces.length > 0)}.`,
   ].join('\n');
+}
+
+/** Headline: the best variant's gain over plain cross-entropy (paired by set), Holm over the variants; margin 3 points. */
+export function reweightingHeadlines(s: ReweightingSummary): Headline[] {
+  const members = s.variants
+    .filter((v) => v.variant !== 'ce')
+    .map((v) => ({ name: `${v.variant} − CE`, ci: v.gainOverCE }));
+  return [bestOfFamily('5 re-weighting', members, 0.03)];
 }

@@ -1,0 +1,167 @@
+/**
+ * A finding's headline: one number per claim (per method where the claim is per method), its 95 % interval and a
+ * three-way verdict decided by code (metrics/verdict.ts): *reproduces*, *does not reproduce* (the opposite
+ * direction with an interval that excludes zero, or an equivalence test at the stated margin), or *inconclusive*
+ * (neither; the minimum detectable effect at 80 % power says what the design could have seen). Where a headline
+ * picks the best of several conditions (shares, variants), the p-values are Holm-adjusted over the family.
+ *
+ * Headlines are what the cross-model table compares (report/models.ts): the same rule on every model, so a verdict
+ * that moves between models moved with the model, not with the rule.
+ */
+import { studentTQuantile, studentTTwoSidedP } from '../metrics/distributions';
+import type { Interval } from '../metrics/stats';
+import { holm, minimumDetectableEffect, type Verdict, verdict } from '../metrics/verdict';
+
+export interface Headline {
+  /** the finding (and method where the claim is per method): the same label on every model, e.g. '1 distance curve · lora' */
+  finding: string;
+  /** what the number is, e.g. 'middle − outer distance bins' */
+  measure: string;
+  /** effect as a fraction (0.042 = 4.2 points), signed so that positive is the paper's direction */
+  estimate: number;
+  lo: number;
+  hi: number;
+  verdict: Verdict;
+  /** the rule and the numbers that decided it */
+  reason: string;
+  /** minimum detectable effect at 80 % power (fraction), where the design defines one */
+  mde: number | null;
+}
+
+/** Percentage points with one decimal, for reasons. */
+export const points = (x: number) => `${(100 * x).toFixed(1)}`;
+
+/**
+ * A mean difference with its t interval (`meanCI`) → a three-way verdict at `margin` (fraction); the equivalence
+ * test uses the 90 % t interval (TOST at α 0.05).
+ */
+export function meanVerdict(ci: Interval & { se: number }, margin: number): ReturnType<typeof verdict> {
+  const se = Number.isFinite(ci.se) ? ci.se : 0;
+  const half90 = studentTQuantile(0.95, Math.max(1, ci.n - 1)) * se;
+  return verdict(
+    {
+      estimate: ci.estimate,
+      lo: ci.lo,
+      hi: ci.hi,
+      se,
+      lo90: ci.estimate - half90,
+      hi90: ci.estimate + half90,
+    },
+    { margin },
+  );
+}
+
+/**
+ * The best of a family of mean differences (shares, variants), each a t interval over independent units: the
+ * verdict is *reproduces* when the best one's Holm-adjusted p < 0.05 in the paper's direction; *does not reproduce*
+ * when some member is credibly in the opposite direction (Holm) and none in the paper's, or when every member is
+ * equivalent to zero within ±margin (TOST); otherwise *inconclusive*, with the best member's MDE.
+ */
+export function bestOfFamily(
+  finding: string,
+  members: { name: string; ci: Interval & { se: number } }[],
+  margin: number,
+): Headline {
+  // a t interval needs at least three units to say anything (two give df 1 and a zero SD by chance)
+  const usable = members.filter((m) => Number.isFinite(m.ci.estimate) && m.ci.n > 2);
+  if (usable.length === 0)
+    return {
+      finding,
+      measure: 'no condition with three or more units',
+      estimate: Number.NaN,
+      lo: Number.NaN,
+      hi: Number.NaN,
+      verdict: 'inconclusive',
+      reason: 'not enough data',
+      mde: null,
+    };
+  // with no spread at all there is no t statistic: count it as no evidence (p = 1)
+  const ps = usable.map((m) => (m.ci.se > 0 ? studentTTwoSidedP(m.ci.estimate / m.ci.se, m.ci.n - 1) : 1));
+  const adj = holm(ps);
+  const best = usable.reduce((b, m, i) => (m.ci.estimate > usable[b].ci.estimate ? i : b), 0);
+  const m = usable[best];
+  const head = { finding, measure: m.name, estimate: m.ci.estimate, lo: m.ci.lo, hi: m.ci.hi };
+  const mde = Number.isFinite(m.ci.se) ? minimumDetectableEffect(m.ci.se) : null;
+  const family = `${usable.length} conditions, Holm-adjusted`;
+  if (m.ci.estimate > 0 && adj[best] < 0.05)
+    return {
+      ...head,
+      verdict: 'reproduces',
+      reason: `best ${m.name}: +${points(m.ci.estimate)} points, p ${adj[best].toPrecision(2)} (${family})`,
+      mde,
+    };
+  const against = usable.filter((x, i) => x.ci.estimate < 0 && adj[i] < 0.05);
+  if (against.length > 0)
+    return {
+      ...head,
+      verdict: 'does not reproduce',
+      reason: `${against.map((x) => x.name).join(', ')} credibly in the opposite direction (${family}); none in the paper's`,
+      mde,
+    };
+  const equivalent = usable.every((x) => meanVerdict(x.ci, margin).equivalent);
+  if (equivalent)
+    return {
+      ...head,
+      verdict: 'does not reproduce',
+      reason: `every condition's 90 % interval lies inside ±${points(margin)} points (equivalence test)`,
+      mde,
+    };
+  return {
+    ...head,
+    verdict: 'inconclusive',
+    reason: `best ${m.name}: ${points(m.ci.estimate)} points, Holm-adjusted p ${adj[best].toPrecision(2)}; neither a credible gain nor ruled out ±${points(margin)}; the design detects ${mde === null ? 'n/a' : points(mde)} points at 80 % power`,
+    mde,
+  };
+}
+
+/**
+ * A rate against a bar (e.g. "pushed away in at least 5 % of runs"), with its Wilson interval over independent
+ * units: *reproduces* when the lower bound is at or above the bar, *does not reproduce* when the upper bound is
+ * below it, *inconclusive* otherwise; the MDE is how far above the bar the true rate must be for the lower bound to
+ * clear it with 80 % power (normal approximation, n units).
+ */
+export function rateAgainstBar(
+  finding: string,
+  measure: string,
+  r: { rate: number; lo: number; hi: number; n: number },
+  bar: number,
+): Headline {
+  const head = { finding, measure, estimate: r.rate, lo: r.lo, hi: r.hi };
+  let lo = bar;
+  let hi = 1;
+  for (let i = 0; i < 60 && r.n > 0; i++) {
+    const p = (lo + hi) / 2;
+    const sd = Math.sqrt((p * (1 - p)) / r.n);
+    if (p - (1.96 + 0.8416) * sd >= bar) hi = p;
+    else lo = p;
+  }
+  const mde = r.n > 0 ? hi - bar : null;
+  const ci = `${points(r.rate)} % [${points(r.lo)}, ${points(r.hi)}] of ${r.n}`;
+  if (r.lo >= bar)
+    return { ...head, verdict: 'reproduces', reason: `${ci}: lower bound ≥ the ${points(bar)} % bar`, mde };
+  if (r.hi < bar)
+    return {
+      ...head,
+      verdict: 'does not reproduce',
+      reason: `${ci}: upper bound < the ${points(bar)} % bar`,
+      mde,
+    };
+  return {
+    ...head,
+    verdict: 'inconclusive',
+    reason: `${ci}: the interval contains the ${points(bar)} % bar; a rate ${mde === null ? 'n/a' : points(mde)} points above it would be detected with 80 % power`,
+    mde,
+  };
+}
+
+/** The headlines as SUMMARY.md lines (each finding's section ends with them). */
+export function headlineMarkdown(hs: readonly Headline[]): string {
+  if (hs.length === 0) return '';
+  const iv = (h: Headline) => (Number.isFinite(h.lo) ? ` [${points(h.lo)}, ${points(h.hi)}]` : '');
+  return [
+    'Three-way verdict (reproduces / does not reproduce / inconclusive, decided by code; see "Verdict per finding × model" for the rules):',
+    ...hs.map(
+      (h) => `- ${h.finding}, ${h.measure}: ${points(h.estimate)}${iv(h)} — **${h.verdict}**: ${h.reason}.`,
+    ),
+  ].join('\n');
+}
