@@ -125,6 +125,8 @@ export interface ModelRates {
  */
 export const MODEL_RATES: Record<string, ModelRates> = {
   'beacon-base': { single: TOY_SINGLE_LR, sets: 4.8e-3 },
+  'beacon-untied': { single: { lora: 8.9e-4, adalora: 6.9e-3, adapter: 1.2e-3, full: 3.1e-5 }, sets: 6.3e-3 },
+  'beacon-large': { single: { lora: 1.4e-3, adalora: 9.1e-3, adapter: 9.7e-4, full: 4.0e-5 }, sets: 8.3e-3 },
 };
 
 /**

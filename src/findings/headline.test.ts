@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { normalQuantile } from '../metrics/distributions';
+import { meanCI, rate } from '../metrics/stats';
+import { mulberry32 } from '../util/random';
+import { bestOfFamily, headlineMarkdown, rateAgainstBar } from './headline';
+
+/** n paired differences ~ Normal(effect, sd), seeded. */
+function diffs(n: number, effect: number, sd: number, seed: number): number[] {
+  const rnd = mulberry32(seed);
+  return Array.from({ length: n }, () => effect + sd * normalQuantile(Math.min(1 - 1e-12, Math.max(1e-12, rnd()))));
+}
+
+const family = (effects: number[], n: number, sd: number, seed: number) =>
+  effects.map((e, i) => ({ name: `c${i}`, ci: meanCI(diffs(n, e, sd, seed * 100 + i)) }));
+
+test('bestOfFamily finds a planted gain in one of several conditions, after Holm', () => {
+  let found = 0;
+  for (let seed = 0; seed < 40; seed++) {
+    const h = bestOfFamily('test', family([0, 0, 0.05, 0, 0], 81, 0.095, seed), 0.03);
+    if (h.verdict === 'reproduces') found++;
+  }
+  // 5 points with SD 0.095 over 81 units: power ≈ 0.98 unadjusted, still high after Holm over 5
+  assert.ok(found >= 34, `found the planted gain in ${found}/40`);
+});
+
+test('bestOfFamily does not call a gain where there is none (family-wise), and earns "does not reproduce" only with power', () => {
+  let falsePositives = 0;
+  let equivalent = 0;
+  for (let seed = 0; seed < 200; seed++) {
+    const h = bestOfFamily('test', family([0, 0, 0, 0, 0], 81, 0.02, seed), 0.03);
+    if (h.verdict === 'reproduces') falsePositives++;
+    if (h.verdict === 'does not reproduce') equivalent++;
+  }
+  // Holm keeps the family-wise error ≤ 5 % (binomial slack for 200 trials)
+  assert.ok(falsePositives <= 20, `${falsePositives}/200 false positives`);
+  // with SD 0.02 over 81 units every interval fits in ±3 points: equivalence is shown
+  assert.ok(equivalent >= 150, `equivalence shown in ${equivalent}/200`);
+  // with a noisy design (SD 0.2, 10 units) no effect is "inconclusive", never "does not reproduce" by equivalence
+  let noisyNo = 0;
+  for (let seed = 0; seed < 50; seed++) {
+    const h = bestOfFamily('test', family([0, 0, 0], 10, 0.2, seed), 0.03);
+    if (h.verdict === 'does not reproduce' && /equivalence/.test(h.reason)) noisyNo++;
+    if (h.verdict === 'inconclusive') assert.ok(h.mde !== null && h.mde > 0.03, 'states an MDE above the margin');
+  }
+  assert.equal(noisyNo, 0);
+});
+
+test('bestOfFamily calls an opposite effect "does not reproduce" and needs three units', () => {
+  const h = bestOfFamily('test', family([-0.1, -0.08], 60, 0.05, 1), 0.03);
+  assert.equal(h.verdict, 'does not reproduce');
+  assert.match(h.reason, /opposite direction/);
+  const tiny = bestOfFamily('test', [{ name: 'a', ci: meanCI([0.1, 0.1]) }], 0.03);
+  assert.equal(tiny.verdict, 'inconclusive');
+});
+
+test('rateAgainstBar: a planted 12 % rate clears a 5 % bar, a planted 1 % rate is below it, 5 % is inconclusive', () => {
+  const flags = (k: number, n: number) => Array.from({ length: n }, (_, i) => i < k);
+  assert.equal(rateAgainstBar('t', 'm', rate(flags(60, 500)), 0.05).verdict, 'reproduces');
+  assert.equal(rateAgainstBar('t', 'm', rate(flags(5, 500)), 0.05).verdict, 'does not reproduce');
+  const mid = rateAgainstBar('t', 'm', rate(flags(25, 500)), 0.05);
+  assert.equal(mid.verdict, 'inconclusive');
+  // the MDE: the smallest rate whose lower bound clears the bar with 80 % power, p − 2.80·√(p(1−p)/n) = 0.05
+  const p = 0.05 + (mid.mde as number);
+  assert.ok(Math.abs(p - 2.8016 * Math.sqrt((p * (1 - p)) / 500) - 0.05) < 1e-6);
+  assert.match(headlineMarkdown([mid]), /inconclusive/);
+});
