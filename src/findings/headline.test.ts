@@ -8,7 +8,10 @@ import { bestOfFamily, headlineMarkdown, rateAgainstBar } from './headline';
 /** n paired differences ~ Normal(effect, sd), seeded. */
 function diffs(n: number, effect: number, sd: number, seed: number): number[] {
   const rnd = mulberry32(seed);
-  return Array.from({ length: n }, () => effect + sd * normalQuantile(Math.min(1 - 1e-12, Math.max(1e-12, rnd()))));
+  return Array.from(
+    { length: n },
+    () => effect + sd * normalQuantile(Math.min(1 - 1e-12, Math.max(1e-12, rnd()))),
+  );
 }
 
 const family = (effects: number[], n: number, sd: number, seed: number) =>
@@ -41,7 +44,8 @@ test('bestOfFamily does not call a gain where there is none (family-wise), and e
   for (let seed = 0; seed < 50; seed++) {
     const h = bestOfFamily('test', family([0, 0, 0], 10, 0.2, seed), 0.03);
     if (h.verdict === 'does not reproduce' && /equivalence/.test(h.reason)) noisyNo++;
-    if (h.verdict === 'inconclusive') assert.ok(h.mde !== null && h.mde > 0.03, 'states an MDE above the margin');
+    if (h.verdict === 'inconclusive')
+      assert.ok(h.mde !== null && h.mde > 0.03, 'states an MDE above the margin');
   }
   assert.equal(noisyNo, 0);
 });
