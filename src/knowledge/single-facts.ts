@@ -100,8 +100,8 @@ export function clearSingleFactMemo(): void {
  * same ones (the fact is the unit of analysis). The pool without the calibration's held-out facts (its last
  * CALIBRATION_FACTS; knowledge/calibrate.ts) is shuffled once, with a fixed seed, and cut into blocks of n: seed k
  * takes block k (wrapping around the shuffled pool when k·n exceeds it). Consecutive seeds therefore get disjoint
- * facts while (seeds × n) ≤ pool size − CALIBRATION_FACTS; every method gets the same facts for the same seed, so
- * methods stay paired by fact.
+ * facts while (seeds × n) ≤ pool size − CALIBRATION_FACTS. Methods with the same n get the same facts for the same
+ * seed (paired by fact); full fine-tuning, with fewer facts per seed, gets its own blocks of the same order.
  */
 export function seedFacts(pool: Fact[], seed: number, n: number): Fact[] {
   const usable = pool.length > CALIBRATION_FACTS + n ? pool.slice(0, pool.length - CALIBRATION_FACTS) : pool;
