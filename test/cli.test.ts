@@ -65,6 +65,7 @@ test('numeric options are validated with one line naming the option and the allo
       /--shard must be i\/n with integers 0 ≤ i < n \(e.g. 0\/4\), got .3\/2.$/,
     ],
     [REPRODUCE, ['--scale', 'huge'], /--scale must be one of smoke, toy, paper, got 'huge'$/],
+    [REPRODUCE, ['--models', 'beacon-huge'], /--models must be a comma-separated list of all, beacon-base/],
     [REPRODUCE, ['--bogus'], /reproduce: Unknown option '--bogus' \(see "beacons reproduce --help"\)$/],
     [PRETRAIN, ['--epochs', '1e9'], /--epochs must be an integer at least 1 and at most 10000/],
     [PRETRAIN, ['--seed', 'NaN'], /--seed must be an integer/],
@@ -99,5 +100,19 @@ test('--model takes a shipped model name or a directory; a name and its director
     assert.equal(modelPath(undefined), undefined);
   } finally {
     process.chdir(cwd);
+  }
+});
+
+test('reproduce --models refuses --model beside it, with one line and nothing written', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-models-'));
+  try {
+    const results = path.join(dir, 'results');
+    const args = ['--import', 'tsx', 'src/cli.ts', 'reproduce', '--models', 'all', '--model', 'beacon-base'];
+    const r = spawnSync(process.execPath, [...args, '--results', results], { cwd: ROOT, encoding: 'utf8' });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr.trim(), /--model and --models exclude each other/);
+    assert.equal(fs.existsSync(results), false);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

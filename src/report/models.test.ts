@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Headline } from '../findings/headline';
+import { modelResultsDir, modelsReport } from './models';
+
+const h = (finding: string, verdict: Headline['verdict'], estimate: number): Headline => ({
+  finding,
+  measure: 'm',
+  estimate,
+  lo: estimate - 0.01,
+  hi: estimate + 0.01,
+  verdict,
+  reason: 'r',
+  mde: null,
+});
+
+test('modelsReport: one row per finding, one column per model, and the verdicts that move', () => {
+  assert.equal(
+    modelsReport([{ name: 'a', description: 'A', headlines: [h('1 x', 'reproduces', 0.1)] }]),
+    undefined,
+  );
+  const r = modelsReport([
+    { name: 'a', description: 'A', headlines: [h('1 x', 'reproduces', 0.1), h('2 y', 'inconclusive', 0)] },
+    {
+      name: 'b',
+      description: 'B',
+      headlines: [h('1 x', 'reproduces', 0.2), h('2 y', 'does not reproduce', -0.05)],
+    },
+  ]);
+  assert.ok(r);
+  assert.match(r.section, /\| finding · method \| a \| b \|/);
+  assert.match(r.section, /\| 1 x \| \*\*reproduces\*\* 10\.0 \[9\.0, 11\.0\] \| \*\*reproduces\*\* 20\.0/);
+  assert.match(r.section, /Verdicts that move with the model: 2 y\./);
+  assert.equal(r.figures[0].name, 'models');
+  assert.equal(r.figures[0].spec.data.length, 2);
+  assert.equal(modelResultsDir('results', 'beacon-base'), 'results');
+  assert.equal(modelResultsDir('results', 'beacon-large'), 'results/models/beacon-large');
+});
