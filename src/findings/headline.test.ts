@@ -54,6 +54,16 @@ test('bestOfFamily calls an opposite effect "does not reproduce" and needs three
   const h = bestOfFamily('test', family([-0.1, -0.08], 60, 0.05, 1), 0.03);
   assert.equal(h.verdict, 'does not reproduce');
   assert.match(h.reason, /opposite direction/);
+  // one credibly worse, one uncertain: not ruled out, so inconclusive
+  const mixed = bestOfFamily(
+    'test',
+    [
+      { name: 'worse', ci: meanCI(diffs(60, -0.1, 0.05, 2)) },
+      { name: 'open', ci: meanCI(diffs(8, 0.04, 0.2, 3)) },
+    ],
+    0.03,
+  );
+  assert.equal(mixed.verdict, 'inconclusive');
   const tiny = bestOfFamily('test', [{ name: 'a', ci: meanCI([0.1, 0.1]) }], 0.03);
   assert.equal(tiny.verdict, 'inconclusive');
 });

@@ -54,8 +54,8 @@ export function meanVerdict(ci: Interval & { se: number }, margin: number): Retu
 /**
  * The best of a family of mean differences (shares, variants), each a t interval over independent units: the
  * verdict is *reproduces* when the best one's Holm-adjusted p < 0.05 in the paper's direction; *does not reproduce*
- * when some member is credibly in the opposite direction (Holm) and none in the paper's, or when every member is
- * equivalent to zero within ±margin (TOST); otherwise *inconclusive*, with the best member's MDE.
+ * when every member is ruled out — credibly in the opposite direction (Holm) or equivalent to zero within ±margin
+ * (TOST); otherwise *inconclusive*, with the best member's MDE.
  */
 export function bestOfFamily(
   finding: string,
@@ -90,22 +90,24 @@ export function bestOfFamily(
       reason: `best ${m.name}: +${points(m.ci.estimate)} points, p ${adj[best].toPrecision(2)} (${family})`,
       mde,
     };
-  const against = usable.filter((x, i) => x.ci.estimate < 0 && adj[i] < 0.05);
-  if (against.length > 0)
+  // "does not reproduce" needs every condition ruled out: credibly the other way (Holm) or equivalent to zero
+  // within ±margin (TOST; all must pass, an intersection-union test needs no correction)
+  const against = usable.filter((x, i) => x.ci.estimate < 0 && adj[i] < 0.05).map((x) => x.name);
+  const equivalent = usable.filter((x) => meanVerdict(x.ci, margin).equivalent).map((x) => x.name);
+  if (usable.every((x) => against.includes(x.name) || equivalent.includes(x.name))) {
+    const parts = [
+      against.length > 0 ? `${against.join(', ')} credibly in the opposite direction (${family})` : '',
+      equivalent.length > 0
+        ? `${equivalent.filter((n) => !against.includes(n)).join(', ') || 'all'}: 90 % interval inside ±${points(margin)} points (equivalence test)`
+        : '',
+    ].filter(Boolean);
     return {
       ...head,
       verdict: 'does not reproduce',
-      reason: `${against.map((x) => x.name).join(', ')} credibly in the opposite direction (${family}); none in the paper's`,
+      reason: `every condition ruled out: ${parts.join('; ')}`,
       mde,
     };
-  const equivalent = usable.every((x) => meanVerdict(x.ci, margin).equivalent);
-  if (equivalent)
-    return {
-      ...head,
-      verdict: 'does not reproduce',
-      reason: `every condition's 90 % interval lies inside ±${points(margin)} points (equivalence test)`,
-      mde,
-    };
+  }
   return {
     ...head,
     verdict: 'inconclusive',
