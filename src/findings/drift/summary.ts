@@ -17,7 +17,7 @@ export function driftSection(cfg: DriftConfig, s: DriftSummary): string {
     'Paper: after PEFT, the learned knowledge can be further from the target than the original knowledge was.',
     `Ours: d₀ = distance(original, target), d₁ = distance(greedy answer after training, target), ${s.protocol}; "pushed away" = not learned and d₁ > d₀; ${cfg.steps} steps, seeds ${cfg.seeds.join(', ')}. "Occurs at all": the 95 % lower bound of the share is above 0.5 % of runs; the verdict asks more — that PEFT pushes away in at least 5 % of runs (lower bound).`,
     '',
-    '| method | runs | failed | pushed away (95 % CI) | pushed away among failed | unchanged original among failed | occurs at all | verdict (≥ 5 % of runs) |',
+    '| method | runs | failed | pushed away (95 % CI) | pushed away among failed | unchanged original among failed | occurs at all | v1 verdict (lower bound ≥ 5 % of runs) |',
     '|---|---|---|---|---|---|---|---|',
     ...rows,
     '',

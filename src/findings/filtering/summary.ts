@@ -18,7 +18,7 @@ export function filteringSection(cfg: FilteringConfig, s: FilteringSummary): str
     '',
     ...lines,
     `- Semantic minus random (points, 95 % CI): ${g.join('; ')}.`,
-    `- Filtering beats no filtering: ${verdict(s.reproducesHelps)}; best share in 50–70 %: ${verdict(s.reproducesSixty)}.`,
+    `- v1 rules (no control, no correction): filtering beats no filtering ${verdict(s.reproducesHelps)}; best share in 50–70 % ${verdict(s.reproducesSixty)}.`,
   ].join('\n');
 }
 

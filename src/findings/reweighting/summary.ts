@@ -17,7 +17,7 @@ export function reweightingSection(cfg: ReweightingConfig, s: ReweightingSummary
     '|---|---|---|',
     ...rows,
     '',
-    `Variants with a credible gain: ${s.reproduces.length > 0 ? s.reproduces.join(', ') : 'none'} — ${verdict(s.reproduces.length > 0)}.`,
+    `v1 rule (best of three, uncorrected) — variants with a credible gain: ${s.reproduces.length > 0 ? s.reproduces.join(', ') : 'none'} — ${verdict(s.reproduces.length > 0)}.`,
   ].join('\n');
 }
 
