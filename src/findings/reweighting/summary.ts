@@ -11,7 +11,7 @@ export function reweightingSection(cfg: ReweightingConfig, s: ReweightingSummary
   return [
     '## 5. A distance-aware re-weighted loss helps (+3–5 points)',
     'Paper: a training loss attentive to target semantic distance improves accuracy by about 3–5 points over plain fine-tuning. The formula is not known to us: the variants below are ours.',
-    `Ours: sets of ${cfg.setSize}, ${cfg.sets} sets × seeds ${cfg.seeds.join(', ')}, weights normalised to mean 1 (γ = ${cfg.gamma}, α = ${cfg.alpha}).`,
+    `Ours: sets of ${cfg.setSize}, ${cfg.sets} sets × seeds ${cfg.seeds.join(', ')}, weights normalised to mean 1 (γ = ${cfg.gamma}, α = ${cfg.alpha}); the variants of a set share its adapter initialisation (seeded from the set's facts), so the comparison is paired by set and by initialisation.`,
     '',
     '| variant | accuracy (95 % CI) | gain over CE, points (95 % CI) |',
     '|---|---|---|',
