@@ -4,69 +4,25 @@
  * finding's `…Reading`), a caveat on the protocol, and every figure of the finding as an interactive plotly figure.
  */
 import * as path from 'node:path';
-import type {
-  AnyFinding,
-  FindingOptions,
-  FindingReading,
-  FindingReport,
-  NamedFigure,
-} from '../findings/finding';
-import {
-  type DistanceCurveSummary,
-  type DriftSummary,
-  distanceReading,
-  driftReading,
-  type FilteringSummary,
-  filteringReading,
-  type InterferenceSummary,
-  interferenceFeatureShiftFigure,
-  interferenceReading,
-  type ReweightingSummary,
-  reweightingReading,
-} from '../findings/index';
+import type { AnyFinding, FindingOptions, FindingReport } from '../findings/finding';
+import { moreFigures, readingOf } from '../findings/index';
 import { type HtmlReport, type ReportSection, writeHtmlReport } from './html';
 
 export const PAPER =
   '*Semantic are Beacons: A Semantic Perspective for Unveiling Parameter-Efficient Fine-Tuning in Knowledge Learning* (Wang & Li, Findings of ACL 2024, [arXiv 2405.18292](https://arxiv.org/abs/2405.18292))';
 
-interface Extra {
-  reading(summary: unknown): FindingReading;
-  /** figures the report shows beyond the finding's own */
-  more?(summary: unknown): NamedFigure[];
-  /** what to keep in mind when reading the verdict (protocol, not numbers) */
-  caveat: string;
-}
-
-/** Per finding key: its reading, extra figures and caveat (a key missing here gets the section text only). */
-const EXTRAS: Record<string, Extra> = {
-  distance: {
-    reading: (s) => distanceReading(s as DistanceCurveSummary),
-    caveat:
-      'The v1 rule (middle bins minus outer bins > 0) is about zero for any straight line and positive for any concave monotone curve, so its "yes" and "no" say little about a peak; the peak test (logistic fit with a squared term, standard errors clustered by fact, and a two-lines test) decides. On this tied-embedding model the input-embedding distance and the starting logit margin are strongly correlated, so this is not yet a verdict about semantic distance as such.',
-  },
-  drift: {
-    reading: (s) => driftReading(s as DriftSummary),
-    caveat:
-      'The paper gives no rate: the 5 % bar is ours. Distances are measured in the base model’s input-embedding space, and only failed runs whose greedy answer ends further from the target count.',
-  },
-  interference: {
-    reading: (s) => interferenceReading(s as InterferenceSummary),
-    more: (s) => [
-      { name: 'interference-feature-shift', spec: interferenceFeatureShiftFigure(s as InterferenceSummary) },
-    ],
-    caveat:
-      'Every fact is seen the same number of times, so larger sets train for more steps. Intervals by set size are t intervals over a few seeds: wide, and clipped to [0, 1] in the figures and tables. "Knowledge features" are our reading of the paper’s PCA (last layer, last prompt token).',
-  },
-  filtering: {
-    reading: (s) => filteringReading(s as FilteringSummary),
-    caveat:
-      'Filtering changes which facts are trained, and accuracy is measured on the facts actually trained (as in the paper’s setting). Semantic filtering selects near targets, which finding 1 shows are easier on our model, and its score J = variance − mean is dominated by the mean. The random-replacement control shows the gain is not from replacement as such, but not that it is semantic rather than a selection of easier facts.',
-  },
-  reweighting: {
-    reading: (s) => reweightingReading(s as ReweightingSummary),
-    caveat:
-      'The paper’s weighting formula is not published: the variants are ours, and the best of them is reported without a multiple-comparison correction. The interval is over a few seeds of the same sets; a revision that changed only how runs are seeded has moved this verdict before.',
-  },
+/** Per finding key: what to keep in mind when reading the verdict (protocol, not numbers). */
+export const CAVEATS: Record<string, string> = {
+  distance:
+    'The v1 rule (middle bins minus outer bins > 0) is about zero for any straight line and positive for any concave monotone curve, so its "yes" and "no" say little about a peak; the peak test (logistic fit with a squared term, standard errors clustered by fact, and a two-lines test) decides. On this tied-embedding model the input-embedding distance and the starting logit margin are strongly correlated, so this is not yet a verdict about semantic distance as such.',
+  drift:
+    'The paper gives no rate: the 5 % bar is ours. Distances are measured in the base model’s input-embedding space, and only failed runs whose greedy answer ends further from the target count.',
+  interference:
+    'Every fact is seen the same number of times, so larger sets train for more steps. Intervals by set size are t intervals over a few seeds: wide, and clipped to [0, 1] in the figures and tables. "Knowledge features" are our reading of the paper’s PCA (last layer, last prompt token).',
+  filtering:
+    'Filtering changes which facts are trained, and accuracy is measured on the facts actually trained (as in the paper’s setting). Semantic filtering selects near targets, which finding 1 shows are easier on our model, and its score J = variance − mean is dominated by the mean. The random-replacement control shows the gain is not from replacement as such, but not that it is semantic rather than a selection of easier facts.',
+  reweighting:
+    'The paper’s weighting formula is not published: the variants are ours, and the best of them is reported without a multiple-comparison correction. The interval is over a few seeds of the same sets; a revision that changed only how runs are seeded has moved this verdict before.',
 };
 
 /** A finding's report section from its cached report. */
@@ -75,16 +31,15 @@ export function findingSection(r: FindingReport): ReportSection {
   const title = (lines.find((l) => l.startsWith('## ')) ?? `## ${r.key}`).replace(/^##\s*/, '');
   const claimLine = lines.find((l) => l.startsWith('Paper: '));
   const rest = lines.filter((l) => !l.startsWith('## ') && l !== claimLine).join('\n');
-  const extra = EXTRAS[r.key];
-  const reading = extra?.reading(r.summary.summary);
-  const figures = [...r.figures, ...(extra?.more?.(r.summary.summary) ?? [])];
+  const reading = readingOf(r.key, r.summary.summary);
+  const figures = [...r.figures, ...moreFigures(r.key, r.summary.summary)];
   return {
     title,
     slug: r.key,
     claim: claimLine?.replace(/^Paper: (.)/, (_, c: string) => c.toUpperCase()),
     number: reading?.number,
     verdict: reading?.verdict,
-    caveat: extra?.caveat,
+    caveat: CAVEATS[r.key],
     figures: figures.map((f) => f.spec),
     figureNotes: figures.map((f) => reading?.figures[f.name]),
     text: `## Our protocol and numbers\n\n${rest}`,

@@ -486,3 +486,57 @@ export function pcaScatter(
   (spec.layout['yaxis'] as { [k: string]: unknown })['scaleanchor'] = 'x';
   return spec;
 }
+
+const DASHES = ['solid', 'dash', 'dot', 'dashdot', 'longdash'] as const;
+
+/**
+ * Figures of the same kind from several runs in one: each run's traces are named '<label>: <trace>'. When every
+ * run has one series, runs differ by colour; otherwise each series keeps its colour and runs differ by dash and
+ * marker symbol (bars: by a hatch pattern). The y range covers every run's; shapes and notes come from the first.
+ */
+export function overlay(runs: readonly { label: string; spec: FigureSpec }[]): FigureSpec {
+  if (runs.length === 0) throw new Error('figures: overlay: no figures');
+  const series = (s: FigureSpec) => s.data.filter((t) => t['showlegend'] !== false).length;
+  const byColour = runs.every((r) => series(r.spec) <= 1);
+  const data = runs.flatMap(({ label, spec }, j) =>
+    spec.data.map((t) => {
+      const name = `${label}: ${String(t['name'] ?? '')}`;
+      const group = `${label}: ${String(t['legendgroup'] ?? t['name'] ?? '')}`;
+      const out: Trace = { ...t, name, legendgroup: group };
+      const c = byColour ? colour(j) : undefined;
+      if (t['type'] === 'bar') {
+        out['marker'] = {
+          ...(t['marker'] as object),
+          ...(c ? { color: c } : {}),
+          ...(!byColour && j > 0 ? { pattern: { shape: ['/', 'x', '.', '\\'][(j - 1) % 4] } } : {}),
+        };
+      } else {
+        out['line'] = {
+          ...(t['line'] as object),
+          ...(c ? { color: c } : {}),
+          dash: DASHES[j % DASHES.length],
+        };
+        out['marker'] = {
+          ...(t['marker'] as object),
+          ...(c ? { color: c } : {}),
+          symbol: SYMBOLS[j % SYMBOLS.length],
+        };
+      }
+      if (c && t['error_y']) out['error_y'] = { ...(t['error_y'] as object), color: c };
+      if (c && t['fillcolor']) out['fillcolor'] = colour(j, 0.2);
+      return out;
+    }),
+  );
+  const layout = { ...runs[0]!.spec.layout };
+  const ranges = runs.map((r) => (r.spec.layout['yaxis'] as { range?: [number, number] } | undefined)?.range);
+  if (ranges.every((r) => Array.isArray(r))) {
+    layout['yaxis'] = {
+      ...(layout['yaxis'] as object),
+      range: [Math.min(...ranges.map((r) => r![0])), Math.max(...ranges.map((r) => r![1]))],
+    };
+  }
+  // names carry the changed settings: the legend goes under the plot, where long entries fit
+  layout['legend'] = { orientation: 'h', x: 0, xanchor: 'left', y: -0.22, yanchor: 'top' };
+  layout['margin'] = { ...(layout['margin'] as object), b: 80 + 22 * data.length };
+  return { data, layout };
+}

@@ -53,7 +53,7 @@ export function distanceReading(s: DistanceCurveSummary): FindingReading {
     return `${c.method} ${pct(c.byStep[c.byStep.length - 1] ?? null)} (half of it by step ${half + 1})`;
   });
   return {
-    number: `accuracy in the nearest → farthest distance bin: ${curves.map(nearFar).join('; ')}; middle − outer bins: ${curves.map((c) => `${c.method} ${gain(c.middleMinusOuter.diff)} ${ci(c.middleMinusOuter.lo, c.middleMinusOuter.hi, pts)}`).join('; ')}`,
+    number: `accuracy overall: ${curves.map((c) => `${c.method} ${pct(c.overall.rate)} (${c.overall.k}/${c.overall.n})`).join('; ')}; in the nearest → farthest distance bin: ${curves.map(nearFar).join('; ')}; middle − outer bins: ${curves.map((c) => `${c.method} ${gain(c.middleMinusOuter.diff)} ${ci(c.middleMinusOuter.lo, c.middleMinusOuter.hi, pts)}`).join('; ')}`,
     verdict: `v1 rule (middle > outer): ${v1.length ? `reproduces for ${v1.join(', ')}` : 'does not reproduce for any method'}; peak test: ${peaked.length ? `peaked for ${peaked.join(', ')}` : 'no peak for any method'}`,
     figures: {
       'distance-curve': [
