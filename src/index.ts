@@ -10,6 +10,7 @@ export * from './findings/index';
 export {
   applyChanges,
   type ConfigChanges,
+  caseRows,
   describeChanges,
   type RunOrLoadOptions,
   type RunOrLoadResult,
@@ -48,6 +49,7 @@ export type { Experiment, SummaryFile } from './runner/experiment';
 export { loadSummary, runExperiment, runHash } from './runner/runner';
 export { type TrainConfig, type TrainResult, train } from './train/trainer';
 // presentation
+export { type DataFrame, danfojs, fromDataFrame, showDataFrame, toDataFrame } from './viz/dataframe';
 export { showFigure } from './viz/display';
 export { barCI, type FigureSpec, lineCI, overlay, pcaScatter, scatter } from './viz/figures';
 export { showTable, showTables } from './viz/tables';

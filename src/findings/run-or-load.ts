@@ -2,6 +2,7 @@
  * The notebooks' run cell: a finished run of `cfg` is read from the results cache (without loading the model);
  * otherwise its missing cases are computed (a killed run resumes). The answer says which of the two happened.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { backendInfo } from '../backend';
 import type { SummaryFile } from '../runner/experiment';
@@ -197,4 +198,42 @@ export function whatIfTable(runs: readonly WhatIfRun[]): FindingTable {
     })),
     caption: 'Each run: the settings it changed, where its result came from, its key number and verdict',
   };
+}
+
+/**
+ * The run's cases (`<dir>/cases.jsonl`) as flat rows for a DataFrame: `id`, then the result's fields with nested
+ * objects as dotted names (e.g. `distance.emb/answer/mean/1-cos`); booleans become 1/0 (so group means are shares),
+ * a list of booleans its share of 1s (`learned` → `learned share`); other lists are left out.
+ */
+export function caseRows(run: { dir: string }): Record<string, string | number | null>[] {
+  const file = path.join(run.dir, 'cases.jsonl');
+  if (!fs.existsSync(file)) throw new Error(`${file}: no cases file (is this a run directory?)`);
+  const rows: Record<string, string | number | null>[] = [];
+  fs.readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      if (line.trim() === '') return;
+      let rec: { id?: unknown; result?: unknown };
+      try {
+        rec = JSON.parse(line);
+      } catch (e) {
+        throw new Error(`${file}: line ${i + 1}: not JSON (${(e as Error).message})`);
+      }
+      const row: Record<string, string | number | null> = { id: String(rec.id) };
+      const put = (v: unknown, name: string): void => {
+        if (v === null || v === undefined) row[name] = null;
+        else if (typeof v === 'boolean') row[name] = v ? 1 : 0;
+        else if (typeof v === 'number' || typeof v === 'string') row[name] = v;
+        else if (Array.isArray(v)) {
+          if (v.length > 0 && v.every((x) => typeof x === 'boolean'))
+            row[`${name} share`] = v.filter(Boolean).length / v.length;
+        } else if (typeof v === 'object')
+          for (const [k, x] of Object.entries(v)) put(x, name ? `${name}.${k}` : k);
+      };
+      put(rec.result, '');
+      rows.push(row);
+    });
+  // every row gets every column (a DataFrame needs them): missing fields are null
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  return rows.map((r) => Object.fromEntries(cols.map((c) => [c, r[c] ?? null])));
 }
