@@ -536,7 +536,7 @@ export function overlay(runs: readonly { label: string; spec: FigureSpec }[]): F
     };
   }
   // names carry the changed settings: the legend goes under the plot, where long entries fit
-  layout['legend'] = { orientation: 'h', x: 0, xanchor: 'left', y: -0.22, yanchor: 'top' };
-  layout['margin'] = { ...(layout['margin'] as object), b: 80 + 22 * data.length };
+  layout['legend'] = { orientation: 'h', x: 0, xanchor: 'left', y: -0.3, yanchor: 'top' };
+  layout['margin'] = { ...(layout['margin'] as object), b: 100 + 22 * data.length };
   return { data, layout };
 }

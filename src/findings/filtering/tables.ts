@@ -25,8 +25,8 @@ export function filteringTables(summary: FilteringSummary): FindingTable[] {
       rows: summary.gain.map((g) => ({
         'replaced %': Math.round(g.share * 100),
         'semantic − random (points)': asPct(g.diff.estimate),
-        lo: asPct(g.diff.lo),
-        hi: asPct(g.diff.hi),
+        'lo (points)': asPct(g.diff.lo),
+        'hi (points)': asPct(g.diff.hi),
       })),
       caption:
         'semantic-greedy minus random replacement, paired by seed (accuracy in percentage points, 95 % t interval)',

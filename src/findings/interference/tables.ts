@@ -32,8 +32,8 @@ export function interferenceTables(summary: InterferenceSummary): FindingTable[]
 function pointsOf(c: { estimate: number; lo: number; hi: number; p?: number }) {
   return {
     'estimate (points)': asPct(c.estimate),
-    lo: asPct(c.lo),
-    hi: asPct(c.hi),
+    'lo (points)': asPct(c.lo),
+    'hi (points)': asPct(c.hi),
     ...(c.p !== undefined ? { p: c.p } : {}),
   };
 }

@@ -12,8 +12,8 @@ export function reweightingTables(summary: ReweightingSummary): FindingTable[] {
         'lo %': asPctClipped(v.accuracy.lo),
         'hi %': asPctClipped(v.accuracy.hi),
         'gain over ce (points)': v.variant === 'ce' ? null : asPct(v.gainOverCE.estimate),
-        'gain lo': v.variant === 'ce' ? null : asPct(v.gainOverCE.lo),
-        'gain hi': v.variant === 'ce' ? null : asPct(v.gainOverCE.hi),
+        'gain lo (points)': v.variant === 'ce' ? null : asPct(v.gainOverCE.lo),
+        'gain hi (points)': v.variant === 'ce' ? null : asPct(v.gainOverCE.hi),
         sets: v.accuracy.n,
       })),
       caption:
