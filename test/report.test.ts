@@ -12,9 +12,10 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { main } from '../src/cli';
 import type { FindingReport } from '../src/findings/finding';
-import { EXPERIMENTS } from '../src/findings/index';
+import { EXPERIMENTS, reweightingFinding } from '../src/findings/index';
 import { findingSection } from '../src/report/findings';
 import { PLOTLY_FILE } from '../src/report/html';
+import { writeReport } from '../src/report/write';
 import { chromiumArgs, chromiumPath } from '../src/viz/display';
 import type { FigureSpec } from '../src/viz/figures';
 
@@ -69,6 +70,28 @@ test('results/report/ is what `beacons report` writes from the committed results
   } finally {
     process.chdir(cwd);
     fs.rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('reproduce writes the HTML report too (writeReport: SUMMARY.md and <results>/report/)', {
+  skip,
+}, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-report-'));
+  try {
+    fs.cpSync(path.join(RESULTS, 'reweighting'), path.join(dir, 'reweighting'), { recursive: true });
+    await writeReport([reweightingFinding], { scale: 'toy' }, dir, { figures: false, scale: 'toy' });
+    assert.ok(fs.existsSync(path.join(dir, 'SUMMARY.md')));
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'report')).sort(), [
+      'index.html',
+      PLOTLY_FILE,
+      'reweighting.html',
+    ]);
+    assert.match(
+      fs.readFileSync(path.join(dir, 'report', 'reweighting.html'), 'utf8'),
+      /paper: \+3–5 points/,
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 
