@@ -194,7 +194,13 @@ export function yRangeOf(series: readonly LineSeries[], atLeast = 0): [number, n
 }
 
 /** A horizontal reference line across the plot at `y` (dashed), labelled at its right end: a threshold or bar. */
-export function withLine(spec: FigureSpec, y: number, label: string, color = '#D55E00'): FigureSpec {
+export function withLine(
+  spec: FigureSpec,
+  y: number,
+  label: string,
+  color = '#D55E00',
+  side: 'left' | 'right' = 'right',
+): FigureSpec {
   return withShape(
     spec,
     {
@@ -209,11 +215,11 @@ export function withLine(spec: FigureSpec, y: number, label: string, color = '#D
     },
     {
       xref: 'paper',
-      x: 1,
-      xanchor: 'right',
+      x: side === 'right' ? 1 : 0,
+      xanchor: side,
       yref: 'y',
       y,
-      yanchor: 'bottom',
+      yanchor: side === 'right' ? 'bottom' : 'top',
       text: escapeText(label),
       showarrow: false,
       font: { color, size: 12 },

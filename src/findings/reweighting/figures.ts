@@ -31,6 +31,7 @@ export function reweightingFigure(s: ReweightingSummary): FigureSpec {
     0,
     'no gain',
     '#444',
+    'left',
   );
 }
 
