@@ -32,6 +32,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
     const m = await import('./commands/calibrate');
     return { spec: m.SPEC, run: m.run };
   },
+  report: async () => {
+    const m = await import('./commands/report');
+    return { spec: m.SPEC, run: m.run };
+  },
   bench: async () => {
     const m = await import('./commands/bench');
     return { spec: m.SPEC, run: m.run };
@@ -44,6 +48,7 @@ const USAGE = `Usage: beacons <${Object.keys(COMMANDS).join('|')}> [options]
   pretrain    build the shipped base model (data/models/beacon-base)
   probe       re-run the base model's probes and write its MODEL_CARD.md
   calibrate   choose per-method learning rates for the unsaturated regime
+  report      write the interactive HTML report (results/report/) from cached runs
   bench       training-step and workload benchmark against a PyTorch reference
 Every command takes --backend auto|tensorflow|webgpu|wasm|cpu (or BEACONS_BACKEND; default auto).
 Run "beacons <command> --help" for a command's options.`;

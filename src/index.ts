@@ -7,7 +7,20 @@
 export { type BackendInfo, type BackendName, backendInfo, initBackend } from './backend';
 // findings: the table, each finding module, and the notebooks' run cell
 export * from './findings/index';
-export { type RunOrLoadOptions, type RunOrLoadResult, runOrLoad } from './findings/run-or-load';
+export {
+  applyChanges,
+  type ConfigChanges,
+  caseRows,
+  describeChanges,
+  type RunOrLoadOptions,
+  type RunOrLoadResult,
+  runOrLoad,
+  type WhatIfOptions,
+  type WhatIfRun,
+  whatIf,
+  whatIfFigures,
+  whatIfTable,
+} from './findings/run-or-load';
 export type { CommonConfig, CommonOptions } from './knowledge/config';
 export { sample } from './knowledge/config';
 export { resolveMethodSpec, resolveTrainer, type TrainerSettings } from './knowledge/defaults';
@@ -36,6 +49,7 @@ export type { Experiment, SummaryFile } from './runner/experiment';
 export { loadSummary, runExperiment, runHash } from './runner/runner';
 export { type TrainConfig, type TrainResult, train } from './train/trainer';
 // presentation
+export { type DataFrame, danfojs, fromDataFrame, showDataFrame, toDataFrame } from './viz/dataframe';
 export { showFigure } from './viz/display';
-export { barCI, type FigureSpec, lineCI, pcaScatter, scatter } from './viz/figures';
+export { barCI, type FigureSpec, lineCI, overlay, pcaScatter, scatter } from './viz/figures';
 export { showTable, showTables } from './viz/tables';

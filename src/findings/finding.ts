@@ -74,3 +74,14 @@ export function defineFinding<Key extends string, Cfg, Case extends { id: string
     },
   };
 }
+
+/**
+ * What a finding's summary says, in words generated from its numbers (never typed by hand): the key number(s),
+ * the verdict(s), and per figure (by its name in `figures`) a paragraph on how to read it. The report and the
+ * notebooks show these next to the figures.
+ */
+export interface FindingReading {
+  number: string;
+  verdict: string;
+  figures: Record<string, string>;
+}

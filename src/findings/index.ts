@@ -2,12 +2,16 @@
  * The findings, in the paper's order: the one table the CLI, the report and the notebooks read. Each entry is a
  * finding module (src/findings/<name>/: experiment, config builder, figures, SUMMARY section).
  */
-import { distanceFinding } from './distance/index';
-import { driftFinding } from './drift/index';
-import { filteringFinding } from './filtering/index';
-import type { AnyFinding } from './finding';
-import { interferenceFinding } from './interference/index';
-import { reweightingFinding } from './reweighting/index';
+import { distanceFinding, distanceReading } from './distance/index';
+import { driftFinding, driftReading } from './drift/index';
+import { filteringFinding, filteringReading } from './filtering/index';
+import type { AnyFinding, FindingReading, NamedFigure } from './finding';
+import {
+  interferenceFeatureShiftFigure,
+  interferenceFinding,
+  interferenceReading,
+} from './interference/index';
+import { reweightingFinding, reweightingReading } from './reweighting/index';
 
 export const EXPERIMENTS = [
   distanceFinding,
@@ -20,6 +24,42 @@ export const EXPERIMENTS = [
 export type FindingKey = (typeof EXPERIMENTS)[number]['key'];
 /** An entry of the table (the CLI's `--only` picks entries). */
 export type ExperimentEntry = AnyFinding;
+
+/** A finding of the table by its key. */
+export type FindingOf<K extends FindingKey> = Extract<(typeof EXPERIMENTS)[number], { key: K }>;
+/** The config (every setting, resolved) of the finding with key K. */
+export type ConfigOf<K extends FindingKey> = ReturnType<FindingOf<K>['config']>;
+
+/**
+ * Each finding's summary in words (key number, verdict, a paragraph per figure; generated from the summary), and
+ * the figures shown beyond the finding's own (the report and notebook 03 show the 3c feature-shift figure).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: each function takes the summary of its own finding
+const READINGS: Record<FindingKey, (s: any) => FindingReading> = {
+  distance: distanceReading,
+  drift: driftReading,
+  interference: interferenceReading,
+  filtering: filteringReading,
+  reweighting: reweightingReading,
+};
+
+/** The reading of finding `key`'s summary (undefined for a key without one). */
+export function readingOf(key: string, summary: unknown): FindingReading | undefined {
+  const f = (READINGS as Record<string, ((s: unknown) => FindingReading) | undefined>)[key];
+  return f?.(summary);
+}
+
+/** Figures of finding `key` beyond its own `figures(s)` (shown by the report and the notebooks, not exported). */
+export function moreFigures(key: string, summary: unknown): NamedFigure[] {
+  if (key === 'interference')
+    return [
+      {
+        name: 'interference-feature-shift',
+        spec: interferenceFeatureShiftFigure(summary as Parameters<typeof interferenceFeatureShiftFigure>[0]),
+      },
+    ];
+  return [];
+}
 
 /** The entries named in `only` (comma-separated keys or experiment names), all of them when empty. */
 export function findExperiments(only?: string): AnyFinding[] {
@@ -47,6 +87,7 @@ export type {
   AnyFinding,
   Finding,
   FindingOptions,
+  FindingReading,
   FindingReport,
   FindingTable,
   NamedFigure,

@@ -73,7 +73,7 @@ export function renderModelCard(c: CardInput): string {
   );
   L.push(`| parameters | ${c.parameters.toLocaleString('en-US')} |`);
   L.push(
-    `| tokenizer | word-level, lower-case (WordTokenizer), ${m.vocab_size} tokens incl. <pad> <unk> <bos> <eos> |`,
+    `| tokenizer | word-level, lower-case (WordTokenizer), ${m.vocab_size} tokens incl. \`<pad>\` \`<unk>\` \`<bos>\` \`<eos>\` |`,
   );
   for (const f of c.files) L.push(`| ${f.name} | ${size(f.bytes)} |`);
   L.push('');
@@ -81,7 +81,9 @@ export function renderModelCard(c: CardInput): string {
   L.push('## Training data', '');
   L.push(
     `${p.corpus.statements.toLocaleString('en-US')} distinct true statements` +
-      (log ? `, ${log.tokensPerEpoch.toLocaleString('en-US')} tokens an epoch (with <bos>/<eos>)` : '') +
+      (log
+        ? `, ${log.tokensPerEpoch.toLocaleString('en-US')} tokens an epoch (with \`<bos>\`/\`<eos>\`)`
+        : '') +
       `. Tokenizer trained on exactly this corpus: ${p.corpus.matchesTokenizer === true ? 'yes (checked)' : `NO (${p.corpus.matchesTokenizer})`}.`,
     '',
   );
@@ -232,7 +234,7 @@ export function renderModelCard(c: CardInput): string {
   );
   L.push('## Limitations', '');
   L.push(
-    '- Word-level tokenizer trained on the corpus: any other word is <unk>; answers are lower-cased words.',
+    '- Word-level tokenizer trained on the corpus: any other word is `<unk>`; answers are lower-cased words.',
     `- Tiny (${(c.parameters / 1e6).toFixed(1)} M parameters, ${m.num_hidden_layers} layers, ${m.max_position_embeddings} positions): it memorises its facts and generalises little (see the paraphrase rows).`,
     '- True facts only, in a few templates: no general language ability; not for use outside these experiments.',
     '- Answer kinds come from keyword heuristics (src/data/kinds.ts) and can be wrong for some records.',

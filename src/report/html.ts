@@ -3,7 +3,7 @@
 // JS copied once beside them (`plotly.min.js`, never inlined per figure). Opens from disk with no network: no CDN,
 // no fonts, no other scripts. Figures are plain FigureSpec JSON embedded in the page; hover, zoom and the legend's
 // show/hide work as in any plotly page. Text fields are "markdown-ish": paragraphs (blank lines), `- ` lists,
-// **bold**, *italic*, `code` and [links](url); everything else is escaped.
+// `| a | b |` tables, `## headings`, **bold**, *italic*, `code` and [links](url); everything else is escaped.
 //   writeHtmlReport('results/report', [{ title: 'Finding 1', claim: '…', figures: [spec] }]);
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -24,6 +24,8 @@ export interface ReportSection {
   /** Further text (protocol, interpretation), after the figures. */
   text?: string;
   figures?: FigureSpec[];
+  /** How to read each figure (markdown-ish), shown under it: `figureNotes[j]` belongs to `figures[j]`. */
+  figureNotes?: readonly (string | undefined)[];
 }
 
 export interface HtmlReportOptions {
@@ -67,13 +69,40 @@ function inline(s: string): string {
     .join('');
 }
 
-/** Markdown-ish text → HTML: paragraphs, `- ` lists, **bold**, *italic*, `code`, [links](url); the rest escaped. */
+/** `| a | b |` rows (the second one `|---|`) → a table; cells are inline markdown-ish. */
+function table(lines: string[]): string {
+  const cells = (l: string) =>
+    l
+      .trim()
+      .replace(/^\|/, '')
+      .replace(/\|$/, '')
+      .split('|')
+      .map((c) => c.trim());
+  const head = cells(lines[0]!);
+  const body = lines.slice(2).map(cells);
+  return (
+    `<table><thead><tr>${head.map((c) => `<th>${inline(c)}</th>`).join('')}</tr></thead>` +
+    `<tbody>${body.map((r) => `<tr>${r.map((c) => `<td>${inline(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`
+  );
+}
+
+/** Markdown-ish text → HTML: paragraphs, `- ` lists, `|` tables, **bold**, *italic*, `code`, [links](url); the rest escaped. */
 export function markdownish(text: string): string {
   const out: string[] = [];
   for (const block of text.trim().split(/\n\s*\n/)) {
     const lines = block.split('\n').filter((l) => l.trim() !== '');
     if (lines.length === 0) continue;
-    if (lines.every((l) => /^\s*[-*] /.test(l))) {
+    const heading = /^(#{2,4}) (.*)$/.exec(lines[0]!.trim());
+    if (lines.length === 1 && heading) {
+      const level = heading[1]!.length;
+      out.push(`<h${level}>${inline(heading[2]!)}</h${level}>`);
+    } else if (
+      lines.length >= 2 &&
+      lines.every((l) => /^\s*\|.*\|\s*$/.test(l)) &&
+      /^[\s|:-]+$/.test(lines[1]!)
+    ) {
+      out.push(table(lines));
+    } else if (lines.every((l) => /^\s*[-*] /.test(l))) {
       out.push(`<ul>${lines.map((l) => `<li>${inline(l.replace(/^\s*[-*] /, ''))}</li>`).join('')}</ul>`);
     } else {
       out.push(`<p>${lines.map((l) => inline(l.trim())).join('\n')}</p>`);
@@ -110,7 +139,8 @@ function scriptJSON(v: unknown): string {
 const STYLE = `body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#222}
 h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.6em}code{background:#f3f3f3;padding:0 .2em;border-radius:3px}
 nav{margin-bottom:1em}dl.finding{display:grid;grid-template-columns:9em 1fr;gap:.3em 1em}dl.finding dt{font-weight:600}
-dl.finding dd{margin:0}.figure{width:100%;height:480px;margin:1em 0}table{border-collapse:collapse}
+dl.finding dd{margin:0}.figure{width:100%;height:480px;margin:1em 0}table{border-collapse:collapse;font-size:.9em}
+.note{color:#333;background:#f7f7f7;border-left:3px solid #0072B2;padding:.2em .8em;margin-bottom:1.5em}
 td,th{border-bottom:1px solid #ddd;padding:.3em .8em;text-align:left;vertical-align:top}`;
 
 function page(title: string, body: string, withPlotly: boolean): string {
@@ -158,7 +188,8 @@ function sectionPage(s: ReportSection, reportTitle: string): string {
   const figs = (s.figures ?? []).map(
     (f, j) =>
       `<div class="figure" id="fig-${j + 1}"></div>\n` +
-      `<script type="application/json" id="fig-${j + 1}-spec">${scriptJSON({ data: f.data, layout: f.layout })}</script>`,
+      `<script type="application/json" id="fig-${j + 1}-spec">${scriptJSON({ data: f.data, layout: f.layout })}</script>` +
+      (s.figureNotes?.[j] ? `\n<div class="note">${markdownish(s.figureNotes[j]!)}</div>` : ''),
   );
   const body = [
     `<nav><a href="index.html">${escapeHTML(reportTitle)}</a></nav>`,

@@ -1,9 +1,13 @@
-/** Writes results/SUMMARY.md and results/figures/*.svg|png from the findings' cached summaries. */
+/**
+ * Writes results/SUMMARY.md, results/figures/*.svg|png and the interactive HTML report results/report/ (see
+ * findings.ts) from the findings' cached summaries.
+ */
 import * as path from 'node:path';
 import { backendInfo } from '../backend';
 import type { AnyFinding, FindingOptions, FindingReport, NamedFigure } from '../findings/finding';
 import { writeFileAtomic } from '../util/atomic';
 import { closeBrowser, exportFigure } from '../viz/display';
+import { writeFindingsReport } from './findings';
 import { summaryMarkdown } from './summary';
 
 export async function writeReport(
@@ -30,6 +34,10 @@ export async function writeReport(
   writeFileAtomic(
     path.join(resultsDir, 'SUMMARY.md'),
     summaryMarkdown([...reports.map((r) => r.section), ...extra.map((x) => x.section)], header),
+  );
+  const html = writeFindingsReport(findings, options, resultsDir, path.join(resultsDir, 'report'));
+  console.error(
+    `[report] ${html.index} (${html.pages.length} findings; open it in a browser, no network needed)`,
   );
   if (opts.figures) {
     try {

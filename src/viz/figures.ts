@@ -127,15 +127,23 @@ export interface LineOptions {
   ci?: 'band' | 'bars' | 'none';
   markers?: boolean;
   yRange?: [number, number];
+  /** Clip the drawn intervals to [lo, hi] (e.g. [0, 1] for an accuracy: t intervals over few seeds can leave it). */
+  bounds?: [number, number];
+  /** A logarithmic x axis (e.g. set sizes 1, 4, 16, 64, 256), ticks at the data's x values. */
+  logX?: boolean;
 }
 
 /** Line chart of means with 95 % CI bands or error bars, one line per series. */
 export function lineCI(series: readonly LineSeries[], labels: Labels, opts: LineOptions = {}): FigureSpec {
   const ci = opts.ci ?? 'band';
   const data: Trace[] = [];
-  series.forEach((s, i) => {
-    const n = s.x.length;
-    for (const f of ['mean', 'lo', 'hi'] as const) checkLength(`line series '${s.name}'`, f, s[f], n);
+  const b = opts.bounds;
+  const bound = (v: readonly number[] | undefined) =>
+    v && b ? v.map((x) => (Number.isFinite(x) ? Math.min(b[1], Math.max(b[0], x)) : x)) : v;
+  series.forEach((s0, i) => {
+    const n = s0.x.length;
+    for (const f of ['mean', 'lo', 'hi'] as const) checkLength(`line series '${s0.name}'`, f, s0[f], n);
+    const s = { ...s0, lo: bound(s0.lo), hi: bound(s0.hi) };
     const hasCI = ci !== 'none' && s.lo !== undefined && s.hi !== undefined;
     if (hasCI && ci === 'band') {
       const band = { x: [...s.x], mode: 'lines', line: { width: 0 }, hoverinfo: 'skip', showlegend: false };
@@ -165,7 +173,101 @@ export function lineCI(series: readonly LineSeries[], labels: Labels, opts: Line
   });
   const layout = baseLayout(labels);
   if (opts.yRange) (layout['yaxis'] as { [k: string]: unknown })['range'] = [...opts.yRange];
+  if (opts.logX) {
+    const ticks = [...new Set(series.flatMap((s) => s.x))].filter((x) => x > 0).sort((p, q) => p - q);
+    Object.assign(layout['xaxis'] as { [k: string]: unknown }, {
+      type: 'log',
+      tickvals: ticks,
+      ticktext: ticks.map(String),
+    });
+  }
   return { data, layout };
+}
+
+/** The y range [0, top] that shows every point and interval of `series` (and `atLeast`), with 10 % headroom. */
+export function yRangeOf(series: readonly LineSeries[], atLeast = 0): [number, number] {
+  const top = Math.max(
+    atLeast,
+    ...series.flatMap((s) => [...s.mean, ...(s.hi ?? [])]).filter((x) => Number.isFinite(x)),
+  );
+  return [0, top > 0 ? top * 1.1 : 1];
+}
+
+/** A horizontal reference line across the plot at `y` (dashed), labelled at its right end: a threshold or bar. */
+export function withLine(
+  spec: FigureSpec,
+  y: number,
+  label: string,
+  color = '#D55E00',
+  side: 'left' | 'right' = 'right',
+): FigureSpec {
+  return withShape(
+    spec,
+    {
+      type: 'line',
+      xref: 'paper',
+      x0: 0,
+      x1: 1,
+      yref: 'y',
+      y0: y,
+      y1: y,
+      line: { color, width: 1.5, dash: 'dash' },
+    },
+    {
+      xref: 'paper',
+      x: side === 'right' ? 1 : 0,
+      xanchor: side,
+      yref: 'y',
+      y,
+      yanchor: side === 'right' ? 'bottom' : 'top',
+      text: escapeText(label),
+      showarrow: false,
+      font: { color, size: 12 },
+    },
+  );
+}
+
+/** A horizontal band from `y0` to `y1` (shaded, behind the data), labelled: e.g. the paper's reported range. */
+export function withBand(
+  spec: FigureSpec,
+  y0: number,
+  y1: number,
+  label: string,
+  color = '#009E73',
+): FigureSpec {
+  return withShape(
+    spec,
+    {
+      type: 'rect',
+      xref: 'paper',
+      x0: 0,
+      x1: 1,
+      yref: 'y',
+      y0,
+      y1,
+      fillcolor: colour(PALETTE.indexOf(color), 0.15),
+      line: { width: 0 },
+      layer: 'below',
+    },
+    {
+      xref: 'paper',
+      x: 0,
+      xanchor: 'left',
+      yref: 'y',
+      y: y1,
+      yanchor: 'bottom',
+      text: escapeText(label),
+      showarrow: false,
+      font: { color, size: 12 },
+    },
+  );
+}
+
+function withShape(spec: FigureSpec, shape: Trace, annotation: Trace): FigureSpec {
+  const layout = { ...spec.layout };
+  layout['shapes'] = [...((layout['shapes'] as Trace[] | undefined) ?? []), shape];
+  layout['annotations'] = [...((layout['annotations'] as Trace[] | undefined) ?? []), annotation];
+  return { data: spec.data, layout };
 }
 
 function errorBars(
@@ -389,4 +491,58 @@ export function pcaScatter(
   );
   (spec.layout['yaxis'] as { [k: string]: unknown })['scaleanchor'] = 'x';
   return spec;
+}
+
+const DASHES = ['solid', 'dash', 'dot', 'dashdot', 'longdash'] as const;
+
+/**
+ * Figures of the same kind from several runs in one: each run's traces are named '<label>: <trace>'. When every
+ * run has one series, runs differ by colour; otherwise each series keeps its colour and runs differ by dash and
+ * marker symbol (bars: by a hatch pattern). The y range covers every run's; shapes and notes come from the first.
+ */
+export function overlay(runs: readonly { label: string; spec: FigureSpec }[]): FigureSpec {
+  if (runs.length === 0) throw new Error('figures: overlay: no figures');
+  const series = (s: FigureSpec) => s.data.filter((t) => t['showlegend'] !== false).length;
+  const byColour = runs.every((r) => series(r.spec) <= 1);
+  const data = runs.flatMap(({ label, spec }, j) =>
+    spec.data.map((t) => {
+      const name = `${label}: ${String(t['name'] ?? '')}`;
+      const group = `${label}: ${String(t['legendgroup'] ?? t['name'] ?? '')}`;
+      const out: Trace = { ...t, name, legendgroup: group };
+      const c = byColour ? colour(j) : undefined;
+      if (t['type'] === 'bar') {
+        out['marker'] = {
+          ...(t['marker'] as object),
+          ...(c ? { color: c } : {}),
+          ...(!byColour && j > 0 ? { pattern: { shape: ['/', 'x', '.', '\\'][(j - 1) % 4] } } : {}),
+        };
+      } else {
+        out['line'] = {
+          ...(t['line'] as object),
+          ...(c ? { color: c } : {}),
+          dash: DASHES[j % DASHES.length],
+        };
+        out['marker'] = {
+          ...(t['marker'] as object),
+          ...(c ? { color: c } : {}),
+          symbol: SYMBOLS[j % SYMBOLS.length],
+        };
+      }
+      if (c && t['error_y']) out['error_y'] = { ...(t['error_y'] as object), color: c };
+      if (c && t['fillcolor']) out['fillcolor'] = colour(j, 0.2);
+      return out;
+    }),
+  );
+  const layout = { ...runs[0]!.spec.layout };
+  const ranges = runs.map((r) => (r.spec.layout['yaxis'] as { range?: [number, number] } | undefined)?.range);
+  if (ranges.every((r) => Array.isArray(r))) {
+    layout['yaxis'] = {
+      ...(layout['yaxis'] as object),
+      range: [Math.min(...ranges.map((r) => r![0])), Math.max(...ranges.map((r) => r![1]))],
+    };
+  }
+  // names carry the changed settings: the legend goes under the plot, where long entries fit
+  layout['legend'] = { orientation: 'h', x: 0, xanchor: 'left', y: -0.3, yanchor: 'top' };
+  layout['margin'] = { ...(layout['margin'] as object), b: 100 + 22 * data.length };
+  return { data, layout };
 }

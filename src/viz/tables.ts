@@ -107,7 +107,8 @@ export function summarise(input: Table | readonly Row[], opts: SummariseOptions)
 // Formatting.
 
 export interface FormatOptions {
-  /** Decimals for non-integers: one number for all columns, or per column (default 3). */
+  /** Decimals for non-integers: one number for all columns, or per column (default 3; 1 for a column whose name
+   * has '%' or 'points'). */
   digits?: number | { [column: string]: number };
   /** Show at most this many rows (default 50); a last line says how many were left out. */
   maxRows?: number;
@@ -135,7 +136,9 @@ function cells(input: Table | readonly Row[], opts: FormatOptions) {
   const cols = t.columnNames();
   const all = t.objects() as Row[];
   const max = opts.maxRows ?? 50;
-  const digitsOf = (c: string) => (typeof opts.digits === 'number' ? opts.digits : (opts.digits?.[c] ?? 3));
+  // columns in percent or percentage points ('accuracy %', 'gain (points)') show one decimal unless told
+  const digitsOf = (c: string) =>
+    typeof opts.digits === 'number' ? opts.digits : (opts.digits?.[c] ?? (/%|\bpoints\b/.test(c) ? 1 : 3));
   const numeric = cols.map((c) =>
     all.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === 'number'),
   );

@@ -1,6 +1,7 @@
 /** Finding distance: its tables for the notebooks (rows + caption), from its summary. */
 import { DEFAULT_PROTOCOL_NAME } from '../../knowledge/facts';
 import type { FindingTable } from '../finding';
+import { asPct, asPctClipped } from '../format';
 import type { DistanceCurveSummary } from './experiment';
 
 export function distanceTables(summary: DistanceCurveSummary): FindingTable[] {
@@ -16,26 +17,26 @@ export function distanceTables(summary: DistanceCurveSummary): FindingTable[] {
             to: b.hi_d,
             median: b.mid,
             n: b.n,
-            accuracy: b.rate,
-            lo: b.lo,
-            hi: b.hi,
+            'accuracy %': asPct(b.rate),
+            'lo %': asPctClipped(b.lo),
+            'hi %': asPctClipped(b.hi),
           })),
         ),
-      caption: `Accuracy by target-distance bin (${DEFAULT_PROTOCOL_NAME}; 95 % Wilson interval lo–hi)`,
+      caption: `Accuracy by target-distance bin (${DEFAULT_PROTOCOL_NAME}; accuracy in %, 95 % Wilson interval lo–hi)`,
     },
     {
       rows: summary.curves.map((c) => ({
         method: c.method,
         protocol: c.protocol,
-        'middle − outer': c.middleMinusOuter.diff,
-        lo: c.middleMinusOuter.lo,
-        hi: c.middleMinusOuter.hi,
+        'middle − outer (points)': asPct(c.middleMinusOuter.diff),
+        'lo (points)': asPct(c.middleMinusOuter.lo),
+        'hi (points)': asPct(c.middleMinusOuter.hi),
         'best bin': c.bestBin + 1,
         'Spearman ρ': c.spearman.rho,
         reproduces: c.reproduces ? 'yes' : 'no',
       })),
       caption:
-        'Robustness: the same runs under every distance protocol (middle bins minus outer bins, 95 % CI)',
+        'Robustness: the same runs under every distance protocol (middle bins minus outer bins in percentage points, 95 % CI)',
     },
   ];
 }

@@ -1,8 +1,9 @@
 /** Finding interference: its figures, built from its summary (static SVG/PNG for the README, interactive in the notebooks). */
 
 import { DEFAULT_PROTOCOL_NAME } from '../../knowledge/facts';
-import { type FigureSpec, lineCI, pcaScatter, scatter, seriesCI } from '../../viz/figures';
-import { fix as fmt } from '../format';
+import { barCI, type FigureSpec, lineCI, pcaScatter, scatter, seriesCI } from '../../viz/figures';
+import type { FindingReading } from '../finding';
+import { fix as fmt, gain, pci, pct, verdict } from '../format';
 import type { InterferenceSummary } from './experiment';
 
 export function interferenceSizeFigure(s: InterferenceSummary): FigureSpec {
@@ -19,9 +20,9 @@ export function interferenceSizeFigure(s: InterferenceSummary): FigureSpec {
       title: 'Interference: accuracy when N facts share one adapter',
       x: 'N facts learned together (each seen the same number of times)',
       y: 'accuracy (greedy exact match)',
-      protocol: 'mean over seeds, 95 % t intervals',
+      protocol: 'mean over seeds, 95 % t intervals (clipped to [0, 1]); log scale of N',
     },
-    { ci: 'bars', markers: true, yRange: [0, 1] },
+    { ci: 'bars', markers: true, yRange: [0, 1.02], bounds: [0, 1], logX: true },
   );
 }
 
@@ -61,6 +62,59 @@ export function interferenceFeaturesFigure(s: InterferenceSummary): FigureSpec |
     },
     { groups, explained: [ex.explained[0], ex.explained[1]] },
   );
+}
+
+/**
+ * Finding 3c: how far the knowledge features move from the base model when each fact is learned alone and when
+ * the set is learned together, and the paired difference with its 95 % interval (the paper: together suppresses).
+ */
+export function interferenceFeatureShiftFigure(s: InterferenceSummary): FigureSpec {
+  const d = s.features.jointMinusSingleShift;
+  return barCI(
+    [
+      {
+        name: 'mean shift from the base model',
+        categories: ['learned alone', 'learned together'],
+        mean: [s.features.meanShiftSingle, s.features.meanShiftJoint],
+      },
+      {
+        name: 'together − alone, paired by fact (95 % t interval)',
+        categories: ['together − alone'],
+        mean: [d.estimate],
+        lo: [d.lo],
+        hi: [d.hi],
+      },
+    ],
+    {
+      title: 'Knowledge features: shift from the base model, alone vs together',
+      x: 'how the fact was learned',
+      y: 'feature shift (L2, last layer, last prompt token)',
+      protocol: `paired over ${d.n} facts; paper: interference suppresses knowledge features (together < alone)`,
+    },
+  );
+}
+
+/** Finding 3 in words, from its summary. */
+export function interferenceReading(s: InterferenceSummary): FindingReading {
+  const sizes = s.bySize.map((b) => `N=${b.n} ${pct(b.accuracy.estimate)}`);
+  const first = s.bySize[0];
+  const last = s.bySize[s.bySize.length - 1];
+  const worst = [...s.bySize].sort((a, b) => a.accuracy.estimate - b.accuracy.estimate)[0];
+  const f = s.composition.fit;
+  const d = s.features.jointMinusSingleShift;
+  const ct = last
+    ? `${pct(last.crossTalkAmongWrong.rate)} of the wrong answers at N=${last.n} are another fact's new target`
+    : '';
+  return {
+    number: `accuracy by N: ${sizes.join(', ')}; composition: b_mean ${fmt(f.b1.estimate)} [${fmt(f.b1.lo)}, ${fmt(f.b1.hi)}], b_var ${fmt(f.b2.estimate)} [${fmt(f.b2.lo)}, ${fmt(f.b2.hi)}]; features together − alone ${fmt(d.estimate)} [${fmt(d.lo)}, ${fmt(d.hi)}]`,
+    verdict: `falls with N: ${verdict(s.reproducesSize)}; lower mean helps: ${verdict(s.reproducesMean)}; higher variance helps: ${verdict(s.reproducesVariance)}; features suppressed: ${verdict(s.reproducesSuppression)}`,
+    figures: {
+      'interference-size': `One point per set size N (one shared LoRA adapter for all N facts, each fact seen the same number of times), mean over seeds with its 95 % t interval. ${first && last ? `Accuracy goes from ${pct(first.accuracy.estimate)} at N=${first.n} to ${pct(last.accuracy.estimate)} at N=${last.n}` : ''}${worst ? `, lowest at N=${worst.n} (${pct(worst.accuracy.estimate)} ${pci(worst.accuracy.lo, worst.accuracy.hi)})` : ''}. ${ct ? `Cross-talk: ${ct}.` : ''}`,
+      'interference-composition': `One point per set of facts (${s.composition.points.length} sets): its accuracy against the mean target distance of its facts; colour is the tercile of the set's distance variance. The standardised OLS slopes: b_mean ${fmt(f.b1.estimate)} [${fmt(f.b1.lo)}, ${fmt(f.b1.hi)}] (paper: negative), b_var ${fmt(f.b2.estimate)} [${fmt(f.b2.lo)}, ${fmt(f.b2.hi)}] (paper: positive); R² ${fmt(f.r2, 2)}. A slope of −0.1 means one standard deviation more mean distance costs ${gain(0.1).replace('+', '')} of accuracy.`,
+      'interference-features': `PCA of the knowledge features (last layer, last prompt token) of one set's facts: in the base model, after learning each fact alone, and after learning the set together${s.features.example ? ` (the two axes hold ${pct(s.features.example.explained[0] ?? null)} and ${pct(s.features.example.explained[1] ?? null)} of the variance)` : ''}. The paper reads interference as the together points moving less far from the base points than the alone points; over all facts the mean shift is ${fmt(s.features.meanShiftSingle)} alone and ${fmt(s.features.meanShiftJoint)} together.`,
+      'interference-feature-shift': `Mean distance the features move from the base model: alone ${fmt(s.features.meanShiftSingle)}, together ${fmt(s.features.meanShiftJoint)}; together − alone, paired by fact: ${fmt(d.estimate)} [${fmt(d.lo)}, ${fmt(d.hi)}]. Suppression needs this difference credibly below 0: ${verdict(s.reproducesSuppression)}.`,
+    },
+  };
 }
 
 function terciles(v: number[]): string[] {

@@ -1,5 +1,6 @@
 /** Finding interference: its tables for the notebooks (rows + caption), from its summary. */
 import type { FindingTable } from '../finding';
+import { asPct, asPctClipped } from '../format';
 import type { InterferenceSummary } from './experiment';
 
 export function interferenceTables(summary: InterferenceSummary): FindingTable[] {
@@ -8,20 +9,31 @@ export function interferenceTables(summary: InterferenceSummary): FindingTable[]
     {
       rows: summary.bySize.map((b) => ({
         'N facts': b.n,
-        accuracy: b.accuracy.estimate,
-        lo: b.accuracy.lo,
-        hi: b.accuracy.hi,
-        'cross-talk among wrong': b.crossTalkAmongWrong.rate,
+        'accuracy %': asPct(b.accuracy.estimate),
+        'lo %': asPctClipped(b.accuracy.lo),
+        'hi %': asPctClipped(b.accuracy.hi),
+        'cross-talk among wrong %': asPct(b.crossTalkAmongWrong.rate),
         wrong: b.crossTalkAmongWrong.n,
       })),
-      caption: 'Accuracy when N facts share one adapter (mean over seeds, 95 % t interval lo–hi)',
+      caption:
+        'Accuracy when N facts share one adapter, in % (mean over seeds, 95 % t interval lo–hi, clipped to [0, 100])',
     },
     {
       rows: [
-        { coefficient: 'b_mean (paper: < 0)', ...fit.b1 },
-        { coefficient: 'b_var (paper: > 0)', ...fit.b2 },
+        { coefficient: 'b_mean (paper: < 0)', ...pointsOf(fit.b1) },
+        { coefficient: 'b_var (paper: > 0)', ...pointsOf(fit.b2) },
       ],
-      caption: `Set accuracy ~ z(mean distance) + z(variance): OLS over ${summary.composition.points.length} sets, R² ${fit.r2?.toFixed(2)}`,
+      caption: `Set accuracy ~ z(mean distance) + z(variance): OLS over ${summary.composition.points.length} sets, R² ${fit.r2?.toFixed(2)}; in accuracy points per standard deviation`,
     },
   ];
+}
+
+/** An OLS coefficient of accuracy (a fraction) as percentage points, with its interval. */
+function pointsOf(c: { estimate: number; lo: number; hi: number; p?: number }) {
+  return {
+    'estimate (points)': asPct(c.estimate),
+    'lo (points)': asPct(c.lo),
+    'hi (points)': asPct(c.hi),
+    ...(c.p !== undefined ? { p: c.p } : {}),
+  };
 }

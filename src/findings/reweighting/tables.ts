@@ -1,5 +1,6 @@
 /** Finding reweighting: its tables for the notebooks (rows + caption), from its summary. */
 import type { FindingTable } from '../finding';
+import { asPct, asPctClipped } from '../format';
 import type { ReweightingSummary } from './experiment';
 
 export function reweightingTables(summary: ReweightingSummary): FindingTable[] {
@@ -7,12 +8,12 @@ export function reweightingTables(summary: ReweightingSummary): FindingTable[] {
     {
       rows: summary.variants.map((v) => ({
         variant: v.variant,
-        accuracy: v.accuracy.estimate,
-        lo: v.accuracy.lo,
-        hi: v.accuracy.hi,
-        'gain over ce (points)': v.variant === 'ce' ? null : 100 * v.gainOverCE.estimate,
-        'gain lo': v.variant === 'ce' ? null : 100 * v.gainOverCE.lo,
-        'gain hi': v.variant === 'ce' ? null : 100 * v.gainOverCE.hi,
+        'accuracy %': asPct(v.accuracy.estimate),
+        'lo %': asPctClipped(v.accuracy.lo),
+        'hi %': asPctClipped(v.accuracy.hi),
+        'gain over ce (points)': v.variant === 'ce' ? null : asPct(v.gainOverCE.estimate),
+        'gain lo (points)': v.variant === 'ce' ? null : asPct(v.gainOverCE.lo),
+        'gain hi (points)': v.variant === 'ce' ? null : asPct(v.gainOverCE.hi),
         sets: v.accuracy.n,
       })),
       caption:

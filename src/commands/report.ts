@@ -1,0 +1,56 @@
+/**
+ * `beacons report [options]` (the options: SPEC below): writes the interactive HTML report (results/report/:
+ * index.html, a page per finding, plotly.min.js once beside them; opens from disk with no network) from the cached
+ * runs of the configuration the options name. Computes nothing: a finding without a cached run is listed as missing.
+ */
+import * as path from 'node:path';
+import { EXPERIMENTS } from '../findings/index';
+import type { PromptFormat } from '../knowledge/facts';
+import { writeFindingsReport } from '../report/findings';
+import { modelPath, parseCommand } from './options';
+import { SPEC as REPRODUCE } from './reproduce';
+
+const { scale, seeds, lr, model, data, 'prompt-format': promptFormat, results } = REPRODUCE.options;
+
+const NOTES: string[] = [
+  'The options name the configuration as for reproduce: the same options find the same cached runs.',
+  'Open <out>/index.html in a browser (from disk: no server, no network).',
+];
+
+export const SPEC = {
+  name: 'report',
+  summary:
+    'Writes the interactive HTML report (<results>/report/: a page per finding with its claim, number, verdict, caveat and plotly figures) from cached runs; computes nothing.',
+  options: {
+    scale,
+    seeds,
+    lr,
+    model,
+    data,
+    'prompt-format': promptFormat,
+    results,
+    out: { type: 'string', arg: 'dir', help: 'where the report goes (default <results>/report)' },
+  },
+  notes: NOTES,
+} as const;
+
+export async function run(argv: string[]): Promise<void> {
+  const v = parseCommand(SPEC, argv);
+  const options = {
+    scale: v.scale,
+    model: modelPath(v.model),
+    data: v.data ?? null,
+    promptFormat: v['prompt-format'] as PromptFormat,
+    seeds: v.seeds,
+    lr: v.lr,
+  };
+  const out = v.out ?? path.join(v.results, 'report');
+  const r = writeFindingsReport(EXPERIMENTS, options, v.results, out);
+  if (r.shown.length === 0)
+    throw new Error(
+      `no cached run in ${v.results} for scale ${v.scale} (run "beacons reproduce" with the same options first)`,
+    );
+  for (const k of r.missing)
+    console.error(`[report] ${k}: no cached run for this configuration (not in the report)`);
+  console.log(`${r.index}: ${r.shown.length} findings (${r.shown.join(', ')}); plotly.js at ${r.plotly}`);
+}

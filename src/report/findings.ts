@@ -1,0 +1,84 @@
+/**
+ * The HTML report's sections, one per finding with a cached run: the paper's claim and our SUMMARY text (from the
+ * finding's section), the key number and verdict and a paragraph per figure (generated from the summary by the
+ * finding's `…Reading`), a caveat on the protocol, and every figure of the finding as an interactive plotly figure.
+ */
+import * as path from 'node:path';
+import type { AnyFinding, FindingOptions, FindingReport } from '../findings/finding';
+import { moreFigures, readingOf } from '../findings/index';
+import { type HtmlReport, type ReportSection, writeHtmlReport } from './html';
+
+export const PAPER =
+  '*Semantic are Beacons: A Semantic Perspective for Unveiling Parameter-Efficient Fine-Tuning in Knowledge Learning* (Wang & Li, Findings of ACL 2024, [arXiv 2405.18292](https://arxiv.org/abs/2405.18292))';
+
+/** Per finding key: what to keep in mind when reading the verdict (protocol, not numbers). */
+export const CAVEATS: Record<string, string> = {
+  distance:
+    'The v1 rule (middle bins minus outer bins > 0) is about zero for any straight line and positive for any concave monotone curve, so its "yes" and "no" say little about a peak; the peak test (logistic fit with a squared term, standard errors clustered by fact, and a two-lines test) decides. On this tied-embedding model the input-embedding distance and the starting logit margin are strongly correlated, so this is not yet a verdict about semantic distance as such.',
+  drift:
+    'The paper gives no rate: the 5 % bar is ours. Distances are measured in the base model’s input-embedding space, and only failed runs whose greedy answer ends further from the target count.',
+  interference:
+    'Every fact is seen the same number of times, so larger sets train for more steps. Intervals by set size are t intervals over a few seeds: wide, and clipped to [0, 1] in the figures and tables. "Knowledge features" are our reading of the paper’s PCA (last layer, last prompt token).',
+  filtering:
+    'Filtering changes which facts are trained, and accuracy is measured on the facts actually trained (as in the paper’s setting). Semantic filtering selects near targets, which finding 1 shows are easier on our model, and its score J = variance − mean is dominated by the mean. The random-replacement control shows the gain is not from replacement as such, but not that it is semantic rather than a selection of easier facts.',
+  reweighting:
+    'The paper’s weighting formula is not published: the variants are ours, and the best of them is reported without a multiple-comparison correction. The interval is over a few seeds of the same sets; a revision that changed only how runs are seeded has moved this verdict before.',
+};
+
+/** A finding's report section from its cached report. */
+export function findingSection(r: FindingReport): ReportSection {
+  const lines = r.section.split('\n');
+  const title = (lines.find((l) => l.startsWith('## ')) ?? `## ${r.key}`).replace(/^##\s*/, '');
+  const claimLine = lines.find((l) => l.startsWith('Paper: '));
+  const rest = lines.filter((l) => !l.startsWith('## ') && l !== claimLine).join('\n');
+  const reading = readingOf(r.key, r.summary.summary);
+  const figures = [...r.figures, ...moreFigures(r.key, r.summary.summary)];
+  return {
+    title,
+    slug: r.key,
+    claim: claimLine?.replace(/^Paper: (.)/, (_, c: string) => c.toUpperCase()),
+    number: reading?.number,
+    verdict: reading?.verdict,
+    caveat: CAVEATS[r.key],
+    figures: figures.map((f) => f.spec),
+    figureNotes: figures.map((f) => reading?.figures[f.name]),
+    text: `## Our protocol and numbers\n\n${rest}`,
+  };
+}
+
+export interface FindingsReportResult extends HtmlReport {
+  /** the findings with a cached run (in the report) and those without */
+  shown: string[];
+  missing: string[];
+}
+
+/** Write the HTML report of the findings' cached runs in `resultsDir` into `outDir`. Computes nothing. */
+export function writeFindingsReport(
+  findings: readonly AnyFinding[],
+  options: FindingOptions,
+  resultsDir: string,
+  outDir: string,
+): FindingsReportResult {
+  const all = findings.map((f) => ({ f, r: f.report(options, resultsDir) }));
+  const reports = all.flatMap(({ r }) => (r ? [r] : []));
+  const missing = all.filter(({ r }) => r === undefined).map(({ f }) => f.key);
+  const runs = reports.map(
+    ({ summary: sf }) =>
+      `- ${sf.experiment}: \`${path.join(resultsDir, sf.experiment, sf.hash)}\`, ${sf.meta.cases} cases, ${sf.meta.seconds.toFixed(0)} s compute (${sf.meta.backend ?? 'unknown backend'})`,
+  );
+  const intro = [
+    `Re-running the findings of ${PAPER} on small LLaMA-style models in TypeScript. Each page gives the paper's claim, our number with its 95 % interval, the verdict and a caveat, and the finding's figures (interactive: hover for values, drag to zoom, double-click to reset, click a legend entry to hide it).`,
+    `Scale \`${options.scale ?? 'toy'}\`, model \`${options.model ?? 'data/models/beacon-base'}\`. Generated from the cached runs below by \`beacons report\` (it computes nothing; \`beacons reproduce\` computes and writes it too). These are the v1 protocol's verdicts: thresholds on intervals over runs or seeds, not tests with stated power — read them with each page's caveat.`,
+    runs.join('\n'),
+    missing.length
+      ? `Not in this report (no cached run for this configuration; \`beacons reproduce --only ${missing.join(',')}\` computes it): ${missing.join(', ')}.`
+      : '',
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+  const html = writeHtmlReport(outDir, reports.map(findingSection), {
+    title: 'Semantic Beacons: results',
+    intro,
+  });
+  return { ...html, shown: reports.map((r) => r.key), missing };
+}
