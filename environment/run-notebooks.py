@@ -5,8 +5,8 @@
     /usr/bin/python3 environment/run-notebooks.py --env BEACONS_SCALE=smoke -o results/notebooks
     /usr/bin/python3 environment/run-notebooks.py notebooks/01-distance-curves.ipynb
 
-Each notebook runs in a fresh kernel whose cwd is the notebook's folder (as in Jupyter, so `./src/...` imports
-resolve through the committed symlink notebooks/src -> ../src). The executed copy is written in place, or to
+Each notebook runs in a fresh kernel whose cwd is the notebook's folder (as in Jupyter); the notebooks import the
+compiled library `../build/index` (rebuilt first with `npm run build`). The executed copy is written in place, or to
 --output-dir. Every error output and every stderr text of every cell is printed. Exit status 1 when any notebook
 has an error output, a failed cell (tslab reports compile and runtime errors as stderr + an error reply), stderr
 text that looks like an error (uncaught exception, unhandled rejection, thrown Error), a timeout or a dead kernel;
@@ -15,6 +15,7 @@ text that looks like an error (uncaught exception, unhandled rejection, thrown E
 
 import argparse
 import os
+import subprocess
 import re
 import sys
 import time
@@ -191,6 +192,12 @@ def main():
     if missing or not paths:
         print(f"no such notebook: {', '.join(missing) or 'notebooks/*.ipynb is empty'}", file=sys.stderr)
         return 2
+    # the notebooks import the compiled library (build/): rebuild it so they never run stale code
+    print("building the library (npm run build) ...", flush=True)
+    built = subprocess.run(["npm", "run", "--silent", "build"], cwd=ROOT)
+    if built.returncode != 0:
+        print("npm run build failed: the notebooks import build/index.js", file=sys.stderr)
+        return 1
     out_dir = Path(args.output_dir).resolve() if args.output_dir else None
     shown = {k: v for k, v in os.environ.items() if k.startswith("BEACONS_")}
     print(f"kernel {args.kernel}; env {shown or '{}'}; {len(paths)} notebook(s)", flush=True)

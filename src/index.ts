@@ -3,8 +3,16 @@
  * from this file; everything else is internal and may move). Layers, bottom to top: README.md, "Design".
  */
 
+import { staleBuild } from './util/build-check';
+
+{
+  const stale = staleBuild(__filename);
+  if (stale) console.warn(`[beacons] warning: ${stale}`);
+}
+
 // backend
 export { type BackendInfo, type BackendName, backendInfo, initBackend } from './backend';
+export { type Headline, headlineMarkdown } from './findings/headline';
 // findings: the table, each finding module, and the notebooks' run cell
 export * from './findings/index';
 export {

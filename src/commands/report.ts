@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { EXPERIMENTS } from '../findings/index';
 import type { PromptFormat } from '../knowledge/facts';
 import { writeFindingsReport } from '../report/findings';
+import { modelsExtra } from '../report/models';
 import { modelPath, parseCommand } from './options';
 import { SPEC as REPRODUCE } from './reproduce';
 
@@ -45,7 +46,13 @@ export async function run(argv: string[]): Promise<void> {
     lr: v.lr,
   };
   const out = v.out ?? path.join(v.results, 'report');
-  const r = writeFindingsReport(EXPERIMENTS, options, v.results, out);
+  const r = writeFindingsReport(
+    EXPERIMENTS,
+    options,
+    v.results,
+    out,
+    modelsExtra(EXPERIMENTS, options, v.results),
+  );
   if (r.shown.length === 0)
     throw new Error(
       `no cached run in ${v.results} for scale ${v.scale} (run "beacons reproduce" with the same options first)`,

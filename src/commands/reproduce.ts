@@ -13,8 +13,8 @@ import { EXPERIMENTS, findExperiments } from '../findings/index';
 import type { CommonConfig, CommonOptions } from '../knowledge/config';
 import { session } from '../knowledge/config';
 import type { PromptFormat } from '../knowledge/facts';
-import { DEFAULT_MODEL_NAME, resolveModelDir, SHIPPED_MODEL_NAMES } from '../pretrain/shipped';
-import { collectModelHeadlines, modelResultsDir, modelsReport } from '../report/models';
+import { DEFAULT_MODEL_NAME, SHIPPED_MODEL_NAMES } from '../pretrain/shipped';
+import { modelResultsDir, modelsExtra } from '../report/models';
 import { writeReport } from '../report/write';
 import { createProgressGroup } from '../runner/progress';
 import { forgetRun, mergeShards, parseShard, runExperiment } from '../runner/runner';
@@ -273,11 +273,11 @@ async function writeAllReports(
   resultsDir: string,
   opts: { figures: boolean; scale: string },
 ) {
-  const isDefault =
-    path.resolve(common.model ?? resolveModelDir(DEFAULT_MODEL_NAME)) === resolveModelDir(DEFAULT_MODEL_NAME);
   // the default model's summary also compares the models that have results (reproduce --models)
-  const models = isDefault ? modelsReport(collectModelHeadlines(EXPERIMENTS, common, resultsDir)) : undefined;
-  await writeReport(EXPERIMENTS, common, resultsDir, { ...opts, extra: models ? [models] : [] });
+  await writeReport(EXPERIMENTS, common, resultsDir, {
+    ...opts,
+    extra: modelsExtra(EXPERIMENTS, common, resultsDir),
+  });
 }
 
 export async function merge(argv: string[]): Promise<void> {

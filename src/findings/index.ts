@@ -6,6 +6,7 @@ import { distanceFinding, distanceReading } from './distance/index';
 import { driftFinding, driftReading } from './drift/index';
 import { filteringFinding, filteringReading } from './filtering/index';
 import type { AnyFinding, FindingReading, NamedFigure } from './finding';
+import type { Headline } from './headline';
 import {
   interferenceFeatureShiftFigure,
   interferenceFinding,
@@ -43,10 +44,20 @@ const READINGS: Record<FindingKey, (s: any) => FindingReading> = {
   reweighting: reweightingReading,
 };
 
-/** The reading of finding `key`'s summary (undefined for a key without one). */
+/**
+ * The reading of finding `key`'s summary (undefined for a key without one). Its verdict is the three-way verdict of
+ * the finding's headlines (headline.ts), with the v1 rule's verdict beside it.
+ */
 export function readingOf(key: string, summary: unknown): FindingReading | undefined {
   const f = (READINGS as Record<string, ((s: unknown) => FindingReading) | undefined>)[key];
-  return f?.(summary);
+  const r = f?.(summary);
+  const finding = EXPERIMENTS.find((e) => e.key === key) as { headlines(s: unknown): Headline[] } | undefined;
+  if (r === undefined || finding === undefined) return r;
+  const three = finding
+    .headlines(summary)
+    .map((h) => `${h.finding}: **${h.verdict}** (${h.reason})`)
+    .join('; ');
+  return { ...r, verdict: three ? `${three}. v1 rule: ${r.verdict}` : r.verdict };
 }
 
 /** Figures of finding `key` beyond its own `figures(s)` (shown by the report and the notebooks, not exported). */

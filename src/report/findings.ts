@@ -4,7 +4,7 @@
  * finding's `…Reading`), a caveat on the protocol, and every figure of the finding as an interactive plotly figure.
  */
 import * as path from 'node:path';
-import type { AnyFinding, FindingOptions, FindingReport } from '../findings/finding';
+import type { AnyFinding, FindingOptions, FindingReport, NamedFigure } from '../findings/finding';
 import { moreFigures, readingOf } from '../findings/index';
 import { type HtmlReport, type ReportSection, writeHtmlReport } from './html';
 
@@ -18,11 +18,11 @@ export const CAVEATS: Record<string, string> = {
   drift:
     'The paper gives no rate: the 5 % bar is ours. Distances are measured in the base model’s input-embedding space, and only failed runs whose greedy answer ends further from the target count.',
   interference:
-    'Every fact is seen the same number of times, so larger sets train for more steps. Intervals by set size are t intervals over a few seeds: wide, and clipped to [0, 1] in the figures and tables. "Knowledge features" are our reading of the paper’s PCA (last layer, last prompt token).',
+    'The verdict comes from the paired test (each fact learned alone and in its set, same epochs). In the set-size curve every fact is seen the same number of times, so larger sets train for more steps; its intervals are t intervals over a few seeds: wide, and clipped to [0, 1] in the figures and tables. "Knowledge features" are our reading of the paper’s PCA (last layer, last prompt token).',
   filtering:
     'Filtering changes which facts are trained, and accuracy is measured on the facts actually trained (as in the paper’s setting). Semantic filtering selects near targets, which finding 1 shows are easier on our model, and its score J = variance − mean is dominated by the mean. The random-replacement control shows the gain is not from replacement as such, but not that it is semantic rather than a selection of easier facts.',
   reweighting:
-    'The paper’s weighting formula is not published: the variants are ours, and the best of them is reported without a multiple-comparison correction. The interval is over a few seeds of the same sets; a revision that changed only how runs are seeded has moved this verdict before.',
+    'The paper’s weighting formula is not published: the variants (and γ = α = 1) are ours, not chosen on held-out sets. The three-way verdict corrects for picking the best of three (Holm); the v1 rule does not, and a revision that changed only how runs were seeded once moved it.',
 };
 
 /** A finding's report section from its cached report. */
@@ -46,6 +46,27 @@ export function findingSection(r: FindingReport): ReportSection {
   };
 }
 
+/** A section beyond the findings' own (e.g. the verdict-per-model table): SUMMARY.md markdown and its figures. */
+export interface ExtraSection {
+  section: string;
+  figures: NamedFigure[];
+}
+
+function extraSection(x: ExtraSection): ReportSection {
+  const lines = x.section.split('\n');
+  const title = (lines.find((l) => l.startsWith('## ')) ?? '## More').replace(/^##\s*/, '');
+  return {
+    title,
+    slug: title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, ''),
+    figures: x.figures.map((f) => f.spec),
+    figureNotes: x.figures.map(() => undefined),
+    text: lines.filter((l) => !l.startsWith('## ')).join('\n'),
+  };
+}
+
 export interface FindingsReportResult extends HtmlReport {
   /** the findings with a cached run (in the report) and those without */
   shown: string[];
@@ -58,6 +79,7 @@ export function writeFindingsReport(
   options: FindingOptions,
   resultsDir: string,
   outDir: string,
+  extra: ExtraSection[] = [],
 ): FindingsReportResult {
   const all = findings.map((f) => ({ f, r: f.report(options, resultsDir) }));
   const reports = all.flatMap(({ r }) => (r ? [r] : []));
@@ -68,7 +90,7 @@ export function writeFindingsReport(
   );
   const intro = [
     `Re-running the findings of ${PAPER} on small LLaMA-style models in TypeScript. Each page gives the paper's claim, our number with its 95 % interval, the verdict and a caveat, and the finding's figures (interactive: hover for values, drag to zoom, double-click to reset, click a legend entry to hide it).`,
-    `Scale \`${options.scale ?? 'toy'}\`, model \`${options.model ?? 'data/models/beacon-base'}\`. Generated from the cached runs below by \`beacons report\` (it computes nothing; \`beacons reproduce\` computes and writes it too). These are the v1 protocol's verdicts: thresholds on intervals over runs or seeds, not tests with stated power — read them with each page's caveat.`,
+    `Scale \`${options.scale ?? 'toy'}\`, model \`${options.model ?? 'data/models/beacon-base'}\`. Generated from the cached runs below by \`beacons report\` (it computes nothing; \`beacons reproduce\` computes and writes it too). Each page gives the three-way verdict (reproduces / does not reproduce / inconclusive, decided by code, with the minimum detectable effect where inconclusive) and, beside it, the v1 rule's — read them with the page's caveat.`,
     runs.join('\n'),
     missing.length
       ? `Not in this report (no cached run for this configuration; \`beacons reproduce --only ${missing.join(',')}\` computes it): ${missing.join(', ')}.`
@@ -76,7 +98,7 @@ export function writeFindingsReport(
   ]
     .filter(Boolean)
     .join('\n\n');
-  const html = writeHtmlReport(outDir, reports.map(findingSection), {
+  const html = writeHtmlReport(outDir, [...reports.map(findingSection), ...extra.map(extraSection)], {
     title: 'Semantic Beacons: results',
     intro,
   });

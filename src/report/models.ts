@@ -95,3 +95,18 @@ export function modelsReport(
   );
   return { section, figures: [{ name: 'models', spec: figure }] };
 }
+
+/**
+ * The verdict-per-model section for the summary of `options` in `resultsDir`, when that is the default model's and at
+ * least one other model has results (`reproduce --models`); otherwise nothing.
+ */
+export function modelsExtra(
+  findings: readonly AnyFinding[],
+  options: FindingOptions,
+  resultsDir: string,
+): { section: string; figures: NamedFigure[] }[] {
+  const base = resolveModelDir(DEFAULT_MODEL_NAME);
+  if (path.resolve(options.model ?? base) !== base) return [];
+  const r = modelsReport(collectModelHeadlines(findings, options, resultsDir));
+  return r ? [r] : [];
+}

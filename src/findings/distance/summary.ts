@@ -1,7 +1,7 @@
 /** Finding distance: its section of results/SUMMARY.md (claim, our number with its interval, verdict). */
 
 import { DEFAULT_PROTOCOL_NAME } from '../../knowledge/facts';
-import { ci, fix, pct, pts, pval, verdict } from '../format';
+import { ci, fix, lrs, pct, pts, pval, verdict } from '../format';
 import type { Headline } from '../headline';
 import type { DistanceCurveConfig, DistanceCurveSummary, MethodCurve } from './experiment';
 
@@ -16,7 +16,7 @@ export function distanceSection(cfg: DistanceCurveConfig, s: DistanceCurveSummar
   return [
     '## 1. Accuracy depends on target semantic distance',
     'Paper: single-fact learning accuracy is best at a moderate target distance, lower for near and far targets.',
-    `Ours: ${cfg.steps} steps, learning rates ${JSON.stringify(cfg.lrs)}, seeds ${cfg.seeds.join(', ')}; accuracy = greedy exact match of the target; ${cfg.bins} quantile bins of ${DEFAULT_PROTOCOL_NAME} (near → far).`,
+    `Ours: ${cfg.steps} steps, learning rates ${lrs(cfg.lrs)}, seeds ${cfg.seeds.join(', ')}; accuracy = greedy exact match of the target; ${cfg.bins} quantile bins of ${DEFAULT_PROTOCOL_NAME} (near → far).`,
     '',
     '| method | runs | accuracy by distance bin (near → far) | middle − outer bins (points, 95 % CI) | Spearman ρ (distance, learned) | verdict (v1 rule) | peak test (clustered by fact) |',
     '|---|---|---|---|---|---|---|',
