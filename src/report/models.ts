@@ -89,8 +89,9 @@ export function modelsReport(
     {
       title: 'Headline effect of each finding on each model',
       x: 'finding · method',
-      y: 'effect (points; finding 2: % of runs pushed away)',
-      protocol: 'positive = the paper’s direction; 95 % intervals; verdicts in SUMMARY.md',
+      y: 'effect (points)',
+      protocol:
+        '+ = paper’s direction, 95 % CIs; 1: middle − outer bins (verdict: peak test); 2: % of runs pushed away',
     },
   );
   return { section, figures: [{ name: 'models', spec: figure }] };

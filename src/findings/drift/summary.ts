@@ -10,7 +10,7 @@ export function driftSection(cfg: DriftConfig, s: DriftSummary): string {
   );
   const lora = s.methods.find((m) => m.delta);
   const delta = lora?.delta
-    ? `${lora.method} update (Σ over adapted modules of ‖ΔW‖_F): pushed-away runs ${fix(lora.delta.pushedNorm.estimate)} [${fix(lora.delta.pushedNorm.lo)}, ${fix(lora.delta.pushedNorm.hi)}] vs learned runs ${fix(lora.delta.learnedNorm.estimate)} [${fix(lora.delta.learnedNorm.lo)}, ${fix(lora.delta.learnedNorm.hi)}]; share of ‖ΔW‖²_F in the top-8 singular directions of the base weight: ${pct(lora.delta.pushedTop.estimate)} vs ${pct(lora.delta.learnedTop.estimate)} (a random update would put about (8/128)² ≈ 0.4 % there).`
+    ? `${lora.method} update (Σ over adapted modules of ‖ΔW‖_F): pushed-away runs ${fix(lora.delta.pushedNorm.estimate)} [${fix(lora.delta.pushedNorm.lo)}, ${fix(lora.delta.pushedNorm.hi)}] vs learned runs ${fix(lora.delta.learnedNorm.estimate)} [${fix(lora.delta.learnedNorm.lo)}, ${fix(lora.delta.learnedNorm.hi)}]; share of ‖ΔW‖²_F in the top-8 singular directions of the base weight: ${pct(lora.delta.pushedTop.estimate)} vs ${pct(lora.delta.learnedTop.estimate)} (a random update would put about (8/128)² ≈ 0.4 % there). Not evidence that pushing away comes from larger updates: learned runs stop early, so their updates are smaller by construction; that comparison needs equal step counts.`
     : '';
   return [
     '## 2. PEFT can push the model away from the target',
