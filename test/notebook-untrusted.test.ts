@@ -1,7 +1,8 @@
 // Opens executed notebooks in a classic Jupyter Notebook server, as a user who just cloned the repository does:
 // untrusted (a fresh signing secret, so no notebook is trusted), and checks in headless Chromium that every figure
 // shows: one visible, non-blank PNG image per figure output. (Classic Notebook sanitises untrusted text/html, which
-// turned inline SVG figures into run-on text; image/png is shown as is.) The page is kept from starting a kernel.
+// turned inline SVG figures into run-on text; image/png is shown as is.) Then, signed (trusted), that plotly.js
+// draws every figure of the first notebook (display.ts, classicPlotlyLoader). The page is kept from starting a kernel.
 // Notebooks: env BEACONS_UNTRUSTED_NOTEBOOKS (a folder or one .ipynb), else .cache/notebooks (the copies
 // `npm run test:notebooks` executes). Skips, saying why, without Chromium, `jupyter notebook` or executed notebooks.
 import assert from 'node:assert/strict';
@@ -180,5 +181,101 @@ test('classic Notebook, untrusted: every figure output shows as a visible image'
     await stop(server);
     if (process.env['BEACONS_KEEP_RENDER']) console.log(`notebook-untrusted: kept ${dir}`);
     else fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('classic Notebook, trusted: every figure output is drawn by plotly.js (interactive)', {
+  skip: reason ?? false,
+}, async () => {
+  // the first notebook with figures is enough: the mechanism is the same in every notebook
+  const file = notebooks()[0]!;
+  const name = path.basename(file);
+  const expected = figureOutputs(file);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-trusted-'));
+  const served = path.join(dir, 'notebooks');
+  fs.mkdirSync(path.join(served, 'lib'), { recursive: true });
+  fs.copyFileSync(file, path.join(served, name));
+  fs.copyFileSync(
+    require.resolve('plotly.js-dist-min/plotly.min.js'),
+    path.join(served, 'lib', 'plotly.min.js'),
+  );
+  const db = path.join(dir, 'signatures.db');
+  const secret = path.join(dir, 'secret');
+  // trust it as `jupyter trust` would (Debian's packages have no such command): sign with the server's secret
+  const sign = spawnSync(
+    '/usr/bin/python3',
+    [
+      '-c',
+      'import sys, nbformat\nfrom nbformat.sign import NotebookNotary\nn = NotebookNotary(db_file=sys.argv[1], secret_file=sys.argv[2])\nn.sign(nbformat.read(sys.argv[3], as_version=4))',
+      db,
+      secret,
+      path.join(served, name),
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(sign.status, 0, `signing failed: ${sign.stderr}`);
+  const port = await freePort();
+  const token = randomBytes(16).toString('hex');
+  let log = '';
+  const server = spawn(
+    'jupyter',
+    [
+      'notebook',
+      '--no-browser',
+      '--ip=127.0.0.1',
+      `--port=${port}`,
+      '--port-retries=0',
+      `--NotebookApp.token=${token}`,
+      `--notebook-dir=${served}`,
+      `--NotebookNotary.db_file=${db}`,
+      `--NotebookNotary.secret_file=${secret}`,
+      ...(process.getuid?.() === 0 ? ['--allow-root'] : []),
+    ],
+    {
+      env: { ...process.env, JUPYTER_RUNTIME_DIR: path.join(dir, 'runtime') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  server.stdout?.on('data', (b) => (log += b));
+  server.stderr?.on('data', (b) => (log += b));
+  const puppeteer = require('puppeteer-core') as typeof import('puppeteer-core');
+  let browser: import('puppeteer-core').Browser | null = null;
+  try {
+    await waitForServer(`http://127.0.0.1:${port}/api/status?token=${token}`, server, () => log);
+    browser = await puppeteer.launch({
+      executablePath: chromiumPath()!,
+      headless: true,
+      pipe: true,
+      handleSIGINT: false,
+      args: chromiumArgs(path.join(dir, 'profile')),
+    });
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1200, height: 900 });
+    await page.setRequestInterception(true);
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && /\/api\/sessions/.test(r.url())) void r.abort();
+      else void r.continue();
+    });
+    await page.goto(`http://127.0.0.1:${port}/notebooks/${encodeURIComponent(name)}?token=${token}`, {
+      waitUntil: 'load',
+      timeout: 90_000,
+    });
+    await page.waitForFunction('window.Jupyter && Jupyter.notebook && Jupyter.notebook._fully_loaded', {
+      timeout: 90_000,
+    });
+    assert.equal(await page.evaluate('Jupyter.notebook.trusted'), true, `${name}: did not open trusted`);
+    await page.waitForFunction(
+      `document.querySelectorAll('.beacons-plotly .main-svg').length >= ${expected}`,
+      { timeout: 60_000 },
+    );
+    const drawn = (await page.evaluate(
+      "document.querySelectorAll('.beacons-plotly.js-plotly-plot').length",
+    )) as number;
+    assert.equal(drawn, expected, `${name}: ${expected} figure output(s), ${drawn} drawn by plotly.js`);
+    console.log(`notebook-untrusted: ${name}: trusted, ${drawn} interactive figure(s)`);
+  } finally {
+    await browser?.close();
+    await stop(server);
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

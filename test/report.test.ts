@@ -21,6 +21,15 @@ import type { FigureSpec } from '../src/viz/figures';
 
 const ROOT = path.resolve(__dirname, '..');
 const RESULTS = path.join(ROOT, 'results');
+/** The report's pages: one per finding, and the verdict-per-model page when the committed run compares models. */
+const MODELS_PAGE = 'verdict-per-finding-model.html';
+const PAGES = [
+  ...EXPERIMENTS.map((e) => `${e.key}.html`),
+  ...(fs.existsSync(path.join(RESULTS, 'SUMMARY.md')) &&
+  fs.readFileSync(path.join(RESULTS, 'SUMMARY.md'), 'utf8').includes('## Verdict per finding × model')
+    ? [MODELS_PAGE]
+    : []),
+];
 const hasResults = fs.existsSync(path.join(RESULTS, 'SUMMARY.md'));
 const skip = hasResults ? false : 'no results/SUMMARY.md';
 const reports = (): FindingReport[] =>
@@ -57,7 +66,7 @@ test('results/report/ is what `beacons report` writes from the committed results
   try {
     await main(['report', '--scale', 'toy', '--backend', 'cpu', '--out', out]);
     const files = fs.readdirSync(out).sort();
-    assert.deepEqual(files, [...EXPERIMENTS.map((e) => `${e.key}.html`), 'index.html', PLOTLY_FILE].sort());
+    assert.deepEqual(files, [...PAGES, 'index.html', PLOTLY_FILE].sort());
     for (const f of files) {
       const committed = path.join(RESULTS, 'report', f);
       assert.ok(fs.existsSync(committed), `results/report/${f} is committed`);
@@ -163,10 +172,7 @@ test('the committed report in headless Chromium (file://, no network): every fig
     const links = (await page.evaluate(
       `[...document.querySelectorAll('td a')].map((a) => a.getAttribute('href'))`,
     )) as string[];
-    assert.deepEqual(
-      links,
-      EXPERIMENTS.map((e) => `${e.key}.html`),
-    );
+    assert.deepEqual(links, PAGES);
     for (const link of links) {
       await page.goto(`file://${path.join(RESULTS, 'report', link)}`, { waitUntil: 'load', timeout: 60_000 });
       const n = (await page.evaluate(`document.querySelectorAll('div.figure').length`)) as number;
@@ -181,14 +187,17 @@ test('the committed report in headless Chromium (file://, no network): every fig
         `${link}: figures without marks ${marks}`,
       );
       const text = (await page.evaluate('document.body.innerText')) as string;
-      for (const label of ['Claim', 'Our number', 'Verdict', 'Caveat'])
-        assert.ok(text.includes(label), `${link}: ${label}`);
+      if (link === MODELS_PAGE) assert.ok(text.includes('beacon-large'), `${link}: the models`);
+      else
+        for (const label of ['Claim', 'Our number', 'Verdict', 'Caveat'])
+          assert.ok(text.includes(label), `${link}: ${label}`);
     }
     // hover the first point of finding 1's curve: plotly's label appears
     await page.goto(`file://${path.join(RESULTS, 'report', 'distance.html')}`, { waitUntil: 'load' });
     await page.waitForSelector('div.figure .scatterlayer path.point', { timeout: 60_000 });
     assert.equal(await page.$('.hoverlayer .hovertext'), null, 'no hover label before hovering');
     const points = await page.$$('#fig-1 .scatterlayer .trace:first-child path.point');
+    await points[2]!.scrollIntoView(); // the page's text can push the figure below the fold
     const box = await points[2]!.boundingBox();
     await page.mouse.move(box!.x + box!.width / 2, box!.y + box!.height / 2);
     await page.waitForSelector('.hoverlayer .hovertext', { timeout: 10_000 });

@@ -53,6 +53,8 @@ test('each finding rebuilds its SUMMARY.md section, figures and tables from a st
       assert.ok(t.caption.length > 0 && Array.isArray(t.rows), `${f.key}: a table`);
   }
   assert.equal(new Set(figureNames).size, figureNames.length, 'figure names are unique');
+  // beside the findings' figures: the models figure, when the summary compares models (reproduce --models)
+  if (markdown.includes('## Verdict per finding × model')) figureNames.push('models');
   const files = fs.readdirSync(path.join(RESULTS, 'figures')).filter((x) => x.endsWith('.svg'));
   assert.deepEqual([...figureNames].sort(), files.map((x) => x.replace(/\.svg$/, '')).sort());
 });

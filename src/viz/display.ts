@@ -4,6 +4,8 @@
 //                                   trusted or not (its sanitiser strips inline SVG from text/html but shows PNG),
 //                                   JupyterLab, `nbconvert --to html` (6.5 blanks image/svg+xml), GitHub
 //   text/plain                      a one-line summary
+// Before a kernel's first figure, one application/javascript output (classicPlotlyLoader) makes classic Notebook
+// draw the plotly JSON interactively once the notebook is trusted (untrusted, it is ignored and the PNG shows),
 // and display metadata giving the PNG's CSS size (it is drawn at scale 2 for sharp text). There is deliberately no
 // text/html with a figure: classic Notebook prefers text/html to image/png and would show it sanitised.
 // plotly.js itself (≈ 5 MB) is never inlined. Without Chromium the bundle has a text/html table of the traces
@@ -309,6 +311,41 @@ export function figureBundle(spec: FigureSpec, png: Buffer | string | null, note
   return bundle;
 }
 
+let classicLoaderShown = false;
+
+/**
+ * Interactive figures in classic Notebook once the notebook is trusted. Classic Notebook knows no plotly mime type,
+ * so it shows a figure's PNG. This output (shown once per kernel, before the first figure) is JavaScript, which
+ * classic Notebook runs only for trusted outputs: it registers a renderer for the plotly mime type that draws with
+ * plotly.js from `lib/plotly.min.js` beside the notebook (`npm run build` puts it there), ahead of image/png.
+ * Untrusted, it is ignored and the PNGs show; in every other front end (JupyterLab, VS Code, nbconvert, GitHub) it
+ * does nothing, and if plotly.js is not there it registers nothing.
+ */
+export function classicPlotlyLoader(): MimeBundle {
+  const js = `(function () {
+  var J = window.Jupyter, OA = J && J.OutputArea, MIME = '${PLOTLY_MIME}';
+  if (!J || !J.notebook || !OA || !window.requirejs || OA.display_order.indexOf(MIME) >= 0) return;
+  var url = J.notebook.base_url + 'files/' + J.notebook.notebook_path.replace(/[^/]*$/, '') + 'lib/plotly.min';
+  var probe = new XMLHttpRequest();
+  try { probe.open('GET', url + '.js', false); probe.setRequestHeader('Range', 'bytes=0-0'); probe.send(); } catch (e) { return; }
+  if (probe.status !== 200 && probe.status !== 206) return;
+  window.requirejs.config({ paths: { 'beacons-plotly': url } });
+  OA.prototype.register_mime_type(MIME, function (json, md, element) {
+    var area = this.create_output_subarea(md, 'output_plotly', MIME);
+    element.append(area);
+    var div = document.createElement('div');
+    div.className = 'beacons-plotly';
+    area[0].appendChild(div);
+    window.requirejs(['beacons-plotly'], function (mod) {
+      var Plotly = mod && mod.newPlot ? mod : window.Plotly; // plotly.js 3+ sets a global, not an AMD module
+      Plotly.newPlot(div, json.data, json.layout, { responsive: true });
+    });
+    return area;
+  }, { index: 0, safe: false });
+})();`;
+  return { 'application/javascript': js, 'text/plain': '' };
+}
+
 type Sink = (bundle: MimeBundle, metadata: MimeMetadata) => void;
 let sink: Sink | null = null;
 
@@ -348,6 +385,10 @@ function kernelWriter(): Writer | null {
 
 /** Show a figure in the notebook: interactive plotly + a PNG (or the trace table and the reason). */
 export async function showFigure(spec: FigureSpec, opts: RenderOptions = {}): Promise<void> {
+  if (!classicLoaderShown && kernelWriter() !== null) {
+    classicLoaderShown = true;
+    displayBundle(classicPlotlyLoader());
+  }
   const exe = chromiumPath();
   let png: Buffer | null = null;
   let note = '';
