@@ -92,14 +92,8 @@ async function stop(server: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-test('classic Notebook, untrusted: every figure output shows as a visible image', {
-  skip: reason ?? false,
-}, async () => {
-  const files = notebooks();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-untrusted-'));
-  const served = path.join(dir, 'notebooks');
-  fs.mkdirSync(served);
-  for (const f of files) fs.copyFileSync(f, path.join(served, path.basename(f)));
+/** A classic Notebook server on `served` (signatures: `notary`'s db and secret) and a headless Chromium. */
+async function startClassic(dir: string, served: string, notary: { db: string; secret: string }) {
   const port = await freePort();
   const token = randomBytes(16).toString('hex');
   let log = '';
@@ -113,9 +107,8 @@ test('classic Notebook, untrusted: every figure output shows as a visible image'
       '--port-retries=0',
       `--NotebookApp.token=${token}`,
       `--notebook-dir=${served}`,
-      // A fresh secret and signature store: nothing is trusted, as on a fresh clone.
-      '--NotebookNotary.db_file=:memory:',
-      `--NotebookNotary.secret_file=${path.join(dir, 'secret')}`,
+      `--NotebookNotary.db_file=${notary.db}`,
+      `--NotebookNotary.secret_file=${notary.secret}`,
       ...(process.getuid?.() === 0 ? ['--allow-root'] : []),
     ],
     {
@@ -125,36 +118,58 @@ test('classic Notebook, untrusted: every figure output shows as a visible image'
   );
   server.stdout?.on('data', (b) => (log += b));
   server.stderr?.on('data', (b) => (log += b));
-  const puppeteer = require('puppeteer-core') as typeof import('puppeteer-core');
-  let browser: import('puppeteer-core').Browser | null = null;
   try {
     await waitForServer(`http://127.0.0.1:${port}/api/status?token=${token}`, server, () => log);
-    const chromium = await puppeteer.launch({
+    const puppeteer = require('puppeteer-core') as typeof import('puppeteer-core');
+    const browser = await puppeteer.launch({
       executablePath: chromiumPath()!,
       headless: true,
       pipe: true,
       handleSIGINT: false,
       args: chromiumArgs(path.join(dir, 'profile')),
     });
-    browser = chromium;
+    return {
+      server,
+      browser,
+      url: (name: string) => `http://127.0.0.1:${port}/notebooks/${encodeURIComponent(name)}?token=${token}`,
+    };
+  } catch (e) {
+    await stop(server);
+    throw e;
+  }
+}
+
+/** Opens a notebook without starting a kernel (the outputs are the file's) and waits until it is loaded. */
+async function openNotebook(browser: import('puppeteer-core').Browser, url: string) {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1200, height: 900 });
+  await page.setRequestInterception(true);
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && /\/api\/sessions/.test(r.url())) void r.abort();
+    else void r.continue();
+  });
+  await page.goto(url, { waitUntil: 'load', timeout: 90_000 });
+  await page.waitForFunction('window.Jupyter && Jupyter.notebook && Jupyter.notebook._fully_loaded', {
+    timeout: 90_000,
+  });
+  return page;
+}
+
+test('classic Notebook, untrusted: every figure output shows as a visible image', {
+  skip: reason ?? false,
+}, async () => {
+  const files = notebooks();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-untrusted-'));
+  const served = path.join(dir, 'notebooks');
+  fs.mkdirSync(served);
+  for (const f of files) fs.copyFileSync(f, path.join(served, path.basename(f)));
+  // A fresh secret and signature store: nothing is trusted, as on a fresh clone.
+  const classic = await startClassic(dir, served, { db: ':memory:', secret: path.join(dir, 'secret') });
+  try {
     for (const file of files) {
       const name = path.basename(file);
       const expected = figureOutputs(file);
-      const page = await chromium.newPage();
-      await page.setViewport({ width: 1200, height: 900 });
-      await page.setRequestInterception(true);
-      page.on('request', (r) => {
-        // No kernel: the outputs are the file's; starting tslab would only cost time.
-        if (r.method() === 'POST' && /\/api\/sessions/.test(r.url())) void r.abort();
-        else void r.continue();
-      });
-      await page.goto(`http://127.0.0.1:${port}/notebooks/${encodeURIComponent(name)}?token=${token}`, {
-        waitUntil: 'load',
-        timeout: 90_000,
-      });
-      await page.waitForFunction('window.Jupyter && Jupyter.notebook && Jupyter.notebook._fully_loaded', {
-        timeout: 90_000,
-      });
+      const page = await openNotebook(classic.browser, classic.url(name));
       const trusted = (await page.evaluate('Jupyter.notebook.trusted')) as boolean;
       const images = (await page.evaluate(figureImagesScript())) as FigureImage[];
       await page.screenshot({ path: path.join(dir, `${name}.png`) });
@@ -177,8 +192,8 @@ test('classic Notebook, untrusted: every figure output shows as a visible image'
       console.log(`notebook-untrusted: ${name}: untrusted, ${images.length} figure(s) shown`);
     }
   } finally {
-    await browser?.close();
-    await stop(server);
+    await classic.browser.close();
+    await stop(classic.server);
     if (process.env['BEACONS_KEEP_RENDER']) console.log(`notebook-untrusted: kept ${dir}`);
     else fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -199,70 +214,23 @@ test('classic Notebook, trusted: every figure output is drawn by plotly.js (inte
     require.resolve('plotly.js-dist-min/plotly.min.js'),
     path.join(served, 'lib', 'plotly.min.js'),
   );
-  const db = path.join(dir, 'signatures.db');
-  const secret = path.join(dir, 'secret');
+  const notary = { db: path.join(dir, 'signatures.db'), secret: path.join(dir, 'secret') };
   // trust it as `jupyter trust` would (Debian's packages have no such command): sign with the server's secret
   const sign = spawnSync(
     '/usr/bin/python3',
     [
       '-c',
       'import sys, nbformat\nfrom nbformat.sign import NotebookNotary\nn = NotebookNotary(db_file=sys.argv[1], secret_file=sys.argv[2])\nn.sign(nbformat.read(sys.argv[3], as_version=4))',
-      db,
-      secret,
+      notary.db,
+      notary.secret,
       path.join(served, name),
     ],
     { encoding: 'utf8' },
   );
   assert.equal(sign.status, 0, `signing failed: ${sign.stderr}`);
-  const port = await freePort();
-  const token = randomBytes(16).toString('hex');
-  let log = '';
-  const server = spawn(
-    'jupyter',
-    [
-      'notebook',
-      '--no-browser',
-      '--ip=127.0.0.1',
-      `--port=${port}`,
-      '--port-retries=0',
-      `--NotebookApp.token=${token}`,
-      `--notebook-dir=${served}`,
-      `--NotebookNotary.db_file=${db}`,
-      `--NotebookNotary.secret_file=${secret}`,
-      ...(process.getuid?.() === 0 ? ['--allow-root'] : []),
-    ],
-    {
-      env: { ...process.env, JUPYTER_RUNTIME_DIR: path.join(dir, 'runtime') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  server.stdout?.on('data', (b) => (log += b));
-  server.stderr?.on('data', (b) => (log += b));
-  const puppeteer = require('puppeteer-core') as typeof import('puppeteer-core');
-  let browser: import('puppeteer-core').Browser | null = null;
+  const classic = await startClassic(dir, served, notary);
   try {
-    await waitForServer(`http://127.0.0.1:${port}/api/status?token=${token}`, server, () => log);
-    browser = await puppeteer.launch({
-      executablePath: chromiumPath()!,
-      headless: true,
-      pipe: true,
-      handleSIGINT: false,
-      args: chromiumArgs(path.join(dir, 'profile')),
-    });
-    const page = await browser.newPage();
-    await page.setViewport({ width: 1200, height: 900 });
-    await page.setRequestInterception(true);
-    page.on('request', (r) => {
-      if (r.method() === 'POST' && /\/api\/sessions/.test(r.url())) void r.abort();
-      else void r.continue();
-    });
-    await page.goto(`http://127.0.0.1:${port}/notebooks/${encodeURIComponent(name)}?token=${token}`, {
-      waitUntil: 'load',
-      timeout: 90_000,
-    });
-    await page.waitForFunction('window.Jupyter && Jupyter.notebook && Jupyter.notebook._fully_loaded', {
-      timeout: 90_000,
-    });
+    const page = await openNotebook(classic.browser, classic.url(name));
     assert.equal(await page.evaluate('Jupyter.notebook.trusted'), true, `${name}: did not open trusted`);
     await page.waitForFunction(
       `document.querySelectorAll('.beacons-plotly .main-svg').length >= ${expected}`,
@@ -274,8 +242,8 @@ test('classic Notebook, trusted: every figure output is drawn by plotly.js (inte
     assert.equal(drawn, expected, `${name}: ${expected} figure output(s), ${drawn} drawn by plotly.js`);
     console.log(`notebook-untrusted: ${name}: trusted, ${drawn} interactive figure(s)`);
   } finally {
-    await browser?.close();
-    await stop(server);
+    await classic.browser.close();
+    await stop(classic.server);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
