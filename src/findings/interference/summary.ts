@@ -39,12 +39,16 @@ export function interferenceHeadlines(s: InterferenceSummary): Headline[] {
   const p = s.aloneVsTogether;
   if (!p) return [];
   const d = p.diff;
+  const head = {
+    finding: '3 interference',
+    measure: `alone − together, paired (${p.facts} facts)`,
+    estimate: d.estimate,
+  };
+  // fewer than three sets: a cluster bootstrap over them says nothing
   if (p.sets < 3)
     return [
       {
-        finding: '3 interference',
-        measure: `alone − together, paired (${p.facts} facts)`,
-        estimate: d.estimate,
+        ...head,
         lo: Number.NaN,
         hi: Number.NaN,
         verdict: 'inconclusive',
@@ -52,20 +56,8 @@ export function interferenceHeadlines(s: InterferenceSummary): Headline[] {
         mde: null,
       },
     ];
-  const v = threeWay(
-    { estimate: d.estimate, lo: d.lo, hi: d.hi, se: Number.isFinite(d.se) ? d.se : 0 },
-    { margin: 0.05 },
-  );
-  return [
-    {
-      finding: '3 interference',
-      measure: `alone − together, paired (${p.facts} facts)`,
-      estimate: d.estimate,
-      lo: d.lo,
-      hi: d.hi,
-      verdict: v.verdict,
-      reason: `${pts(d.estimate)} points ${ci(d.lo, d.hi, pts)}, McNemar p ${pval(p.mcnemarP)}`,
-      mde: v.mde,
-    },
-  ];
+  const se = Number.isFinite(d.se) ? d.se : 0;
+  const v = threeWay({ estimate: d.estimate, lo: d.lo, hi: d.hi, se }, { margin: 0.05 });
+  const reason = `${pts(d.estimate)} points ${ci(d.lo, d.hi, pts)}, McNemar p ${pval(p.mcnemarP)}`;
+  return [{ ...head, lo: d.lo, hi: d.hi, verdict: v.verdict, reason, mde: v.mde }];
 }
