@@ -199,8 +199,22 @@ test('classic Notebook, untrusted: every figure output shows as a visible image'
   }
 });
 
+/** Outputs that register the classic-Notebook plotly renderer (display.ts, classicPlotlyLoader). */
+function loaderOutputs(file: string): number {
+  const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as Notebook;
+  return nb.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.data && 'application/javascript' in o.data)
+    .length;
+}
+
+// Executed copies left in .cache/notebooks by an earlier `npm run test:notebooks` can predate the loader; the
+// notebooks that script has just executed (it names them in BEACONS_UNTRUSTED_NOTEBOOKS) cannot.
+const staleCopies =
+  reason === null && !process.env['BEACONS_UNTRUSTED_NOTEBOOKS'] && loaderOutputs(notebooks()[0]!) === 0
+    ? 'the executed notebooks in .cache/notebooks predate the plotly loader: `npm run test:notebooks` re-executes them'
+    : null;
+
 test('classic Notebook, trusted: every figure output is drawn by plotly.js (interactive)', {
-  skip: reason ?? false,
+  skip: reason ?? staleCopies ?? false,
 }, async () => {
   // the first notebook with figures is enough: the mechanism is the same in every notebook
   const file = notebooks()[0]!;
@@ -214,6 +228,7 @@ test('classic Notebook, trusted: every figure output is drawn by plotly.js (inte
     require.resolve('plotly.js-dist-min/plotly.min.js'),
     path.join(served, 'lib', 'plotly.min.js'),
   );
+  assert.equal(loaderOutputs(file), 1, `${name}: one output registers the plotly renderer`);
   const notary = { db: path.join(dir, 'signatures.db'), secret: path.join(dir, 'secret') };
   // trust it as `jupyter trust` would (Debian's packages have no such command): sign with the server's secret
   const sign = spawnSync(
