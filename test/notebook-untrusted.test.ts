@@ -13,6 +13,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { copyPlotly } from '../src/report/html';
 import { chromiumArgs, chromiumPath, PLOTLY_MIME } from '../src/viz/display';
 import { type FigureImage, figureImagesScript } from './figure-images';
 
@@ -22,11 +23,14 @@ interface Notebook {
   cells: { cell_type: string; outputs?: { data?: { [mime: string]: unknown } }[] }[];
 }
 
-/** Figure outputs (plotly bundles) in a notebook file. */
-function figureOutputs(file: string): number {
+/** Outputs carrying `mime` in a notebook file. */
+function outputsWith(file: string, mime: string): number {
   const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as Notebook;
-  return nb.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.data && PLOTLY_MIME in o.data).length;
+  return nb.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.data && mime in o.data).length;
 }
+
+/** Figure outputs (plotly bundles) in a notebook file. */
+const figureOutputs = (file: string) => outputsWith(file, PLOTLY_MIME);
 
 function notebooks(): string[] {
   const where = path.resolve(
@@ -200,11 +204,7 @@ test('classic Notebook, untrusted: every figure output shows as a visible image'
 });
 
 /** Outputs that register the classic-Notebook plotly renderer (display.ts, classicPlotlyLoader). */
-function loaderOutputs(file: string): number {
-  const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as Notebook;
-  return nb.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.data && 'application/javascript' in o.data)
-    .length;
-}
+const loaderOutputs = (file: string) => outputsWith(file, 'application/javascript');
 
 // Executed copies left in .cache/notebooks by an earlier `npm run test:notebooks` can predate the loader; the
 // notebooks that script has just executed (it names them in BEACONS_UNTRUSTED_NOTEBOOKS) cannot.
@@ -222,12 +222,9 @@ test('classic Notebook, trusted: every figure output is drawn by plotly.js (inte
   const expected = figureOutputs(file);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-trusted-'));
   const served = path.join(dir, 'notebooks');
-  fs.mkdirSync(path.join(served, 'lib'), { recursive: true });
+  fs.mkdirSync(served);
   fs.copyFileSync(file, path.join(served, name));
-  fs.copyFileSync(
-    require.resolve('plotly.js-dist-min/plotly.min.js'),
-    path.join(served, 'lib', 'plotly.min.js'),
-  );
+  copyPlotly(path.join(served, 'lib')); // as `npm run build` does beside the notebooks
   assert.equal(loaderOutputs(file), 1, `${name}: one output registers the plotly renderer`);
   const notary = { db: path.join(dir, 'signatures.db'), secret: path.join(dir, 'secret') };
   // trust it as `jupyter trust` would (Debian's packages have no such command): sign with the server's secret

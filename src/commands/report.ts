@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { EXPERIMENTS } from '../findings/index';
 import type { PromptFormat } from '../knowledge/facts';
-import { writeFindingsReport } from '../report/findings';
+import { cachedReports, writeFindingsReport } from '../report/findings';
 import { modelsExtra } from '../report/models';
 import { modelPath, parseCommand } from './options';
 import { SPEC as REPRODUCE } from './reproduce';
@@ -47,7 +47,7 @@ export async function run(argv: string[]): Promise<void> {
   };
   const out = v.out ?? path.join(v.results, 'report');
   const r = writeFindingsReport(
-    EXPERIMENTS,
+    cachedReports(EXPERIMENTS, options, v.results),
     options,
     v.results,
     out,

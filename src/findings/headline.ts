@@ -8,9 +8,10 @@
  * Headlines are what the cross-model table compares (report/models.ts): the same rule on every model, so a verdict
  * that moves between models moved with the model, not with the rule.
  */
-import { studentTQuantile, studentTTwoSidedP } from '../metrics/distributions';
+import { normalQuantile, studentTQuantile, studentTTwoSidedP } from '../metrics/distributions';
 import type { Interval } from '../metrics/stats';
 import { holm, minimumDetectableEffect, type Verdict, verdict } from '../metrics/verdict';
+import { pts } from './format';
 
 export interface Headline {
   /** the finding (and method where the claim is per method): the same label on every model, e.g. '1 distance curve · lora' */
@@ -27,9 +28,6 @@ export interface Headline {
   /** minimum detectable effect at 80 % power (fraction), where the design defines one */
   mde: number | null;
 }
-
-/** Percentage points with one decimal, for reasons. */
-export const points = (x: number) => `${(100 * x).toFixed(1)}`;
 
 /**
  * A mean difference with its t interval (`meanCI`) → a three-way verdict at `margin` (fraction); the equivalence
@@ -87,7 +85,7 @@ export function bestOfFamily(
     return {
       ...head,
       verdict: 'reproduces',
-      reason: `best ${m.name}: +${points(m.ci.estimate)} points, p ${adj[best].toPrecision(2)} (${family})`,
+      reason: `best ${m.name}: +${pts(m.ci.estimate)} points, p ${adj[best].toPrecision(2)} (${family})`,
       mde,
     };
   // "does not reproduce" needs every condition ruled out: credibly the other way (Holm) or equivalent to zero
@@ -98,7 +96,7 @@ export function bestOfFamily(
     const parts = [
       against.length > 0 ? `${against.join(', ')} credibly in the opposite direction (${family})` : '',
       equivalent.length > 0
-        ? `${equivalent.filter((n) => !against.includes(n)).join(', ') || 'all'}: 90 % interval inside ±${points(margin)} points (equivalence test)`
+        ? `${equivalent.filter((n) => !against.includes(n)).join(', ') || 'all'}: 90 % interval inside ±${pts(margin)} points (equivalence test)`
         : '',
     ].filter(Boolean);
     return {
@@ -111,7 +109,7 @@ export function bestOfFamily(
   return {
     ...head,
     verdict: 'inconclusive',
-    reason: `best ${m.name}: ${points(m.ci.estimate)} points, Holm-adjusted p ${adj[best].toPrecision(2)}; neither a credible gain nor ruled out ±${points(margin)}; the design detects ${mde === null ? 'n/a' : points(mde)} points at 80 % power`,
+    reason: `best ${m.name}: ${pts(m.ci.estimate)} points, Holm-adjusted p ${adj[best].toPrecision(2)}; neither a credible gain nor ruled out ±${pts(margin)}; the design detects ${mde === null ? 'n/a' : pts(mde)} points at 80 % power`,
     mde,
   };
 }
@@ -129,29 +127,29 @@ export function rateAgainstBar(
   bar: number,
 ): Headline {
   const head = { finding, measure, estimate: r.rate, lo: r.lo, hi: r.hi };
+  const z = normalQuantile(0.975) + normalQuantile(0.8); // two-sided 95 %, 80 % power (≈ 2.80)
   let lo = bar;
   let hi = 1;
   for (let i = 0; i < 60 && r.n > 0; i++) {
     const p = (lo + hi) / 2;
-    const sd = Math.sqrt((p * (1 - p)) / r.n);
-    if (p - (1.96 + 0.8416) * sd >= bar) hi = p;
+    if (p - z * Math.sqrt((p * (1 - p)) / r.n) >= bar) hi = p;
     else lo = p;
   }
   const mde = r.n > 0 ? hi - bar : null;
-  const ci = `${points(r.rate)} % [${points(r.lo)}, ${points(r.hi)}] of ${r.n}`;
+  const ci = `${pts(r.rate)} % [${pts(r.lo)}, ${pts(r.hi)}] of ${r.n}`;
   if (r.lo >= bar)
-    return { ...head, verdict: 'reproduces', reason: `${ci}: lower bound ≥ the ${points(bar)} % bar`, mde };
+    return { ...head, verdict: 'reproduces', reason: `${ci}: lower bound ≥ the ${pts(bar)} % bar`, mde };
   if (r.hi < bar)
     return {
       ...head,
       verdict: 'does not reproduce',
-      reason: `${ci}: upper bound < the ${points(bar)} % bar`,
+      reason: `${ci}: upper bound < the ${pts(bar)} % bar`,
       mde,
     };
   return {
     ...head,
     verdict: 'inconclusive',
-    reason: `${ci}: the interval contains the ${points(bar)} % bar; a rate ${mde === null ? 'n/a' : points(mde)} points above it would be detected with 80 % power`,
+    reason: `${ci}: the interval contains the ${pts(bar)} % bar; a rate ${mde === null ? 'n/a' : pts(mde)} points above it would be detected with 80 % power`,
     mde,
   };
 }
@@ -159,11 +157,11 @@ export function rateAgainstBar(
 /** The headlines as SUMMARY.md lines (each finding's section ends with them). */
 export function headlineMarkdown(hs: readonly Headline[]): string {
   if (hs.length === 0) return '';
-  const iv = (h: Headline) => (Number.isFinite(h.lo) ? ` [${points(h.lo)}, ${points(h.hi)}]` : '');
+  const iv = (h: Headline) => (Number.isFinite(h.lo) ? ` [${pts(h.lo)}, ${pts(h.hi)}]` : '');
   return [
     'Three-way verdict (reproduces / does not reproduce / inconclusive, decided by code; see "Verdict per finding × model" for the rules):',
     ...hs.map(
-      (h) => `- ${h.finding}, ${h.measure}: ${points(h.estimate)}${iv(h)} — **${h.verdict}**: ${h.reason}.`,
+      (h) => `- ${h.finding}, ${h.measure}: ${pts(h.estimate)}${iv(h)} — **${h.verdict}**: ${h.reason}.`,
     ),
   ].join('\n');
 }

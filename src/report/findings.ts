@@ -26,11 +26,17 @@ export const CAVEATS: Record<string, string> = {
 };
 
 /** A finding's report section from its cached report. */
+/** A SUMMARY.md section's title (its `## ` line, else `fallback`) and its other lines. */
+function splitTitle(markdown: string, fallback: string): { title: string; lines: string[] } {
+  const lines = markdown.split('\n');
+  const title = (lines.find((l) => l.startsWith('## ')) ?? `## ${fallback}`).replace(/^##\s*/, '');
+  return { title, lines: lines.filter((l) => !l.startsWith('## ')) };
+}
+
 export function findingSection(r: FindingReport): ReportSection {
-  const lines = r.section.split('\n');
-  const title = (lines.find((l) => l.startsWith('## ')) ?? `## ${r.key}`).replace(/^##\s*/, '');
+  const { title, lines } = splitTitle(r.section, r.key);
   const claimLine = lines.find((l) => l.startsWith('Paper: '));
-  const rest = lines.filter((l) => !l.startsWith('## ') && l !== claimLine).join('\n');
+  const rest = lines.filter((l) => l !== claimLine).join('\n');
   const reading = readingOf(r.key, r.summary.summary);
   const figures = [...r.figures, ...moreFigures(r.key, r.summary.summary)];
   return {
@@ -53,17 +59,12 @@ export interface ExtraSection {
 }
 
 function extraSection(x: ExtraSection): ReportSection {
-  const lines = x.section.split('\n');
-  const title = (lines.find((l) => l.startsWith('## ')) ?? '## More').replace(/^##\s*/, '');
+  const { title, lines } = splitTitle(x.section, 'More');
   return {
-    title,
-    slug: title
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-|-$/g, ''),
+    title, // the page name comes from the title (html.ts)
     figures: x.figures.map((f) => f.spec),
     figureNotes: x.figures.map(() => undefined),
-    text: lines.filter((l) => !l.startsWith('## ')).join('\n'),
+    text: lines.join('\n'),
   };
 }
 
@@ -73,21 +74,42 @@ export interface FindingsReportResult extends HtmlReport {
   missing: string[];
 }
 
-/** Write the HTML report of the findings' cached runs in `resultsDir` into `outDir`. Computes nothing. */
-export function writeFindingsReport(
+/** The findings' cached reports in `resultsDir` (computed once, for SUMMARY.md and the HTML report alike). */
+export interface CachedReports {
+  reports: FindingReport[];
+  /** keys of the findings without a cached run */
+  missing: string[];
+}
+
+export function cachedReports(
   findings: readonly AnyFinding[],
+  options: FindingOptions,
+  resultsDir: string,
+): CachedReports {
+  const all = findings.map((f) => ({ f, r: f.report(options, resultsDir) }));
+  return {
+    reports: all.flatMap(({ r }) => (r ? [r] : [])),
+    missing: all.filter(({ r }) => r === undefined).map(({ f }) => f.key),
+  };
+}
+
+/** One line per cached run: where it is, its cases, its compute time and backend. */
+export function runLines(reports: readonly FindingReport[], resultsDir: string): string[] {
+  return reports.map(
+    ({ summary: sf }) =>
+      `- ${sf.experiment}: \`${path.join(resultsDir, sf.experiment, sf.hash)}\`, ${sf.meta.cases} cases, ${sf.meta.seconds.toFixed(0)} s compute (${sf.meta.backend ?? 'unknown backend'})`,
+  );
+}
+
+/** Write the HTML report of the findings' cached runs (`cachedReports`) into `outDir`. Computes nothing. */
+export function writeFindingsReport(
+  { reports, missing }: CachedReports,
   options: FindingOptions,
   resultsDir: string,
   outDir: string,
   extra: ExtraSection[] = [],
 ): FindingsReportResult {
-  const all = findings.map((f) => ({ f, r: f.report(options, resultsDir) }));
-  const reports = all.flatMap(({ r }) => (r ? [r] : []));
-  const missing = all.filter(({ r }) => r === undefined).map(({ f }) => f.key);
-  const runs = reports.map(
-    ({ summary: sf }) =>
-      `- ${sf.experiment}: \`${path.join(resultsDir, sf.experiment, sf.hash)}\`, ${sf.meta.cases} cases, ${sf.meta.seconds.toFixed(0)} s compute (${sf.meta.backend ?? 'unknown backend'})`,
-  );
+  const runs = runLines(reports, resultsDir);
   const intro = [
     `Re-running the findings of ${PAPER} on small LLaMA-style models in TypeScript. Each page gives the paper's claim, our number with its 95 % interval, the verdict and a caveat, and the finding's figures (interactive: hover for values, drag to zoom, double-click to reset, click a legend entry to hide it).`,
     `Scale \`${options.scale ?? 'toy'}\`, model \`${options.model ?? 'data/models/beacon-base'}\`. Generated from the cached runs below by \`beacons report\` (it computes nothing; \`beacons reproduce\` computes and writes it too). Each page gives the three-way verdict (reproduces / does not reproduce / inconclusive, decided by code, with the minimum detectable effect where inconclusive) and, beside it, the v1 rule's — read them with the page's caveat.`,

@@ -217,8 +217,11 @@ function indexPage(sections: ReportSection[], slugs: string[], opts: HtmlReportO
   return page(title, body.join('\n'), false);
 }
 
-/** Copy plotly.min.js into `dir` unless an identical copy is there already. */
-function copyPlotly(dir: string): string {
+/**
+ * Copy plotly.min.js into `dir` unless an identical copy is there already (the report's pages; `npm run build`
+ * also puts one beside the notebooks, notebooks/lib/, for classic Notebook's trusted figures).
+ */
+export function copyPlotly(dir: string): string {
   const src = require.resolve('plotly.js-dist-min');
   const dest = path.join(dir, PLOTLY_FILE);
   const same =

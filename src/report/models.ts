@@ -6,10 +6,12 @@
  * <results>/models/<name>/.
  */
 import * as path from 'node:path';
-import type { AnyFinding, FindingOptions, NamedFigure } from '../findings/finding';
+import type { AnyFinding, FindingOptions } from '../findings/finding';
+import { pts } from '../findings/format';
 import type { Headline } from '../findings/headline';
 import { DEFAULT_MODEL_NAME, resolveModelDir, SHIPPED_MODELS } from '../pretrain/shipped';
 import { barCI } from '../viz/figures';
+import type { ExtraSection } from './findings';
 
 /** Where `reproduce --models` puts a shipped model's results. */
 export function modelResultsDir(resultsDir: string, name: string): string {
@@ -36,12 +38,8 @@ export function collectModelHeadlines(
   }).filter((m) => m.headlines.length > 0);
 }
 
-const pts = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(1) : 'n/a');
-
 /** The SUMMARY.md section and the figure, or undefined when fewer than two models have results. */
-export function modelsReport(
-  models: ModelHeadlines[],
-): { section: string; figures: NamedFigure[] } | undefined {
+export function modelsReport(models: ModelHeadlines[]): ExtraSection | undefined {
   if (models.length < 2) return undefined;
   const rows = [...new Set(models.flatMap((m) => m.headlines.map((h) => h.finding)))];
   const cell = (m: ModelHeadlines, row: string) => {
@@ -105,7 +103,7 @@ export function modelsExtra(
   findings: readonly AnyFinding[],
   options: FindingOptions,
   resultsDir: string,
-): { section: string; figures: NamedFigure[] }[] {
+): ExtraSection[] {
   const base = resolveModelDir(DEFAULT_MODEL_NAME);
   if (path.resolve(options.model ?? base) !== base) return [];
   const r = modelsReport(collectModelHeadlines(findings, options, resultsDir));

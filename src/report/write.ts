@@ -4,10 +4,10 @@
  */
 import * as path from 'node:path';
 import { backendInfo } from '../backend';
-import type { AnyFinding, FindingOptions, FindingReport } from '../findings/finding';
+import type { AnyFinding, FindingOptions } from '../findings/finding';
 import { writeFileAtomic } from '../util/atomic';
 import { closeBrowser, exportFigure } from '../viz/display';
-import { type ExtraSection, writeFindingsReport } from './findings';
+import { cachedReports, type ExtraSection, runLines, writeFindingsReport } from './findings';
 import { summaryMarkdown } from './summary';
 
 export async function writeReport(
@@ -17,13 +17,9 @@ export async function writeReport(
   opts: { figures: boolean; scale: string; extra?: ExtraSection[] },
 ): Promise<void> {
   const extra = opts.extra ?? [];
-  const reports = findings
-    .map((f) => f.report(options, resultsDir))
-    .filter((r): r is FindingReport => r !== undefined);
-  const meta = reports.map(
-    ({ summary: sf }) =>
-      `- ${sf.experiment}: \`${path.join(resultsDir, sf.experiment, sf.hash)}\`, ${sf.meta.cases} cases, ${sf.meta.seconds.toFixed(0)} s compute (${sf.meta.backend ?? 'unknown backend'})`,
-  );
+  const cached = cachedReports(findings, options, resultsDir);
+  const { reports } = cached;
+  const meta = runLines(reports, resultsDir);
   const header = [
     '# Results summary',
     '',
@@ -35,7 +31,7 @@ export async function writeReport(
     path.join(resultsDir, 'SUMMARY.md'),
     summaryMarkdown([...reports.map((r) => r.section), ...extra.map((x) => x.section)], header),
   );
-  const html = writeFindingsReport(findings, options, resultsDir, path.join(resultsDir, 'report'), extra);
+  const html = writeFindingsReport(cached, options, resultsDir, path.join(resultsDir, 'report'), extra);
   console.error(
     `[report] ${html.index} (${html.pages.length} findings; open it in a browser, no network needed)`,
   );

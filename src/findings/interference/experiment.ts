@@ -202,10 +202,8 @@ export const interference: Experiment<
         const wrong = rs.flatMap((r) => r.crossTalk.filter((_, j) => !r.learned[j]));
         return { n, accuracy: meanCI(rs.map(acc)), crossTalkAmongWrong: rate(wrong) };
       });
-    const feats = results
-      .map((r) => r.features)
-      .filter((f): f is NonNullable<typeof f> => f !== undefined && f !== null);
     const featureSets = results.filter((r) => r.features !== undefined && r.features !== null);
+    const feats = featureSets.map((r) => r.features!);
     const gaps = feats.flatMap((f) => f.shiftJoint.map((j, i) => j - f.shiftSingle[i]));
     const comp = results.filter((_, i) => cases[i].kind === 'composition');
     const points = comp.map((r) => ({ mean: r.meanDistance, variance: r.varDistance, accuracy: acc(r) }));
