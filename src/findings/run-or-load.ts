@@ -10,6 +10,7 @@ import { CallbackProgress, formatLine } from '../runner/progress';
 import { loadSummary, runExperiment } from '../runner/runner';
 import { overlay } from '../viz/figures';
 import type { Finding, FindingOptions, FindingReading, FindingTable, NamedFigure } from './finding';
+import { lr } from './format';
 import { type ConfigOf, EXPERIMENTS, type FindingKey, moreFigures, readingOf } from './index';
 
 export interface RunOrLoadOptions {
@@ -97,7 +98,7 @@ export function applyChanges<C>(base: C, changes: ConfigChanges<C>, where = 'con
 const show = (v: unknown): string =>
   typeof v === 'number'
     ? v !== 0 && Math.abs(v) < 0.01
-      ? v.toExponential(1).replace('.0e', 'e')
+      ? lr(v)
       : String(Number(v.toPrecision(4)))
     : JSON.stringify(v);
 
