@@ -37,3 +37,26 @@ export function figureImagesScript(selector = 'img[src^="data:image/png"]'): str
     return { width: box.width, height: box.height, naturalWidth: img.naturalWidth, ink, hidden };
   }))`;
 }
+
+/**
+ * A page that may load only file:// and data: URLs (every other request is aborted and recorded in `network`),
+ * with its uncaught page errors in `errors`: the report tests open pages from disk with the network blocked.
+ */
+export async function offlinePage(
+  browser: import('puppeteer-core').Browser,
+): Promise<{ page: import('puppeteer-core').Page; network: string[]; errors: string[] }> {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1100, height: 900 });
+  const network: string[] = [];
+  await page.setRequestInterception(true);
+  page.on('request', (req) => {
+    if (req.url().startsWith('file://') || req.url().startsWith('data:')) void req.continue();
+    else {
+      network.push(req.url());
+      void req.abort();
+    }
+  });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return { page, network, errors };
+}

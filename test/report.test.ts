@@ -18,6 +18,7 @@ import { PLOTLY_FILE } from '../src/report/html';
 import { writeReport } from '../src/report/write';
 import { chromiumArgs, chromiumPath } from '../src/viz/display';
 import type { FigureSpec } from '../src/viz/figures';
+import { offlinePage } from './figure-images';
 
 const ROOT = path.resolve(__dirname, '..');
 const RESULTS = path.join(ROOT, 'results');
@@ -154,19 +155,7 @@ test('the committed report in headless Chromium (file://, no network): every fig
     args: chromiumArgs(path.join(dir, 'profile')),
   });
   try {
-    const page = await browser.newPage();
-    await page.setViewport({ width: 1100, height: 900 });
-    const network: string[] = [];
-    await page.setRequestInterception(true);
-    page.on('request', (req) => {
-      if (req.url().startsWith('file://') || req.url().startsWith('data:')) void req.continue();
-      else {
-        network.push(req.url());
-        void req.abort();
-      }
-    });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
+    const { page, network, errors } = await offlinePage(browser);
     const index = path.join(RESULTS, 'report', 'index.html');
     await page.goto(`file://${index}`, { waitUntil: 'load' });
     const links = (await page.evaluate(

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { offlinePage } from '../../test/figure-images';
 import { chromiumArgs, chromiumPath } from '../viz/display';
 import { barCI, lineCI } from '../viz/figures';
 import { markdownish, PLOTLY_FILE, type ReportSection, writeHtmlReport } from './html';
@@ -96,19 +97,7 @@ test('the report in headless Chromium from file://, no network: figures drawn, h
   });
   try {
     const r = writeHtmlReport(path.join(dir, 'report'), sections);
-    const page = await browser.newPage();
-    await page.setViewport({ width: 1100, height: 900 });
-    const network: string[] = [];
-    await page.setRequestInterception(true);
-    page.on('request', (req) => {
-      if (req.url().startsWith('file://') || req.url().startsWith('data:')) void req.continue();
-      else {
-        network.push(req.url());
-        void req.abort();
-      }
-    });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
+    const { page, network, errors } = await offlinePage(browser);
     let drawn = 0;
     for (const file of r.pages) {
       await page.goto(`file://${file}`, { waitUntil: 'load', timeout: 60_000 });
