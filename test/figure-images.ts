@@ -1,6 +1,9 @@
-// Page-side checks shared by the browser tests: every PNG figure image in a page (an <img> whose src is a
+// Browser tests' shared pieces: launching Debian's Chromium, a page with the network blocked, and page-side checks: every PNG figure image in a page (an <img> whose src is a
 // data:image/png URL), its displayed size, and whether it has ink: drawn on a canvas, the share of pixels that
 // differ from the most common (background) colour. A blank or broken image has none.
+import * as path from 'node:path';
+import { chromiumArgs, chromiumPath } from '../src/viz/display';
+
 export interface FigureImage {
   width: number;
   height: number;
@@ -59,4 +62,16 @@ export async function offlinePage(
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   return { page, network, errors };
+}
+
+/** Headless Chromium (Debian's, via puppeteer-core) with its profile in `<dir>/profile`. */
+export function launchChromium(dir: string): Promise<import('puppeteer-core').Browser> {
+  const puppeteer = require('puppeteer-core') as typeof import('puppeteer-core');
+  return puppeteer.launch({
+    executablePath: chromiumPath()!,
+    headless: true,
+    pipe: true,
+    handleSIGINT: false,
+    args: chromiumArgs(path.join(dir, 'profile')),
+  });
 }

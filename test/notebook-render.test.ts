@@ -10,8 +10,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { chromiumArgs, chromiumPath, PLOTLY_MIME } from '../src/viz/display';
-import { type FigureImage, figureImagesScript } from './figure-images';
+import { chromiumPath, PLOTLY_MIME } from '../src/viz/display';
+import { type FigureImage, figureImagesScript, launchChromium } from './figure-images';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -75,14 +75,7 @@ test('an executed notebook, exported to HTML, draws every figure', { skip: reaso
     `${notebook}: ${withoutPNG.length} figure output(s) without image/png (saved by an older display.ts? re-execute it)`,
   );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-render-'));
-  const puppeteer = require('puppeteer-core') as typeof import('puppeteer-core');
-  const browser = await puppeteer.launch({
-    executablePath: chromiumPath()!,
-    headless: true,
-    pipe: true,
-    handleSIGINT: false,
-    args: chromiumArgs(path.join(dir, 'profile')),
-  });
+  const browser = await launchChromium(dir);
   try {
     const conv = spawnSync(jupyterBinary()!, ['nbconvert', '--to', 'html', '--output-dir', dir, notebook], {
       encoding: 'utf8',

@@ -14,8 +14,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { copyPlotly } from '../src/report/html';
-import { chromiumArgs, chromiumPath, PLOTLY_MIME } from '../src/viz/display';
-import { type FigureImage, figureImagesScript } from './figure-images';
+import { chromiumPath, PLOTLY_MIME } from '../src/viz/display';
+import { type FigureImage, figureImagesScript, launchChromium } from './figure-images';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -124,14 +124,7 @@ async function startClassic(dir: string, served: string, notary: { db: string; s
   server.stderr?.on('data', (b) => (log += b));
   try {
     await waitForServer(`http://127.0.0.1:${port}/api/status?token=${token}`, server, () => log);
-    const puppeteer = require('puppeteer-core') as typeof import('puppeteer-core');
-    const browser = await puppeteer.launch({
-      executablePath: chromiumPath()!,
-      headless: true,
-      pipe: true,
-      handleSIGINT: false,
-      args: chromiumArgs(path.join(dir, 'profile')),
-    });
+    const browser = await launchChromium(dir);
     return {
       server,
       browser,

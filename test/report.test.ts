@@ -16,9 +16,9 @@ import { EXPERIMENTS, reweightingFinding } from '../src/findings/index';
 import { findingSection } from '../src/report/findings';
 import { PLOTLY_FILE } from '../src/report/html';
 import { writeReport } from '../src/report/write';
-import { chromiumArgs, chromiumPath } from '../src/viz/display';
+import { chromiumPath } from '../src/viz/display';
 import type { FigureSpec } from '../src/viz/figures';
-import { offlinePage } from './figure-images';
+import { launchChromium, offlinePage } from './figure-images';
 
 const ROOT = path.resolve(__dirname, '..');
 const RESULTS = path.join(ROOT, 'results');
@@ -146,14 +146,7 @@ test('the committed report in headless Chromium (file://, no network): every fig
   skip: !hasResults ? 'no results' : !exe && 'no Chromium (/usr/bin/chromium or BEACONS_CHROMIUM)',
 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-report-'));
-  const puppeteer = require('puppeteer-core') as typeof import('puppeteer-core');
-  const browser = await puppeteer.launch({
-    executablePath: exe!,
-    headless: true,
-    pipe: true,
-    handleSIGINT: false,
-    args: chromiumArgs(path.join(dir, 'profile')),
-  });
+  const browser = await launchChromium(dir);
   try {
     const { page, network, errors } = await offlinePage(browser);
     const index = path.join(RESULTS, 'report', 'index.html');

@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { offlinePage } from '../../test/figure-images';
-import { chromiumArgs, chromiumPath } from '../viz/display';
+import { launchChromium, offlinePage } from '../../test/figure-images';
+import { chromiumPath } from '../viz/display';
 import { barCI, lineCI } from '../viz/figures';
 import { markdownish, PLOTLY_FILE, type ReportSection, writeHtmlReport } from './html';
 
@@ -87,14 +87,7 @@ test('the report in headless Chromium from file://, no network: figures drawn, h
   skip: !exe && 'no Chromium (/usr/bin/chromium or BEACONS_CHROMIUM)',
 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-report-'));
-  const puppeteer = require('puppeteer-core') as typeof import('puppeteer-core');
-  const browser = await puppeteer.launch({
-    executablePath: exe!,
-    headless: true,
-    pipe: true,
-    handleSIGINT: false,
-    args: chromiumArgs(path.join(dir, 'profile')),
-  });
+  const browser = await launchChromium(dir);
   try {
     const r = writeHtmlReport(path.join(dir, 'report'), sections);
     const { page, network, errors } = await offlinePage(browser);
