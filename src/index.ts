@@ -60,4 +60,5 @@ export { type TrainConfig, type TrainResult, train } from './train/trainer';
 export { type DataFrame, danfojs, fromDataFrame, showDataFrame, toDataFrame } from './viz/dataframe';
 export { showFigure } from './viz/display';
 export { barCI, type FigureSpec, lineCI, overlay, pcaScatter, scatter } from './viz/figures';
+export { type Panel, selector, smallMultiples } from './viz/panels';
 export { showTable, showTables } from './viz/tables';

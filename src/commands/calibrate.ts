@@ -12,7 +12,12 @@ export const SPEC = {
   summary:
     'Per-method learning rates that put accuracy near 50 % (the unsaturated regime); writes calibration.json.',
   options: {
-    scale: { type: 'string', choices: ['smoke', 'toy', 'paper'], default: 'toy', help: 'scale preset' },
+    scale: {
+      type: 'string',
+      choices: ['smoke', 'toy', 'full', 'paper'],
+      default: 'toy',
+      help: 'scale preset',
+    },
     model: {
       type: 'string',
       arg: 'name|dir',

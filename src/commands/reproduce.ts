@@ -33,7 +33,7 @@ export const SPEC = {
   options: {
     scale: {
       type: 'string',
-      choices: ['smoke', 'toy', 'paper'],
+      choices: ['smoke', 'toy', 'full', 'paper'],
       default: process.env.BEACONS_SCALE ?? 'toy',
       help: 'scale preset (or BEACONS_SCALE)',
     },

@@ -12,9 +12,11 @@ import {
   interferenceFinding,
   interferenceReading,
 } from './interference/index';
+import { regimesFinding, regimesReading } from './regimes/index';
 import { reweightingFinding, reweightingReading } from './reweighting/index';
 
 export const EXPERIMENTS = [
+  regimesFinding,
   distanceFinding,
   driftFinding,
   interferenceFinding,
@@ -37,6 +39,7 @@ export type ConfigOf<K extends FindingKey> = ReturnType<FindingOf<K>['config']>;
  */
 // biome-ignore lint/suspicious/noExplicitAny: each function takes the summary of its own finding
 const READINGS: Record<FindingKey, (s: any) => FindingReading> = {
+  regimes: regimesReading,
   distance: distanceReading,
   drift: driftReading,
   interference: interferenceReading,
@@ -104,4 +107,5 @@ export type {
   NamedFigure,
 } from './finding';
 export * from './interference/index';
+export * from './regimes/index';
 export * from './reweighting/index';

@@ -70,7 +70,7 @@ test('the preset specs are resolved: a default the preset does not set changes e
   const adalora = withChanged(ADALORA_DEFAULTS, 'orthRegWeight', () => hashes());
   assert.deepEqual(
     EXPERIMENTS.filter((_, i) => adalora[i] !== before[i]).map((e) => e.key),
-    ['distance', 'drift'],
+    ['regimes', 'distance', 'drift'],
   );
 });
 
@@ -90,7 +90,7 @@ test('every scale preset value reaches the hash of the findings that use it', ()
     seeds: ['distance', 'drift', 'interference', 'filtering', 'reweighting'],
     singleFacts: ['distance', 'drift'],
     fullFacts: ['distance'],
-    stack: ['distance', 'drift'],
+    stack: ['regimes', 'distance', 'drift'],
     singleSteps: ['distance', 'drift'],
     singleLr: [],
     setSizes: ['interference'],
@@ -102,6 +102,12 @@ test('every scale preset value reaches the hash of the findings that use it', ()
     filteringSets: ['filtering'],
     featureSets: ['interference'],
     reweightingSets: ['reweighting'],
+    regimeSeeds: ['regimes'],
+    regimeFacts: ['regimes'],
+    regimeFullFacts: ['regimes'],
+    regimeHeldOut: ['regimes'],
+    regimeSteps: ['regimes'],
+    regimeRates: ['regimes'],
   };
   const toy = SCALES.toy as unknown as Record<string, unknown>;
   assert.deepEqual(
@@ -118,7 +124,7 @@ test('every scale preset value reaches the hash of the findings that use it', ()
   }
   const own = MODEL_RATES['beacon-base'] as unknown as Record<string, unknown>;
   for (const [key, expected] of Object.entries({
-    single: ['distance', 'drift'],
+    single: ['regimes', 'distance', 'drift'],
     sets: ['interference', 'filtering', 'reweighting'],
   })) {
     const after = withChanged(own, key, () => hashes());

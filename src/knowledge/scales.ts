@@ -1,5 +1,7 @@
 /**
- * Scale presets: `smoke` (CI, about a minute), `toy` (the default, minutes on a laptop), `paper` (GPU, real LLaMA).
+ * Scale presets: `smoke` (CI, about a minute), `toy` (the default, minutes on a laptop), `full` (the whole v2 study on
+ * a laptop: toy's five findings plus the learning-regime study at six times the facts; about an hour on 2 cores),
+ * `paper` (GPU, real LLaMA).
  * Step budgets and learning rates are chosen so accuracy stays away from 100 % (the unsaturated regime, where
  * differences between distances, methods and remedies can show at all). The toy learning rates are the output of
  * `beacons calibrate --scale toy` on beacon-base (results/calibration.json, 2026-11-26): per method, the rate whose
@@ -8,7 +10,7 @@
 import * as path from 'node:path';
 import type { MethodSpec } from './learn';
 
-export type ScaleName = 'smoke' | 'toy' | 'paper';
+export type ScaleName = 'smoke' | 'toy' | 'full' | 'paper';
 
 export interface Scale {
   name: ScaleName;
@@ -31,6 +33,18 @@ export interface Scale {
   filteringSets: number;
   featureSets: number;
   reweightingSets: number;
+  /**
+   * learning-regime study (findings/regimes): each method trains single facts to convergence (early stop, at most
+   * `regimeSteps` steps) at each rate of a grid (`regimeRates` × the method's calibrated rate); the regimes are chosen
+   * on `regimeHeldOut` held-out facts (full fine-tuning: a quarter of them), the findings measured on `regimeFacts`
+   * fresh facts per seed of `regimeSeeds` (full fine-tuning: the first `regimeFullFacts` of each seed's facts)
+   */
+  regimeSeeds: number[];
+  regimeFacts: number;
+  regimeFullFacts: number;
+  regimeHeldOut: number;
+  regimeSteps: number;
+  regimeRates: number[];
 }
 
 export const METHODS: Record<string, MethodSpec> = {
@@ -52,6 +66,41 @@ export const METHODS: Record<string, MethodSpec> = {
 /** Calibrated on beacon-base at the toy budget (results/calibration.json, 2026-12-02); smoke reuses them. */
 const TOY_SINGLE_LR = { lora: 6.7e-4, adalora: 5.7e-3, adapter: 1.1e-3, full: 3.7e-5 };
 
+/**
+ * The learning-rate grid of the regime study, as multiples of each method's calibrated rate: a third of it
+ * (under-trained at short budgets), the rate itself (≈ 50 % at the toy budget of 12 steps) and three times it
+ * (converged within a few steps); measured on beacon-base, 48 steps take LoRA to 81 % / 100 % / 100 %.
+ */
+const REGIME_RATES = [1 / 3, 1, 3];
+
+const TOY: Scale = {
+  name: 'toy',
+  seeds: [0, 1, 2],
+  singleFacts: 192,
+  fullFacts: 32,
+  stack: 64,
+  singleSteps: 12,
+  singleLr: TOY_SINGLE_LR,
+  setSizes: [1, 4, 16, 64, 256],
+  setSize: 16,
+  sets: 24,
+  epochs: 6,
+  setLr: 4.8e-3,
+  batchSize: 16,
+  // 12 paired sets per share; 24 feature sets; 81 re-weighting sets (minimum detectable effect ≤ 3 points at the
+  // measured SD of paired differences ≈ 0.095)
+  filteringSets: 4,
+  featureSets: 8,
+  reweightingSets: 27,
+  // one seed of 64 fresh facts keeps the default run within 20 minutes; `full` has six
+  regimeSeeds: [0],
+  regimeFacts: 64,
+  regimeFullFacts: 16,
+  regimeHeldOut: 64,
+  regimeSteps: 48,
+  regimeRates: REGIME_RATES,
+};
+
 export const SCALES: Record<ScaleName, Scale> = {
   smoke: {
     name: 'smoke',
@@ -70,27 +119,15 @@ export const SCALES: Record<ScaleName, Scale> = {
     filteringSets: 1,
     featureSets: 1,
     reweightingSets: 2,
+    regimeSeeds: [0],
+    regimeFacts: 8,
+    regimeFullFacts: 2,
+    regimeHeldOut: 8,
+    regimeSteps: 12,
+    regimeRates: REGIME_RATES,
   },
-  toy: {
-    name: 'toy',
-    seeds: [0, 1, 2],
-    singleFacts: 192,
-    fullFacts: 32,
-    stack: 64,
-    singleSteps: 12,
-    singleLr: TOY_SINGLE_LR,
-    setSizes: [1, 4, 16, 64, 256],
-    setSize: 16,
-    sets: 24,
-    epochs: 6,
-    setLr: 4.8e-3,
-    batchSize: 16,
-    // 12 paired sets per share; 24 feature sets; 81 re-weighting sets (minimum detectable effect ≤ 3 points at the
-    // measured SD of paired differences ≈ 0.095)
-    filteringSets: 4,
-    featureSets: 8,
-    reweightingSets: 27,
-  },
+  toy: TOY,
+  full: { ...TOY, name: 'full', regimeSeeds: [0, 1, 2, 3, 4, 5] },
   paper: {
     name: 'paper',
     seeds: [0, 1, 2],
@@ -108,6 +145,12 @@ export const SCALES: Record<ScaleName, Scale> = {
     filteringSets: 4,
     featureSets: 8,
     reweightingSets: 27,
+    regimeSeeds: [0, 1, 2],
+    regimeFacts: 100,
+    regimeFullFacts: 20,
+    regimeHeldOut: 64,
+    regimeSteps: 120,
+    regimeRates: REGIME_RATES,
   },
 };
 
@@ -141,6 +184,6 @@ export function ratesFor(scale: Scale, model: string): ModelRates {
 
 export function getScale(name: string): Scale {
   const s = SCALES[name as ScaleName];
-  if (s === undefined) throw new Error(`Unknown scale '${name}': use smoke, toy or paper`);
+  if (s === undefined) throw new Error(`Unknown scale '${name}': use smoke, toy, full or paper`);
   return s;
 }

@@ -99,12 +99,13 @@ export function clearSingleFactMemo(): void {
  * The facts seed `seed` trains, n of them: each seed gets its own facts, so seeds add facts rather than retrain the
  * same ones (the fact is the unit of analysis). The pool without the calibration's held-out facts (its last
  * CALIBRATION_FACTS; knowledge/calibrate.ts) is shuffled once, with a fixed seed, and cut into blocks of n: seed k
- * takes block k (wrapping around the shuffled pool when k·n exceeds it). Consecutive seeds therefore get disjoint
+ * takes block k (wrapping around the shuffled pool when k·n exceeds it). `reserved`: how many of the pool's last facts
+ * are held out (default the calibration's; more where an experiment holds out more). Consecutive seeds therefore get disjoint
  * facts while (seeds × n) ≤ pool size − CALIBRATION_FACTS. Methods with the same n get the same facts for the same
  * seed (paired by fact); full fine-tuning, with fewer facts per seed, gets its own blocks of the same order.
  */
-export function seedFacts(pool: Fact[], seed: number, n: number): Fact[] {
-  const usable = pool.length > CALIBRATION_FACTS + n ? pool.slice(0, pool.length - CALIBRATION_FACTS) : pool;
+export function seedFacts(pool: Fact[], seed: number, n: number, reserved = CALIBRATION_FACTS): Fact[] {
+  const usable = pool.length > reserved + n ? pool.slice(0, pool.length - reserved) : pool;
   const count = Math.min(n, usable.length);
   const order = permutation(usable.length, deriveSeed(0, 'single-facts'));
   const start = (seed * count) % usable.length;

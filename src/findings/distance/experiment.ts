@@ -66,20 +66,30 @@ export interface PeakSummary {
   right: { slope: number; p: number };
   runs: number;
   facts: number;
+  /**
+   * p-value of "peaked" as an intersection–union test: the largest of the three p-values (curvature, rise, fall)
+   * when the signs and the maximum's location agree with a peak, else 1 (Holm-adjusted where regimes are a family)
+   */
+  p: number;
 }
 
-/** The peak test of one method × protocol (runs with a distance; clusters = facts). */
-function peakSummary(
+/**
+ * The peak test of one method × protocol (runs with a distance; clusters = facts). `covariates` (one array per
+ * covariate, aligned with d) enter every model as extra columns; runs with a missing covariate are left out.
+ */
+export function peakSummary(
   d: readonly (number | null)[],
   ok: readonly boolean[],
   ids: readonly string[],
+  covariates: readonly (readonly (number | null)[])[] = [],
 ): PeakSummary {
-  const idx = d.map((_, i) => i).filter((i) => typeof d[i] === 'number' && Number.isFinite(d[i]));
+  const finiteAt = (v: number | null | undefined) => typeof v === 'number' && Number.isFinite(v);
+  const idx = d.map((_, i) => i).filter((i) => finiteAt(d[i]) && covariates.every((c) => finiteAt(c[i])));
   const t = peakTest(
     idx.map((i) => d[i] as number),
     idx.map((i) => (ok[i] ? 1 : 0)),
     idx.map((i) => ids[i]),
-    { iterations: 200, seed: 0 },
+    { iterations: 200, seed: 0, covariates: covariates.map((c) => idx.map((i) => c[i] as number)) },
   );
   const finite = (x: number) => (Number.isFinite(x) ? x : null);
   return {
@@ -93,6 +103,14 @@ function peakSummary(
     right: { slope: t.right.slope, p: t.right.p },
     runs: t.quadratic.n,
     facts: t.quadratic.clusters,
+    p:
+      t.quadratic.coef[2] < 0 &&
+      t.vertex > t.range[0] &&
+      t.vertex < t.range[1] &&
+      t.left.slope > 0 &&
+      t.right.slope < 0
+        ? Math.max(t.quadratic.p[2], t.left.p, t.right.p)
+        : 1,
   };
 }
 

@@ -1,0 +1,339 @@
+/**
+ * The analysis of the learning-regime study (experiment.ts): regimes chosen on held-out facts, the premise (full
+ * fine-tuning vs PEFT at matched step budgets), finding 1 per regime and finding 2 per learning rate. Pure functions
+ * of the stored runs (RegimeRun), tested on planted data in analysis.test.ts.
+ */
+import type { RegimeRun } from '../../knowledge/regime-runs';
+import { logisticFit } from '../../metrics/logistic';
+import { accuracyCurve, type CurvePoint, chooseRegimes, type RegimeName } from '../../metrics/regimes';
+import {
+  type BinnedRate,
+  binnedRates,
+  type Interval,
+  meanCI,
+  type Rate,
+  rate,
+  rateDifference,
+  spearman,
+} from '../../metrics/stats';
+import { holm } from '../../metrics/verdict';
+import { type PeakSummary, peakSummary } from '../distance/experiment';
+import type { RegimesConfig } from './experiment';
+
+export interface RegimeChoice {
+  name: RegimeName;
+  /** index into the method's rate grid, the rate, and the step budget */
+  rate: number;
+  lr: number;
+  budget: number;
+  /** accuracy at (rate, budget) on the held-out facts it was chosen on */
+  heldOut: number;
+  /** accuracy at (rate, budget) on the fresh facts, with its bootstrap interval over facts */
+  fresh: CurvePoint;
+}
+
+export interface DistanceAtRegime {
+  regime: RegimeName;
+  rate: number;
+  budget: number;
+  accuracy: Rate;
+  bins: BinnedRate[];
+  /** the v1 rule's number: middle distance bins minus the two outer bins (Newcombe interval) */
+  middleMinusOuter: { diff: number; lo: number; hi: number };
+  spearman: { rho: number; p: number };
+  /** fewer than 5 facts learned or 5 not learned: the regime cannot show a shape (left out of the verdict) */
+  noContrast: boolean;
+  /** the peak test (learned ~ d + d², clustered by fact; two lines), and its p-value Holm-adjusted over regimes */
+  peak: PeakSummary | null;
+  peakError?: string;
+  peakHolm: number;
+  /** learned ~ d + margin + log rank (standardised columns, clustered by fact): is distance more than the margin? */
+  adjusted: AdjustedDistance | null;
+  adjustedError?: string;
+  /** the peak test with the margin and log rank as covariates */
+  adjustedPeak: PeakSummary | null;
+}
+
+export interface AdjustedDistance {
+  /** coefficients per standard deviation of each column, with clustered p-values */
+  distance: { coef: number; p: number };
+  margin: { coef: number; p: number };
+  rank: { coef: number; p: number };
+  runs: number;
+  /** correlation of distance and margin over these runs (the confound) */
+  distanceMarginR: number;
+}
+
+export interface PremiseComparison {
+  /** the PEFT method compared with full fine-tuning */
+  method: string;
+  lr: number;
+  fullLr: number;
+  /** facts both trained (full fine-tuning's) */
+  facts: number;
+  /** per fact: accuracy averaged over budgets 1…steps (area under the learning curve), full − method */
+  diff: Interval & { se: number; sd: number };
+  full: number;
+  peft: number;
+  /** accuracy on the paired facts at a few budgets */
+  atBudgets: { budget: number; full: number; peft: number }[];
+}
+
+export interface DriftAtRate {
+  rate: number;
+  lr: number;
+  multiplier: number;
+  learned: Rate;
+  pushedAway: Rate;
+  pushedAwayAmongFailed: Rate;
+  /** LoRA: mean Σ‖ΔW‖_F of the runs that failed (pushed away or not), at the end of each run */
+  failedNorm?: { pushed: number | null; notPushed: number | null };
+}
+
+export interface RegimesSummary {
+  methods: string[];
+  rates: Record<string, number[]>;
+  multipliers: number[];
+  steps: number;
+  /** trainable scalars per adapter (full fine-tuning: the whole model's trained weights) */
+  parameters: Record<string, number>;
+  /** per method, per rate: accuracy against the step budget on held-out and on fresh facts */
+  heldOutCurves: Record<string, CurvePoint[][]>;
+  freshCurves: Record<string, CurvePoint[][]>;
+  regimes: Record<string, RegimeChoice[]>;
+  /** the rate index each method's premise curve uses: its best on the held-out facts (accuracy averaged over budgets) */
+  bestRate: Record<string, number>;
+  premise: PremiseComparison[];
+  distance: Record<string, DistanceAtRegime[]>;
+  drift: Record<string, DriftAtRate[]>;
+  /** fresh facts (PEFT methods) and held-out facts */
+  facts: { fresh: number; freshFull: number; heldOut: number; heldOutFull: number };
+}
+
+const budgetsOf = (steps: number) => Array.from({ length: steps }, (_, i) => i + 1);
+const within = (r: RegimeRun, b: number) => r.updates !== null && r.updates <= b;
+
+function curve(runs: RegimeRun[], steps: number, seed: number): CurvePoint[] {
+  if (runs.length === 0) return [];
+  return accuracyCurve(
+    runs.map((r) => ({ unit: r.fact, learnedAt: r.updates, maxSteps: steps })),
+    budgetsOf(steps),
+    { iterations: 500, seed },
+  );
+}
+
+/** The runs of one method at one rate of its grid, on the fresh or on the held-out facts. */
+function pick(runs: RegimeRun[], method: string, rateIndex: number, fresh: boolean): RegimeRun[] {
+  return runs.filter(
+    (r) =>
+      r.method === method &&
+      r.rate === rateIndex &&
+      (fresh ? r.block !== 'held-out' : r.block === 'held-out'),
+  );
+}
+
+/** learned ~ d + margin + log rank with standardised columns and errors clustered by fact. */
+export function adjustedDistance(runs: readonly RegimeRun[], y: readonly boolean[]): AdjustedDistance {
+  const idx = runs.map((_, i) => i).filter((i) => runs[i].margin !== null && runs[i].rank !== null);
+  const z = (xs: number[]) => {
+    const m = xs.reduce((a, v) => a + v, 0) / xs.length;
+    const s = Math.sqrt(xs.reduce((a, v) => a + (v - m) ** 2, 0) / Math.max(1, xs.length - 1)) || 1;
+    return xs.map((v) => (v - m) / s);
+  };
+  const d = z(idx.map((i) => runs[i].distance));
+  const mg = z(idx.map((i) => runs[i].margin as number));
+  const rk = z(idx.map((i) => Math.log(runs[i].rank as number)));
+  const fit = logisticFit(
+    idx.map((_, j) => [1, d[j], mg[j], rk[j]]),
+    idx.map((i) => (y[i] ? 1 : 0)),
+    idx.map((i) => runs[i].fact),
+  );
+  const at = (j: number) => ({ coef: fit.coef[j], p: fit.p[j] });
+  const r = d.reduce((a, v, j) => a + v * mg[j], 0) / Math.max(1, d.length - 1);
+  return { distance: at(1), margin: at(2), rank: at(3), runs: idx.length, distanceMarginR: r };
+}
+
+function tryOr<T>(f: () => T): { value: T | null; error?: string } {
+  try {
+    return { value: f() };
+  } catch (e) {
+    return { value: null, error: (e as Error).message };
+  }
+}
+
+function distanceAt(
+  runs: RegimeRun[],
+  regime: RegimeChoice,
+  bins: number,
+): Omit<DistanceAtRegime, 'peakHolm'> {
+  const y = runs.map((r) => within(r, regime.budget));
+  const d = runs.map((r) => r.distance);
+  const ids = runs.map((r) => r.fact);
+  const sp = spearman(
+    d,
+    y.map((v) => (v ? 1 : 0)),
+  );
+  const { bins: b, members } = binnedRates(d, y, bins);
+  const flags = (ix: number[]) => rate(ix.map((i) => y[i]));
+  const mmo = rateDifference(
+    flags(members.slice(1, -1).flat()),
+    flags([...(members[0] ?? []), ...(members[members.length - 1] ?? [])]),
+  );
+  const k = y.filter(Boolean).length;
+  const peak = tryOr(() => peakSummary(d, y, ids));
+  const adjusted = tryOr(() => adjustedDistance(runs, y));
+  const adjustedPeak = tryOr(() =>
+    peakSummary(d, y, ids, [
+      runs.map((r) => r.margin),
+      runs.map((r) => (r.rank === null ? null : Math.log(r.rank))),
+    ]),
+  );
+  return {
+    regime: regime.name,
+    rate: regime.rate,
+    budget: regime.budget,
+    accuracy: rate(y),
+    bins: b,
+    middleMinusOuter: mmo,
+    spearman: { rho: sp.r, p: sp.p },
+    noContrast: k < 5 || y.length - k < 5,
+    peak: peak.value,
+    ...(peak.error ? { peakError: peak.error } : {}),
+    adjusted: adjusted.value,
+    ...(adjusted.error ? { adjustedError: adjusted.error } : {}),
+    adjustedPeak: adjustedPeak.value,
+  };
+}
+
+/** Per fact: the share of budgets 1…steps within which it was learned (area under its learning curve). */
+function areaByFact(runs: RegimeRun[], steps: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const r of runs)
+    out.set(r.fact, r.updates === null ? 0 : (steps - Math.max(0, r.updates - 1)) / steps);
+  return out;
+}
+
+function premise(
+  cfg: RegimesConfig,
+  runs: RegimeRun[],
+  bestRate: Record<string, number>,
+): PremiseComparison[] {
+  if (!cfg.methods.includes('full')) return [];
+  const fullRuns = pick(runs, 'full', bestRate.full, true);
+  const fullArea = areaByFact(fullRuns, cfg.steps);
+  const checkpoints = [...new Set([1, 2, 4, 8].map((k) => Math.max(1, Math.round(cfg.steps / k))))].sort(
+    (a, b) => a - b,
+  );
+  return cfg.methods
+    .filter((m) => m !== 'full')
+    .map((method) => {
+      const peftRuns = pick(runs, method, bestRate[method], true).filter((r) => fullArea.has(r.fact));
+      const peftArea = areaByFact(peftRuns, cfg.steps);
+      const facts = [...fullArea.keys()].filter((f) => peftArea.has(f));
+      const diffs = facts.map((f) => fullArea.get(f)! - peftArea.get(f)!);
+      const ci = meanCI(diffs);
+      const acc = (rs: RegimeRun[], b: number) =>
+        rs.filter((r) => facts.includes(r.fact) && within(r, b)).length / Math.max(1, facts.length);
+      const avg = (m: Map<string, number>) =>
+        facts.reduce((a, f) => a + m.get(f)!, 0) / Math.max(1, facts.length);
+      return {
+        method,
+        lr: cfg.rates[method][bestRate[method]],
+        fullLr: cfg.rates.full[bestRate.full],
+        facts: facts.length,
+        diff: ci,
+        full: avg(fullArea),
+        peft: avg(peftArea),
+        atBudgets: checkpoints.map((budget) => ({
+          budget,
+          full: acc(fullRuns, budget),
+          peft: acc(peftRuns, budget),
+        })),
+      };
+    });
+}
+
+function driftAt(cfg: RegimesConfig, runs: RegimeRun[], method: string): DriftAtRate[] {
+  return cfg.rates[method].map((lr, i) => {
+    const rs = pick(runs, method, i, true);
+    const failed = rs.filter((r) => !r.learned);
+    const normOf = (xs: RegimeRun[]) => {
+      const v = xs.map((r) => r.deltaNorm).filter((x): x is number => typeof x === 'number');
+      return v.length > 0 ? v.reduce((a, b) => a + b, 0) / v.length : null;
+    };
+    return {
+      rate: i,
+      lr,
+      multiplier: cfg.multipliers[i],
+      learned: rate(rs.map((r) => r.learned)),
+      pushedAway: rate(rs.map((r) => r.pushedAway)),
+      pushedAwayAmongFailed: rate(failed.map((r) => r.pushedAway)),
+      ...(method === 'lora'
+        ? {
+            failedNorm: {
+              pushed: normOf(failed.filter((r) => r.pushedAway)),
+              notPushed: normOf(failed.filter((r) => !r.pushedAway)),
+            },
+          }
+        : {}),
+    };
+  });
+}
+
+export function summarizeRegimes(
+  cfg: RegimesConfig,
+  runs: RegimeRun[],
+  parameters: Record<string, number>,
+): RegimesSummary {
+  const heldOutCurves: Record<string, CurvePoint[][]> = {};
+  const freshCurves: Record<string, CurvePoint[][]> = {};
+  const regimes: Record<string, RegimeChoice[]> = {};
+  const bestRate: Record<string, number> = {};
+  const distance: Record<string, DistanceAtRegime[]> = {};
+  const drift: Record<string, DriftAtRate[]> = {};
+  for (const [mi, method] of cfg.methods.entries()) {
+    const rates = cfg.rates[method];
+    heldOutCurves[method] = rates.map((_, i) => curve(pick(runs, method, i, false), cfg.steps, 100 * mi + i));
+    freshCurves[method] = rates.map((_, i) => curve(pick(runs, method, i, true), cfg.steps, 100 * mi + i));
+    const byRate = new Map(heldOutCurves[method].map((c, i) => [i, c]));
+    regimes[method] = chooseRegimes(byRate, cfg.targets).map((r) => ({
+      name: r.name,
+      rate: r.rate,
+      lr: rates[r.rate],
+      budget: r.budget,
+      heldOut: r.accuracy,
+      fresh: freshCurves[method][r.rate][r.budget - 1],
+    }));
+    // the best rate: the highest held-out accuracy averaged over every budget (ties: the smaller rate)
+    const area = heldOutCurves[method].map((c) => c.reduce((a, p) => a + p.estimate, 0) / Math.max(1, c.length));
+    bestRate[method] = area.reduce((b, a, i) => (a > area[b] ? i : b), 0);
+    const points = regimes[method].map((r) => distanceAt(pick(runs, method, r.rate, true), r, cfg.bins));
+    // Holm over the regimes that can show a shape (a regime without contrast is no test)
+    const tested = points.map((p, i) => (p.noContrast ? -1 : i)).filter((i) => i >= 0);
+    const adjTested = holm(tested.map((i) => points[i].peak?.p ?? 1));
+    const adj = points.map((_, i) => (tested.includes(i) ? adjTested[tested.indexOf(i)] : 1));
+    distance[method] = points.map((p, i) => ({ ...p, peakHolm: adj[i] }));
+    drift[method] = driftAt(cfg, runs, method);
+  }
+  const count = (m: string, fresh: boolean) => new Set(pick(runs, m, 0, fresh).map((r) => r.fact)).size;
+  return {
+    methods: cfg.methods,
+    rates: cfg.rates,
+    multipliers: cfg.multipliers,
+    steps: cfg.steps,
+    parameters,
+    heldOutCurves,
+    freshCurves,
+    regimes,
+    bestRate,
+    premise: premise(cfg, runs, bestRate),
+    distance,
+    drift,
+    facts: {
+      fresh: count(cfg.methods[0], true),
+      freshFull: cfg.methods.includes('full') ? count('full', true) : 0,
+      heldOut: count(cfg.methods[0], false),
+      heldOutFull: cfg.methods.includes('full') ? count('full', false) : 0,
+    },
+  };
+}

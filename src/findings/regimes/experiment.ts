@@ -1,0 +1,169 @@
+/**
+ * The learning-regime study (#14 "regimes, not one calibration point"; #15 "the premise"). Findings 1–5 are measured
+ * at one calibration point per method (≈ 50 % accuracy at 12 steps), inside a narrow phase transition. Here every
+ * method trains single facts to convergence at each rate of a small grid (⅓×, 1×, 3× its calibrated rate), so one
+ * run per (fact, rate) gives accuracy at every step budget (knowledge/regime-runs.ts). Then:
+ * 1. **Regimes** are chosen on held-out facts (the pool's last ones, never used below): per method, the (rate,
+ *    budget) closest to 30 / 50 / 70 / 95 % accuracy, and "converged" (metrics/regimes.ts `chooseRegimes`).
+ * 2. **The premise** (finding 0): full fine-tuning against each PEFT method at matched optimiser-step budgets, each
+ *    at its best rate (the highest held-out accuracy averaged over budgets), paired by fact — the paper's starting point that PEFT
+ *    learns facts less well than full fine-tuning, which per-method calibration to 50 % erases by construction.
+ * 3. **Finding 1 per regime**: the peak test (logistic learned ~ d + d², clustered by fact, two lines) on fresh facts
+ *    at each chosen regime, and the distance effect with the base logit margin and the target's starting rank as
+ *    covariates.
+ * 4. **Finding 2 per rate**: the share of runs pushed away at the end of each rate's runs (up to 3× the calibrated
+ *    rate), against the same 5 % bar as finding 2.
+ * The analysis is in analysis.ts; every run's outcome is stored in cases.jsonl (RegimeRun).
+ */
+import { CALIBRATION_FACTS } from '../../knowledge/calibrate';
+import {
+  type CommonConfig,
+  commonConfig,
+  methodSpecs,
+  prepareSession,
+  session,
+} from '../../knowledge/config';
+import type { Fact } from '../../knowledge/facts';
+import type { MethodSpec } from '../../knowledge/learn';
+import { learnToConvergence, type RegimeRun, trainableParameters } from '../../knowledge/regime-runs';
+import { ratesFor } from '../../knowledge/scales';
+import { seedFacts } from '../../knowledge/single-facts';
+import type { RegimeName } from '../../metrics/regimes';
+import type { Experiment } from '../../runner/runner';
+import type { FindingOptions } from '../finding';
+import { type RegimesSummary, summarizeRegimes } from './analysis';
+
+export interface RegimesConfig extends CommonConfig {
+  methods: string[];
+  /** PEFT settings of each method (part of the run's identity) */
+  specs: Record<string, MethodSpec>;
+  /** per method: the learning-rate grid (the calibrated rate times each multiplier, two significant digits) */
+  rates: Record<string, number[]>;
+  multipliers: number[];
+  /** step budget of every run (early stop ends most runs sooner) */
+  steps: number;
+  /** fresh facts per seed (PEFT methods) and the first `fullFacts` of them for full fine-tuning */
+  facts: number;
+  fullFacts: number;
+  /** held-out facts (the pool's last ones, never trained as fresh facts; full fine-tuning: the first quarter of them) */
+  heldOut: number;
+  /** accuracy levels the regimes aim at, and 'converged' */
+  targets: RegimeName[];
+  stack: number;
+  /** distance bins of the per-regime accuracy curve */
+  bins: number;
+}
+
+export function regimesConfig(o: FindingOptions = {}): RegimesConfig {
+  const { s, ...c } = commonConfig(o);
+  const methods = ['lora', 'adalora', 'adapter', 'full'];
+  const base =
+    o.lr !== undefined ? Object.fromEntries(methods.map((m) => [m, o.lr!])) : ratesFor(s, c.model).single;
+  const round = (x: number) => Number(x.toPrecision(2));
+  return {
+    ...c,
+    methods,
+    specs: methodSpecs(methods, o.specs),
+    rates: Object.fromEntries(methods.map((m) => [m, s.regimeRates.map((k) => round(k * base[m]))])),
+    multipliers: [...s.regimeRates],
+    steps: s.regimeSteps,
+    // the seeds of the fresh facts (each seed its own facts: knowledge/single-facts.ts seedFacts); --seeds overrides
+    seeds: o.seeds ?? [...s.regimeSeeds],
+    facts: s.regimeFacts,
+    fullFacts: s.regimeFullFacts,
+    heldOut: s.regimeHeldOut,
+    targets: [0.3, 0.5, 0.7, 0.95, 'converged'],
+    stack: s.stack,
+    bins: 5,
+  };
+}
+
+export interface RegimeCase {
+  id: string;
+  method: string;
+  rate: number;
+  block: 'held-out' | number;
+  fact: string;
+}
+
+/** The held-out facts: the pool's last `n` (the calibration's, which no other experiment trains, when n ≤ 64). */
+export function heldOutFacts(pool: Fact[], n: number): Fact[] {
+  return pool.slice(Math.max(0, pool.length - n));
+}
+
+/** Seed the held-out runs use (the calibration's). */
+const HELD_OUT_SEED = 1234;
+
+function blockFacts(cfg: RegimesConfig, pool: Fact[], method: string, block: 'held-out' | number): Fact[] {
+  const all =
+    block === 'held-out'
+      ? heldOutFacts(pool, cfg.heldOut)
+      : seedFacts(pool, block, cfg.facts, Math.max(CALIBRATION_FACTS, cfg.heldOut));
+  const n = block === 'held-out' ? Math.max(1, Math.floor(cfg.heldOut / 4)) : cfg.fullFacts;
+  return method === 'full' ? all.slice(0, n) : all;
+}
+
+export const regimes: Experiment<RegimesConfig, RegimeCase, RegimeRun, RegimesSummary> = {
+  name: 'learning-regimes',
+  version: 1,
+  prepare: prepareSession,
+  defaultBatchSize: 64,
+  cases(cfg) {
+    const pool = session(cfg).pool;
+    const out: RegimeCase[] = [];
+    for (const method of cfg.methods)
+      for (const [rate] of cfg.rates[method].entries())
+        for (const block of ['held-out' as const, ...cfg.seeds])
+          for (const f of blockFacts(cfg, pool, method, block))
+            out.push({
+              id: `${method}|${rate}|${block}|${f.record.id}`,
+              method,
+              rate,
+              block,
+              fact: f.record.id,
+            });
+    return out;
+  },
+  async runBatch(cfg, cases) {
+    const s = session(cfg);
+    const byId = new Map(s.pool.map((f) => [f.record.id, f]));
+    const groups = new Map<string, RegimeCase[]>();
+    for (const c of cases) {
+      const key = `${c.method}|${c.rate}|${c.block}`;
+      groups.set(key, [...(groups.get(key) ?? []), c]);
+    }
+    const done = new Map<string, RegimeRun>();
+    for (const group of groups.values()) {
+      const { method, rate, block } = group[0];
+      const facts = group.map((c) => {
+        const f = byId.get(c.fact);
+        if (f === undefined) throw new Error(`Fact ${c.fact} is not in the pool of facts the model knows`);
+        return f;
+      });
+      const runs = await learnToConvergence(
+        s,
+        facts,
+        cfg.specs[method],
+        cfg.train,
+        {
+          method,
+          rate,
+          block,
+          lr: cfg.rates[method][rate],
+          steps: cfg.steps,
+          seed: block === 'held-out' ? HELD_OUT_SEED : block,
+        },
+        cfg.stack,
+      );
+      for (const [i, c] of group.entries()) done.set(c.id, runs[i]);
+    }
+    return cases.map((c) => done.get(c.id)!);
+  },
+  summarize(cfg, results) {
+    const s = session(cfg);
+    const parameters = Object.fromEntries(
+      cfg.methods.map((m) => [m, trainableParameters(s, cfg.specs[m], cfg.steps)]),
+    );
+    return summarizeRegimes(cfg, results, parameters);
+  },
+};

@@ -1,0 +1,109 @@
+/**
+ * Single-fact runs to convergence for the learning-regime study (findings/regimes): each fact is learned with its own
+ * adapter at one learning rate of a grid, with early stopping and at most `steps` optimiser steps. The trainer's
+ * learning rate is constant (no warm-up, no decay: TRAIN_DEFAULTS), so a run that stops as soon as its fact is
+ * predicted is, up to any budget b, the same run as one given only b steps: one run per (fact, rate) gives accuracy
+ * at every shorter budget (metrics/regimes.ts). AdaLoRA is the exception: its rank budget schedule is spread over the
+ * run's total steps, so its shorter budgets are those of a run planned for `steps` (the README says so).
+ *
+ * Besides the outcome, each run records the fact's base-model logit margin (logit of the original answer's first
+ * token minus the target's) and the target's starting rank, the covariates that finding 1's distance effect is
+ * tested against (on a tied model distance and margin are nearly the same number).
+ */
+
+import type { PeftConfig } from '../peft/index';
+import { wrap } from '../peft/index';
+import { firstTokenMargins } from '../pretrain/space-probes';
+import type { TrainerSettings } from './defaults';
+import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
+import { learnSingleFacts, type MethodSpec } from './learn';
+import type { Session } from './session';
+
+export interface RegimeRun {
+  fact: string;
+  method: string;
+  /** index into the method's learning-rate grid */
+  rate: number;
+  /** 'held-out' (regimes are chosen on these facts) or the seed whose fresh facts these are */
+  block: 'held-out' | number;
+  /**
+   * optimiser updates after which the fact was first predicted (teacher-forced argmax = target): learned within a
+   * budget of b steps ⇔ updates ≤ b; null when not learned within the run's steps
+   */
+  updates: number | null;
+  /** greedy exact match of the target at the end of the run (at early stop, or after all steps) */
+  learned: boolean;
+  /** the answer at the end of the run is farther from the target than the original answer was (finding 2) */
+  pushedAway: boolean;
+  answerIsOriginal: boolean;
+  /** target semantic distance (default protocol) */
+  distance: number;
+  /** distance between the final answer and the target (null: empty answer) */
+  learnedDistance: number | null;
+  /** base model: logit(original first token) − logit(target first token); null when both start with one token */
+  margin: number | null;
+  /** base model: 1 + tokens with a higher logit than the target's first token; null as for `margin` */
+  rank: number | null;
+  /** LoRA only: Σ over modules of ‖ΔW‖_F at the end of the run */
+  deltaNorm?: number;
+}
+
+/** Trainable scalars of one adapter of `spec` on the session's model (full fine-tuning: every weight it trains). */
+export function trainableParameters(s: Session, spec: MethodSpec, steps: number): number {
+  const cfg = { ...spec, groups: 1, seed: 0, ...(spec.method === 'adalora' ? { totalSteps: steps } : {}) };
+  const handle = wrap(s.model, cfg as unknown as PeftConfig);
+  try {
+    return handle.parametersPerGroup();
+  } finally {
+    handle.remove();
+  }
+}
+
+/**
+ * Learns `facts` one adapter each at learning rate `lr` for at most `steps` steps (early stop), `stack` side by side.
+ * `seed` seeds the adapters (with the method and fact: the same initialisation at every rate of the grid).
+ */
+export async function learnToConvergence(
+  s: Session,
+  facts: Fact[],
+  spec: MethodSpec,
+  train: TrainerSettings,
+  run: { method: string; rate: number; block: 'held-out' | number; lr: number; steps: number; seed: number },
+  stack: number,
+): Promise<RegimeRun[]> {
+  const res = await learnSingleFacts(
+    s,
+    facts,
+    spec,
+    { ...train, steps: run.steps, lr: run.lr, checkEvery: 4 },
+    run.seed,
+    stack,
+  );
+  const margins = await firstTokenMargins(
+    s.model,
+    facts.map((f) => ({ promptIds: f.promptIds, originalId: f.originalIds[0], targetId: f.targetIds[0] })),
+    s.tok.padId,
+  );
+  return facts.map((f, i) => {
+    const r = res[i];
+    const d = f.distance[DEFAULT_PROTOCOL_NAME];
+    const sameFirst = f.originalIds[0] === f.targetIds[0];
+    // the trainer's learnedAt is the step whose forward predicted the answer (that step's update is skipped)
+    const updates = r.stepsToLearn !== null ? r.stepsToLearn - 1 : r.learned ? run.steps : null;
+    return {
+      fact: f.record.id,
+      method: run.method,
+      rate: run.rate,
+      block: run.block,
+      updates,
+      learned: r.learned,
+      pushedAway: r.learnedDistance !== null && !r.learned && r.learnedDistance > d + 1e-6,
+      answerIsOriginal: r.answerIsOriginal,
+      distance: d,
+      learnedDistance: r.learnedDistance,
+      margin: sameFirst ? null : margins[i].margin,
+      rank: sameFirst ? null : margins[i].targetRank,
+      ...(r.deltaNorm !== undefined ? { deltaNorm: r.deltaNorm } : {}),
+    };
+  });
+}
