@@ -13,8 +13,10 @@ import { EXPERIMENTS, findExperiments } from '../findings/index';
 import type { CommonConfig, CommonOptions } from '../knowledge/config';
 import { session } from '../knowledge/config';
 import type { PromptFormat } from '../knowledge/facts';
+import { getScale } from '../knowledge/scales';
 import { DEFAULT_MODEL_NAME, SHIPPED_MODEL_NAMES } from '../pretrain/shipped';
 import { modelResultsDir, modelsExtra } from '../report/models';
+import { SET_FINDINGS, setRegimeDir, setRegimesExtra } from '../report/set-regimes';
 import { writeReport } from '../report/write';
 import { createProgressGroup } from '../runner/progress';
 import { forgetRun, mergeShards, parseShard, runExperiment } from '../runner/runner';
@@ -49,6 +51,13 @@ export const SPEC = {
       above: true,
       max: MAX_LR,
       help: 'learning rate of every method (default: calibrated)',
+    },
+    'set-rate': {
+      type: 'number',
+      min: 0,
+      above: true,
+      max: 1000,
+      help: "multiply the fact-set findings' (3–5) learning rate by k: a second regime (--scale full also runs 3× into <results>/set-rate-3x)",
     },
     model: {
       type: 'string',
@@ -113,6 +122,7 @@ function parse(argv: string[]) {
     promptFormat: values['prompt-format'] as PromptFormat,
     seeds: values.seeds,
     lr: values.lr,
+    setRateScale: values['set-rate'],
   };
   return { values, common };
 }
@@ -129,8 +139,10 @@ export async function run(argv: string[]): Promise<void> {
   // building the configs checks the options and the model directory before any work starts
   const cfgs = entries.map((e) => e.config(common));
   lockResultsDir(values.results, shard); // held until this process exits
-  if (shard === undefined && workers > 1)
-    return runWithWorkers(argv, workers, values.results, entries, common);
+  if (shard === undefined && workers > 1) {
+    await runWithWorkers(argv, workers, values.results, entries, common);
+    return runSetRegimes(argv, values, common);
+  }
   const t0 = Date.now();
   // load the model and the pool once, before the bars start
   await prepareAll(entries, cfgs);
@@ -171,6 +183,45 @@ export async function run(argv: string[]): Promise<void> {
     console.error(`[reproduce] wrote ${path.join(values.results, 'SUMMARY.md')}`);
   }
   console.error(`[reproduce] total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  if (shard === undefined) await runSetRegimes(argv, values, common);
+}
+
+/**
+ * The scale's second regimes of the fact-set findings (Scale.setRegimes, e.g. 3× at `--scale full`): each an
+ * ordinary `reproduce --only <set findings> --set-rate k --results <results>/set-rate-<k>x`, then this run's
+ * SUMMARY.md again, now with the comparison (report/set-regimes.ts). Not for a run that is itself a second regime,
+ * or one limited by --only or --lr.
+ */
+async function runSetRegimes(
+  argv: string[],
+  values: { results: string; only?: string[]; lr?: number; 'set-rate'?: number; 'no-figures'?: boolean },
+  common: CommonOptions,
+): Promise<void> {
+  const ks = getScale(common.scale ?? 'toy').setRegimes;
+  if (
+    ks.length === 0 ||
+    values['set-rate'] !== undefined ||
+    values.only !== undefined ||
+    values.lr !== undefined
+  )
+    return;
+  for (const k of ks) {
+    console.error(`[reproduce] findings ${SET_FINDINGS.join(', ')} at ${k}× their learning rate`);
+    await run([
+      ...withoutOption(argv, 'results'),
+      '--only',
+      SET_FINDINGS.join(','),
+      '--set-rate',
+      String(k),
+      '--results',
+      setRegimeDir(values.results, k),
+    ]);
+  }
+  await writeAllReports(common, values.results, {
+    figures: !values['no-figures'],
+    scale: common.scale ?? 'toy',
+  });
+  console.error(`[reproduce] wrote ${path.join(values.results, 'SUMMARY.md')} with the second regimes`);
 }
 
 /** Awaits each experiment's `prepare` (the model + pool session, loaded once): cases() and summarize() need it. */
@@ -276,7 +327,7 @@ async function writeAllReports(
   // the default model's summary also compares the models that have results (reproduce --models)
   await writeReport(EXPERIMENTS, common, resultsDir, {
     ...opts,
-    extra: modelsExtra(EXPERIMENTS, common, resultsDir),
+    extra: [...setRegimesExtra(common, resultsDir), ...modelsExtra(EXPERIMENTS, common, resultsDir)],
   });
 }
 

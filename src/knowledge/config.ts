@@ -44,6 +44,11 @@ export interface CommonOptions {
   specs?: Record<string, MethodSpec>;
   /** trainer settings overriding the trainer's defaults (e.g. { clipNorm: 0 }) */
   train?: Partial<TrainerSettings>;
+  /**
+   * multiplies the learning rate of the fact-set findings (interference, filtering, re-weighting): a second learning
+   * regime beside the calibrated one (`--scale full` runs them at 3× as well; `beacons reproduce --set-rate k`)
+   */
+  setRateScale?: number;
 }
 
 export function commonConfig(o: CommonOptions = {}): CommonConfig & { s: Scale } {
@@ -132,7 +137,7 @@ export function setConfig(o: SetOptions): SetConfig & { s: Scale } {
     spec: methodSpecs([method], o.specs)[method],
     setSize: s.setSize,
     epochs: o.epochs ?? s.epochs,
-    lr: o.lr ?? ratesFor(s, c.model).sets,
+    lr: Number(((o.lr ?? ratesFor(s, c.model).sets) * (o.setRateScale ?? 1)).toPrecision(2)),
     batchSize: s.batchSize,
     s,
   };

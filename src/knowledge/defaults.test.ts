@@ -108,6 +108,7 @@ test('every scale preset value reaches the hash of the findings that use it', ()
     regimeHeldOut: ['regimes'],
     regimeSteps: ['regimes'],
     regimeRates: ['regimes'],
+    setRegimes: [],
   };
   const toy = SCALES.toy as unknown as Record<string, unknown>;
   assert.deepEqual(

@@ -39,6 +39,8 @@ export interface SingleResult {
   neighbourhood: boolean | null;
   /** the model's greedy answer after training (up to 4 tokens, cut at eos or '.') */
   answer: string;
+  /** its token ids (not stored by the single-fact experiments; the regime study measures distances with them) */
+  answerIds?: number[];
   answerIsTarget: boolean;
   answerIsOriginal: boolean;
   /** 1 − cos between the mean base-model input embeddings of the answer and the target (null: empty answer) */
@@ -196,6 +198,7 @@ export async function learnSingleFacts(
           paraphrase: f.paraphraseIds ? s[2].correct : null,
           neighbourhood: f.neighbourIds ? s[3].correct : null,
           answer: tok.decode(ans),
+          answerIds: ans,
           answerIsTarget: same(ans, f.targetIds),
           answerIsOriginal: same(ans, f.originalIds),
           learnedDistance: embeddingDistance(ctx, ans, f.targetIds),

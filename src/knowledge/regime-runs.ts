@@ -16,7 +16,7 @@ import { wrap } from '../peft/index';
 import { firstTokenMargins } from '../pretrain/space-probes';
 import type { TrainerSettings } from './defaults';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
-import { learnSingleFacts, type MethodSpec } from './learn';
+import { embeddingDistance, learnSingleFacts, type MethodSpec } from './learn';
 import type { Session } from './session';
 
 export interface RegimeRun {
@@ -26,6 +26,11 @@ export interface RegimeRun {
   rate: number;
   /** 'held-out' (regimes are chosen on these facts) or the seed whose fresh facts these are */
   block: 'held-out' | number;
+  /**
+   * the null control of finding 2: trained toward another fact's target (this id) instead of its own; `learned` and
+   * `updates` then refer to that target, `pushedAway` and `learnedDistance` still to the fact's own target
+   */
+  unrelated?: string;
   /**
    * optimiser updates after which the fact was first predicted (teacher-forced argmax = target): learned within a
    * budget of b steps ⇔ updates ≤ b; null when not learned within the run's steps
@@ -70,10 +75,13 @@ export async function learnToConvergence(
   train: TrainerSettings,
   run: { method: string; rate: number; block: 'held-out' | number; lr: number; steps: number; seed: number },
   stack: number,
+  /** the null control: per fact, the fact whose target it is trained toward instead of its own */
+  unrelated?: Fact[],
 ): Promise<RegimeRun[]> {
+  const trained = unrelated ? facts.map((f, i) => ({ ...f, targetIds: unrelated[i].targetIds })) : facts;
   const res = await learnSingleFacts(
     s,
-    facts,
+    trained,
     spec,
     { ...train, steps: run.steps, lr: run.lr, checkEvery: 4 },
     run.seed,
@@ -90,17 +98,21 @@ export async function learnToConvergence(
     const sameFirst = f.originalIds[0] === f.targetIds[0];
     // the trainer's learnedAt is the step whose forward predicted the answer (that step's update is skipped)
     const updates = r.stepsToLearn !== null ? r.stepsToLearn - 1 : r.learned ? run.steps : null;
+    // distance of the final answer to the fact's OWN target (for the null control, not the target it trained toward)
+    const toOwn = unrelated ? embeddingDistance(s, r.answerIds ?? [], f.targetIds) : r.learnedDistance;
+    const ownLearned = unrelated ? false : r.learned;
     return {
       fact: f.record.id,
       method: run.method,
       rate: run.rate,
       block: run.block,
+      ...(unrelated ? { unrelated: unrelated[i].record.id } : {}),
       updates,
       learned: r.learned,
-      pushedAway: r.learnedDistance !== null && !r.learned && r.learnedDistance > d + 1e-6,
+      pushedAway: toOwn !== null && !ownLearned && toOwn > d + 1e-6,
       answerIsOriginal: r.answerIsOriginal,
       distance: d,
-      learnedDistance: r.learnedDistance,
+      learnedDistance: toOwn,
       margin: sameFirst ? null : margins[i].margin,
       rank: sameFirst ? null : margins[i].targetRank,
       ...(r.deltaNorm !== undefined ? { deltaNorm: r.deltaNorm } : {}),

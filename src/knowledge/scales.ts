@@ -45,6 +45,11 @@ export interface Scale {
   regimeHeldOut: number;
   regimeSteps: number;
   regimeRates: number[];
+  /**
+   * second regimes of the fact-set findings (3–5): `reproduce` also runs them at each of these multiples of the set
+   * learning rate (into <results>/set-rate-<k>x/) and SUMMARY.md compares their verdicts with the calibrated ones
+   */
+  setRegimes: number[];
 }
 
 export const METHODS: Record<string, MethodSpec> = {
@@ -99,6 +104,7 @@ const TOY: Scale = {
   regimeHeldOut: 64,
   regimeSteps: 48,
   regimeRates: REGIME_RATES,
+  setRegimes: [],
 };
 
 export const SCALES: Record<ScaleName, Scale> = {
@@ -125,9 +131,11 @@ export const SCALES: Record<ScaleName, Scale> = {
     regimeHeldOut: 8,
     regimeSteps: 12,
     regimeRates: REGIME_RATES,
+    setRegimes: [],
   },
   toy: TOY,
-  full: { ...TOY, name: 'full', regimeSeeds: [0, 1, 2, 3, 4, 5] },
+  // the whole v2 study: six seeds of fresh facts for the regime study, and findings 3–5 at 3× their rate as well
+  full: { ...TOY, name: 'full', regimeSeeds: [0, 1, 2, 3, 4, 5], setRegimes: [3] },
   paper: {
     name: 'paper',
     seeds: [0, 1, 2],
@@ -151,6 +159,7 @@ export const SCALES: Record<ScaleName, Scale> = {
     regimeHeldOut: 64,
     regimeSteps: 120,
     regimeRates: REGIME_RATES,
+    setRegimes: [],
   },
 };
 

@@ -180,7 +180,8 @@ export async function runSingleCases(
       budget.stack,
     );
     group.forEach((c, i) => {
-      memo.set(key(c), { ...res[i], method, seed, distance: facts[i].distance });
+      const { answerIds: _ids, ...stored } = res[i]; // the stored results keep their v1 shape
+      memo.set(key(c), { ...stored, method, seed, distance: facts[i].distance });
     });
   }
   return cases.map((c) => memo.get(key(c))!);

@@ -3,9 +3,11 @@
  * set's mean target distance is low and its variance high, helps; replacing about 60 % is best, more gives no gain).
  * Our protocol ('semantic-greedy'): start from a random set of `setSize` facts; for a share p of the set, repeatedly
  * remove the item whose removal most improves J = var(d) − mean(d) of the set and add the candidate from the pool
- * (facts outside the set) that most improves J. Control ('random'): replace the same share with random candidates —
- * a control the paper lacks. Accuracy is measured on the resulting set (the knowledge actually trained). p sweeps
- * 0–100 % in steps of 10 %; every (strategy, p) set trains side by side as its own adapter.
+ * (facts outside the set) that most improves J. Controls the paper lacks: 'random' replaces the same share with
+ * random candidates; 'nearest-first' replaces the farthest items with the pool's nearest (the mean term alone — with
+ * var(d) ≈ 0.03 and mean(d) ≈ 0.5, J is ≈ −mean(d)). Accuracy is measured on the resulting set (the knowledge
+ * actually trained). p sweeps 0–100 % in steps of 10 %; every (strategy, p) set trains side by side as its own
+ * adapter. analysis.ts adds the facts kept by both strategies and the resampled best share.
  */
 
 import type { SetConfig, SetOptions } from '../../knowledge/config';
@@ -15,13 +17,21 @@ import { learnFactSets } from '../../knowledge/learn';
 import { mean, meanCI, variance } from '../../metrics/stats';
 import type { Experiment } from '../../runner/runner';
 import { deriveSeed, permutation } from '../../util/random';
+import { bestShareFrequencies, type FilteredRun, type KeptInBoth, keptInBoth, pairedGain } from './analysis';
 
 export interface FilteringConfig extends SetConfig {
   /** sets per seed; each is filtered at every share by every strategy (paired comparisons) */
   sets: number;
   shares: number[];
-  strategies: ('semantic-greedy' | 'random')[];
+  strategies: Strategy[];
 }
+
+/**
+ * 'semantic-greedy': the paper's filter as we read it (maximise J = var(d) − mean(d)); 'random': replace the same
+ * share at random; 'nearest-first': replace the share of the set's farthest-target items by the pool's nearest (mean
+ * only, no variance term) — the control that asks whether the semantic filter does more than pick nearer facts.
+ */
+export type Strategy = 'semantic-greedy' | 'random' | 'nearest-first';
 
 export function filteringConfig(o: SetOptions = {}): FilteringConfig {
   const { s, ...c } = setConfig(o);
@@ -29,7 +39,7 @@ export function filteringConfig(o: SetOptions = {}): FilteringConfig {
     ...c,
     sets: s.filteringSets,
     shares: Array.from({ length: 11 }, (_, i) => i / 10),
-    strategies: ['semantic-greedy', 'random'],
+    strategies: ['semantic-greedy', 'random', 'nearest-first'],
   };
 }
 
@@ -38,7 +48,7 @@ export interface FilteringCase {
   seed: number;
   /** which of the seed's sets */
   set: number;
-  strategy: 'semantic-greedy' | 'random';
+  strategy: Strategy;
   share: number;
 }
 
@@ -69,6 +79,21 @@ export function filteredSet(
   let candidates = pool.filter((f) => !inSet.has(f.record.id));
   const set = initial.slice();
   const k = Math.min(candidates.length, Math.round(share * setSize));
+  if (strategy === 'nearest-first') {
+    // the k farthest items of the set (ties: earlier position) out, the k nearest candidates (ties: pool order) in
+    const out = set
+      .map((f, i) => ({ d: dist(f), i }))
+      .sort((a, b) => b.d - a.d || a.i - b.i)
+      .slice(0, k);
+    const inn = candidates
+      .map((f, i) => ({ d: dist(f), i }))
+      .sort((a, b) => a.d - b.d || a.i - b.i)
+      .slice(0, k);
+    out.forEach((o, j) => {
+      set[o.i] = candidates[inn[j].i];
+    });
+    return set;
+  }
   if (strategy === 'random') {
     const out = permutation(set.length, deriveSeed(seed, `random-out-${setIndex}-${share}`)).slice(0, k);
     const inn = permutation(candidates.length, deriveSeed(seed, `random-in-${setIndex}-${share}`)).slice(
@@ -122,8 +147,14 @@ export interface FilteringSummary {
     }[];
     bestShare: number;
   }[];
-  /** semantic minus random at each share (paired by seed) */
+  /** semantic minus random at each share (paired by set) */
   gain: { share: number; diff: ReturnType<typeof meanCI> }[];
+  /** semantic minus nearest-first at each share (paired by set): the semantic filter beyond picking nearer facts */
+  nearestGain: { share: number; diff: ReturnType<typeof meanCI> }[];
+  /** the facts both semantic and random filtering kept in a set: their accuracy under each (per share > 0) */
+  keptInBoth: KeptInBoth[];
+  /** how often each share (> 0) has the largest semantic − random gain when the sets are resampled */
+  bestShareFrequency: { share: number; frequency: number }[];
   reproducesHelps: boolean;
   reproducesSixty: boolean;
 }
@@ -190,16 +221,18 @@ export const filtering: Experiment<FilteringConfig, FilteringCase, FilteringResu
       const best = points.reduce((b, p) => (p.accuracy.estimate > b.accuracy.estimate ? p : b), points[0]);
       return { strategy, points, bestShare: best.share };
     });
-    const gain = cfg.shares.map((share) => {
-      const a = pick('semantic-greedy', share);
-      const b = pick('random', share);
-      return { share, diff: meanCI(a.map((r, i) => r.accuracy - (b[i]?.accuracy ?? Number.NaN))) };
-    });
+    const runs: FilteredRun[] = results.map((r, i) => ({ ...cases[i], ...r }));
+    const gain = pairedGain(runs, 'semantic-greedy', 'random', cfg.shares);
+    const positive = cfg.shares.filter((x) => x > 0);
+    const nearest = cfg.strategies.includes('nearest-first');
     const sem = curves.find((c) => c.strategy === 'semantic-greedy');
     const base = sem?.points[0].accuracy.estimate ?? Number.NaN;
     return {
       curves,
       gain,
+      nearestGain: nearest ? pairedGain(runs, 'semantic-greedy', 'nearest-first', cfg.shares) : [],
+      keptInBoth: keptInBoth(runs, 'semantic-greedy', 'random', positive),
+      bestShareFrequency: bestShareFrequencies(runs, 'semantic-greedy', 'random', positive),
       reproducesHelps: sem?.points.some((p) => p.share > 0 && p.accuracy.lo > base) === true,
       reproducesSixty: sem !== undefined && sem.bestShare >= 0.5 && sem.bestShare <= 0.7,
     };

@@ -33,9 +33,9 @@ function config(methods: string[]): RegimesConfig {
 function simulate(
   methods: Record<string, number>,
   ease: (d: number) => number,
-  opts: { heldOut?: number; fresh?: number; seed?: number; pushed?: number } = {},
+  opts: { heldOut?: number; fresh?: number; seed?: number; pushed?: number; pushedNull?: number } = {},
 ): RegimeRun[] {
-  const { heldOut = 200, fresh = 600, seed = 1, pushed = 0 } = opts;
+  const { heldOut = 200, fresh = 600, seed = 1, pushed = 0, pushedNull } = opts;
   const rnd = mulberry32(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
   const facts = Array.from({ length: heldOut + fresh }, (_, i) => ({
@@ -65,6 +65,14 @@ function simulate(
           margin: 2 * f.d + normal(),
           rank: 1 + Math.floor(100 * f.d * rnd()),
         });
+        // the null control: trained toward another fact's target, pushed away from its own at `pushedNull`
+        if (pushedNull !== undefined && f.block !== 'held-out')
+          runs.push({
+            ...runs[runs.length - 1],
+            unrelated: `other-${f.id}`,
+            updates: learned ? need : null,
+            pushedAway: rnd() < pushedNull,
+          });
       }
   return runs;
 }
@@ -125,4 +133,21 @@ test('the pushed-away rate per learning rate comes back as planted (Wilson inter
   // higher rates learn more, leaving fewer facts to push away
   const shares = s.drift.lora.map((d) => d.learned.rate);
   assert.ok(shares[0] < shares[1] && shares[1] <= shares[2]);
+});
+
+test('finding 2 against its null: a planted excess of pushed-away runs is found, an absent one is not', () => {
+  const cfg = config(['lora']);
+  const find = (pushed: number, pushedNull: number) => {
+    const s = summarizeRegimes(
+      cfg,
+      simulate({ lora: 0.6 }, () => 0.5, { pushed, pushedNull }),
+      { lora: 1000 },
+    );
+    return regimesHeadlines(s).find((h) => h.finding === '2 drift away beyond the null · lora')!;
+  };
+  const excess = find(0.3, 0.05);
+  assert.equal(excess.verdict, 'reproduces', excess.reason);
+  assert.ok(Math.abs(excess.estimate - 0.25) < 0.08, `estimate ${excess.estimate}`);
+  const none = find(0.1, 0.1);
+  assert.notEqual(none.verdict, 'reproduces', none.reason);
 });

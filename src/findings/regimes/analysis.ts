@@ -4,6 +4,7 @@
  * of the stored runs (RegimeRun), tested on planted data in analysis.test.ts.
  */
 import type { RegimeRun } from '../../knowledge/regime-runs';
+import { normalQuantile } from '../../metrics/distributions';
 import { logisticFit } from '../../metrics/logistic';
 import { accuracyCurve, type CurvePoint, chooseRegimes, type RegimeName } from '../../metrics/regimes';
 import {
@@ -88,6 +89,13 @@ export interface DriftAtRate {
   pushedAwayAmongFailed: Rate;
   /** LoRA: mean Σ‖ΔW‖_F of the runs that failed (pushed away or not), at the end of each run */
   failedNorm?: { pushed: number | null; notPushed: number | null };
+  /**
+   * the null control (the same facts trained toward another fact's target): how often the answer ends farther from
+   * the fact's own target anyway; `learned` is of the unrelated target
+   */
+  null?: { learned: Rate; pushedAway: Rate };
+  /** pushed away among failed runs minus the null's pushed-away share (Newcombe interval; se from its width) */
+  vsNull?: { diff: number; lo: number; hi: number; se: number; n: number };
 }
 
 export interface RegimesSummary {
@@ -106,6 +114,8 @@ export interface RegimesSummary {
   premise: PremiseComparison[];
   distance: Record<string, DistanceAtRegime[]>;
   drift: Record<string, DriftAtRate[]>;
+  /** per method: the share of fresh facts pushed away at one or more rates of the grid (facts are the units) */
+  pushedAtAnyRate: Record<string, Rate>;
   /** fresh facts (PEFT methods) and held-out facts */
   facts: { fresh: number; freshFull: number; heldOut: number; heldOutFull: number };
 }
@@ -123,12 +133,19 @@ function curve(runs: RegimeRun[], steps: number, seed: number): CurvePoint[] {
 }
 
 /** The runs of one method at one rate of its grid, on the fresh or on the held-out facts. */
-function pick(runs: RegimeRun[], method: string, rateIndex: number, fresh: boolean): RegimeRun[] {
+function pick(
+  runs: RegimeRun[],
+  method: string,
+  rateIndex: number,
+  fresh: boolean,
+  control = false,
+): RegimeRun[] {
   return runs.filter(
     (r) =>
       r.method === method &&
       r.rate === rateIndex &&
-      (fresh ? r.block !== 'held-out' : r.block === 'held-out'),
+      (fresh ? r.block !== 'held-out' : r.block === 'held-out') &&
+      (r.unrelated !== undefined) === control,
   );
 }
 
@@ -253,6 +270,22 @@ function premise(
     });
 }
 
+/** The null control at one rate against the failed runs trained toward their own target. */
+function nullControl(control: RegimeRun[], failed: RegimeRun[]): Pick<DriftAtRate, 'null' | 'vsNull'> {
+  if (control.length === 0) return {};
+  const pushedNull = rate(control.map((r) => r.pushedAway));
+  const amongFailed = rate(failed.map((r) => r.pushedAway));
+  const d = rateDifference(amongFailed, pushedNull);
+  return {
+    null: { learned: rate(control.map((r) => r.learned)), pushedAway: pushedNull },
+    vsNull: {
+      ...d,
+      se: (d.hi - d.lo) / (2 * normalQuantile(0.975)),
+      n: Math.min(amongFailed.n, pushedNull.n),
+    },
+  };
+}
+
 function driftAt(cfg: RegimesConfig, runs: RegimeRun[], method: string): DriftAtRate[] {
   return cfg.rates[method].map((lr, i) => {
     const rs = pick(runs, method, i, true);
@@ -265,6 +298,7 @@ function driftAt(cfg: RegimesConfig, runs: RegimeRun[], method: string): DriftAt
       rate: i,
       lr,
       multiplier: cfg.multipliers[i],
+      ...nullControl(pick(runs, method, i, true, true), failed),
       learned: rate(rs.map((r) => r.learned)),
       pushedAway: rate(rs.map((r) => r.pushedAway)),
       pushedAwayAmongFailed: rate(failed.map((r) => r.pushedAway)),
@@ -291,6 +325,7 @@ export function summarizeRegimes(
   const bestRate: Record<string, number> = {};
   const distance: Record<string, DistanceAtRegime[]> = {};
   const drift: Record<string, DriftAtRate[]> = {};
+  const pushedAtAnyRate: Record<string, Rate> = {};
   for (const [mi, method] of cfg.methods.entries()) {
     const rates = cfg.rates[method];
     heldOutCurves[method] = rates.map((_, i) => curve(pick(runs, method, i, false), cfg.steps, 100 * mi + i));
@@ -305,7 +340,9 @@ export function summarizeRegimes(
       fresh: freshCurves[method][r.rate][r.budget - 1],
     }));
     // the best rate: the highest held-out accuracy averaged over every budget (ties: the smaller rate)
-    const area = heldOutCurves[method].map((c) => c.reduce((a, p) => a + p.estimate, 0) / Math.max(1, c.length));
+    const area = heldOutCurves[method].map(
+      (c) => c.reduce((a, p) => a + p.estimate, 0) / Math.max(1, c.length),
+    );
     bestRate[method] = area.reduce((b, a, i) => (a > area[b] ? i : b), 0);
     const points = regimes[method].map((r) => distanceAt(pick(runs, method, r.rate, true), r, cfg.bins));
     // Holm over the regimes that can show a shape (a regime without contrast is no test)
@@ -314,6 +351,11 @@ export function summarizeRegimes(
     const adj = points.map((_, i) => (tested.includes(i) ? adjTested[tested.indexOf(i)] : 1));
     distance[method] = points.map((p, i) => ({ ...p, peakHolm: adj[i] }));
     drift[method] = driftAt(cfg, runs, method);
+    const pushedFacts = new Map<string, boolean>();
+    for (const [i] of rates.entries())
+      for (const r of pick(runs, method, i, true))
+        pushedFacts.set(r.fact, (pushedFacts.get(r.fact) ?? false) || r.pushedAway);
+    pushedAtAnyRate[method] = rate([...pushedFacts.values()]);
   }
   const count = (m: string, fresh: boolean) => new Set(pick(runs, m, 0, fresh).map((r) => r.fact)).size;
   return {
@@ -329,6 +371,7 @@ export function summarizeRegimes(
     premise: premise(cfg, runs, bestRate),
     distance,
     drift,
+    pushedAtAnyRate,
     facts: {
       fresh: count(cfg.methods[0], true),
       freshFull: cfg.methods.includes('full') ? count('full', true) : 0,

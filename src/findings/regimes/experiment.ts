@@ -52,6 +52,8 @@ export interface RegimesConfig extends CommonConfig {
   stack: number;
   /** distance bins of the per-regime accuracy curve */
   bins: number;
+  /** finding 2's null control: this method also trains each fresh fact toward another fact's target, at every rate */
+  nullMethod: string | null;
 }
 
 export function regimesConfig(o: FindingOptions = {}): RegimesConfig {
@@ -75,7 +77,22 @@ export function regimesConfig(o: FindingOptions = {}): RegimesConfig {
     targets: [0.3, 0.5, 0.7, 0.95, 'converged'],
     stack: s.stack,
     bins: 5,
+    nullMethod: methods.includes('lora') ? 'lora' : null,
   };
+}
+
+/**
+ * The null control's pairing: each fresh fact borrows the target of the next fact in its block (cyclically), the
+ * first later one whose target differs from its own original and target answers.
+ */
+export function unrelatedPartner(facts: readonly Fact[], i: number): Fact {
+  const f = facts[i];
+  const same = (a: number[], b: number[]) => a.length === b.length && a.every((t, j) => t === b[j]);
+  for (let k = 1; k < facts.length; k++) {
+    const g = facts[(i + k) % facts.length];
+    if (!same(g.targetIds, f.targetIds) && !same(g.targetIds, f.originalIds)) return g;
+  }
+  throw new Error(`No unrelated target for fact ${f.record.id}: its block has no other target`);
 }
 
 export interface RegimeCase {
@@ -84,6 +101,8 @@ export interface RegimeCase {
   rate: number;
   block: 'held-out' | number;
   fact: string;
+  /** the null control of finding 2: the fact whose target this fact is trained toward */
+  unrelated?: string;
 }
 
 /** The held-out facts: the pool's last `n` (the calibration's, which no other experiment trains, when n ≤ 64). */
@@ -122,6 +141,21 @@ export const regimes: Experiment<RegimesConfig, RegimeCase, RegimeRun, RegimesSu
               block,
               fact: f.record.id,
             });
+    const m = cfg.nullMethod;
+    if (m !== null)
+      for (const [rate] of cfg.rates[m].entries())
+        for (const block of cfg.seeds) {
+          const facts = blockFacts(cfg, pool, m, block);
+          for (const [i, f] of facts.entries())
+            out.push({
+              id: `${m}|${rate}|${block}|${f.record.id}|unrelated`,
+              method: m,
+              rate,
+              block,
+              fact: f.record.id,
+              unrelated: unrelatedPartner(facts, i).record.id,
+            });
+        }
     return out;
   },
   async runBatch(cfg, cases) {
@@ -129,17 +163,19 @@ export const regimes: Experiment<RegimesConfig, RegimeCase, RegimeRun, RegimesSu
     const byId = new Map(s.pool.map((f) => [f.record.id, f]));
     const groups = new Map<string, RegimeCase[]>();
     for (const c of cases) {
-      const key = `${c.method}|${c.rate}|${c.block}`;
+      const key = `${c.method}|${c.rate}|${c.block}|${c.unrelated === undefined ? '' : 'unrelated'}`;
       groups.set(key, [...(groups.get(key) ?? []), c]);
     }
     const done = new Map<string, RegimeRun>();
     for (const group of groups.values()) {
       const { method, rate, block } = group[0];
-      const facts = group.map((c) => {
-        const f = byId.get(c.fact);
-        if (f === undefined) throw new Error(`Fact ${c.fact} is not in the pool of facts the model knows`);
+      const fact = (id: string) => {
+        const f = byId.get(id);
+        if (f === undefined) throw new Error(`Fact ${id} is not in the pool of facts the model knows`);
         return f;
-      });
+      };
+      const facts = group.map((c) => fact(c.fact));
+      const unrelated = group[0].unrelated === undefined ? undefined : group.map((c) => fact(c.unrelated!));
       const runs = await learnToConvergence(
         s,
         facts,
@@ -154,6 +190,7 @@ export const regimes: Experiment<RegimesConfig, RegimeCase, RegimeRun, RegimesSu
           seed: block === 'held-out' ? HELD_OUT_SEED : block,
         },
         cfg.stack,
+        unrelated,
       );
       for (const [i, c] of group.entries()) done.set(c.id, runs[i]);
     }

@@ -2,7 +2,7 @@
 import type { RegimeName } from '../../metrics/regimes';
 import { DRIFT_BAR } from '../drift/figures';
 import { ci, fix, gain, lr, pct, pts, pval } from '../format';
-import { type Headline, meanVerdict, rateAgainstBar } from '../headline';
+import { bestOfFamily, type Headline, meanVerdict, rateAgainstBar } from '../headline';
 import type { DistanceAtRegime, PremiseComparison, RegimesSummary } from './analysis';
 import type { RegimesConfig } from './experiment';
 
@@ -19,9 +19,12 @@ export const PREMISE_MARGIN = 0.05;
 const params = (n: number) =>
   n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : `${n}`;
 
+/** The first clause of a fitting error ('logisticFit: the information matrix is singular (…)' → '…singular'). */
+const short = (e: string | undefined) => (e ?? 'no runs').replace(/^logisticFit: /, '').split(' (')[0];
+
 function peakText(p: DistanceAtRegime): string {
   if (p.noContrast) return 'no contrast (fewer than 5 learned or 5 not learned)';
-  if (!p.peak) return `not fitted (${p.peakError ?? 'no runs'})`;
+  if (!p.peak) return `not fitted (${short(p.peakError)})`;
   const where =
     p.peak.vertex !== null
       ? ` at d = ${fix(p.peak.vertex, 2)} ${ci(p.peak.vertexLo, p.peak.vertexHi, (x) => fix(x, 2))}`
@@ -31,7 +34,7 @@ function peakText(p: DistanceAtRegime): string {
 
 function adjustedText(p: DistanceAtRegime): string {
   const a = p.adjusted;
-  if (!a) return `not fitted (${p.adjustedError ?? 'no runs'})`;
+  if (!a) return `not fitted (${short(p.adjustedError)})`;
   const c = (x: { coef: number; p: number }) => `${fix(x.coef, 2)} (p ${pval(x.p)})`;
   return `d ${c(a.distance)}, margin ${c(a.margin)}, log rank ${c(a.rank)}; r(d, margin) ${fix(a.distanceMarginR, 2)}`;
 }
@@ -56,7 +59,7 @@ export function regimesSection(cfg: RegimesConfig, s: RegimesSummary): string {
   const driftRows = s.methods.flatMap((m) =>
     s.drift[m].map(
       (d) =>
-        `| ${m} | ${lr(d.lr)} (${times(d.multiplier)}) | ${pct(d.learned.rate)} | ${pct(d.pushedAway.rate)} ${ci(d.pushedAway.lo, d.pushedAway.hi)} (${d.pushedAway.k}/${d.pushedAway.n}) | ${pct(d.pushedAwayAmongFailed.rate)} of ${d.pushedAwayAmongFailed.n} | ${d.failedNorm ? `${fix(d.failedNorm.pushed, 2)} vs ${fix(d.failedNorm.notPushed, 2)}` : ''} |`,
+        `| ${m} | ${lr(d.lr)} (${times(d.multiplier)}) | ${pct(d.learned.rate)} | ${pct(d.pushedAway.rate)} ${ci(d.pushedAway.lo, d.pushedAway.hi)} (${d.pushedAway.k}/${d.pushedAway.n}) | ${pct(d.pushedAwayAmongFailed.rate)} of ${d.pushedAwayAmongFailed.n} | ${d.null ? `${pct(d.null.pushedAway.rate)} ${ci(d.null.pushedAway.lo, d.null.pushedAway.hi)} (${pct(d.null.learned.rate)})` : ''} | ${d.vsNull ? `${gain(d.vsNull.diff)} ${ci(d.vsNull.lo, d.vsNull.hi, pts)}` : ''} | ${d.failedNorm ? `${fix(d.failedNorm.pushed, 2)} vs ${fix(d.failedNorm.notPushed, 2)}` : ''} |`,
     ),
   );
   return [
@@ -87,11 +90,19 @@ export function regimesSection(cfg: RegimesConfig, s: RegimesSummary): string {
     '|---|---|---|---|---|---|---|---|---|',
     ...distanceRows,
     '',
-    `Finding 2 at every rate: the share of runs whose final answer is farther from the target than the original answer (at the end of each run: its early stop or ${cfg.steps} steps), Wilson interval over facts (each fact once per rate). LoRA: mean Σ‖ΔW‖_F of the failed runs, pushed away vs not, at the same step count (${cfg.steps}: failed runs never stop early).`,
+    `Finding 2 at every rate: the share of runs whose final answer is farther from the target than the original answer (at the end of each run: its early stop or ${cfg.steps} steps), Wilson interval over facts (each fact once per rate). The null control${cfg.nullMethod ? ` (${cfg.nullMethod})` : ''}: the same facts trained toward another fact's target instead of their own, at the same rate and budget — how often an update that is not aimed at the target ends farther from it anyway; "failed − null" compares it with the failed runs (those that could be pushed away). LoRA: mean Σ‖ΔW‖_F of the failed runs, pushed away vs not, at the same step count (${cfg.steps}: failed runs never stop early).`,
     '',
-    '| method | rate | learned | pushed away (95 % CI) | among failed runs | LoRA ‖ΔW‖ failed: pushed vs not |',
-    '|---|---|---|---|---|---|',
+    '| method | rate | learned | pushed away (95 % CI) | among failed runs | null control: pushed away (learned its other target) | failed − null (points, 95 % CI) | LoRA ‖ΔW‖ failed: pushed vs not |',
+    '|---|---|---|---|---|---|---|---|',
     ...driftRows,
+    '',
+    `Facts pushed away at one or more rates (each fact counted once): ${s.methods
+      .filter((m) => s.pushedAtAnyRate[m])
+      .map(
+        (m) =>
+          `${m} ${s.pushedAtAnyRate[m].k}/${s.pushedAtAnyRate[m].n} ${ci(s.pushedAtAnyRate[m].lo, s.pushedAtAnyRate[m].hi)}`,
+      )
+      .join('; ')}.`,
   ].join('\n');
 }
 
@@ -158,20 +169,45 @@ function distanceHeadline(method: string, ps: DistanceAtRegime[]): Headline {
   };
 }
 
+/** Margin of the null comparison: pushed away within ±5 points of an untargeted update is "no more than chance". */
+export const NULL_MARGIN = 0.05;
+
+/**
+ * Finding 2 against its null, per method with a null control: among failed runs, the pushed-away share minus the
+ * null control's, at each rate (best of the rates, Holm); positive = pushed away more than training toward an
+ * unrelated target does.
+ */
+function nullHeadline(method: string, s: RegimesSummary): Headline | undefined {
+  const members = s.drift[method]
+    .filter((d) => d.vsNull !== undefined && d.vsNull.n > 2)
+    .map((d) => {
+      const v = d.vsNull!;
+      return {
+        name: `${times(d.multiplier)} rate`,
+        ci: { estimate: v.diff, lo: v.lo, hi: v.hi, se: v.se, n: v.n, level: 0.95, method: 'newcombe' },
+      };
+    });
+  if (s.drift[method].every((d) => d.vsNull === undefined)) return undefined;
+  return {
+    ...bestOfFamily(`2 drift away beyond the null · ${method}`, members, NULL_MARGIN),
+    measure: 'pushed away among failed runs − null control (trained toward an unrelated target)',
+  };
+}
+
 export function regimesHeadlines(s: RegimesSummary): Headline[] {
-  const top = (m: string) => s.drift[m][s.drift[m].length - 1];
   return [
     ...s.premise.map(premiseHeadline),
     ...s.methods.map((m) => distanceHeadline(m, s.distance[m])),
     ...s.methods
-      .filter((m) => m !== 'full' && s.drift[m].length > 0)
+      .filter((m) => m !== 'full' && s.pushedAtAnyRate[m] !== undefined)
       .map((m) =>
         rateAgainstBar(
-          `2 drift away at ${times(top(m).multiplier)} rate · ${m}`,
-          'pushed away (share of facts, end of run)',
-          top(m).pushedAway,
+          `2 drift away at any rate · ${m}`,
+          `facts pushed away at one or more of the ${s.multipliers.length} rates (end of run)`,
+          s.pushedAtAnyRate[m],
           DRIFT_BAR,
         ),
       ),
+    ...s.methods.map((m) => nullHeadline(m, s)).filter((h): h is Headline => h !== undefined),
   ];
 }
