@@ -223,7 +223,8 @@ export interface SetResult {
 
 /**
  * Learns several sets of facts, each with one shared adapter (sets train side by side, stacked). `weights[s][i]`
- * optionally weights fact i of set s in the loss (re-weighted loss). Every fact is seen `epochs` times.
+ * optionally weights fact i of set s in the loss (re-weighted loss). Every fact is seen `epochs` times, unless
+ * `trainCfg.steps` fixes the number of optimiser steps instead.
  */
 export async function learnFactSets(
   ctx: LearnContext,
@@ -240,7 +241,8 @@ export async function learnFactSets(
   if (sets.some((s) => s.length !== n))
     throw new Error('learnFactSets: every set needs the same number of facts');
   const batch = Math.min(trainCfg.batchSize, n);
-  const steps = trainCfg.epochs * Math.ceil(n / batch);
+  // `steps` (when given) replaces the epochs' count: a fixed optimiser budget whatever the set size
+  const steps = trainCfg.steps ?? trainCfg.epochs * Math.ceil(n / batch);
   // every set's adapter seeded from its own identity (method, its facts), whatever its neighbours
   const seeds = sets.map((set) =>
     deriveSeed(seed, `${spec.method}:${set.map((f) => f.record.id).join(',')}`),

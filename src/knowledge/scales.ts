@@ -97,11 +97,12 @@ const TOY: Scale = {
   filteringSets: 4,
   featureSets: 8,
   reweightingSets: 27,
-  // one seed of 64 fresh facts keeps the default run within 20 minutes; `full` has six
+  // one seed of 64 fresh facts and 32 held-out ones keep the default run within 20 minutes; `full` has six seeds
+  // and 64 held-out facts
   regimeSeeds: [0],
   regimeFacts: 64,
-  regimeFullFacts: 16,
-  regimeHeldOut: 64,
+  regimeFullFacts: 8,
+  regimeHeldOut: 32,
   regimeSteps: 48,
   regimeRates: REGIME_RATES,
   setRegimes: [],
@@ -135,7 +136,14 @@ export const SCALES: Record<ScaleName, Scale> = {
   },
   toy: TOY,
   // the whole v2 study: six seeds of fresh facts for the regime study, and findings 3–5 at 3× their rate as well
-  full: { ...TOY, name: 'full', regimeSeeds: [0, 1, 2, 3, 4, 5], setRegimes: [3] },
+  full: {
+    ...TOY,
+    name: 'full',
+    regimeSeeds: [0, 1, 2, 3, 4, 5],
+    regimeHeldOut: 64,
+    regimeFullFacts: 16,
+    setRegimes: [3],
+  },
   paper: {
     name: 'paper',
     seeds: [0, 1, 2],

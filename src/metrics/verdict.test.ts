@@ -49,10 +49,10 @@ describe('Holm', () => {
 
 describe('three-way verdict', () => {
   const margin = 0.03;
-  test('interval above zero: reproduces, and says when smaller than the paper', () => {
+  test('interval above zero: reproduces, and says when smaller than the margin', () => {
     const v = verdict({ estimate: 0.01, lo: 0.004, hi: 0.016, se: 0.003 }, { margin });
     assert.equal(v.verdict, 'reproduces');
-    assert.match(v.reason, /smaller than the paper's 0.03/);
+    assert.match(v.reason, /smaller than the equivalence margin 0.03/);
   });
   test('interval below zero: does not reproduce (opposite direction)', () => {
     const v = verdict({ estimate: -0.06, lo: -0.11, hi: -0.01, se: 0.025 }, { margin });

@@ -97,7 +97,10 @@ export function verdict(e: EffectEstimate, opts: VerdictOptions): VerdictResult 
   const ci = `${fmt(e.estimate)} [${fmt(e.lo)}, ${fmt(e.hi)}]`;
   const base = { mde, equivalent, margin };
   if (e.lo > 0) {
-    const size = e.estimate < margin ? `, smaller than the paper's ${fmt(margin)}` : '';
+    const size =
+      e.estimate < margin
+        ? `, smaller than the equivalence margin ${fmt(margin)} (the paper's effect size, or ours where the paper gives none)`
+        : '';
     return {
       ...base,
       verdict: 'reproduces',

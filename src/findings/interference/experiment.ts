@@ -1,8 +1,10 @@
 /**
  * Experiment 3 — several facts learned together interfere (paper: accuracy falls as more facts are learned at once;
  * it rises as the set's mean target distance falls and as its variance rises).
- * (a) N facts share one LoRA, for N in the scale's sizes; each fact is seen `epochs` times, whatever N. Accuracy is
- *     greedy exact match; "cross-talk" = a wrong answer that is another fact's new target.
+ * (a) N facts share one LoRA, for N in the scale's sizes; each fact is seen `epochs` times, whatever N (so optimiser
+ *     steps grow with N). Two controls hold the budget instead: the same total steps for every N, and batch 1 with
+ *     `epochs` steps per fact. Accuracy is greedy exact match; "cross-talk" = a wrong answer that is another fact's
+ *     new target.
  * (b) Many sets of a fixed size, composed to span the mean and the variance of target distance (sets drawn from
  *     distance windows of varying centre and width); accuracy regressed on the set's mean and variance together
  *     (OLS with standardised predictors), plus rank correlations.
@@ -21,6 +23,7 @@ import {
   mean,
   meanCI,
   ols2,
+  olsSlope,
   rate,
   spearman,
   variance,
@@ -30,16 +33,29 @@ import { deriveSeed, permutation } from '../../util/random';
 
 export interface InterferenceConfig extends SetConfig {
   sizes: number[];
+  /**
+   * how the N-sweep's budget is set: 'epochs' (v1: every fact seen `epochs` times, so steps grow with N), and the two
+   * controls — 'total-steps' (every N gets `totalSteps` optimiser steps) and 'steps-per-fact' (batch 1, `epochs`
+   * steps per fact: each fact is seen `epochs` times, one fact per step, so no N shares a batch)
+   */
+  sizeVariants: SizeVariant[];
+  totalSteps: number;
   sets: number;
   /** sets per seed whose facts are learned both alone and together (the paired test, knowledge features) */
   featureSets: number;
 }
+
+export type SizeVariant = 'epochs' | 'total-steps' | 'steps-per-fact';
 
 export function interferenceConfig(o: SetOptions = {}): InterferenceConfig {
   const { s, ...c } = setConfig(o);
   return {
     ...c,
     sizes: s.setSizes,
+    sizeVariants: ['epochs', 'total-steps', 'steps-per-fact'],
+    // the steps the v1 sweep gives its largest set: every N then sees each of its facts at least `epochs` times
+    totalSteps:
+      c.epochs * Math.ceil(Math.max(...s.setSizes) / Math.min(c.batchSize, Math.max(...s.setSizes))),
     sets: s.sets,
     featureSets: s.featureSets,
   };
@@ -52,6 +68,8 @@ export interface InterferenceCase {
   n: number;
   /** composition sets: index */
   index: number;
+  /** size cases: the budget rule (absent: 'epochs') */
+  variant?: SizeVariant;
 }
 
 export interface InterferenceResult {
@@ -99,8 +117,20 @@ function setFor(cfg: InterferenceConfig, pool: Fact[], c: InterferenceCase): Fac
     : compositionSet(cfg, pool, c.seed, c.index);
 }
 
+type SizePoint = {
+  n: number;
+  accuracy: ReturnType<typeof meanCI>;
+  crossTalkAmongWrong: ReturnType<typeof rate>;
+};
+
 export interface InterferenceSummary {
-  bySize: { n: number; accuracy: ReturnType<typeof meanCI>; crossTalkAmongWrong: ReturnType<typeof rate> }[];
+  /** accuracy by N under the v1 budget (every fact seen `epochs` times) */
+  bySize: SizePoint[];
+  /**
+   * accuracy by N under each budget rule, and the OLS slope of set accuracy on log2 N (per doubling of N; t interval
+   * over sets): negative = accuracy falls with N
+   */
+  sizeVariants: { variant: SizeVariant; points: SizePoint[]; slope: ReturnType<typeof olsSlope> | null }[];
   composition: {
     points: { mean: number; variance: number; accuracy: number }[];
     fit: ReturnType<typeof ols2>;
@@ -144,7 +174,8 @@ export const interference: Experiment<
 > = {
   name: 'interference',
   // 2: the config holds every PEFT and trainer default (resolved before hashing); 3: the paired alone-vs-together
-  // test over several feature sets per seed, per-fact outcomes stored
+  // test over several feature sets per seed, per-fact outcomes stored; the size-sweep variants are new cases under a
+  // new config field (no version change needed)
   version: 3,
   prepare: prepareSession,
   defaultBatchSize: 32,
@@ -152,8 +183,13 @@ export const interference: Experiment<
     const pool = session(cfg).pool;
     const out: InterferenceCase[] = [];
     for (const seed of cfg.seeds) {
-      for (const n of cfg.sizes.filter((x) => x <= pool.length))
-        out.push({ id: `size|${seed}|${n}`, kind: 'size', seed, n, index: 0 });
+      for (const variant of cfg.sizeVariants)
+        for (const n of cfg.sizes.filter((x) => x <= pool.length))
+          out.push(
+            variant === 'epochs'
+              ? { id: `size|${seed}|${n}`, kind: 'size', seed, n, index: 0 }
+              : { id: `size-${variant}|${seed}|${n}`, kind: 'size', seed, n, index: 0, variant },
+          );
       for (let i = 0; i < cfg.sets; i++)
         out.push({ id: `composition|${seed}|${i}`, kind: 'composition', seed, n: cfg.setSize, index: i });
       for (let i = 0; i < cfg.featureSets; i++)
@@ -165,19 +201,27 @@ export const interference: Experiment<
     const s = session(cfg);
     const out = new Map<string, InterferenceResult>();
     // sets of equal size train side by side (one adapter each)
-    const bySize = new Map<number, InterferenceCase[]>();
+    const bySize = new Map<string, InterferenceCase[]>();
     for (const c of cases.filter((x) => x.kind === 'features')) out.set(c.id, await featureCase(cfg, c));
     for (const c of cases.filter((x) => x.kind !== 'features')) {
-      if (!bySize.has(c.n)) bySize.set(c.n, []);
-      bySize.get(c.n)!.push(c);
+      const key = `${c.n}|${c.variant ?? 'epochs'}`;
+      if (!bySize.has(key)) bySize.set(key, []);
+      bySize.get(key)!.push(c);
     }
     for (const [, group] of bySize) {
       const sets = group.map((c) => setFor(cfg, s.pool, c));
+      const variant = group[0].variant ?? 'epochs';
+      const budget =
+        variant === 'total-steps'
+          ? { steps: cfg.totalSteps, batchSize: cfg.batchSize }
+          : variant === 'steps-per-fact'
+            ? { steps: cfg.epochs * group[0].n, batchSize: 1 }
+            : { batchSize: cfg.batchSize };
       const res = await learnFactSets(
         s,
         sets,
         cfg.spec,
-        { ...cfg.train, epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
+        { ...cfg.train, epochs: cfg.epochs, ...budget, lr: cfg.lr },
         group[0].seed,
       );
       group.forEach((c, i) => {
@@ -195,13 +239,32 @@ export const interference: Experiment<
   summarize(cfg, results) {
     const cases = this.cases(cfg);
     const acc = (r: InterferenceResult) => r.learned.filter(Boolean).length / r.learned.length;
-    const bySize = cfg.sizes
-      .filter((n) => cases.some((c) => c.kind === 'size' && c.n === n))
-      .map((n) => {
-        const rs = results.filter((_, i) => cases[i].kind === 'size' && cases[i].n === n);
-        const wrong = rs.flatMap((r) => r.crossTalk.filter((_, j) => !r.learned[j]));
-        return { n, accuracy: meanCI(rs.map(acc)), crossTalkAmongWrong: rate(wrong) };
-      });
+    const sweep = (variant: SizeVariant) =>
+      cfg.sizes
+        .filter((n) => cases.some((c) => c.kind === 'size' && c.n === n))
+        .map((n) => {
+          const rs = results.filter(
+            (_, i) =>
+              cases[i].kind === 'size' && cases[i].n === n && (cases[i].variant ?? 'epochs') === variant,
+          );
+          const wrong = rs.flatMap((r) => r.crossTalk.filter((_, j) => !r.learned[j]));
+          return { n, accuracy: meanCI(rs.map(acc)), crossTalkAmongWrong: rate(wrong) };
+        });
+    const bySize = sweep('epochs');
+    const sizeVariants = (cfg.sizeVariants ?? ['epochs']).map((variant) => {
+      // accuracy against log2 N over the sets (one set per seed and N): the slope per doubling of N
+      const rows = results
+        .map((r, i) => ({ r, c: cases[i] }))
+        .filter(({ c }) => c.kind === 'size' && (c.variant ?? 'epochs') === variant);
+      const slope =
+        rows.length > 2 && new Set(rows.map(({ c }) => c.n)).size > 1
+          ? olsSlope(
+              rows.map(({ c }) => Math.log2(c.n)),
+              rows.map(({ r }) => acc(r)),
+            )
+          : null;
+      return { variant, points: sweep(variant), slope };
+    });
     const featureSets = results.filter((r) => r.features !== undefined && r.features !== null);
     const feats = featureSets.map((r) => r.features!);
     const gaps = feats.flatMap((f) => f.shiftJoint.map((j, i) => j - f.shiftSingle[i]));
@@ -224,6 +287,7 @@ export const interference: Experiment<
     const last = bySize[bySize.length - 1]?.accuracy;
     return {
       bySize,
+      sizeVariants,
       composition: {
         points,
         fit,

@@ -6,19 +6,26 @@ import type { FindingReading } from '../finding';
 import { fix as fmt, gain, pci, pct, verdict } from '../format';
 import type { InterferenceSummary } from './experiment';
 
+const VARIANT_LABEL: Record<string, string> = {
+  epochs: 'each fact seen the same number of times (v1)',
+  'total-steps': 'same total steps for every N',
+  'steps-per-fact': 'same steps per fact (batch 1)',
+};
+
 export function interferenceSizeFigure(s: InterferenceSummary): FigureSpec {
+  const variants = s.sizeVariants?.length ? s.sizeVariants : [{ variant: 'epochs', points: s.bySize }];
   return lineCI(
-    [
+    variants.map((v) =>
       seriesCI(
-        'facts learned together',
-        s.bySize,
+        VARIANT_LABEL[v.variant] ?? v.variant,
+        v.points,
         (b) => b.n,
         (b) => b.accuracy,
       ),
-    ],
+    ),
     {
       title: 'Interference: accuracy when N facts share one adapter',
-      x: 'N facts learned together (each seen the same number of times)',
+      x: 'N facts learned together (budget rule: see legend)',
       y: 'accuracy (greedy exact match)',
       protocol: 'mean over seeds, 95 % t intervals (clipped to [0, 1]); log scale of N',
     },
@@ -109,7 +116,14 @@ export function interferenceReading(s: InterferenceSummary): FindingReading {
     number: `accuracy by N: ${sizes.join(', ')}; composition: b_mean ${fmt(f.b1.estimate)} [${fmt(f.b1.lo)}, ${fmt(f.b1.hi)}], b_var ${fmt(f.b2.estimate)} [${fmt(f.b2.lo)}, ${fmt(f.b2.hi)}]; features together − alone ${fmt(d.estimate)} [${fmt(d.lo)}, ${fmt(d.hi)}]`,
     verdict: `falls with N: ${verdict(s.reproducesSize)}; lower mean helps: ${verdict(s.reproducesMean)}; higher variance helps: ${verdict(s.reproducesVariance)}; features suppressed: ${verdict(s.reproducesSuppression)}`,
     figures: {
-      'interference-size': `One point per set size N (one shared LoRA adapter for all N facts, each fact seen the same number of times), mean over seeds with its 95 % t interval. ${first && last ? `Accuracy goes from ${pct(first.accuracy.estimate)} at N=${first.n} to ${pct(last.accuracy.estimate)} at N=${last.n}` : ''}${worst ? `, lowest at N=${worst.n} (${pct(worst.accuracy.estimate)} ${pci(worst.accuracy.lo, worst.accuracy.hi)})` : ''}. ${ct ? `Cross-talk: ${ct}.` : ''}`,
+      'interference-size': `One point per set size N (one shared LoRA adapter for all N facts), mean over seeds with its 95 % t interval, one line per budget rule: the v1 rule sees each fact the same number of times (so larger sets get more optimiser steps); the controls give every N the same total steps, or the same steps per fact at batch 1.${(
+        s.sizeVariants ?? []
+      )
+        .filter((v) => v.slope)
+        .map((v) => ` ${VARIANT_LABEL[v.variant]}: ${gain(v.slope!.slope)} per doubling of N.`)
+        .join(
+          '',
+        )} The v1 line: ${first && last ? `Accuracy goes from ${pct(first.accuracy.estimate)} at N=${first.n} to ${pct(last.accuracy.estimate)} at N=${last.n}` : ''}${worst ? `, lowest at N=${worst.n} (${pct(worst.accuracy.estimate)} ${pci(worst.accuracy.lo, worst.accuracy.hi)})` : ''}. ${ct ? `Cross-talk: ${ct}.` : ''}`,
       'interference-composition': `One point per set of facts (${s.composition.points.length} sets): its accuracy against the mean target distance of its facts; colour is the tercile of the set's distance variance. The standardised OLS slopes: b_mean ${fmt(f.b1.estimate)} [${fmt(f.b1.lo)}, ${fmt(f.b1.hi)}] (paper: negative), b_var ${fmt(f.b2.estimate)} [${fmt(f.b2.lo)}, ${fmt(f.b2.hi)}] (paper: positive); R² ${fmt(f.r2, 2)}. A slope of −0.1 means one standard deviation more mean distance costs ${gain(0.1).replace('+', '')} of accuracy.`,
       'interference-features': `PCA of the knowledge features (last layer, last prompt token) of one set's facts: in the base model, after learning each fact alone, and after learning the set together${s.features.example ? ` (the two axes hold ${pct(s.features.example.explained[0] ?? null)} and ${pct(s.features.example.explained[1] ?? null)} of the variance)` : ''}. The paper reads interference as the together points moving less far from the base points than the alone points; over all facts the mean shift is ${fmt(s.features.meanShiftSingle)} alone and ${fmt(s.features.meanShiftJoint)} together.`,
       'interference-feature-shift': `Mean distance the features move from the base model: alone ${fmt(s.features.meanShiftSingle)}, together ${fmt(s.features.meanShiftJoint)}; together − alone, paired by fact: ${fmt(d.estimate)} [${fmt(d.lo)}, ${fmt(d.hi)}]. Suppression needs this difference credibly below 0: ${verdict(s.reproducesSuppression)}.`,

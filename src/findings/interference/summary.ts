@@ -1,9 +1,9 @@
 /** Finding interference: its section of results/SUMMARY.md (claim, our number with its interval, verdict). */
 
 import { verdict as threeWay } from '../../metrics/verdict';
-import { ci, fix, pci, pct, pts, pval, verdict } from '../format';
+import { ci, fix, gain, pci, pct, pts, pval, verdict } from '../format';
 import type { Headline } from '../headline';
-import type { InterferenceConfig, InterferenceSummary } from './experiment';
+import type { InterferenceConfig, InterferenceSummary, SizeVariant } from './experiment';
 
 export function interferenceSection(cfg: InterferenceConfig, s: InterferenceSummary): string {
   const sizes = s.bySize
@@ -18,11 +18,21 @@ export function interferenceSection(cfg: InterferenceConfig, s: InterferenceSumm
     '',
     pairedLine(s),
     `- Accuracy by N: ${sizes}. Falls with N (v1 rule; steps per set grow with N): ${verdict(s.reproducesSize)}.`,
+    ...(s.sizeVariants ?? []).map(
+      (v) =>
+        `- Accuracy by N, ${VARIANT_TEXT[v.variant](cfg)}: ${v.points.map((b) => `N=${b.n}: ${pct(b.accuracy.estimate)}`).join('; ')}; slope per doubling of N ${v.slope ? `${gain(v.slope.slope)} ${ci(v.slope.lo, v.slope.hi, pts)} (t interval over ${v.slope.n} sets)` : 'n/a'}.`,
+    ),
     `- Cross-talk (wrong answers that are another fact's new target): ${ct}.`,
     `- Knowledge features (last-layer state at the last prompt token), shift from the base model: learned alone ${fix(s.features.meanShiftSingle)}, learned together ${fix(s.features.meanShiftJoint)}; together − alone, paired by fact: ${fix(s.features.jointMinusSingleShift.estimate)} [${fix(s.features.jointMinusSingleShift.lo)}, ${fix(s.features.jointMinusSingleShift.hi)}] — the "interference suppresses knowledge features" reading (v1 rule) ${verdict(s.reproducesSuppression)}.`,
     `- ${s.composition.points.length} sets of ${cfg.setSize}: OLS accuracy ~ z(mean) + z(variance): b_mean ${fix(f.b1.estimate, 3)} [${fix(f.b1.lo, 3)}, ${fix(f.b1.hi, 3)}] (v1 rule: ${verdict(s.reproducesMean)} the "lower mean helps" direction), b_var ${fix(f.b2.estimate, 3)} [${fix(f.b2.lo, 3)}, ${fix(f.b2.hi, 3)}] (v1 rule: ${verdict(s.reproducesVariance)} the "higher variance helps" direction); R² ${fix(f.r2, 2)}.`,
   ].join('\n');
 }
+
+const VARIANT_TEXT: Record<SizeVariant, (cfg: InterferenceConfig) => string> = {
+  epochs: (cfg) => `every fact seen ${cfg.epochs} times (v1: steps grow with N)`,
+  'total-steps': (cfg) => `${cfg.totalSteps} optimiser steps for every N (batch ${cfg.batchSize})`,
+  'steps-per-fact': (cfg) => `${cfg.epochs} steps per fact at batch 1 (no facts share a batch)`,
+};
 
 /** The paired alone-vs-together line (the cleanest test of interference: same facts, same epochs). */
 function pairedLine(s: InterferenceSummary): string {
@@ -59,5 +69,32 @@ export function interferenceHeadlines(s: InterferenceSummary): Headline[] {
   const se = Number.isFinite(d.se) ? d.se : 0;
   const v = threeWay({ estimate: d.estimate, lo: d.lo, hi: d.hi, se }, { margin: 0.05 });
   const reason = `${pts(d.estimate)} points ${ci(d.lo, d.hi, pts)}, McNemar p ${pval(p.mcnemarP)}`;
-  return [{ ...head, lo: d.lo, hi: d.hi, verdict: v.verdict, reason, mde: v.mde }];
+  return [{ ...head, lo: d.lo, hi: d.hi, verdict: v.verdict, reason, mde: v.mde }, ...sizeHeadlines(s)];
+}
+
+/** Per doubling of N, a fall smaller than 2 points is "no fall" (our margin; the paper gives no size). */
+export const SIZE_MARGIN = 0.02;
+
+/**
+ * Accuracy against N under the two budget controls: the slope per doubling of N, sign flipped so that positive is
+ * the paper's direction (accuracy falls as more facts are learned at once), t interval over sets.
+ */
+function sizeHeadlines(s: InterferenceSummary): Headline[] {
+  return (s.sizeVariants ?? [])
+    .filter((v) => v.variant !== 'epochs' && v.slope !== null && Number.isFinite(v.slope.se))
+    .map((v) => {
+      const b = v.slope!;
+      const est = -b.slope;
+      const v3 = threeWay({ estimate: est, lo: -b.hi, hi: -b.lo, se: b.se }, { margin: SIZE_MARGIN });
+      return {
+        finding: `3 interference by N · ${v.variant}`,
+        measure: 'fall in set accuracy per doubling of N',
+        estimate: est,
+        lo: -b.hi,
+        hi: -b.lo,
+        verdict: v3.verdict,
+        reason: `${v3.reason.replace(/^[^:]*: /, '')}; ${pts(est)} points per doubling ${ci(-b.hi, -b.lo, pts)} over ${b.n} sets (margin ±${pts(SIZE_MARGIN)})`,
+        mde: v3.mde,
+      };
+    });
 }

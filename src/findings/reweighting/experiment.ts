@@ -3,26 +3,35 @@
  * fine-tuning). The paper's formula is not known to us; we test named variants, each giving fact i of a set a weight
  * w_i (normalised to mean 1 within the set, so the loss scale and the effective learning rate are unchanged):
  *   'ce'           w_i = 1 (plain cross-entropy, the baseline)
- *   'distance'     w_i ∝ d_i^γ, γ = 1        (attend to far targets, the hardest by finding 1's far side)
- *   'extremes'     w_i ∝ 1 + α·|z_i|, α = 1  (attend to both ends: near and far targets, z = standardised d)
- *   'inverse'      w_i ∝ d_i^−γ, γ = 1       (a control pointing the other way)
- * Every variant trains on the same sets with the same seeds, side by side; differences are paired by set.
+ *   'distance'     w_i ∝ d_i^γ        (attend to far targets, the hardest by finding 1's far side)
+ *   'extremes'     w_i ∝ 1 + α·|z_i|  (attend to both ends: near and far targets, z = standardised d)
+ *   'inverse'      w_i ∝ d_i^−γ       (a control pointing the other way)
+ * The free parameters are chosen on held-out sets first: sets drawn from the calibration's held-out facts (the
+ * pool's last 64, which the test sets never use) train every value of the grid (γ, α ∈ `grid`), and each variant
+ * keeps the value with the largest mean gain over CE there (ties: the first). The test sets then train each variant
+ * once, at its chosen value. Every variant trains on the same sets with the same seeds and the same adapter
+ * initialisation, side by side; differences are paired by set.
  */
 
+import { CALIBRATION_FACTS } from '../../knowledge/calibrate';
 import type { SetConfig, SetOptions } from '../../knowledge/config';
 import { prepareSession, sample, session, setConfig } from '../../knowledge/config';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from '../../knowledge/facts';
 import { learnFactSets } from '../../knowledge/learn';
 import { mean, meanCI } from '../../metrics/stats';
 import type { Experiment } from '../../runner/runner';
+import { canonicalJson } from '../../util/hash';
 
 export type WeightVariant = 'ce' | 'distance' | 'extremes' | 'inverse';
 
 export interface ReweightingConfig extends SetConfig {
+  /** test sets per seed (from the pool without the held-out facts) */
   sets: number;
   variants: WeightVariant[];
-  gamma: number;
-  alpha: number;
+  /** the values of γ (distance, inverse) and α (extremes) tried on the held-out sets */
+  grid: number[];
+  /** held-out sets per seed (drawn from the calibration's held-out facts) on which γ and α are chosen */
+  tuningSets: number;
 }
 
 export function reweightingConfig(o: SetOptions = {}): ReweightingConfig {
@@ -31,10 +40,14 @@ export function reweightingConfig(o: SetOptions = {}): ReweightingConfig {
     ...c,
     sets: s.reweightingSets,
     variants: ['ce', 'distance', 'extremes', 'inverse'],
-    gamma: 1,
-    alpha: 1,
+    grid: [0.5, 1, 2],
+    tuningSets: Math.max(2, Math.round(s.reweightingSets / 3)),
   };
 }
+
+/** A variant at one value of its free parameter (γ or α; none for 'ce'), e.g. 'distance γ=2'. */
+export const variantLabel = (v: WeightVariant, value?: number) =>
+  v === 'ce' ? 'ce' : `${v} ${v === 'extremes' ? 'α' : 'γ'}=${value}`;
 
 /** Per-fact loss weights of a variant, mean 1. */
 export function lossWeights(d: number[], variant: WeightVariant, gamma = 1, alpha = 1): number[] {
@@ -61,12 +74,19 @@ export interface ReweightingCase {
   id: string;
   seed: number;
   set: number;
+  /** a held-out set on which the grid is tried (absent: a test set) */
+  tuning?: boolean;
 }
 
-/** accuracy per variant, and the per-fact outcomes behind it (facts in set order; learned per variant) */
+/**
+ * A test set: accuracy per variant at its chosen value (`chosen`), and the per-fact outcomes behind it (facts in set
+ * order; learned per variant). A held-out set: accuracy at every grid value (`grid`, by variantLabel).
+ */
 export type ReweightingResult = Record<WeightVariant, number> & {
   facts: string[];
   learned: Partial<Record<WeightVariant, boolean[]>>;
+  chosen?: Partial<Record<WeightVariant, number>>;
+  grid?: Record<string, number>;
 };
 
 export interface ReweightingSummary {
@@ -76,9 +96,138 @@ export interface ReweightingSummary {
     gainOverCE: ReturnType<typeof meanCI>;
   }[];
   reproduces: string[];
+  /** the held-out sets: each grid value's gain over CE, and the value each variant keeps */
+  tuning?: { label: string; variant: WeightVariant; value: number; gainOverCE: ReturnType<typeof meanCI> }[];
+  chosen?: Partial<Record<WeightVariant, number>>;
 }
 
 const dist = (f: Fact) => f.distance[DEFAULT_PROTOCOL_NAME];
+
+/** The held-out facts the tuning sets come from (the calibration's), and the test sets' pool (the rest). */
+function splitPool(pool: Fact[]): { held: Fact[]; test: Fact[] } {
+  const n = pool.length > 2 * CALIBRATION_FACTS ? CALIBRATION_FACTS : 0;
+  return { held: pool.slice(pool.length - n), test: pool.slice(0, pool.length - n) };
+}
+
+function setOf(cfg: ReweightingConfig, pool: Fact[], c: ReweightingCase): Fact[] {
+  const { held, test } = splitPool(pool);
+  return c.tuning
+    ? sample(held.length >= cfg.setSize ? held : pool, cfg.setSize, c.seed, `reweighting-tuning-${c.set}`)
+    : sample(test, cfg.setSize, c.seed, `reweighting-${c.set}`);
+}
+
+/** Each (variant, value) of the grid, CE first. */
+function gridOf(cfg: ReweightingConfig): { variant: WeightVariant; value: number; label: string }[] {
+  return cfg.variants.flatMap((variant): { variant: WeightVariant; value: number; label: string }[] =>
+    variant === 'ce'
+      ? [{ variant, value: 0, label: 'ce' }]
+      : cfg.grid.map((value) => ({ variant, value, label: variantLabel(variant, value) })),
+  );
+}
+
+/** Trains `sets` (each under each of `specs`: weights per fact) side by side; accuracy and flags per (set, spec). */
+async function trainVariants(
+  cfg: ReweightingConfig,
+  sets: Fact[][],
+  specs: { variant: WeightVariant; value: number }[][],
+  seed: number,
+): Promise<{ accuracy: number; learned: boolean[] }[][]> {
+  const flat: Fact[][] = [];
+  const weights: number[][] = [];
+  sets.forEach((set, i) => {
+    for (const sp of specs[i]) {
+      flat.push(set);
+      weights.push(lossWeights(set.map(dist), sp.variant, sp.value, sp.value));
+    }
+  });
+  const res = await learnFactSets(
+    session(cfg),
+    flat,
+    cfg.spec,
+    { ...cfg.train, epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
+    seed,
+    weights,
+  );
+  let k = 0;
+  return specs.map((sp) =>
+    sp.map(() => {
+      const r = res[k++];
+      return { accuracy: r.learned.filter(Boolean).length / r.learned.length, learned: r.learned };
+    }),
+  );
+}
+
+const tuned = new Map<string, Promise<Partial<Record<WeightVariant, number>>>>();
+
+/**
+ * The value each variant keeps: the grid value with the largest mean gain over CE on the held-out sets (ties: the
+ * first). Computed once per process and config (every worker that needs it computes the same numbers).
+ */
+function chosenValues(
+  cfg: ReweightingConfig,
+  tuneResults?: ReweightingResult[],
+): Promise<Partial<Record<WeightVariant, number>>> {
+  const key = canonicalJson(cfg);
+  if (tuneResults) return Promise.resolve(chooseFromGrid(cfg, tuneResults));
+  let p = tuned.get(key);
+  if (!p) {
+    p = (async () => {
+      const cases = reweighting.cases(cfg).filter((c) => c.tuning);
+      return chooseFromGrid(cfg, await runTuning(cfg, cases));
+    })();
+    tuned.set(key, p);
+  }
+  return p;
+}
+
+function chooseFromGrid(
+  cfg: ReweightingConfig,
+  rs: ReweightingResult[],
+): Partial<Record<WeightVariant, number>> {
+  const out: Partial<Record<WeightVariant, number>> = {};
+  for (const variant of cfg.variants.filter((v) => v !== 'ce')) {
+    let best = cfg.grid[0];
+    let bestGain = Number.NEGATIVE_INFINITY;
+    for (const value of cfg.grid) {
+      const label = variantLabel(variant, value);
+      const g = mean(rs.map((r) => r.grid![label] - r.grid!.ce));
+      if (g > bestGain) {
+        bestGain = g;
+        best = value;
+      }
+    }
+    out[variant] = best;
+  }
+  return out;
+}
+
+async function runTuning(cfg: ReweightingConfig, cases: ReweightingCase[]): Promise<ReweightingResult[]> {
+  const s = session(cfg);
+  const grid = gridOf(cfg);
+  const out: ReweightingResult[] = [];
+  for (const seed of [...new Set(cases.map((c) => c.seed))]) {
+    const mine = cases.filter((c) => c.seed === seed);
+    const sets = mine.map((c) => setOf(cfg, s.pool, c));
+    const res = await trainVariants(
+      cfg,
+      sets,
+      sets.map(() => grid),
+      seed,
+    );
+    mine.forEach((c, i) => {
+      out[cases.indexOf(c)] = {
+        ce: res[i][0].accuracy,
+        distance: Number.NaN,
+        extremes: Number.NaN,
+        inverse: Number.NaN,
+        facts: sets[i].map((f) => f.record.id),
+        learned: {},
+        grid: Object.fromEntries(grid.map((g, j) => [g.label, res[i][j].accuracy])),
+      };
+    });
+  }
+  return out;
+}
 
 export const reweighting: Experiment<
   ReweightingConfig,
@@ -88,64 +237,88 @@ export const reweighting: Experiment<
 > = {
   name: 'reweighting',
   // 2: the config holds every PEFT and trainer default (resolved before hashing); 3: 27 sets per seed at toy scale,
-  // per-fact outcomes stored
-  version: 3,
+  // per-fact outcomes stored; 4: γ and α chosen on held-out sets, test sets drawn without the held-out facts
+  version: 4,
   prepare: prepareSession,
   defaultBatchSize: 8,
   cases(cfg) {
-    return cfg.seeds.flatMap((seed) =>
+    const tuning = cfg.seeds.flatMap((seed) =>
+      Array.from({ length: cfg.tuningSets }, (_, set) => ({
+        id: `tuning|${seed}|${set}`,
+        seed,
+        set,
+        tuning: true,
+      })),
+    );
+    const test = cfg.seeds.flatMap((seed) =>
       Array.from({ length: cfg.sets }, (_, set) => ({ id: `${seed}|${set}`, seed, set })),
     );
+    return [...tuning, ...test];
   },
   async runBatch(cfg, cases) {
     const s = session(cfg);
-    const out: ReweightingResult[] = cases.map(() => ({
-      ce: 0,
-      distance: 0,
-      extremes: 0,
-      inverse: 0,
-      facts: [],
-      learned: {},
-    }));
-    for (const seed of [...new Set(cases.map((c) => c.seed))]) {
-      const idx = cases.map((c, i) => (c.seed === seed ? i : -1)).filter((i) => i >= 0);
-      const sets: Fact[][] = [];
-      const weights: number[][] = [];
-      const slot: [number, WeightVariant][] = [];
-      for (const i of idx) {
-        const set = sample(s.pool, cfg.setSize, seed, `reweighting-${cases[i].set}`);
-        out[i].facts = set.map((f) => f.record.id);
-        for (const v of cfg.variants) {
-          sets.push(set);
-          weights.push(lossWeights(set.map(dist), v, cfg.gamma, cfg.alpha));
-          slot.push([i, v]);
-        }
-      }
-      const res = await learnFactSets(
-        s,
+    const out: ReweightingResult[] = new Array(cases.length);
+    const tuning = cases.filter((c) => c.tuning);
+    const tuneRes = await runTuning(cfg, tuning);
+    tuning.forEach((c, i) => {
+      out[cases.indexOf(c)] = tuneRes[i];
+    });
+    const test = cases.filter((c) => !c.tuning);
+    if (test.length === 0) return out;
+    // the whole tuning run (all seeds), from this batch when it holds it, else computed once per process
+    const allTuning = reweighting.cases(cfg).filter((c) => c.tuning);
+    const chosen = await chosenValues(cfg, tuning.length === allTuning.length ? tuneRes : undefined);
+    const specs = cfg.variants.map((variant) => ({ variant, value: chosen[variant] ?? 0 }));
+    for (const seed of [...new Set(test.map((c) => c.seed))]) {
+      const mine = test.filter((c) => c.seed === seed);
+      const sets = mine.map((c) => setOf(cfg, s.pool, c));
+      const res = await trainVariants(
+        cfg,
         sets,
-        cfg.spec,
-        { ...cfg.train, epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
+        sets.map(() => specs),
         seed,
-        weights,
       );
-      res.forEach((r, j) => {
-        const [i, v] = slot[j];
-        out[i][v] = r.learned.filter(Boolean).length / r.learned.length;
-        out[i].learned[v] = r.learned;
+      mine.forEach((c, i) => {
+        const r: ReweightingResult = {
+          ce: 0,
+          distance: 0,
+          extremes: 0,
+          inverse: 0,
+          facts: sets[i].map((f) => f.record.id),
+          learned: {},
+          chosen,
+        };
+        specs.forEach((sp, j) => {
+          r[sp.variant] = res[i][j].accuracy;
+          r.learned[sp.variant] = res[i][j].learned;
+        });
+        out[cases.indexOf(c)] = r;
       });
     }
     return out;
   },
   summarize(cfg, results) {
+    const cases = this.cases(cfg);
+    const test = results.filter((_, i) => !cases[i].tuning);
+    const tune = results.filter((_, i) => cases[i].tuning);
     const variants = cfg.variants.map((variant) => ({
       variant,
-      accuracy: meanCI(results.map((r) => r[variant])),
-      gainOverCE: meanCI(results.map((r) => r[variant] - r.ce)),
+      accuracy: meanCI(test.map((r) => r[variant])),
+      gainOverCE: meanCI(test.map((r) => r[variant] - r.ce)),
     }));
+    const tuning = gridOf(cfg)
+      .filter((g) => g.variant !== 'ce')
+      .map((g) => ({
+        label: g.label,
+        variant: g.variant,
+        value: g.value,
+        gainOverCE: meanCI(tune.map((r) => r.grid![g.label] - r.grid!.ce)),
+      }));
     return {
       variants,
       reproduces: variants.filter((v) => v.variant !== 'ce' && v.gainOverCE.lo > 0).map((v) => v.variant),
+      tuning,
+      chosen: tune.length > 0 ? chooseFromGrid(cfg, tune) : {},
     };
   },
 };

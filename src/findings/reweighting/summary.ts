@@ -11,14 +11,31 @@ export function reweightingSection(cfg: ReweightingConfig, s: ReweightingSummary
   return [
     '## 5. A distance-aware re-weighted loss helps (+3–5 points)',
     'Paper: a training loss attentive to target semantic distance improves accuracy by about 3–5 points over plain fine-tuning. The formula is not known to us: the variants below are ours.',
-    `Ours: sets of ${cfg.setSize}, ${cfg.sets} sets × seeds ${cfg.seeds.join(', ')}, weights normalised to mean 1 (γ = ${cfg.gamma}, α = ${cfg.alpha}); the variants of a set share its adapter initialisation (seeded from the set's facts), so the comparison is paired by set and by initialisation.`,
+    `Ours: sets of ${cfg.setSize}, ${cfg.sets} sets × seeds ${cfg.seeds.join(', ')}, weights normalised to mean 1; γ and α chosen on ${cfg.tuningSets} held-out sets per seed (from facts the test sets never use) among ${cfg.grid.join(', ')}: ${chosenText(s)}; the variants of a set share its adapter initialisation (seeded from the set's facts), so the comparison is paired by set and by initialisation.`,
     '',
     '| variant | accuracy (95 % CI) | gain over CE, points (95 % CI) |',
     '|---|---|---|',
     ...rows,
     '',
+    tuningText(s),
+    '',
     `v1 rule (best of three, uncorrected) — variants with a credible gain: ${s.reproduces.length > 0 ? s.reproduces.join(', ') : 'none'} — ${verdict(s.reproduces.length > 0)}.`,
   ].join('\n');
+}
+
+function chosenText(s: ReweightingSummary): string {
+  const c = s.chosen ?? {};
+  const entries = Object.entries(c);
+  return entries.length
+    ? entries.map(([v, x]) => `${v} ${v === 'extremes' ? 'α' : 'γ'} = ${x}`).join(', ')
+    : 'n/a';
+}
+
+function tuningText(s: ReweightingSummary): string {
+  if (!s.tuning?.length) return '';
+  return `Held-out sets, gain over CE of every grid value (points, 95 % CI; the test above uses only the chosen one): ${s.tuning
+    .map((t) => `${t.label} ${pts(t.gainOverCE.estimate)} ${ci(t.gainOverCE.lo, t.gainOverCE.hi, pts)}`)
+    .join('; ')}.`;
 }
 
 /** Headline: the best variant's gain over plain cross-entropy (paired by set), Holm over the variants; margin 3 points. */
