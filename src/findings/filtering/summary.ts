@@ -32,16 +32,16 @@ export function filteringSection(cfg: FilteringConfig, s: FilteringSummary): str
     `- Semantic minus random (points, 95 % CI): ${g.join('; ')}.`,
     near.length
       ? `- Semantic minus nearest-first (points, 95 % CI; does J do more than pick nearer facts?): ${near.join('; ')}.`
-      : '',
+      : undefined,
     kept.length
       ? `- Facts kept by both semantic and random filtering of a set, accuracy semantic vs random (points, cluster bootstrap over sets; the same facts, so a gain here is not easier facts swapped in): ${kept.join('; ')}.`
-      : '',
+      : undefined,
     freq.length
       ? `- Best share (largest semantic − random gain) when the sets are resampled: ${freq.join(', ')} of 1000 resamples.`
-      : '',
+      : undefined,
     `- v1 rules (no control, no correction): filtering beats no filtering ${verdict(s.reproducesHelps)}; best share in 50–70 % ${verdict(s.reproducesSixty)}.`,
   ]
-    .filter((l) => l !== '')
+    .filter((l): l is string => l !== undefined)
     .join('\n');
 }
 

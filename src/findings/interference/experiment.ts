@@ -13,7 +13,7 @@
 import type { SetConfig, SetOptions } from '../../knowledge/config';
 import { prepareSession, sample, session, setConfig } from '../../knowledge/config';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from '../../knowledge/facts';
-import { learnFactSets, learnSingleFacts } from '../../knowledge/learn';
+import { embeddingDistance, learnFactSets, learnSingleFacts } from '../../knowledge/learn';
 import { promptFeatureRows } from '../../metrics/evaluate';
 import { pca } from '../../metrics/params';
 import {
@@ -136,6 +136,17 @@ export interface InterferenceSummary {
     fit: ReturnType<typeof ols2>;
     spearmanMean: { rho: number; p: number };
     spearmanVariance: { rho: number; p: number };
+    /**
+     * the spread that cross-talk is about: the mean pairwise distance between the set's TARGETS (1 − cos of their
+     * mean input embeddings), beside the mean original→target distance; accuracy ~ z(mean) + z(pairwise), and the
+     * rank correlation of cross-talk (share of facts answered with another fact's target) with the pairwise distance
+     */
+    pairwise?: {
+      values: number[];
+      fit: ReturnType<typeof ols2>;
+      meanVsPairwise: { rho: number; p: number };
+      crossTalk: { rho: number; p: number };
+    };
   };
   /** feature shift from the base model when learned together minus when learned alone (paired by fact) */
   features: {
@@ -283,6 +294,7 @@ export const interference: Experiment<
       points.map((p) => p.variance),
       points.map((p) => p.accuracy),
     );
+    const pairwise = pairwiseSpread(cfg, comp, points);
     const first = bySize[0]?.accuracy.estimate ?? Number.NaN;
     const last = bySize[bySize.length - 1]?.accuracy;
     return {
@@ -293,6 +305,7 @@ export const interference: Experiment<
         fit,
         spearmanMean: { rho: sm.r, p: sm.p },
         spearmanVariance: { rho: sv.r, p: sv.p },
+        ...(pairwise ? { pairwise } : {}),
       },
       features: {
         jointMinusSingleShift: meanCI(gaps),
@@ -310,6 +323,52 @@ export const interference: Experiment<
     };
   },
 };
+
+/** Mean pairwise target distance of each composition set, and what it explains (see InterferenceSummary). */
+function pairwiseSpread(
+  cfg: InterferenceConfig,
+  comp: InterferenceResult[],
+  points: { mean: number; accuracy: number }[],
+): InterferenceSummary['composition']['pairwise'] {
+  if (comp.length < 4) return undefined;
+  const s = session(cfg);
+  const byId = new Map(s.pool.map((f) => [f.record.id, f]));
+  const values = comp.map((r) => {
+    const facts = r.facts.map((id) => byId.get(id)!).filter(Boolean);
+    let sum = 0;
+    let n = 0;
+    for (let i = 0; i < facts.length; i++)
+      for (let j = i + 1; j < facts.length; j++) {
+        const d = embeddingDistance(s, facts[i].targetIds, facts[j].targetIds);
+        if (d !== null) {
+          sum += d;
+          n++;
+        }
+      }
+    return n > 0 ? sum / n : Number.NaN;
+  });
+  if (values.some((v) => !Number.isFinite(v))) return undefined;
+  const rho = (x: number[], y: number[]) => {
+    const r = spearman(x, y);
+    return { rho: r.r, p: r.p };
+  };
+  return {
+    values,
+    fit: ols2(
+      points.map((p) => p.accuracy),
+      points.map((p) => p.mean),
+      values,
+    ),
+    meanVsPairwise: rho(
+      points.map((p) => p.mean),
+      values,
+    ),
+    crossTalk: rho(
+      values,
+      comp.map((r) => r.crossTalk.filter(Boolean).length / r.crossTalk.length),
+    ),
+  };
+}
 
 /** The paired alone-vs-together comparison over the facts of the feature sets (sets are the clusters). */
 export function pairedAloneTogether(

@@ -24,8 +24,19 @@ export function interferenceSection(cfg: InterferenceConfig, s: InterferenceSumm
     ),
     `- Cross-talk (wrong answers that are another fact's new target): ${ct}.`,
     `- Knowledge features (last-layer state at the last prompt token), shift from the base model: learned alone ${fix(s.features.meanShiftSingle)}, learned together ${fix(s.features.meanShiftJoint)}; together − alone, paired by fact: ${fix(s.features.jointMinusSingleShift.estimate)} [${fix(s.features.jointMinusSingleShift.lo)}, ${fix(s.features.jointMinusSingleShift.hi)}] — the "interference suppresses knowledge features" reading (v1 rule) ${verdict(s.reproducesSuppression)}.`,
+    pairwiseLine(s),
     `- ${s.composition.points.length} sets of ${cfg.setSize}: OLS accuracy ~ z(mean) + z(variance): b_mean ${fix(f.b1.estimate, 3)} [${fix(f.b1.lo, 3)}, ${fix(f.b1.hi, 3)}] (v1 rule: ${verdict(s.reproducesMean)} the "lower mean helps" direction), b_var ${fix(f.b2.estimate, 3)} [${fix(f.b2.lo, 3)}, ${fix(f.b2.hi, 3)}] (v1 rule: ${verdict(s.reproducesVariance)} the "higher variance helps" direction); R² ${fix(f.r2, 2)}.`,
-  ].join('\n');
+  ]
+    .filter((l): l is string => l !== undefined)
+    .join('\n');
+}
+
+/** The composition sets' pairwise target spread (the spread that cross-talk is about). */
+function pairwiseLine(s: InterferenceSummary): string | undefined {
+  const p = s.composition.pairwise;
+  if (!p) return undefined;
+  const f = p.fit;
+  return `- Spread between the targets (mean pairwise 1 − cos of the targets' input embeddings; the v1 "variance" is of original→target distances): OLS accuracy ~ z(mean distance) + z(pairwise): b_pairwise ${fix(f.b2.estimate, 3)} [${fix(f.b2.lo, 3)}, ${fix(f.b2.hi, 3)}], b_mean ${fix(f.b1.estimate, 3)} [${fix(f.b1.lo, 3)}, ${fix(f.b1.hi, 3)}]; Spearman ρ of cross-talk with the pairwise distance ${fix(p.crossTalk.rho, 2)} (p ${pval(p.crossTalk.p)}); the two predictors correlate at ρ ${fix(p.meanVsPairwise.rho, 2)} (these sets were drawn from distance windows, not designed to vary them independently).`;
 }
 
 const VARIANT_TEXT: Record<SizeVariant, (cfg: InterferenceConfig) => string> = {
