@@ -109,6 +109,7 @@ test('every scale preset value reaches the hash of the findings that use it', ()
     regimeSteps: ['regimes'],
     regimeRates: ['regimes'],
     setRegimes: [],
+    sizeVariants: ['interference'],
   };
   const toy = SCALES.toy as unknown as Record<string, unknown>;
   assert.deepEqual(

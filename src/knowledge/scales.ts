@@ -50,6 +50,11 @@ export interface Scale {
    * learning rate (into <results>/set-rate-<k>x/) and SUMMARY.md compares their verdicts with the calibrated ones
    */
   setRegimes: number[];
+  /**
+   * budget rules of interference's size sweep: 'epochs' (v1), and the controls 'total-steps' and 'steps-per-fact'
+   * (findings/interference; the controls train up to 16× more steps, so the default run leaves them to `full`)
+   */
+  sizeVariants: ('epochs' | 'total-steps' | 'steps-per-fact')[];
 }
 
 export const METHODS: Record<string, MethodSpec> = {
@@ -106,6 +111,7 @@ const TOY: Scale = {
   regimeSteps: 48,
   regimeRates: REGIME_RATES,
   setRegimes: [],
+  sizeVariants: ['epochs'],
 };
 
 export const SCALES: Record<ScaleName, Scale> = {
@@ -133,9 +139,11 @@ export const SCALES: Record<ScaleName, Scale> = {
     regimeSteps: 12,
     regimeRates: REGIME_RATES,
     setRegimes: [],
+    sizeVariants: ['epochs', 'total-steps', 'steps-per-fact'],
   },
   toy: TOY,
-  // the whole v2 study: six seeds of fresh facts for the regime study, and findings 3–5 at 3× their rate as well
+  // the whole v2 study: six seeds of fresh facts for the regime study, interference's budget controls, and findings
+  // 3–5 at 3× their rate as well
   full: {
     ...TOY,
     name: 'full',
@@ -143,6 +151,7 @@ export const SCALES: Record<ScaleName, Scale> = {
     regimeHeldOut: 64,
     regimeFullFacts: 16,
     setRegimes: [3],
+    sizeVariants: ['epochs', 'total-steps', 'steps-per-fact'],
   },
   paper: {
     name: 'paper',
@@ -168,6 +177,7 @@ export const SCALES: Record<ScaleName, Scale> = {
     regimeSteps: 120,
     regimeRates: REGIME_RATES,
     setRegimes: [],
+    sizeVariants: ['epochs', 'total-steps', 'steps-per-fact'],
   },
 };
 

@@ -108,7 +108,7 @@ describe('merge', { skip }, () => {
     const dir = path.join(results, 'reweighting', fs.readdirSync(path.join(results, 'reweighting'))[0]);
     assert.equal(
       out.stderr.trim().split('\n').at(-1),
-      `beacons: merge incomplete, nothing written: reweighting: 1 of 2 cases missing (first "0|1") in ${dir}; shard 1/2 has no result file`,
+      `beacons: merge incomplete, nothing written: reweighting: 2 of 4 cases missing (first "tuning|0|1") in ${dir}; shard 1/2 has no result file`,
     );
     assert.equal(fs.existsSync(path.join(results, 'SUMMARY.md')), false);
     assert.equal(fs.existsSync(path.join(dir, 'summary.json')), false);

@@ -14,6 +14,7 @@ import type { SetConfig, SetOptions } from '../../knowledge/config';
 import { prepareSession, sample, session, setConfig } from '../../knowledge/config';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from '../../knowledge/facts';
 import { embeddingDistance, learnFactSets, learnSingleFacts } from '../../knowledge/learn';
+import type { Scale } from '../../knowledge/scales';
 import { promptFeatureRows } from '../../metrics/evaluate';
 import { pca } from '../../metrics/params';
 import {
@@ -45,14 +46,15 @@ export interface InterferenceConfig extends SetConfig {
   featureSets: number;
 }
 
-export type SizeVariant = 'epochs' | 'total-steps' | 'steps-per-fact';
+/** A budget rule of the size sweep (see InterferenceConfig.sizeVariants). */
+export type SizeVariant = Scale['sizeVariants'][number];
 
 export function interferenceConfig(o: SetOptions = {}): InterferenceConfig {
   const { s, ...c } = setConfig(o);
   return {
     ...c,
     sizes: s.setSizes,
-    sizeVariants: ['epochs', 'total-steps', 'steps-per-fact'],
+    sizeVariants: [...s.sizeVariants],
     // the steps the v1 sweep gives its largest set: every N then sees each of its facts at least `epochs` times
     totalSteps:
       c.epochs * Math.ceil(Math.max(...s.setSizes) / Math.min(c.batchSize, Math.max(...s.setSizes))),

@@ -157,30 +157,27 @@ async function trainVariants(
   );
 }
 
-const tuned = new Map<string, Promise<Partial<Record<WeightVariant, number>>>>();
+const tuned = new Map<string, Promise<Map<string, ReweightingResult>>>();
 
 /**
- * The value each variant keeps: the grid value with the largest mean gain over CE on the held-out sets (ties: the
- * first). Computed once per process and config (every worker that needs it computes the same numbers).
+ * Every held-out set's results by case id, computed once per process and config (each worker that needs them
+ * computes the same numbers, whatever its shard): a test set needs all of them to know its γ and α.
  */
-function chosenValues(
-  cfg: ReweightingConfig,
-  tuneResults?: ReweightingResult[],
-): Promise<Partial<Record<WeightVariant, number>>> {
+function tuningResults(cfg: ReweightingConfig): Promise<Map<string, ReweightingResult>> {
   const key = canonicalJson(cfg);
-  if (tuneResults) return Promise.resolve(chooseFromGrid(cfg, tuneResults));
   let p = tuned.get(key);
   if (!p) {
     p = (async () => {
       const cases = reweighting.cases(cfg).filter((c) => c.tuning);
-      return chooseFromGrid(cfg, await runTuning(cfg, cases));
+      const rs = await runTuning(cfg, cases);
+      return new Map(cases.map((c, i) => [c.id, rs[i]]));
     })();
     tuned.set(key, p);
   }
   return p;
 }
 
-function chooseFromGrid(
+export function chooseFromGrid(
   cfg: ReweightingConfig,
   rs: ReweightingResult[],
 ): Partial<Record<WeightVariant, number>> {
@@ -258,16 +255,13 @@ export const reweighting: Experiment<
   async runBatch(cfg, cases) {
     const s = session(cfg);
     const out: ReweightingResult[] = new Array(cases.length);
-    const tuning = cases.filter((c) => c.tuning);
-    const tuneRes = await runTuning(cfg, tuning);
-    tuning.forEach((c, i) => {
-      out[cases.indexOf(c)] = tuneRes[i];
+    const all = await tuningResults(cfg);
+    cases.forEach((c, i) => {
+      if (c.tuning) out[i] = all.get(c.id)!;
     });
     const test = cases.filter((c) => !c.tuning);
     if (test.length === 0) return out;
-    // the whole tuning run (all seeds), from this batch when it holds it, else computed once per process
-    const allTuning = reweighting.cases(cfg).filter((c) => c.tuning);
-    const chosen = await chosenValues(cfg, tuning.length === allTuning.length ? tuneRes : undefined);
+    const chosen = chooseFromGrid(cfg, [...all.values()]);
     const specs = cfg.variants.map((variant) => ({ variant, value: chosen[variant] ?? 0 }));
     for (const seed of [...new Set(test.map((c) => c.seed))]) {
       const mine = test.filter((c) => c.seed === seed);
