@@ -198,6 +198,9 @@ export function chooseFromGrid(
   return out;
 }
 
+/** Adapters trained side by side at most (a larger stack can exhaust the wasm backend's memory). */
+const MAX_STACK = 32;
+
 async function runTuning(cfg: ReweightingConfig, cases: ReweightingCase[]): Promise<ReweightingResult[]> {
   const s = session(cfg);
   const grid = gridOf(cfg);
@@ -205,12 +208,20 @@ async function runTuning(cfg: ReweightingConfig, cases: ReweightingCase[]): Prom
   for (const seed of [...new Set(cases.map((c) => c.seed))]) {
     const mine = cases.filter((c) => c.seed === seed);
     const sets = mine.map((c) => setOf(cfg, s.pool, c));
-    const res = await trainVariants(
-      cfg,
-      sets,
-      sets.map(() => grid),
-      seed,
-    );
+    // at most MAX_STACK adapters side by side (results do not depend on the chunking: stacked = separate runs)
+    const per = Math.max(1, Math.floor(MAX_STACK / grid.length));
+    const res: Awaited<ReturnType<typeof trainVariants>> = [];
+    for (let k = 0; k < sets.length; k += per) {
+      const chunk = sets.slice(k, k + per);
+      res.push(
+        ...(await trainVariants(
+          cfg,
+          chunk,
+          chunk.map(() => grid),
+          seed,
+        )),
+      );
+    }
     mine.forEach((c, i) => {
       out[cases.indexOf(c)] = {
         ce: res[i][0].accuracy,
