@@ -41,7 +41,8 @@ export function reweightingConfig(o: SetOptions = {}): ReweightingConfig {
     sets: s.reweightingSets,
     variants: ['ce', 'distance', 'extremes', 'inverse'],
     grid: [0.5, 1, 2],
-    tuningSets: Math.max(2, Math.round(s.reweightingSets / 3)),
+    // a sixth of the test sets: every one trains the whole grid (10 adapters), and every worker needs all of them
+    tuningSets: Math.max(2, Math.round(s.reweightingSets / 6)),
   };
 }
 
