@@ -31,6 +31,15 @@ test('modelsReport: one row per finding, one column per model, and the verdicts 
   assert.match(r.section, /\| finding · method \| a \| b \|/);
   assert.match(r.section, /\| 1 x \| \*\*reproduces\*\* 10\.0 \[9\.0, 11\.0\] \| \*\*reproduces\*\* 20\.0/);
   assert.match(r.section, /Verdicts that move with the model: 2 y\./);
+  // a finding one model lacks is shown as '—' and listed, not counted as a verdict that moved
+  const partial = modelsReport([
+    { name: 'a', description: 'A', headlines: [h('1 x', 'reproduces', 0.1), h('3 z', 'inconclusive', 0)] },
+    { name: 'b', description: 'B', headlines: [h('1 x', 'reproduces', 0.2)] },
+  ]);
+  assert.ok(partial);
+  assert.match(partial.section, /No verdict moves with the model\./);
+  assert.match(partial.section, /\| 3 z \| \*\*inconclusive\*\* 0\.0 \[-1\.0, 1\.0\] \| — \|/);
+  assert.match(partial.section, /no cached run of this finding with the current settings for that model .*: 3 z\./);
   assert.equal(r.figures[0].name, 'models');
   assert.equal(r.figures[0].spec.data.length, 2);
   assert.equal(modelResultsDir('results', 'beacon-base'), 'results');

@@ -51,9 +51,14 @@ export function modelsReport(models: ModelHeadlines[]): ExtraSection | undefined
     `|---|${models.map(() => '---').join('|')}|`,
     ...rows.map((r) => `| ${r} | ${models.map((m) => cell(m, r)).join(' | ')} |`),
   ];
-  const moved = rows.filter(
-    (r) => new Set(models.map((m) => m.headlines.find((x) => x.finding === r)?.verdict)).size > 1,
-  );
+  // a verdict moves when two models that both have the row disagree (a model without it is not a disagreement)
+  const moved = rows.filter((r) => {
+    const vs = models
+      .map((m) => m.headlines.find((x) => x.finding === r)?.verdict)
+      .filter((v) => v !== undefined);
+    return vs.length > 1 && new Set(vs).size > 1;
+  });
+  const missing = rows.filter((r) => models.some((m) => !m.headlines.some((x) => x.finding === r)));
   const reasons = models.flatMap((m) =>
     m.headlines.map((h) => `- ${m.name}, ${h.finding} (${h.measure}): ${h.reason}.`),
   );
@@ -66,6 +71,12 @@ export function modelsReport(models: ModelHeadlines[]): ExtraSection | undefined
     moved.length > 0
       ? `Verdicts that move with the model: ${moved.join('; ')}.`
       : 'No verdict moves with the model.',
+    ...(missing.length > 0
+      ? [
+          '',
+          `— : no cached run of this finding with the current settings for that model (\`beacons reproduce --models all\` computes it): ${missing.join('; ')}.`,
+        ]
+      : []),
     '',
     '<details><summary>Why each verdict (the numbers that decided it)</summary>',
     '',
