@@ -39,7 +39,10 @@ test('modelsReport: one row per finding, one column per model, and the verdicts 
   assert.ok(partial);
   assert.match(partial.section, /No verdict moves with the model\./);
   assert.match(partial.section, /\| 3 z \| \*\*inconclusive\*\* 0\.0 \[-1\.0, 1\.0\] \| — \|/);
-  assert.match(partial.section, /no cached run of this finding with the current settings for that model .*: 3 z\./);
+  assert.match(
+    partial.section,
+    /no cached run of this finding with the current settings for that model .*: 3 z\./,
+  );
   assert.equal(r.figures[0].name, 'models');
   assert.equal(r.figures[0].spec.data.length, 2);
   assert.equal(modelResultsDir('results', 'beacon-base'), 'results');

@@ -38,6 +38,30 @@ export function collectModelHeadlines(
   }).filter((m) => m.headlines.length > 0);
 }
 
+/**
+ * One bar group per column (a model, a regime): each row's headline effect in points with its 95 % interval (a row
+ * the column has no headline for is left empty).
+ */
+export function headlineBars(
+  columns: readonly { name: string; headlines: readonly Headline[] }[],
+  rows: readonly string[],
+  labels: Parameters<typeof barCI>[1],
+): ReturnType<typeof barCI> {
+  return barCI(
+    columns.map((c) => {
+      const hs = rows.map((r) => c.headlines.find((x) => x.finding === r));
+      return {
+        name: c.name,
+        categories: [...rows],
+        mean: hs.map((h) => (h ? 100 * h.estimate : Number.NaN)),
+        lo: hs.map((h) => (h ? 100 * h.lo : Number.NaN)),
+        hi: hs.map((h) => (h ? 100 * h.hi : Number.NaN)),
+      };
+    }),
+    labels,
+  );
+}
+
 /** The SUMMARY.md section and the figure, or undefined when fewer than two models have results. */
 export function modelsReport(models: ModelHeadlines[]): ExtraSection | undefined {
   if (models.length < 2) return undefined;
@@ -84,17 +108,9 @@ export function modelsReport(models: ModelHeadlines[]): ExtraSection | undefined
     '',
     '</details>',
   ].join('\n');
-  const figure = barCI(
-    models.map((m) => {
-      const hs = rows.map((r) => m.headlines.find((x) => x.finding === r));
-      return {
-        name: m.name,
-        categories: rows,
-        mean: hs.map((h) => (h ? 100 * h.estimate : Number.NaN)),
-        lo: hs.map((h) => (h ? 100 * h.lo : Number.NaN)),
-        hi: hs.map((h) => (h ? 100 * h.hi : Number.NaN)),
-      };
-    }),
+  const figure = headlineBars(
+    models.map((m) => ({ name: m.name, headlines: m.headlines })),
+    rows,
     {
       title: 'Headline effect of each finding on each model',
       x: 'finding · method',

@@ -10,8 +10,8 @@ import { pts } from '../findings/format';
 import type { Headline } from '../findings/headline';
 import { EXPERIMENTS } from '../findings/index';
 import { getScale } from '../knowledge/scales';
-import { barCI } from '../viz/figures';
 import type { ExtraSection } from './findings';
+import { headlineBars } from './models';
 
 /** The fact-set findings (one shared adapter per set), the ones with a set learning rate. */
 export const SET_FINDINGS = ['interference', 'filtering', 'reweighting'] as const;
@@ -71,17 +71,9 @@ export function setRegimesExtra(options: FindingOptions, resultsDir: string): Ex
     '',
     '</details>',
   ].join('\n');
-  const figure = barCI(
-    regimes.map((r) => {
-      const hs = rows.map((row) => r.headlines.find((x) => x.finding === row));
-      return {
-        name: r.label,
-        categories: rows,
-        mean: hs.map((h) => (h ? 100 * h.estimate : Number.NaN)),
-        lo: hs.map((h) => (h ? 100 * h.lo : Number.NaN)),
-        hi: hs.map((h) => (h ? 100 * h.hi : Number.NaN)),
-      };
-    }),
+  const figure = headlineBars(
+    regimes.map((r) => ({ name: r.label, headlines: r.headlines })),
+    rows,
     {
       title: 'Findings 3–5 in each regime',
       x: 'finding',
