@@ -36,7 +36,8 @@ test('selector shows the first panel and each menu entry shows exactly its own t
 
 test('smallMultiples puts each panel on its own axes and lists each series once in the legend', () => {
   const f = smallMultiples([panel('p1', 0.2), panel('p2', 0.5), panel('p3', 0.7)], 'All', 2);
-  assert.deepEqual(f.layout['grid'], { rows: 2, columns: 2, pattern: 'independent', ygap: 0.45, xgap: 0.12 });
+  assert.deepEqual(f.layout['grid'], { rows: 2, columns: 2, pattern: 'independent', ygap: 0.35, xgap: 0.12 });
+  assert.match(JSON.stringify(f.layout['title']), /x: distance/);
   const axes = new Set(f.data.map((t) => `${t['xaxis']}/${t['yaxis']}`));
   assert.deepEqual([...axes], ['x/y', 'x2/y2', 'x3/y3']);
   for (const k of ['xaxis', 'xaxis2', 'xaxis3', 'yaxis', 'yaxis2', 'yaxis3']) assert.ok(f.layout[k], k);

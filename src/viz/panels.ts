@@ -66,12 +66,19 @@ export function smallMultiples(panels: readonly Panel[], title: string, columns 
   const cols = Math.min(columns, panels.length);
   const rows = Math.ceil(panels.length / cols);
   const seen = new Set<string>();
+  const xQuantity = ((panels[0].spec.layout['xaxis'] as Obj | undefined)?.['title'] as Obj | undefined)?.[
+    'text'
+  ];
   const layout: Obj = {
     ...panels[0].spec.layout,
-    title: { text: title, x: 0.02, xanchor: 'left' },
-    grid: { rows, columns: cols, pattern: 'independent', ygap: 0.45, xgap: 0.12 },
-    height: 300 * rows + 80,
-    width: 360 * cols + 220,
+    title: {
+      text: `${title}${typeof xQuantity === 'string' && xQuantity ? `<br><sup>x: ${xQuantity}</sup>` : ''}`,
+      x: 0.02,
+      xanchor: 'left',
+    },
+    grid: { rows, columns: cols, pattern: 'independent', ygap: 0.35, xgap: 0.12 },
+    height: 300 * rows + 100,
+    width: 380 * cols + 220,
     updatemenus: undefined,
   };
   const data: Trace[] = [];
@@ -85,8 +92,8 @@ export function smallMultiples(panels: readonly Panel[], title: string, columns 
     }
     const x = (p.spec.layout['xaxis'] ?? {}) as Obj;
     const y = (p.spec.layout['yaxis'] ?? {}) as Obj;
-    const xTitle = ((x['title'] as Obj | undefined)?.['text'] as string | undefined) ?? '';
-    layout[`xaxis${n}`] = { ...x, title: { text: `<b>${p.label}</b>${xTitle ? `<br>${xTitle}` : ''}` } };
+    // the panel's label under its axis; the shared x quantity goes once into the figure's title
+    layout[`xaxis${n}`] = { ...x, title: { text: `<b>${p.label}</b>` } };
     layout[`yaxis${n}`] = { ...y, ...(i % cols === 0 ? {} : { title: { text: '' } }) };
   });
   delete layout['updatemenus'];

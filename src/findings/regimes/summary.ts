@@ -39,6 +39,17 @@ function adjustedText(p: DistanceAtRegime): string {
   return `d ${c(a.distance)}, margin ${c(a.margin)}, log rank ${c(a.rank)}; r(d, margin) ${fix(a.distanceMarginR, 2)}`;
 }
 
+/** Methods whose best rate is the top of the grid: a higher rate might learn faster still (said under the table). */
+function edgeNote(s: RegimesSummary): string[] {
+  const top = s.methods.filter((m) => s.bestRate[m] === s.rates[m].length - 1);
+  return top.length
+    ? [
+        '',
+        `Best rate at the top of the grid (${times(s.multipliers[s.multipliers.length - 1])}) for ${top.join(', ')}: a higher rate might be faster still, so the comparison is between the best rates of this grid.`,
+      ]
+    : [];
+}
+
 export function regimesSection(cfg: RegimesConfig, s: RegimesSummary): string {
   const regimeRows = s.methods.flatMap((m) =>
     s.regimes[m].map(
@@ -83,6 +94,7 @@ export function regimesSection(cfg: RegimesConfig, s: RegimesSummary): string {
     '| PEFT method | trainable parameters (PEFT vs full) | rate (PEFT vs full) | facts | mean accuracy over budgets (PEFT vs full) | full − PEFT (points, 95 % CI) | accuracy at steps (PEFT vs full) |',
     '|---|---|---|---|---|---|---|',
     ...premiseRows,
+    ...edgeNote(s),
     '',
     "Finding 1 in every regime: accuracy by distance bin (near → far) on the fresh facts at the regime's rate and budget; the peak test (logistic learned ~ d + d², clustered by fact; two lines) with its p-value as an intersection–union test, Holm-adjusted over the regimes; and learned ~ d + margin + log rank (columns standardised, coefficients per SD, clustered by fact): on a tied model the base logit margin and the distance are nearly the same number, so a distance effect that vanishes beside the margin is a margin effect.",
     '',
