@@ -19,7 +19,17 @@ import {
 } from '../../metrics/stats';
 import { holm } from '../../metrics/verdict';
 import { type PeakSummary, peakSummary } from '../distance/experiment';
-import type { RegimesConfig } from './experiment';
+
+/** The settings the analysis reads (a RegimesConfig, experiment.ts, has them all). */
+export interface RegimeAnalysisConfig {
+  methods: string[];
+  /** per method: the learning-rate grid */
+  rates: Record<string, number[]>;
+  multipliers: number[];
+  steps: number;
+  targets: RegimeName[];
+  bins: number;
+}
 
 export interface RegimeChoice {
   name: RegimeName;
@@ -231,7 +241,7 @@ function areaByFact(runs: RegimeRun[], steps: number): Map<string, number> {
 }
 
 function premise(
-  cfg: RegimesConfig,
+  cfg: RegimeAnalysisConfig,
   runs: RegimeRun[],
   bestRate: Record<string, number>,
 ): PremiseComparison[] {
@@ -286,7 +296,7 @@ function nullControl(control: RegimeRun[], failed: RegimeRun[]): Pick<DriftAtRat
   };
 }
 
-function driftAt(cfg: RegimesConfig, runs: RegimeRun[], method: string): DriftAtRate[] {
+function driftAt(cfg: RegimeAnalysisConfig, runs: RegimeRun[], method: string): DriftAtRate[] {
   return cfg.rates[method].map((lr, i) => {
     const rs = pick(runs, method, i, true);
     const failed = rs.filter((r) => !r.learned);
@@ -315,7 +325,7 @@ function driftAt(cfg: RegimesConfig, runs: RegimeRun[], method: string): DriftAt
 }
 
 export function summarizeRegimes(
-  cfg: RegimesConfig,
+  cfg: RegimeAnalysisConfig,
   runs: RegimeRun[],
   parameters: Record<string, number>,
 ): RegimesSummary {
