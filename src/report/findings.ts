@@ -13,6 +13,8 @@ export const PAPER =
 
 /** Per finding key: what to keep in mind when reading the verdict (protocol, not numbers). */
 export const CAVEATS: Record<string, string> = {
+  regimes:
+    'The premise is tested at matched optimiser steps, each method at the best rate of a three-rate grid; the best rates sit at the top of that grid, so a higher rate might be faster still, and wall-clock time is not compared. Full fine-tuning trains fewer facts than the PEFT methods (one model copy per fact), so its intervals are wide. AdaLoRA’s shorter budgets are those of a run planned for the whole step budget (its rank schedule spans it). Regimes near convergence leave too few failures to show a shape: they are listed, not counted.',
   distance:
     'The v1 rule (middle bins minus outer bins > 0) is about zero for any straight line and positive for any concave monotone curve, so its "yes" and "no" say little about a peak; the peak test (logistic fit with a squared term, standard errors clustered by fact, and a two-lines test) decides. On this tied-embedding model the input-embedding distance and the starting logit margin are strongly correlated, so this is not yet a verdict about semantic distance as such.',
   drift:
@@ -20,9 +22,9 @@ export const CAVEATS: Record<string, string> = {
   interference:
     'The verdict comes from the paired test (each fact learned alone and in its set, same epochs). In the set-size curve every fact is seen the same number of times, so larger sets train for more steps; its intervals are t intervals over a few seeds: wide, and clipped to [0, 1] in the figures and tables. "Knowledge features" are our reading of the paper’s PCA (last layer, last prompt token).',
   filtering:
-    'Filtering changes which facts are trained, and accuracy is measured on the facts actually trained (as in the paper’s setting). Semantic filtering selects near targets, which finding 1 shows are easier on our model, and its score J = variance − mean is dominated by the mean. The random-replacement control shows the gain is not from replacement as such, but not that it is semantic rather than a selection of easier facts.',
+    'Filtering changes which facts are trained, and accuracy is measured on the facts actually trained (as in the paper’s setting). Semantic filtering selects near targets, which finding 1 shows are easier on our model, and its score J = variance − mean is dominated by the mean. The random-replacement control shows the gain is not from replacement as such; the nearest-first control (the mean term alone) tests whether it is more than a selection of easier facts.',
   reweighting:
-    'The paper’s weighting formula is not published: the variants (and γ = α = 1) are ours, not chosen on held-out sets. The three-way verdict corrects for picking the best of three (Holm); the v1 rule does not, and a revision that changed only how runs were seeded once moved it.',
+    'The paper’s weighting formula is not published: the variants are ours; γ and α are chosen on held-out sets, then tested once. The three-way verdict corrects for picking the best of three (Holm); the v1 rule does not, and a revision that changed only how runs were seeded once moved it.',
 };
 
 /** A finding's report section from its cached report. */

@@ -153,8 +153,14 @@ export function regimesReading(s: RegimesSummary): FindingReading {
             `${m} ${s.distance[m].map((p) => `${regimeLabel(p.regime)} ${p.noContrast ? '–' : p.peak?.peaked ? 'peaked' : 'no'}`).join(', ')}`,
         )
         .join('; ')}.`,
-      'regimes-distance-panels':
-        'The same curves, every regime side by side (the static version of the menu figure).',
+      'regimes-distance-panels': `The same curves, every regime side by side (the static version of the menu figure). Nearest → farthest bin, ${s.methods[0]}: ${s.distance[
+        s.methods[0]
+      ]
+        .map(
+          (p) =>
+            `${regimeLabel(p.regime)} ${pct(p.bins[0]?.rate ?? null)} → ${pct(p.bins[p.bins.length - 1]?.rate ?? null)}`,
+        )
+        .join('; ')}.`,
       'regimes-drift': `The share of facts whose final answer moved away from the target, at each rate. Higher rates learn more facts, which leaves fewer to be pushed away: ${s.methods
         .filter((m) => m !== 'full')
         .map(

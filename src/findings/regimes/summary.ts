@@ -75,7 +75,7 @@ export function regimesSection(cfg: RegimesConfig, s: RegimesSummary): string {
   );
   return [
     '## 0. Learning regimes: PEFT against full fine-tuning, and findings 1–2 in every regime',
-    'Paper (premise): PEFT methods learn new facts less well than full fine-tuning. Findings 1–5 below are each measured at one calibration point per method (≈ 50 % accuracy at the toy budget), which erases any difference between methods by construction and sits inside a narrow phase transition. Here every method instead trains each fact to convergence.',
+    "Paper: PEFT methods learn new facts less well than full fine-tuning (the paper's premise). Findings 1–5 below are each measured at one calibration point per method (≈ 50 % accuracy at the toy budget), which erases any difference between methods by construction and sits inside a narrow phase transition. Here every method instead trains each fact to convergence.",
     `Ours: each fact has its own adapter, trained with early stopping for at most ${cfg.steps} steps at each rate of a grid (${cfg.multipliers.map(times).join(', ')} the method's calibrated rate; constant learning rate, so one run gives every shorter budget). The regimes (the rate and budget closest to ${cfg.targets
       .filter((t) => t !== 'converged')
       .map((t) => regimeLabel(t))
