@@ -57,7 +57,11 @@ test('numeric options are validated with one line naming the option and the allo
     [REPRODUCE, ['--seeds', '1,,2'], /--seeds must be a comma-separated list of integers/],
     [REPRODUCE, ['--seeds=-1'], /--seeds must be an integer at least 0/],
     [REPRODUCE, ['--only', ','], /--only must be a comma-separated list of .* \(no empty items\), got ','$/],
-    [REPRODUCE, ['--only', 'nope'], /--only must be a comma-separated list of regimes, learning-regimes, distance/],
+    [
+      REPRODUCE,
+      ['--only', 'nope'],
+      /--only must be a comma-separated list of regimes, learning-regimes, distance/,
+    ],
     [REPRODUCE, ['--workers', '2.5'], /--workers must be an integer at least 1 and at most 1024, got '2.5'$/],
     [
       REPRODUCE,
