@@ -208,7 +208,8 @@ export function peakTest(
   return { quadratic, vertex, vertexLo, vertexHi, range, breakpoint: bp, left, right, peaked, reason };
 }
 
-function standardise(xs: readonly number[]): number[] {
+/** xs minus their mean, over their SD (n − 1; 1 when constant): the columns of every model here. */
+export function standardise(xs: readonly number[]): number[] {
   const n = xs.length;
   const m = xs.reduce((a, v) => a + v, 0) / n;
   const s = Math.sqrt(xs.reduce((a, v) => a + (v - m) ** 2, 0) / Math.max(1, n - 1)) || 1;

@@ -5,7 +5,7 @@
  */
 import type { RegimeRun } from '../../knowledge/regime-runs';
 import { normalQuantile } from '../../metrics/distributions';
-import { logisticFit } from '../../metrics/logistic';
+import { logisticFit, standardise } from '../../metrics/logistic';
 import { accuracyCurve, type CurvePoint, chooseRegimes, type RegimeName } from '../../metrics/regimes';
 import {
   type BinnedRate,
@@ -162,11 +162,7 @@ function pick(
 /** learned ~ d + margin + log rank with standardised columns and errors clustered by fact. */
 export function adjustedDistance(runs: readonly RegimeRun[], y: readonly boolean[]): AdjustedDistance {
   const idx = runs.map((_, i) => i).filter((i) => runs[i].margin !== null && runs[i].rank !== null);
-  const z = (xs: number[]) => {
-    const m = xs.reduce((a, v) => a + v, 0) / xs.length;
-    const s = Math.sqrt(xs.reduce((a, v) => a + (v - m) ** 2, 0) / Math.max(1, xs.length - 1)) || 1;
-    return xs.map((v) => (v - m) / s);
-  };
+  const z = standardise;
   const d = z(idx.map((i) => runs[i].distance));
   const mg = z(idx.map((i) => runs[i].margin as number));
   const rk = z(idx.map((i) => Math.log(runs[i].rank as number)));
