@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { backendInfo, initBackend } from '../backend';
 import { notComparable, referenceBlas } from '../bench/blas';
 import { benchTrainStep, REFERENCE_BATCH, REFERENCE_SEQ, type StepBench } from '../bench/kernel';
+import { benchMethodSteps, type MethodStepTime, methodTable } from '../bench/methods';
 import { canDropLearnedRows } from '../bench/probe';
 import {
   type KernelReport,
@@ -27,6 +28,8 @@ import {
 } from '../bench/report';
 import { probeTorch, runTorch, type TorchFactsResult, type TorchKernelResult } from '../bench/torch';
 import { prepareFacts, runStacked, runStackedWorkers, writeTorchJob } from '../bench/workload';
+import { loadSession } from '../knowledge/session';
+import { BEACON_BASE_DIR } from '../model/load';
 import { writeFileAtomic } from '../util/atomic';
 import { parseCommand } from './options';
 
@@ -66,6 +69,7 @@ export const SPEC = {
     'no-torch': { type: 'boolean', help: 'skip the PyTorch reference' },
     'skip-kernel': { type: 'boolean', help: 'skip the train-step benchmark' },
     'skip-workload': { type: 'boolean', help: 'skip the single-facts workload' },
+    'skip-methods': { type: 'boolean', help: 'skip the per-method step times (the premise at wall-clock)' },
     out: { type: 'string', arg: 'dir', default: DEFAULT_OUT, help: 'where bench-<date>.json goes' },
   },
 } as const;
@@ -220,6 +224,25 @@ export async function run(argv: string[]): Promise<void> {
     }
   }
 
+  // ---- 3. method level: one fact's step per method on the shipped model (the premise at matched wall-clock)
+  let methods: MethodStepTime[] | undefined;
+  if (!o['skip-methods']) {
+    if (!fs.existsSync(path.join(BEACON_BASE_DIR, 'config.json'))) {
+      notes.push('per-method step times skipped: data/models/beacon-base does not exist');
+    } else {
+      log(
+        `methods on ${tf.getBackend()}: beacon-base, one fact a step (and ${perStack} side by side for PEFT)…`,
+      );
+      const s = await loadSession();
+      methods = await benchMethodSteps(s, s.pool.slice(0, perStack), {
+        warmup,
+        steps,
+        stack: perStack,
+        onLog: log,
+      });
+    }
+  }
+
   const result = {
     date: new Date().toISOString(),
     machine,
@@ -227,6 +250,7 @@ export async function run(argv: string[]): Promise<void> {
     options: { quick, all: o.all, steps, warmup, facts: nFacts, perStack, lr, factSteps, checkEvery },
     kernel,
     workload,
+    methods,
     memory: { peakRssMB: peakRssMB(), numTensorsStart, numTensorsEnd: tf.memory().numTensors },
     notes,
   };
@@ -265,6 +289,12 @@ export async function run(argv: string[]): Promise<void> {
       if (workload.ratioWorkers !== undefined)
         console.log(`   PyTorch time ÷ ours with workers = ${workload.ratioWorkers.toFixed(2)}`);
     }
+  }
+  if (methods) {
+    console.log(
+      '\n3. One optimiser step per method on beacon-base (batch 1; the premise at matched wall-clock)',
+    );
+    console.log(methodTable(methods));
   }
   console.log(
     `\nPeak RSS ${result.memory.peakRssMB.toFixed(0)} MB; tf.memory().numTensors ${numTensorsStart} at start, ${result.memory.numTensorsEnd} at end`,

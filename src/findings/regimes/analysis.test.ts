@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RegimeRun } from '../../knowledge/regime-runs';
 import { mulberry32 } from '../../util/random';
-import { summarizeRegimes } from './analysis';
+import { premiseAtWallClock, summarizeRegimes } from './analysis';
 import type { RegimesConfig } from './experiment';
 import { regimesHeadlines } from './summary';
 
@@ -113,6 +113,35 @@ test('a planted PEFT deficit against full fine-tuning is found, and none is foun
   const n = regimesHeadlines(same).find((x) => x.finding.startsWith('0 '))!;
   assert.equal(n.verdict, 'does not reproduce', n.reason);
   assert.equal(same.premise[0].diff.estimate, 0);
+});
+
+test('the premise at wall-clock: equal step times give the step-budget premise; a faster step buys the deficit back', () => {
+  const cfg = config(['lora', 'full']);
+  const runs = simulate({ lora: 1, full: 2.5 }, () => 0.6);
+  const s = summarizeRegimes(cfg, runs, params);
+  const equal = premiseAtWallClock(cfg, runs, s.bestRate, { lora: 0.1, full: 0.1 })[0];
+  assert.equal(equal.facts, s.premise[0].facts);
+  assert.ok(Math.abs(equal.diff.estimate - s.premise[0].diff.estimate) < 1e-12);
+  // LoRA's step 2.5× faster exactly offsets its 2.5× slower learning: the deficit (mostly) vanishes
+  const fast = premiseAtWallClock(cfg, runs, s.bestRate, { lora: 0.04, full: 0.1 })[0];
+  assert.ok(Math.abs(fast.diff.estimate) < 0.03, `${fast.diff.estimate}`);
+  assert.ok(Math.abs(fast.windowS - 0.04 * STEPS) < 1e-12);
+  // no full fine-tuning time: nothing to compare
+  assert.deepEqual(premiseAtWallClock(cfg, runs, s.bestRate, { lora: 0.1 }), []);
+});
+
+test('premiseAtWallClock on a hand-computed case', () => {
+  const cfg = { methods: ['lora', 'full'], steps: 4 } as unknown as RegimesConfig;
+  const run = (method: string, fact: string, updates: number | null) =>
+    ({ fact, method, rate: 0, block: 0, updates, learned: updates !== null }) as RegimeRun;
+  // full: fact a after 2 updates (1 s a step), b never; LoRA (0.5 s a step): a after 4, b after 2
+  const runs = [run('full', 'a', 2), run('full', 'b', null), run('lora', 'a', 4), run('lora', 'b', 2)];
+  const [p] = premiseAtWallClock(cfg, runs, { lora: 0, full: 0 }, { lora: 0.5, full: 1 });
+  // window 4·0.5 = 2 s, time points 0.5, 1, 1.5, 2: full learns a at 2 s (1/4), b never; LoRA a at 2 s, b at 1 s
+  assert.equal(p.windowS, 2);
+  assert.equal(p.full, (1 / 4 + 0) / 2);
+  assert.equal(p.peft, (1 / 4 + 3 / 4) / 2);
+  assert.equal(p.diff.estimate, 0.125 - 0.5);
 });
 
 test('the pushed-away rate per learning rate comes back as planted (Wilson interval over facts)', () => {

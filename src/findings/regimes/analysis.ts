@@ -386,3 +386,73 @@ export function summarizeRegimes(
     },
   };
 }
+
+/** The premise at matched wall-clock: full fine-tuning minus one PEFT method over a common window of seconds. */
+export interface PremiseAtWallClock {
+  method: string;
+  /** seconds of one optimiser step on one fact (the benchmark's), full fine-tuning's and the method's */
+  fullStepS: number;
+  peftStepS: number;
+  /** the common window: the shorter of the two runs' `steps` budgets in seconds */
+  windowS: number;
+  facts: number;
+  /** per fact: the share of the window's time points by which it was learned, full − method */
+  diff: Interval & { se: number; sd: number };
+  full: number;
+  peft: number;
+}
+
+/**
+ * The premise (full fine-tuning − PEFT, paired by fact, each at its best rate) with the step budget replaced by
+ * wall-clock: a method's budget of b steps costs b·t seconds, t its step time from a benchmark (bench/methods.ts:
+ * one fact alone, batch 1). Accuracy is averaged over `steps` evenly spaced time points up to the common window
+ * (the shorter of the two methods' `steps`-step runs), so it is an area under the learning curve against seconds.
+ * Step times are measured, not a function of the config: this lives beside the study's results, not in them.
+ */
+export function premiseAtWallClock(
+  cfg: RegimeAnalysisConfig,
+  runs: RegimeRun[],
+  bestRate: Record<string, number>,
+  stepSeconds: Record<string, number>,
+): PremiseAtWallClock[] {
+  const tFull = stepSeconds.full;
+  if (!cfg.methods.includes('full') || !(tFull > 0)) return [];
+  const fullRuns = pick(runs, 'full', bestRate.full, true);
+  const points = cfg.steps;
+  // learned by time T ⇔ updates·t ≤ T (a fact predicted before any update is learned at time 0)
+  const area = (rs: RegimeRun[], t: number, window: number) => {
+    const out = new Map<string, number>();
+    for (const r of rs) {
+      let hit = 0;
+      for (let j = 1; j <= points; j++)
+        if (r.updates !== null && r.updates * t <= (j * window) / points) hit++;
+      out.set(r.fact, hit / points);
+    }
+    return out;
+  };
+  return cfg.methods
+    .filter((m) => m !== 'full' && stepSeconds[m] > 0)
+    .map((method) => {
+      const t = stepSeconds[method];
+      const window = cfg.steps * Math.min(t, tFull);
+      const fullArea = area(fullRuns, tFull, window);
+      const peftArea = area(
+        pick(runs, method, bestRate[method], true).filter((r) => fullArea.has(r.fact)),
+        t,
+        window,
+      );
+      const facts = [...fullArea.keys()].filter((f) => peftArea.has(f));
+      const avg = (m: Map<string, number>) =>
+        facts.reduce((a, f) => a + m.get(f)!, 0) / Math.max(1, facts.length);
+      return {
+        method,
+        fullStepS: tFull,
+        peftStepS: t,
+        windowS: window,
+        facts: facts.length,
+        diff: meanCI(facts.map((f) => fullArea.get(f)! - peftArea.get(f)!)),
+        full: avg(fullArea),
+        peft: avg(peftArea),
+      };
+    });
+}

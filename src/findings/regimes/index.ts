@@ -24,3 +24,4 @@ export * from './experiment';
 export * from './figures';
 export * from './summary';
 export * from './tables';
+export * from './wall-clock';
