@@ -49,6 +49,11 @@ export interface Scale {
    * second regimes of the fact-set findings (3–5): `reproduce` also runs them at each of these multiples of the set
    * learning rate (into <results>/set-rate-<k>x/) and SUMMARY.md compares their verdicts with the calibrated ones
    */
+  /**
+   * interference's designed sets per seed (mean distance × pairwise target spread, 2 × 2; a multiple of 4); 0: none
+   * (the experiment's config then has no such field)
+   */
+  designedSets: number;
   setRegimes: number[];
   /**
    * budget rules of interference's size sweep: 'epochs' (v1), and the controls 'total-steps' and 'steps-per-fact'
@@ -112,6 +117,7 @@ const TOY: Scale = {
   regimeRates: REGIME_RATES,
   setRegimes: [],
   sizeVariants: ['epochs'],
+  designedSets: 0,
 };
 
 export const SCALES: Record<ScaleName, Scale> = {
@@ -140,6 +146,7 @@ export const SCALES: Record<ScaleName, Scale> = {
     regimeRates: REGIME_RATES,
     setRegimes: [],
     sizeVariants: ['epochs', 'total-steps', 'steps-per-fact'],
+    designedSets: 4,
   },
   toy: TOY,
   // the whole v2 study: six seeds of fresh facts for the regime study, interference's budget controls, and findings
@@ -152,6 +159,8 @@ export const SCALES: Record<ScaleName, Scale> = {
     regimeFullFacts: 16,
     setRegimes: [3],
     sizeVariants: ['epochs', 'total-steps', 'steps-per-fact'],
+    // 4 sets per design cell per seed: 48 sets
+    designedSets: 16,
   },
   paper: {
     name: 'paper',
@@ -178,6 +187,7 @@ export const SCALES: Record<ScaleName, Scale> = {
     regimeRates: REGIME_RATES,
     setRegimes: [],
     sizeVariants: ['epochs', 'total-steps', 'steps-per-fact'],
+    designedSets: 16,
   },
 };
 

@@ -8,12 +8,14 @@
  * (b) Many sets of a fixed size, composed to span the mean and the variance of target distance (sets drawn from
  *     distance windows of varying centre and width); accuracy regressed on the set's mean and variance together
  *     (OLS with standardised predictors), plus rank correlations.
+ * (c) Designed sets (designed.ts, full scale): mean original→target distance and pairwise target spread varied
+ *     independently in a 2 × 2 design.
  */
 
 import type { SetConfig, SetOptions } from '../../knowledge/config';
 import { prepareSession, sample, session, setConfig } from '../../knowledge/config';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from '../../knowledge/facts';
-import { embeddingDistance, learnFactSets, learnSingleFacts } from '../../knowledge/learn';
+import { learnFactSets, learnSingleFacts } from '../../knowledge/learn';
 import type { Scale } from '../../knowledge/scales';
 import { promptFeatureRows } from '../../metrics/evaluate';
 import { pca } from '../../metrics/params';
@@ -31,6 +33,13 @@ import {
 } from '../../metrics/stats';
 import type { Experiment } from '../../runner/runner';
 import { deriveSeed, permutation } from '../../util/random';
+import {
+  type DesignedSummary,
+  designCell,
+  designedSet,
+  meanPairwiseTargetDistance,
+  summarizeDesigned,
+} from './designed';
 
 export interface InterferenceConfig extends SetConfig {
   sizes: number[];
@@ -44,6 +53,11 @@ export interface InterferenceConfig extends SetConfig {
   sets: number;
   /** sets per seed whose facts are learned both alone and together (the paired test, knowledge features) */
   featureSets: number;
+  /**
+   * designed sets per seed (designed.ts: mean distance × pairwise target spread, 2 × 2); absent when the scale has
+   * none, so the configs (and cached results) of scales without them are unchanged
+   */
+  designedSets?: number;
 }
 
 /** A budget rule of the size sweep (see InterferenceConfig.sizeVariants). */
@@ -60,15 +74,16 @@ export function interferenceConfig(o: SetOptions = {}): InterferenceConfig {
       c.epochs * Math.ceil(Math.max(...s.setSizes) / Math.min(c.batchSize, Math.max(...s.setSizes))),
     sets: s.sets,
     featureSets: s.featureSets,
+    ...(s.designedSets > 0 ? { designedSets: s.designedSets } : {}),
   };
 }
 
 export interface InterferenceCase {
   id: string;
-  kind: 'size' | 'composition' | 'features';
+  kind: 'size' | 'composition' | 'features' | 'designed';
   seed: number;
   n: number;
-  /** composition sets: index */
+  /** composition and designed sets: index */
   index: number;
   /** size cases: the budget rule (absent: 'epochs') */
   variant?: SizeVariant;
@@ -114,6 +129,7 @@ function compositionSet(cfg: InterferenceConfig, pool: Fact[], seed: number, ind
 }
 
 function setFor(cfg: InterferenceConfig, pool: Fact[], c: InterferenceCase): Fact[] {
+  if (c.kind === 'designed') return designedSet(session(cfg), pool, c.n, c.seed, c.index);
   return c.kind === 'size'
     ? sample(pool, c.n, c.seed, `size-${c.n}`)
     : compositionSet(cfg, pool, c.seed, c.index);
@@ -150,6 +166,8 @@ export interface InterferenceSummary {
       crossTalk: { rho: number; p: number };
     };
   };
+  /** designed sets: mean distance and pairwise target spread varied independently (designed.ts) */
+  designed?: DesignedSummary;
   /** feature shift from the base model when learned together minus when learned alone (paired by fact) */
   features: {
     jointMinusSingleShift: ReturnType<typeof meanCI>;
@@ -207,6 +225,8 @@ export const interference: Experiment<
         out.push({ id: `composition|${seed}|${i}`, kind: 'composition', seed, n: cfg.setSize, index: i });
       for (let i = 0; i < cfg.featureSets; i++)
         out.push({ id: `features|${seed}|${i}`, kind: 'features', seed, n: cfg.setSize, index: i });
+      for (let i = 0; i < (cfg.designedSets ?? 0); i++)
+        out.push({ id: `designed|${seed}|${i}`, kind: 'designed', seed, n: cfg.setSize, index: i });
     }
     return out;
   },
@@ -297,6 +317,7 @@ export const interference: Experiment<
       points.map((p) => p.accuracy),
     );
     const pairwise = pairwiseSpread(cfg, comp, points);
+    const designed = designedSummary(cfg, results, cases);
     const first = bySize[0]?.accuracy.estimate ?? Number.NaN;
     const last = bySize[bySize.length - 1]?.accuracy;
     return {
@@ -309,6 +330,7 @@ export const interference: Experiment<
         spearmanVariance: { rho: sv.r, p: sv.p },
         ...(pairwise ? { pairwise } : {}),
       },
+      ...(designed ? { designed } : {}),
       features: {
         jointMinusSingleShift: meanCI(gaps),
         meanShiftSingle: mean(feats.flatMap((f) => f.shiftSingle)),
@@ -326,6 +348,27 @@ export const interference: Experiment<
   },
 };
 
+/** The designed sets' points and analysis (designed.ts); undefined without designed sets. */
+function designedSummary(
+  cfg: InterferenceConfig,
+  results: InterferenceResult[],
+  cases: InterferenceCase[],
+): DesignedSummary | undefined {
+  const rows = results.map((r, i) => ({ r, c: cases[i] })).filter(({ c }) => c.kind === 'designed');
+  if (rows.length === 0) return undefined;
+  const s = session(cfg);
+  const byId = new Map(s.pool.map((f) => [f.record.id, f]));
+  return summarizeDesigned(
+    rows.map(({ r, c }) => ({
+      ...designCell(c.index),
+      mean: r.meanDistance,
+      pairwise: meanPairwiseTargetDistance(s, r.facts.map((id) => byId.get(id)!).filter(Boolean)),
+      accuracy: r.learned.filter(Boolean).length / r.learned.length,
+      crossTalk: r.crossTalk.filter(Boolean).length / r.crossTalk.length,
+    })),
+  );
+}
+
 /** Mean pairwise target distance of each composition set, and what it explains (see InterferenceSummary). */
 function pairwiseSpread(
   cfg: InterferenceConfig,
@@ -335,20 +378,9 @@ function pairwiseSpread(
   if (comp.length < 4) return undefined;
   const s = session(cfg);
   const byId = new Map(s.pool.map((f) => [f.record.id, f]));
-  const values = comp.map((r) => {
-    const facts = r.facts.map((id) => byId.get(id)!).filter(Boolean);
-    let sum = 0;
-    let n = 0;
-    for (let i = 0; i < facts.length; i++)
-      for (let j = i + 1; j < facts.length; j++) {
-        const d = embeddingDistance(s, facts[i].targetIds, facts[j].targetIds);
-        if (d !== null) {
-          sum += d;
-          n++;
-        }
-      }
-    return n > 0 ? sum / n : Number.NaN;
-  });
+  const values = comp.map((r) =>
+    meanPairwiseTargetDistance(s, r.facts.map((id) => byId.get(id)!).filter(Boolean)),
+  );
   if (values.some((v) => !Number.isFinite(v))) return undefined;
   const rho = (x: number[], y: number[]) => {
     const r = spearman(x, y);

@@ -3,6 +3,7 @@
 import { verdict as threeWay } from '../../metrics/verdict';
 import { ci, fix, gain, pci, pct, pts, pval, verdict } from '../format';
 import type { Headline } from '../headline';
+import type { DesignedSummary } from './designed';
 import type { InterferenceConfig, InterferenceSummary, SizeVariant } from './experiment';
 
 export function interferenceSection(cfg: InterferenceConfig, s: InterferenceSummary): string {
@@ -25,6 +26,7 @@ export function interferenceSection(cfg: InterferenceConfig, s: InterferenceSumm
     `- Cross-talk (wrong answers that are another fact's new target): ${ct}.`,
     `- Knowledge features (last-layer state at the last prompt token), shift from the base model: learned alone ${fix(s.features.meanShiftSingle)}, learned together ${fix(s.features.meanShiftJoint)}; together − alone, paired by fact: ${fix(s.features.jointMinusSingleShift.estimate)} [${fix(s.features.jointMinusSingleShift.lo)}, ${fix(s.features.jointMinusSingleShift.hi)}] — the "interference suppresses knowledge features" reading (v1 rule) ${verdict(s.reproducesSuppression)}.`,
     pairwiseLine(s),
+    designedLine(cfg, s),
     `- ${s.composition.points.length} sets of ${cfg.setSize}: OLS accuracy ~ z(mean) + z(variance): b_mean ${fix(f.b1.estimate, 3)} [${fix(f.b1.lo, 3)}, ${fix(f.b1.hi, 3)}] (v1 rule: ${verdict(s.reproducesMean)} the "lower mean helps" direction), b_var ${fix(f.b2.estimate, 3)} [${fix(f.b2.lo, 3)}, ${fix(f.b2.hi, 3)}] (v1 rule: ${verdict(s.reproducesVariance)} the "higher variance helps" direction); R² ${fix(f.r2, 2)}.`,
   ]
     .filter((l): l is string => l !== undefined)
@@ -37,6 +39,16 @@ function pairwiseLine(s: InterferenceSummary): string | undefined {
   if (!p) return undefined;
   const f = p.fit;
   return `- Spread between the targets (mean pairwise 1 − cos of the targets' input embeddings; the v1 "variance" is of original→target distances): OLS accuracy ~ z(mean distance) + z(pairwise): b_pairwise ${fix(f.b2.estimate, 3)} [${fix(f.b2.lo, 3)}, ${fix(f.b2.hi, 3)}], b_mean ${fix(f.b1.estimate, 3)} [${fix(f.b1.lo, 3)}, ${fix(f.b1.hi, 3)}]; Spearman ρ of cross-talk with the pairwise distance ${fix(p.crossTalk.rho, 2)} (p ${pval(p.crossTalk.p)}); the two predictors correlate at ρ ${fix(p.meanVsPairwise.rho, 2)} (these sets were drawn from distance windows, not designed to vary them independently).`;
+}
+
+/** The designed sets (mean distance × pairwise target spread, 2 × 2). */
+function designedLine(cfg: InterferenceConfig, s: InterferenceSummary): string | undefined {
+  const d = s.designed;
+  if (!d) return undefined;
+  const f = d.fit;
+  const cell = (c: DesignedSummary['cells'][number]) =>
+    `${c.highMean ? 'far' : 'near'} facts, ${c.highSpread ? 'spread' : 'clustered'} targets ${pct(c.accuracy.estimate)} (${c.sets} set${c.sets === 1 ? '' : 's'}; mean ${fix(c.mean, 2)}, pairwise ${fix(c.pairwise, 2)})`;
+  return `- **Designed sets** (${d.points.length} sets of ${cfg.setSize}, 2 × 2: facts from the nearer or farther half by original→target distance × targets clustered around one anchor or spread by farthest-point selection; distinct targets): ${d.cells.map(cell).join('; ')}. OLS accuracy ~ z(mean) + z(pairwise): b_pairwise ${fix(f.b2.estimate, 3)} [${fix(f.b2.lo, 3)}, ${fix(f.b2.hi, 3)}], b_mean ${fix(f.b1.estimate, 3)} [${fix(f.b1.lo, 3)}, ${fix(f.b1.hi, 3)}]; the two predictors correlate at ρ ${fix(d.meanVsPairwise.rho, 2)} over these sets.`;
 }
 
 const VARIANT_TEXT: Record<SizeVariant, (cfg: InterferenceConfig) => string> = {
@@ -58,7 +70,7 @@ function pairedLine(s: InterferenceSummary): string {
  */
 export function interferenceHeadlines(s: InterferenceSummary): Headline[] {
   const p = s.aloneVsTogether;
-  if (!p) return [];
+  if (!p) return [...sizeHeadlines(s), ...designedHeadlines(s)];
   const d = p.diff;
   const head = {
     finding: '3 interference',
@@ -80,7 +92,52 @@ export function interferenceHeadlines(s: InterferenceSummary): Headline[] {
   const se = Number.isFinite(d.se) ? d.se : 0;
   const v = threeWay({ estimate: d.estimate, lo: d.lo, hi: d.hi, se }, { margin: 0.05 });
   const reason = `${pts(d.estimate)} points ${ci(d.lo, d.hi, pts)}, McNemar p ${pval(p.mcnemarP)}`;
-  return [{ ...head, lo: d.lo, hi: d.hi, verdict: v.verdict, reason, mde: v.mde }, ...sizeHeadlines(s)];
+  return [
+    { ...head, lo: d.lo, hi: d.hi, verdict: v.verdict, reason, mde: v.mde },
+    ...sizeHeadlines(s),
+    ...designedHeadlines(s),
+  ];
+}
+
+/** A change of set accuracy smaller than 2 points per SD of a predictor is "no effect" (our margin). */
+export const DESIGNED_MARGIN = 0.02;
+
+/**
+ * The designed sets: the paper's two composition claims with the predictors varied independently, signs set so that
+ * positive is the paper's direction — a lower mean original→target distance helps (−b_mean), and a larger spread
+ * helps (b_pairwise: our reading of "variance", the spread between the set's targets that cross-talk is about).
+ */
+function designedHeadlines(s: InterferenceSummary): Headline[] {
+  const d = s.designed;
+  if (!d || !Number.isFinite(d.fit.b1.se) || !Number.isFinite(d.fit.b2.se)) return [];
+  const one = (
+    finding: string,
+    measure: string,
+    c: { estimate: number; lo: number; hi: number; se: number },
+  ) => {
+    const v = threeWay(c, { margin: DESIGNED_MARGIN });
+    return {
+      finding,
+      measure,
+      estimate: c.estimate,
+      lo: c.lo,
+      hi: c.hi,
+      verdict: v.verdict,
+      reason: `${v.reason.replace(/^[^:]*: /, '')}; ${pts(c.estimate)} points per SD ${ci(c.lo, c.hi, pts)} over ${d.points.length} designed sets (margin ±${pts(DESIGNED_MARGIN)}; predictors ρ ${fix(d.meanVsPairwise.rho, 2)})`,
+      mde: v.mde,
+    };
+  };
+  const m = d.fit.b1;
+  const p = d.fit.b2;
+  return [
+    one('3 lower mean distance helps · designed sets', 'set accuracy per SD lower mean distance', {
+      estimate: -m.estimate,
+      lo: -m.hi,
+      hi: -m.lo,
+      se: m.se,
+    }),
+    one('3 target spread helps · designed sets', 'set accuracy per SD pairwise target spread', p),
+  ];
 }
 
 /** Per doubling of N, a fall smaller than 2 points is "no fall" (our margin; the paper gives no size). */
