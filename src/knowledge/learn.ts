@@ -80,7 +80,8 @@ function peftConfig(spec: MethodSpec, groups: number, seed: number, steps: numbe
   return base as unknown as PeftConfig;
 }
 
-function stopIds(tok: Tokenizer): number[] {
+/** Token ids that end a greedy answer (EOS and '.'). */
+export function stopIds(tok: Tokenizer): number[] {
   const ids = [tok.eosId, tok.tokenToId('.')].filter((x): x is number => x !== undefined);
   return ids;
 }

@@ -11,12 +11,15 @@
  * tested against (on a tied model distance and margin are nearly the same number).
  */
 
+import { greedy } from '../metrics/evaluate';
 import type { PeftConfig } from '../peft/index';
 import { wrap } from '../peft/index';
+import type { LoraHandle } from '../peft/lora';
 import { firstTokenMargins } from '../pretrain/space-probes';
+import { deriveSeed, normalArray } from '../util/random';
 import type { TrainerSettings } from './defaults';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
-import { embeddingDistance, learnSingleFacts, type MethodSpec } from './learn';
+import { embeddingDistance, learnSingleFacts, type MethodSpec, stopIds } from './learn';
 import type { Session } from './session';
 
 export interface RegimeRun {
@@ -51,6 +54,12 @@ export interface RegimeRun {
   rank: number | null;
   /** LoRA only: Σ over modules of ‖ΔW‖_F at the end of the run */
   deltaNorm?: number;
+  /**
+   * LoRA, fresh facts, trained toward their own target: finding 2's random-ΔW control — the same model with a random
+   * rank-r update of this run's Σ‖ΔW‖_F (spread evenly over the modules) instead of the trained one; true when its
+   * greedy answer ends farther from the target than the original answer (null: the run had no ΔW)
+   */
+  randomPushedAway?: boolean | null;
 }
 
 /** Trainable scalars of one adapter of `spec` on the session's model (full fine-tuning: every weight it trains). */
@@ -77,6 +86,8 @@ export async function learnToConvergence(
   stack: number,
   /** the null control: per fact, the fact whose target it is trained toward instead of its own */
   unrelated?: Fact[],
+  /** LoRA: also run the random-ΔW control (randomPushedAway) with each run's norm */
+  randomControl = false,
 ): Promise<RegimeRun[]> {
   const trained = unrelated ? facts.map((f, i) => ({ ...f, targetIds: unrelated[i].targetIds })) : facts;
   const res = await learnSingleFacts(
@@ -92,6 +103,17 @@ export async function learnToConvergence(
     facts.map((f) => ({ promptIds: f.promptIds, originalId: f.originalIds[0], targetId: f.targetIds[0] })),
     s.tok.padId,
   );
+  const random =
+    randomControl && spec.method === 'lora'
+      ? await randomDeltaPushes(
+          s,
+          facts,
+          spec,
+          res.map((r) => r.deltaNorm),
+          run.seed,
+          stack,
+        )
+      : undefined;
   return facts.map((f, i) => {
     const r = res[i];
     const d = f.distance[DEFAULT_PROTOCOL_NAME];
@@ -116,6 +138,95 @@ export async function learnToConvergence(
       margin: sameFirst ? null : margins[i].margin,
       rank: sameFirst ? null : margins[i].targetRank,
       ...(r.deltaNorm !== undefined ? { deltaNorm: r.deltaNorm } : {}),
+      ...(random ? { randomPushedAway: random[i] } : {}),
     };
   });
+}
+
+/**
+ * Sets adapter `g` of a LoRA stack to a random update with Σ over modules of ‖ΔW_m‖_F = `norm`, spread evenly
+ * (‖ΔW_m‖_F = norm / modules): A stays LoRA's own random initialisation, B is Gaussian (seeded per module), scaled.
+ */
+export async function setRandomDelta(
+  handle: LoraHandle,
+  g: number,
+  norm: number,
+  seed: number,
+): Promise<void> {
+  const weights = await handle.exportAdapter(g);
+  const perModule = norm / weights.size;
+  for (const [m, w] of weights) {
+    const [r, inF] = w.A.shape; // A [r, in], B [out, r] (peft layout)
+    const outF = w.B.shape[0];
+    const B = normalArray(outF * r, 1, deriveSeed(seed, m));
+    // ‖scaling·B·A‖_F on the host
+    let sq = 0;
+    for (let o = 0; o < outF; o++)
+      for (let i = 0; i < inF; i++) {
+        let v = 0;
+        for (let j = 0; j < r; j++) v += B[o * r + j] * w.A.data[j * inF + i];
+        sq += (handle.scaling * v) ** 2;
+      }
+    const c = sq > 0 ? perModule / Math.sqrt(sq) : 0;
+    for (let j = 0; j < B.length; j++) B[j] *= c;
+    weights.set(m, { A: w.A, B: { shape: [outF, r], data: B } });
+  }
+  handle.importAdapter(weights, g);
+}
+
+/**
+ * Finding 2's random-ΔW control: for each fact, a LoRA update in a random direction with the norm of the trained
+ * one — A from LoRA's own random initialisation, B Gaussian, each module scaled to ‖ΔW_m‖_F = norm / modules — and
+ * whether the model's greedy answer then ends farther from the fact's target than its original answer. Facts
+ * without a norm (or a zero one) give null. Seeded by the fact, so the result does not depend on the stacking.
+ */
+export async function randomDeltaPushes(
+  s: Session,
+  facts: Fact[],
+  spec: MethodSpec,
+  norms: (number | undefined)[],
+  seed: number,
+  stack: number,
+): Promise<(boolean | null)[]> {
+  const out: (boolean | null)[] = [];
+  const K = Math.max(1, stack);
+  for (let start = 0; start < facts.length; start += K) {
+    const chunk = facts.slice(start, start + K);
+    const seeds = chunk.map((f) => deriveSeed(seed, `random-delta:${f.record.id}`));
+    const handle = wrap(s.model, {
+      ...spec,
+      groups: chunk.length,
+      seed: seeds[0],
+      seeds,
+    } as unknown as PeftConfig) as LoraHandle;
+    try {
+      for (let g = 0; g < chunk.length; g++) {
+        const norm = norms[start + g];
+        if (!(norm !== undefined && norm > 0)) continue;
+        await setRandomDelta(handle, g, norm, seeds[g]);
+      }
+      const answers = await greedy(
+        s.model,
+        chunk.map((f) => f.promptIds),
+        4,
+        s.tok.padId,
+        stopIds(s.tok),
+        chunk.length > 1 ? chunk.map((_, g) => g) : undefined,
+      );
+      for (const [g, f] of chunk.entries()) {
+        const norm = norms[start + g];
+        if (!(norm !== undefined && norm > 0)) {
+          out.push(null);
+          continue;
+        }
+        const ans = answers[g];
+        const isTarget = ans.length >= f.targetIds.length && f.targetIds.every((t, i) => ans[i] === t);
+        const d = embeddingDistance(s, ans, f.targetIds);
+        out.push(!isTarget && d !== null && d > f.distance[DEFAULT_PROTOCOL_NAME] + 1e-6);
+      }
+    } finally {
+      handle.remove();
+    }
+  }
+  return out;
 }

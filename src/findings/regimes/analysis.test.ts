@@ -33,9 +33,16 @@ function config(methods: string[]): RegimesConfig {
 function simulate(
   methods: Record<string, number>,
   ease: (d: number) => number,
-  opts: { heldOut?: number; fresh?: number; seed?: number; pushed?: number; pushedNull?: number } = {},
+  opts: {
+    heldOut?: number;
+    fresh?: number;
+    seed?: number;
+    pushed?: number;
+    pushedNull?: number;
+    pushedRandom?: number;
+  } = {},
 ): RegimeRun[] {
-  const { heldOut = 200, fresh = 600, seed = 1, pushed = 0, pushedNull } = opts;
+  const { heldOut = 200, fresh = 600, seed = 1, pushed = 0, pushedNull, pushedRandom } = opts;
   const rnd = mulberry32(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
   const facts = Array.from({ length: heldOut + fresh }, (_, i) => ({
@@ -64,6 +71,10 @@ function simulate(
           learnedDistance: null,
           margin: 2 * f.d + normal(),
           rank: 1 + Math.floor(100 * f.d * rnd()),
+          // the random-ΔW control (fresh facts only): pushed away at `pushedRandom`, whatever the trained run did
+          ...(pushedRandom !== undefined && f.block !== 'held-out'
+            ? { randomPushedAway: rnd() < pushedRandom }
+            : {}),
         });
         // the null control: trained toward another fact's target, pushed away from its own at `pushedNull`
         if (pushedNull !== undefined && f.block !== 'held-out')
@@ -179,4 +190,40 @@ test('finding 2 against its null: a planted excess of pushed-away runs is found,
   assert.ok(Math.abs(excess.estimate - 0.25) < 0.08, `estimate ${excess.estimate}`);
   const none = find(0.1, 0.1);
   assert.notEqual(none.verdict, 'reproduces', none.reason);
+});
+
+test('finding 2 against a random update of the same norm: a planted excess is found and its rate recovered', () => {
+  const cfg = config(['lora']);
+  const summary = (pushed: number, pushedRandom: number) =>
+    summarizeRegimes(
+      cfg,
+      simulate({ lora: 0.6 }, () => 0.5, { pushed, pushedRandom }),
+      { lora: 1000 },
+    );
+  const head = (s: ReturnType<typeof summary>) =>
+    regimesHeadlines(s).find((h) => h.finding === '2 drift away beyond random ΔW · lora')!;
+  const s = summary(0.3, 0.05);
+  const excess = head(s);
+  assert.equal(excess.verdict, 'reproduces', excess.reason);
+  for (const d of s.drift.lora) {
+    if (d.random === undefined || d.random.pushedAway.n < 50) continue;
+    const r = d.random.pushedAway;
+    assert.ok(
+      r.lo <= 0.05 && 0.05 <= r.hi,
+      `random control at ${d.multiplier}: ${r.rate} [${r.lo}, ${r.hi}]`,
+    );
+  }
+  const none = head(summary(0.1, 0.1));
+  assert.notEqual(none.verdict, 'reproduces', none.reason);
+  // no random control in the runs: no headline
+  assert.equal(
+    regimesHeadlines(
+      summarizeRegimes(
+        cfg,
+        simulate({ lora: 0.6 }, () => 0.5),
+        { lora: 1000 },
+      ),
+    ).find((h) => h.finding.includes('random ΔW')),
+    undefined,
+  );
 });

@@ -106,6 +106,13 @@ export interface DriftAtRate {
   null?: { learned: Rate; pushedAway: Rate };
   /** pushed away among failed runs minus the null's pushed-away share (Newcombe interval; se from its width) */
   vsNull?: { diff: number; lo: number; hi: number; se: number; n: number };
+  /**
+   * LoRA: the random-ΔW control on the failed runs — the same facts with a random update of each run's norm instead
+   * of the trained one: how often the answer ends farther from the target anyway
+   */
+  random?: { pushedAway: Rate };
+  /** pushed away among failed runs minus the random-ΔW control's share on the same runs (Newcombe; se from width) */
+  vsRandom?: { diff: number; lo: number; hi: number; se: number; n: number };
 }
 
 export interface RegimesSummary {
@@ -276,6 +283,18 @@ function premise(
     });
 }
 
+/** The random-ΔW control at one rate on the failed runs that have one (LoRA, fresh facts). */
+function randomControl(failed: RegimeRun[]): Pick<DriftAtRate, 'random' | 'vsRandom'> {
+  const rs = failed.filter((r) => typeof r.randomPushedAway === 'boolean');
+  if (rs.length === 0) return {};
+  const random = rate(rs.map((r) => r.randomPushedAway === true));
+  const d = rateDifference(rate(rs.map((r) => r.pushedAway)), random);
+  return {
+    random: { pushedAway: random },
+    vsRandom: { ...d, se: (d.hi - d.lo) / (2 * normalQuantile(0.975)), n: rs.length },
+  };
+}
+
 /** The null control at one rate against the failed runs trained toward their own target. */
 function nullControl(control: RegimeRun[], failed: RegimeRun[]): Pick<DriftAtRate, 'null' | 'vsNull'> {
   if (control.length === 0) return {};
@@ -305,6 +324,7 @@ function driftAt(cfg: RegimeAnalysisConfig, runs: RegimeRun[], method: string): 
       lr,
       multiplier: cfg.multipliers[i],
       ...nullControl(pick(runs, method, i, true, true), failed),
+      ...randomControl(failed),
       learned: rate(rs.map((r) => r.learned)),
       pushedAway: rate(rs.map((r) => r.pushedAway)),
       pushedAwayAmongFailed: rate(failed.map((r) => r.pushedAway)),

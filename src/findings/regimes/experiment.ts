@@ -124,7 +124,8 @@ function blockFacts(cfg: RegimesConfig, pool: Fact[], method: string, block: 'he
 
 export const regimes: Experiment<RegimesConfig, RegimeCase, RegimeRun, RegimesSummary> = {
   name: 'learning-regimes',
-  version: 1,
+  // 2: LoRA's fresh runs also record finding 2's random-ΔW control (randomPushedAway)
+  version: 2,
   prepare: prepareSession,
   defaultBatchSize: 64,
   cases(cfg) {
@@ -191,6 +192,7 @@ export const regimes: Experiment<RegimesConfig, RegimeCase, RegimeRun, RegimesSu
         },
         cfg.stack,
         unrelated,
+        method === 'lora' && block !== 'held-out' && unrelated === undefined,
       );
       for (const [i, c] of group.entries()) done.set(c.id, runs[i]);
     }

@@ -70,7 +70,7 @@ export function regimesSection(cfg: RegimesConfig, s: RegimesSummary): string {
   const driftRows = s.methods.flatMap((m) =>
     s.drift[m].map(
       (d) =>
-        `| ${m} | ${lr(d.lr)} (${times(d.multiplier)}) | ${pct(d.learned.rate)} | ${pct(d.pushedAway.rate)} ${ci(d.pushedAway.lo, d.pushedAway.hi)} (${d.pushedAway.k}/${d.pushedAway.n}) | ${pct(d.pushedAwayAmongFailed.rate)} of ${d.pushedAwayAmongFailed.n} | ${d.null ? `${pct(d.null.pushedAway.rate)} ${ci(d.null.pushedAway.lo, d.null.pushedAway.hi)} (${pct(d.null.learned.rate)})` : ''} | ${d.vsNull ? `${gain(d.vsNull.diff)} ${ci(d.vsNull.lo, d.vsNull.hi, pts)}` : ''} | ${d.failedNorm ? `${fix(d.failedNorm.pushed, 2)} vs ${fix(d.failedNorm.notPushed, 2)}` : ''} |`,
+        `| ${m} | ${lr(d.lr)} (${times(d.multiplier)}) | ${pct(d.learned.rate)} | ${pct(d.pushedAway.rate)} ${ci(d.pushedAway.lo, d.pushedAway.hi)} (${d.pushedAway.k}/${d.pushedAway.n}) | ${pct(d.pushedAwayAmongFailed.rate)} of ${d.pushedAwayAmongFailed.n} | ${d.null ? `${pct(d.null.pushedAway.rate)} ${ci(d.null.pushedAway.lo, d.null.pushedAway.hi)} (${pct(d.null.learned.rate)})` : ''} | ${d.vsNull ? `${gain(d.vsNull.diff)} ${ci(d.vsNull.lo, d.vsNull.hi, pts)}` : ''} | ${d.random && d.vsRandom ? `${pct(d.random.pushedAway.rate)} of ${d.random.pushedAway.n}; ${gain(d.vsRandom.diff)} ${ci(d.vsRandom.lo, d.vsRandom.hi, pts)}` : ''} | ${d.failedNorm ? `${fix(d.failedNorm.pushed, 2)} vs ${fix(d.failedNorm.notPushed, 2)}` : ''} |`,
     ),
   );
   return [
@@ -102,10 +102,10 @@ export function regimesSection(cfg: RegimesConfig, s: RegimesSummary): string {
     '|---|---|---|---|---|---|---|---|---|',
     ...distanceRows,
     '',
-    `Finding 2 at every rate: the share of runs whose final answer is farther from the target than the original answer (at the end of each run: its early stop or ${cfg.steps} steps), Wilson interval over facts (each fact once per rate). The null control${cfg.nullMethod ? ` (${cfg.nullMethod})` : ''}: the same facts trained toward another fact's target instead of their own, at the same rate and budget — how often an update that is not aimed at the target ends farther from it anyway; "failed − null" compares it with the failed runs (those that could be pushed away). LoRA: mean Σ‖ΔW‖_F of the failed runs, pushed away vs not, at the same step count (${cfg.steps}: failed runs never stop early).`,
+    `Finding 2 at every rate: the share of runs whose final answer is farther from the target than the original answer (at the end of each run: its early stop or ${cfg.steps} steps), Wilson interval over facts (each fact once per rate). The null control${cfg.nullMethod ? ` (${cfg.nullMethod})` : ''}: the same facts trained toward another fact's target instead of their own, at the same rate and budget — how often an update that is not aimed at the target ends farther from it anyway; "failed − null" compares it with the failed runs (those that could be pushed away). LoRA's random-ΔW control: each failed run's model with a random rank-r update of the same Σ‖ΔW‖_F (spread evenly over the modules) instead of the trained one — how often an update of that size, in no particular direction, ends farther from the target; "failed − random" compares the two on the same runs. LoRA: mean Σ‖ΔW‖_F of the failed runs, pushed away vs not, at the same step count (${cfg.steps}: failed runs never stop early).`,
     '',
-    '| method | rate | learned | pushed away (95 % CI) | among failed runs | null control: pushed away (learned its other target) | failed − null (points, 95 % CI) | LoRA ‖ΔW‖ failed: pushed vs not |',
-    '|---|---|---|---|---|---|---|---|',
+    '| method | rate | learned | pushed away (95 % CI) | among failed runs | null control: pushed away (learned its other target) | failed − null (points, 95 % CI) | random ΔW: pushed away; failed − random (points, 95 % CI) | LoRA ‖ΔW‖ failed: pushed vs not |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...driftRows,
     '',
     `Facts pushed away at one or more rates (each fact counted once): ${s.methods
@@ -206,6 +206,28 @@ function nullHeadline(method: string, s: RegimesSummary): Headline | undefined {
   };
 }
 
+/**
+ * Finding 2 against the random-ΔW control (LoRA): among failed runs, the pushed-away share minus that of a random
+ * update of the same norm on the same runs, at each rate (best of the rates, Holm); positive = the trained update
+ * pushes away more than an update of its size in a random direction.
+ */
+function randomHeadline(method: string, s: RegimesSummary): Headline | undefined {
+  if (s.drift[method].every((d) => d.vsRandom === undefined)) return undefined;
+  const members = s.drift[method]
+    .filter((d) => d.vsRandom !== undefined && d.vsRandom.n > 2)
+    .map((d) => {
+      const v = d.vsRandom!;
+      return {
+        name: `${times(d.multiplier)} rate`,
+        ci: { estimate: v.diff, lo: v.lo, hi: v.hi, se: v.se, n: v.n, level: 0.95, method: 'newcombe' },
+      };
+    });
+  return {
+    ...bestOfFamily(`2 drift away beyond random ΔW · ${method}`, members, NULL_MARGIN),
+    measure: 'pushed away among failed runs − a random update of the same norm on the same runs',
+  };
+}
+
 export function regimesHeadlines(s: RegimesSummary): Headline[] {
   return [
     ...s.premise.map(premiseHeadline),
@@ -221,5 +243,6 @@ export function regimesHeadlines(s: RegimesSummary): Headline[] {
         ),
       ),
     ...s.methods.map((m) => nullHeadline(m, s)).filter((h): h is Headline => h !== undefined),
+    ...s.methods.map((m) => randomHeadline(m, s)).filter((h): h is Headline => h !== undefined),
   ];
 }
