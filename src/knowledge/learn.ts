@@ -163,7 +163,14 @@ export async function learnSingleFacts(
         model,
         handle,
         examples,
-        { checkEvery: 5, ...trainCfg, batchSize: 1, earlyStop: true, seed, groupSeeds: seeds },
+        {
+          checkEvery: 5,
+          ...trainCfg,
+          batchSize: 1,
+          earlyStop: trainCfg.earlyStop ?? true,
+          seed,
+          groupSeeds: seeds,
+        },
         { padId: tok.padId },
       );
       const groups = k > 1 ? chunk.flatMap((_, g) => [g, g, g, g]) : undefined;

@@ -40,6 +40,7 @@ import {
   meanPairwiseTargetDistance,
   summarizeDesigned,
 } from './designed';
+import { type FactMeasures, type FactSpecificSummary, factMeasures, summarizeFactSpecific } from './features';
 
 export interface InterferenceConfig extends SetConfig {
   sizes: number[];
@@ -105,6 +106,11 @@ export interface InterferenceResult {
     /** PCA (fitted on base, single and joint features together): 2-D coordinates and explained variance */
     coords: { base: number[][]; single: number[][]; joint: number[][] };
     explained: number[];
+    /**
+     * fact-specific measures (features.ts) in the base model, after learning each fact alone for exactly `epochs`
+     * steps (no early stop), and after learning the set together (`epochs` epochs): each fact seen `epochs` times
+     */
+    factSpecific?: FactMeasures & { alone: FactMeasures; together: FactMeasures };
   };
 }
 
@@ -174,6 +180,8 @@ export interface InterferenceSummary {
     meanShiftSingle: number;
     meanShiftJoint: number;
     example?: { coords: { base: number[][]; single: number[][]; joint: number[][] }; explained: number[] };
+    /** fact-specific measures at equal budgets without early stopping, together − alone paired by fact (features.ts) */
+    factSpecific?: FactSpecificSummary;
   };
   /**
    * The paired test: each fact of the feature sets learned alone (its own adapter) and together (one adapter for the
@@ -206,8 +214,9 @@ export const interference: Experiment<
   name: 'interference',
   // 2: the config holds every PEFT and trainer default (resolved before hashing); 3: the paired alone-vs-together
   // test over several feature sets per seed, per-fact outcomes stored; the size-sweep variants are new cases under a
-  // new config field (no version change needed)
-  version: 3,
+  // new config field (no version change needed); 4: feature sets also record fact-specific measures at equal
+  // budgets without early stopping
+  version: 4,
   prepare: prepareSession,
   defaultBatchSize: 32,
   cases(cfg) {
@@ -336,6 +345,7 @@ export const interference: Experiment<
         meanShiftSingle: mean(feats.flatMap((f) => f.shiftSingle)),
         meanShiftJoint: mean(feats.flatMap((f) => f.shiftJoint)),
         example: feats[0] ? { coords: feats[0].coords, explained: feats[0].explained } : undefined,
+        ...factSpecificOf(feats),
       },
       aloneVsTogether: pairedAloneTogether(
         feats.map((f, i) => ({ alone: f.learnedSingle, together: featureSets[i].learned })),
@@ -347,6 +357,14 @@ export const interference: Experiment<
     };
   },
 };
+
+function factSpecificOf(feats: NonNullable<InterferenceResult['features']>[]): {
+  factSpecific?: FactSpecificSummary;
+} {
+  const sets = feats.map((f) => f.factSpecific).filter((f): f is NonNullable<typeof f> => f !== undefined);
+  const summary = sets.length > 0 ? summarizeFactSpecific(sets) : undefined;
+  return summary ? { factSpecific: summary } : {};
+}
 
 /** The designed sets' points and analysis (designed.ts); undefined without designed sets. */
 function designedSummary(
@@ -467,6 +485,21 @@ async function featureCase(cfg: InterferenceConfig, c: InterferenceCase): Promis
       );
     },
   );
+  // the same budget without early stopping: every fact trained for exactly `epochs` steps alone, then measured
+  const baseMeasures = await factMeasures(s, set, base);
+  let alone: FactMeasures | undefined;
+  await learnSingleFacts(
+    s,
+    set,
+    cfg.spec,
+    { ...cfg.train, steps: cfg.epochs, lr: cfg.lr, earlyStop: false },
+    c.seed,
+    set.length,
+    async (facts, groups) => {
+      alone = await factMeasures(s, facts, base, groups);
+    },
+  );
+  let together: FactMeasures | undefined;
   let joint: Float32Array[] = [];
   const [rj] = await learnFactSets(
     s,
@@ -477,6 +510,7 @@ async function featureCase(cfg: InterferenceConfig, c: InterferenceCase): Promis
     undefined,
     async () => {
       joint = await promptFeatureRows(s.model, prompts, s.tok.padId);
+      together = await factMeasures(s, set, base);
     },
   );
   const shift = (a: Float32Array, b: Float32Array) =>
@@ -500,6 +534,7 @@ async function featureCase(cfg: InterferenceConfig, c: InterferenceCase): Promis
         joint: fit.coordinates.slice(2 * n),
       },
       explained: fit.explainedVarianceRatio,
+      ...(alone && together ? { factSpecific: { ...baseMeasures, alone, together } } : {}),
     },
   };
 }

@@ -25,6 +25,7 @@ export function interferenceSection(cfg: InterferenceConfig, s: InterferenceSumm
     ),
     `- Cross-talk (wrong answers that are another fact's new target): ${ct}.`,
     `- Knowledge features (last-layer state at the last prompt token), shift from the base model: learned alone ${fix(s.features.meanShiftSingle)}, learned together ${fix(s.features.meanShiftJoint)}; together − alone, paired by fact: ${fix(s.features.jointMinusSingleShift.estimate)} [${fix(s.features.jointMinusSingleShift.lo)}, ${fix(s.features.jointMinusSingleShift.hi)}] — the "interference suppresses knowledge features" reading (v1 rule) ${verdict(s.reproducesSuppression)}.`,
+    factSpecificLine(s),
     pairwiseLine(s),
     designedLine(cfg, s),
     `- ${s.composition.points.length} sets of ${cfg.setSize}: OLS accuracy ~ z(mean) + z(variance): b_mean ${fix(f.b1.estimate, 3)} [${fix(f.b1.lo, 3)}, ${fix(f.b1.hi, 3)}] (v1 rule: ${verdict(s.reproducesMean)} the "lower mean helps" direction), b_var ${fix(f.b2.estimate, 3)} [${fix(f.b2.lo, 3)}, ${fix(f.b2.hi, 3)}] (v1 rule: ${verdict(s.reproducesVariance)} the "higher variance helps" direction); R² ${fix(f.r2, 2)}.`,
@@ -39,6 +40,15 @@ function pairwiseLine(s: InterferenceSummary): string | undefined {
   if (!p) return undefined;
   const f = p.fit;
   return `- Spread between the targets (mean pairwise 1 − cos of the targets' input embeddings; the v1 "variance" is of original→target distances): OLS accuracy ~ z(mean distance) + z(pairwise): b_pairwise ${fix(f.b2.estimate, 3)} [${fix(f.b2.lo, 3)}, ${fix(f.b2.hi, 3)}], b_mean ${fix(f.b1.estimate, 3)} [${fix(f.b1.lo, 3)}, ${fix(f.b1.hi, 3)}]; Spearman ρ of cross-talk with the pairwise distance ${fix(p.crossTalk.rho, 2)} (p ${pval(p.crossTalk.p)}); the two predictors correlate at ρ ${fix(p.meanVsPairwise.rho, 2)} (these sets were drawn from distance windows, not designed to vary them independently).`;
+}
+
+/** Knowledge features per fact, at equal budgets without early stopping (features.ts). */
+function factSpecificLine(s: InterferenceSummary): string | undefined {
+  const f = s.features.factSpecific;
+  if (!f) return undefined;
+  const lp = f.logProb;
+  const pr = f.projection;
+  return `- **Knowledge features per fact** (${f.facts} facts in ${f.sets} set${f.sets === 1 ? '' : 's'}, each seen the same number of times alone and together, no early stopping): log p(target) base ${fix(f.baseLogProb, 2)}, alone ${fix(lp.alone, 2)}, together ${fix(lp.together, 2)} nats; together − alone ${fix(lp.diff.estimate, 2)} [${fix(lp.diff.lo, 2)}, ${fix(lp.diff.hi, 2)}]; p(target) alone ${pct(f.probability.alone)}, together ${pct(f.probability.together)}. Last-layer shift along e_target − e_original: alone ${fix(pr.alone, 3)}, together ${fix(pr.together, 3)}; together − alone ${fix(pr.diff.estimate, 3)} [${fix(pr.diff.lo, 3)}, ${fix(pr.diff.hi, 3)}] (cluster bootstrap over sets).`;
 }
 
 /** The designed sets (mean distance × pairwise target spread, 2 × 2). */
@@ -70,7 +80,7 @@ function pairedLine(s: InterferenceSummary): string {
  */
 export function interferenceHeadlines(s: InterferenceSummary): Headline[] {
   const p = s.aloneVsTogether;
-  if (!p) return [...sizeHeadlines(s), ...designedHeadlines(s)];
+  if (!p) return [...sizeHeadlines(s), ...featureHeadlines(s), ...designedHeadlines(s)];
   const d = p.diff;
   const head = {
     finding: '3 interference',
@@ -95,7 +105,44 @@ export function interferenceHeadlines(s: InterferenceSummary): Headline[] {
   return [
     { ...head, lo: d.lo, hi: d.hi, verdict: v.verdict, reason, mde: v.mde },
     ...sizeHeadlines(s),
+    ...featureHeadlines(s),
     ...designedHeadlines(s),
+  ];
+}
+
+/**
+ * Knowledge features per fact: alone − together in the target's probability p(target | prompt) at the same budget
+ * (positive = the paper's direction, learning together suppresses what each fact's features hold); cluster bootstrap
+ * over sets; margin 5 points, as the paired accuracy test.
+ */
+function featureHeadlines(s: InterferenceSummary): Headline[] {
+  const f = s.features.factSpecific;
+  if (!f) return [];
+  const d = f.probability.diff;
+  const head = {
+    finding: '3 features suppressed · fact-specific',
+    measure: `alone − together, p(target) at the same budget, paired by fact (${f.facts} facts)`,
+    estimate: -d.estimate,
+    lo: -d.hi,
+    hi: -d.lo,
+  };
+  if (f.sets < 3 || !Number.isFinite(d.se))
+    return [
+      {
+        ...head,
+        verdict: 'inconclusive',
+        reason: `${f.sets} set(s): too few clusters for an interval`,
+        mde: null,
+      },
+    ];
+  const v = threeWay({ estimate: -d.estimate, lo: -d.hi, hi: -d.lo, se: d.se }, { margin: 0.05 });
+  return [
+    {
+      ...head,
+      verdict: v.verdict,
+      reason: `${v.reason.replace(/^[^:]*: /, '')}; ${pts(-d.estimate)} points ${ci(-d.hi, -d.lo, pts)} over ${f.sets} sets (margin ±5 points; log p together − alone ${fix(f.logProb.diff.estimate, 2)} nats)`,
+      mde: v.mde,
+    },
   ];
 }
 
