@@ -89,7 +89,7 @@ export function regimesSection(cfg: RegimesConfig, s: RegimesSummary): string {
     '|---|---|---|---|---|---|',
     ...regimeRows,
     '',
-    `The premise, at matched optimiser steps: each method at its best rate (the highest held-out accuracy averaged over budgets), on the facts full fine-tuning also trained (paired by fact). The number is the accuracy averaged over every budget from 1 to ${cfg.steps} steps (the area under the learning curve), full fine-tuning minus the PEFT method, with a t interval over facts. Wall-clock time per step is not part of the results (it varies with the machine); \`npm run bench\` measures it.`,
+    `The premise, at matched optimiser steps: each method at its best rate (the highest held-out accuracy averaged over budgets), on the facts full fine-tuning also trained (paired by fact). The number is the accuracy averaged over every budget from 1 to ${cfg.steps} steps (the area under the learning curve), full fine-tuning minus the PEFT method, with a t interval over facts. Wall-clock time per step is not part of the results (it varies with the machine): \`npm run bench\` measures each method's step, and notebook 01 prices these runs with it (the premise at matched wall-clock).`,
     '',
     '| PEFT method | trainable parameters (PEFT vs full) | rate (PEFT vs full) | facts | mean accuracy over budgets (PEFT vs full) | full − PEFT (points, 95 % CI) | accuracy at steps (PEFT vs full) |',
     '|---|---|---|---|---|---|---|',
