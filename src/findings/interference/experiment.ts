@@ -10,6 +10,8 @@
  *     (OLS with standardised predictors), plus rank correlations.
  * (c) Designed sets (designed.ts, full scale): mean original→target distance and pairwise target spread varied
  *     independently in a 2 × 2 design.
+ * (d) Feature sets: each fact learned alone and in its set (the paired test), with knowledge features per fact at
+ *     equal budgets without early stopping (features.ts).
  */
 
 import type { SetConfig, SetOptions } from '../../knowledge/config';
