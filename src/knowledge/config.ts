@@ -46,7 +46,7 @@ export interface CommonOptions {
   train?: Partial<TrainerSettings>;
   /**
    * multiplies the learning rate of the fact-set findings (interference, filtering, re-weighting): a second learning
-   * regime beside the calibrated one (`--scale full` runs them at 3× as well; `beacons reproduce --set-rate k`)
+   * regime beside the calibrated one (`--scale full` runs them at 0.33× and 3× as well; `beacons reproduce --set-rate k`)
    */
   setRateScale?: number;
 }

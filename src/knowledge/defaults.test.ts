@@ -110,6 +110,7 @@ test('every scale preset value reaches the hash of the findings that use it', ()
     regimeRates: ['regimes'],
     setRegimes: [],
     sizeVariants: ['interference'],
+    designedSets: ['interference'],
   };
   const toy = SCALES.toy as unknown as Record<string, unknown>;
   assert.deepEqual(

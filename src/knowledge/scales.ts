@@ -46,14 +46,14 @@ export interface Scale {
   regimeSteps: number;
   regimeRates: number[];
   /**
-   * second regimes of the fact-set findings (3–5): `reproduce` also runs them at each of these multiples of the set
-   * learning rate (into <results>/set-rate-<k>x/) and SUMMARY.md compares their verdicts with the calibrated ones
-   */
-  /**
    * interference's designed sets per seed (mean distance × pairwise target spread, 2 × 2; a multiple of 4); 0: none
    * (the experiment's config then has no such field)
    */
   designedSets: number;
+  /**
+   * second regimes of the fact-set findings (3–5): `reproduce` also runs them at each of these multiples of the set
+   * learning rate (into <results>/set-rate-<k>x/) and SUMMARY.md compares their verdicts with the calibrated ones
+   */
   setRegimes: number[];
   /**
    * budget rules of interference's size sweep: 'epochs' (v1), and the controls 'total-steps' and 'steps-per-fact'
@@ -149,15 +149,15 @@ export const SCALES: Record<ScaleName, Scale> = {
     designedSets: 4,
   },
   toy: TOY,
-  // the whole v2 study: six seeds of fresh facts for the regime study, interference's budget controls, and findings
-  // 3–5 at 3× their rate as well
+  // the whole v2 study: six seeds of fresh facts for the regime study, interference's budget controls and designed
+  // sets, and findings 3–5 at 0.33× and 3× their rate as well
   full: {
     ...TOY,
     name: 'full',
     regimeSeeds: [0, 1, 2, 3, 4, 5],
     regimeHeldOut: 64,
     regimeFullFacts: 16,
-    setRegimes: [3],
+    setRegimes: [0.33, 3],
     sizeVariants: ['epochs', 'total-steps', 'steps-per-fact'],
     // 4 sets per design cell per seed: 48 sets
     designedSets: 16,
