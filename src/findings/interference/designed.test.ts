@@ -72,6 +72,7 @@ function planted(effect: number, seed: number): DesignedPoint[] {
 const headlinesOf = (points: DesignedPoint[]) =>
   interferenceHeadlines({
     aloneVsTogether: null,
+    features: {},
     designed: summarizeDesigned(points),
   } as unknown as InterferenceSummary);
 
