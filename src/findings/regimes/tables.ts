@@ -66,9 +66,14 @@ export function regimesTables(s: RegimesSummary): FindingTable[] {
           'lo %': asPctClipped(d.pushedAway.lo),
           'hi %': asPctClipped(d.pushedAway.hi),
           facts: d.pushedAway.n,
+          'pushed away among failed %': asPct(d.pushedAwayAmongFailed.rate),
+          failed: d.pushedAwayAmongFailed.n,
+          'null: pushed away %': d.null ? asPct(d.null.pushedAway.rate) : null,
+          'random ΔW on the failed: pushed away %': d.random ? asPct(d.random.pushedAway.rate) : null,
         })),
       ),
-      caption: 'Finding 2 at every rate of the grid (end of each run; 95 % Wilson interval over facts)',
+      caption:
+        'Finding 2 at every rate of the grid (end of each run; 95 % Wilson interval over facts). Controls (LoRA): the null trains the same facts toward another fact’s target; the random ΔW replaces each failed run’s update by a random one of the same norm',
     },
   ];
 }
