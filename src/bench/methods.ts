@@ -126,11 +126,6 @@ export async function benchMethodSteps(
   return out.map((r) => ({ ...r, vsFull: full > 0 ? r.perFactS / full : null }));
 }
 
-/** Per-fact step seconds of each method from a benchmark: one fact alone (stack 1), the wall-clock a user sees. */
-export function aloneStepSeconds(times: readonly MethodStepTime[]): Record<string, number> {
-  return Object.fromEntries(times.filter((t) => t.stack === 1).map((t) => [t.method, t.perFactS]));
-}
-
 /** The benchmark as a text table (bench command): per method and stack, step and per-fact seconds, ratio to full. */
 export function methodTable(times: readonly MethodStepTime[]): string {
   return table(

@@ -6,16 +6,29 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { aloneStepSeconds, type MethodStepTime } from '../../bench/methods';
 import type { RegimeRun } from '../../knowledge/regime-runs';
 import { readJsonLines } from '../../util/atomic';
 import { type PremiseAtWallClock, premiseAtWallClock, type RegimeAnalysisConfig } from './analysis';
+
+/** One row of a bench file's per-method step times (bench/methods.ts writes them; only what this module reads). */
+export interface StepTime {
+  method: string;
+  /** facts trained side by side in the step (1: one fact alone) */
+  stack: number;
+  /** seconds one fact's update costs */
+  perFactS: number;
+}
 
 export interface MethodBench {
   file: string;
   date: string;
   machine: { cpu?: string; cores?: number; loadAverage?: number };
-  methods: MethodStepTime[];
+  methods: StepTime[];
+}
+
+/** Per-fact step seconds of each method: one fact alone (stack 1), the wall-clock a user sees. */
+export function aloneStepSeconds(times: readonly StepTime[]): Record<string, number> {
+  return Object.fromEntries(times.filter((t) => t.stack === 1).map((t) => [t.method, t.perFactS]));
 }
 
 /** The newest bench-<date>.json in `dir` with per-method step times (undefined when there is none). */
