@@ -185,46 +185,34 @@ function distanceHeadline(method: string, ps: DistanceAtRegime[]): Headline {
 export const NULL_MARGIN = 0.05;
 
 /**
- * Finding 2 against its null, per method with a null control: among failed runs, the pushed-away share minus the
- * null control's, at each rate (best of the rates, Holm); positive = pushed away more than training toward an
- * unrelated target does.
+ * Finding 2 against one of its controls, per method that has it: among failed runs, the pushed-away share minus the
+ * control's, at each rate (best of the rates, Holm); positive = the trained runs are pushed away more than the
+ * control. `null`: the same facts trained toward an unrelated target; `random`: (LoRA) a random update of the same
+ * norm on the same runs.
  */
-function nullHeadline(method: string, s: RegimesSummary): Headline | undefined {
+function controlHeadline(
+  method: string,
+  s: RegimesSummary,
+  control: 'null' | 'random',
+): Headline | undefined {
+  const vs = (d: RegimesSummary['drift'][string][number]) => (control === 'null' ? d.vsNull : d.vsRandom);
+  if (s.drift[method].every((d) => vs(d) === undefined)) return undefined;
   const members = s.drift[method]
-    .filter((d) => d.vsNull !== undefined && d.vsNull.n > 2)
+    .filter((d) => (vs(d)?.n ?? 0) > 2)
     .map((d) => {
-      const v = d.vsNull!;
+      const v = vs(d)!;
       return {
         name: `${times(d.multiplier)} rate`,
         ci: { estimate: v.diff, lo: v.lo, hi: v.hi, se: v.se, n: v.n, level: 0.95, method: 'newcombe' },
       };
     });
-  if (s.drift[method].every((d) => d.vsNull === undefined)) return undefined;
+  const [finding, measure] =
+    control === 'null'
+      ? ['the null', 'null control (trained toward an unrelated target)']
+      : ['random ΔW', 'a random update of the same norm on the same runs'];
   return {
-    ...bestOfFamily(`2 drift away beyond the null · ${method}`, members, NULL_MARGIN),
-    measure: 'pushed away among failed runs − null control (trained toward an unrelated target)',
-  };
-}
-
-/**
- * Finding 2 against the random-ΔW control (LoRA): among failed runs, the pushed-away share minus that of a random
- * update of the same norm on the same runs, at each rate (best of the rates, Holm); positive = the trained update
- * pushes away more than an update of its size in a random direction.
- */
-function randomHeadline(method: string, s: RegimesSummary): Headline | undefined {
-  if (s.drift[method].every((d) => d.vsRandom === undefined)) return undefined;
-  const members = s.drift[method]
-    .filter((d) => d.vsRandom !== undefined && d.vsRandom.n > 2)
-    .map((d) => {
-      const v = d.vsRandom!;
-      return {
-        name: `${times(d.multiplier)} rate`,
-        ci: { estimate: v.diff, lo: v.lo, hi: v.hi, se: v.se, n: v.n, level: 0.95, method: 'newcombe' },
-      };
-    });
-  return {
-    ...bestOfFamily(`2 drift away beyond random ΔW · ${method}`, members, NULL_MARGIN),
-    measure: 'pushed away among failed runs − a random update of the same norm on the same runs',
+    ...bestOfFamily(`2 drift away beyond ${finding} · ${method}`, members, NULL_MARGIN),
+    measure: `pushed away among failed runs − ${measure}`,
   };
 }
 
@@ -242,7 +230,8 @@ export function regimesHeadlines(s: RegimesSummary): Headline[] {
           DRIFT_BAR,
         ),
       ),
-    ...s.methods.map((m) => nullHeadline(m, s)).filter((h): h is Headline => h !== undefined),
-    ...s.methods.map((m) => randomHeadline(m, s)).filter((h): h is Headline => h !== undefined),
+    ...(['null', 'random'] as const).flatMap((control) =>
+      s.methods.map((m) => controlHeadline(m, s, control)).filter((h): h is Headline => h !== undefined),
+    ),
   ];
 }
