@@ -64,6 +64,19 @@ test('bestOfFamily calls an opposite effect "does not reproduce" and needs three
     0.03,
   );
   assert.equal(mixed.verdict, 'inconclusive');
+  assert.match(mixed.reason, /not ruled out: open/);
+  // a best condition with no spread at all (every unit 0) must not lend its zero MDE to the family: the MDE is that
+  // of the condition still open
+  const flat = bestOfFamily(
+    'test',
+    [
+      { name: 'flat', ci: meanCI([0, 0, 0, 0, 0, 0]) },
+      { name: 'noisy', ci: meanCI(diffs(8, -0.01, 0.2, 4)) },
+    ],
+    0.03,
+  );
+  assert.equal(flat.verdict, 'inconclusive');
+  assert.ok(flat.mde !== null && flat.mde > 0.1, `family MDE ${flat.mde}`);
   const tiny = bestOfFamily('test', [{ name: 'a', ci: meanCI([0.1, 0.1]) }], 0.03);
   assert.equal(tiny.verdict, 'inconclusive');
 });

@@ -106,11 +106,19 @@ export function bestOfFamily(
       mde,
     };
   }
+  // the conditions that keep the family from "does not reproduce"; the design's power is theirs (the largest MDE)
+  const open = usable.filter((x) => !against.includes(x.name) && !equivalent.includes(x.name));
+  const openMdes = open.map((x) =>
+    Number.isFinite(x.ci.se) ? minimumDetectableEffect(x.ci.se) : Number.NaN,
+  );
+  const familyMde = openMdes.some((x) => !Number.isFinite(x)) ? null : Math.max(...openMdes);
+  const openText =
+    open.length === usable.length ? '' : ` (not ruled out: ${open.map((x) => x.name).join(', ')})`;
   return {
     ...head,
     verdict: 'inconclusive',
-    reason: `best ${m.name}: ${pts(m.ci.estimate)} points, Holm-adjusted p ${adj[best].toPrecision(2)}; neither a credible gain nor ruled out ±${pts(margin)}; the design detects ${mde === null ? 'n/a' : pts(mde)} points at 80 % power`,
-    mde,
+    reason: `best ${m.name}: ${pts(m.ci.estimate)} points, Holm-adjusted p ${adj[best].toPrecision(2)}; neither a credible gain nor ruled out ±${pts(margin)}${openText}; the design detects ${familyMde === null ? 'n/a' : pts(familyMde)} points at 80 % power`,
+    mde: familyMde,
   };
 }
 
