@@ -52,6 +52,8 @@ export type { LlamaModel } from './model/llama';
 export { BEACON_BASE_DIR, type LoadedModel, loadModel, saveModel } from './model/load';
 export type { Tokenizer } from './model/tokenizer';
 export { loadLoraAdapter, type PeftConfig, type PeftHandle, saveLoraAdapter, wrap } from './peft/index';
+// report: one finding across the shipped models and set rates (cached runs)
+export { findingAcross } from './report/across';
 // runner: the results cache
 export type { Experiment, SummaryFile } from './runner/experiment';
 export { loadSummary, runExperiment, runHash } from './runner/runner';

@@ -1,0 +1,69 @@
+/**
+ * One finding across the cached runs beyond the notebook's own: its three-way verdicts on every shipped model (the
+ * same scale, `results/models/<name>`) and, for the fact-set findings, at every set learning rate of the full scale
+ * (`results/full`, `results/full/set-rate-<k>x`). Reads cached summaries only; computes nothing.
+ */
+import * as path from 'node:path';
+import type { FindingOptions } from '../findings/finding';
+import { pts } from '../findings/format';
+import type { Headline } from '../findings/headline';
+import { EXPERIMENTS, type FindingKey } from '../findings/index';
+import { getScale } from '../knowledge/scales';
+import { collectModelHeadlines } from './models';
+import { SET_FINDINGS, setRegimeDir } from './set-regimes';
+
+interface Column {
+  name: string;
+  headlines: readonly Headline[];
+}
+
+function table(first: string, columns: readonly Column[]): string[] {
+  const rows = [...new Set(columns.flatMap((c) => c.headlines.map((h) => h.finding)))];
+  const cell = (c: Column, row: string) => {
+    const h = c.headlines.find((x) => x.finding === row);
+    return h ? `**${h.verdict}** ${pts(h.estimate)} [${pts(h.lo)}, ${pts(h.hi)}]` : '—';
+  };
+  return [
+    `| ${first} | ${columns.map((c) => c.name).join(' | ')} |`,
+    `|---|${columns.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r} | ${columns.map((c) => cell(c, r)).join(' | ')} |`),
+  ];
+}
+
+/** Markdown: the finding's verdicts per shipped model and (fact-set findings) per set rate at full scale. */
+export function findingAcross(key: FindingKey, options: FindingOptions = {}, resultsDir = 'results'): string {
+  const finding = EXPERIMENTS.find((e) => e.key === key);
+  if (finding === undefined) throw new Error(`findingAcross: unknown finding '${key}'`);
+  const out: string[] = [];
+  const models = collectModelHeadlines([finding], options, resultsDir);
+  if (models.length > 1)
+    out.push(
+      `**On every shipped model** (scale \`${options.scale ?? 'toy'}\`; \`npm run reproduce -- --models all\`):`,
+      '',
+      ...table('finding · method', models),
+    );
+  if ((SET_FINDINGS as readonly string[]).includes(key)) {
+    const full = path.join(resultsDir, 'full');
+    const ks = [1, ...getScale('full').setRegimes].sort((a, b) => a - b);
+    const rates = ks
+      .map((k) => ({
+        name: k === 1 ? 'calibrated (1×)' : `${k}× the rate`,
+        headlines:
+          finding.report(
+            { ...options, scale: 'full', ...(k === 1 ? {} : { setRateScale: k }) },
+            k === 1 ? full : setRegimeDir(full, k),
+          )?.headlines ?? [],
+      }))
+      .filter((c) => c.headlines.length > 0);
+    if (rates.length > 1)
+      out.push(
+        '',
+        `**At every set learning rate** (full scale, \`${full}\`; \`npm run reproduce -- --scale full --results ${full}\`):`,
+        '',
+        ...table('finding', rates),
+      );
+  }
+  return out.length > 0
+    ? out.join('\n')
+    : 'No cached runs of this finding on other models or at other set rates yet.';
+}
