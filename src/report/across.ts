@@ -5,30 +5,10 @@
  */
 import * as path from 'node:path';
 import type { FindingOptions } from '../findings/finding';
-import { pts } from '../findings/format';
-import type { Headline } from '../findings/headline';
 import { EXPERIMENTS, type FindingKey } from '../findings/index';
 import { getScale } from '../knowledge/scales';
-import { collectModelHeadlines } from './models';
+import { collectModelHeadlines, verdictTable } from './models';
 import { SET_FINDINGS, setRegimeDir } from './set-regimes';
-
-interface Column {
-  name: string;
-  headlines: readonly Headline[];
-}
-
-function table(first: string, columns: readonly Column[]): string[] {
-  const rows = [...new Set(columns.flatMap((c) => c.headlines.map((h) => h.finding)))];
-  const cell = (c: Column, row: string) => {
-    const h = c.headlines.find((x) => x.finding === row);
-    return h ? `**${h.verdict}** ${pts(h.estimate)} [${pts(h.lo)}, ${pts(h.hi)}]` : '—';
-  };
-  return [
-    `| ${first} | ${columns.map((c) => c.name).join(' | ')} |`,
-    `|---|${columns.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r} | ${columns.map((c) => cell(c, r)).join(' | ')} |`),
-  ];
-}
 
 /** Markdown: the finding's verdicts per shipped model and (fact-set findings) per set rate at full scale. */
 export function findingAcross(key: FindingKey, options: FindingOptions = {}, resultsDir = 'results'): string {
@@ -40,7 +20,7 @@ export function findingAcross(key: FindingKey, options: FindingOptions = {}, res
     out.push(
       `**On every shipped model** (scale \`${options.scale ?? 'toy'}\`; \`npm run reproduce -- --models all\`):`,
       '',
-      ...table('finding · method', models),
+      ...verdictTable('finding · method', models),
     );
   if ((SET_FINDINGS as readonly string[]).includes(key)) {
     const full = path.join(resultsDir, 'full');
@@ -60,7 +40,7 @@ export function findingAcross(key: FindingKey, options: FindingOptions = {}, res
         '',
         `**At every set learning rate** (full scale, \`${full}\`; \`npm run reproduce -- --scale full --results ${full}\`):`,
         '',
-        ...table('finding', rates),
+        ...verdictTable('finding', rates),
       );
   }
   return out.length > 0

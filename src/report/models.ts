@@ -63,18 +63,29 @@ export function headlineBars(
 }
 
 /** The SUMMARY.md section and the figure, or undefined when fewer than two models have results. */
+/** One cell of a verdict table: the row's three-way verdict and its number with interval (points), or '—'. */
+export function verdictCell(headlines: readonly Headline[], row: string): string {
+  const h = headlines.find((x) => x.finding === row);
+  return h ? `**${h.verdict}** ${pts(h.estimate)} [${pts(h.lo)}, ${pts(h.hi)}]` : '—';
+}
+
+/** A verdict table's markdown lines: a row per finding (first-seen order), a column per run (model, rate, …). */
+export function verdictTable(
+  first: string,
+  columns: readonly { name: string; headlines: readonly Headline[] }[],
+): string[] {
+  const rows = [...new Set(columns.flatMap((c) => c.headlines.map((h) => h.finding)))];
+  return [
+    `| ${first} | ${columns.map((c) => c.name).join(' | ')} |`,
+    `|---|${columns.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r} | ${columns.map((c) => verdictCell(c.headlines, r)).join(' | ')} |`),
+  ];
+}
+
 export function modelsReport(models: ModelHeadlines[]): ExtraSection | undefined {
   if (models.length < 2) return undefined;
   const rows = [...new Set(models.flatMap((m) => m.headlines.map((h) => h.finding)))];
-  const cell = (m: ModelHeadlines, row: string) => {
-    const h = m.headlines.find((x) => x.finding === row);
-    return h ? `**${h.verdict}** ${pts(h.estimate)} [${pts(h.lo)}, ${pts(h.hi)}]` : '—';
-  };
-  const table = [
-    `| finding · method | ${models.map((m) => m.name).join(' | ')} |`,
-    `|---|${models.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r} | ${models.map((m) => cell(m, r)).join(' | ')} |`),
-  ];
+  const table = verdictTable('finding · method', models);
   // a verdict moves when two models that both have the row disagree (a model without it is not a disagreement)
   const moved = rows.filter((r) => {
     const vs = models

@@ -6,12 +6,11 @@
  */
 import * as path from 'node:path';
 import type { AnyFinding, FindingOptions } from '../findings/finding';
-import { pts } from '../findings/format';
 import type { Headline } from '../findings/headline';
 import { EXPERIMENTS } from '../findings/index';
 import { getScale } from '../knowledge/scales';
 import type { ExtraSection } from './findings';
-import { headlineBars } from './models';
+import { headlineBars, verdictCell } from './models';
 
 /** The fact-set findings (one shared adapter per set), the ones with a set learning rate. */
 export const SET_FINDINGS = ['interference', 'filtering', 'reweighting'] as const;
@@ -50,10 +49,6 @@ export function setRegimesExtra(options: FindingOptions, resultsDir: string): Ex
     .filter((r) => r.headlines.length > 0);
   if (regimes.length < 2) return [];
   const rows = [...new Set(regimes.flatMap((r) => r.headlines.map((h) => h.finding)))];
-  const cell = (r: RegimeHeadlines, row: string) => {
-    const h = r.headlines.find((x) => x.finding === row);
-    return h ? `**${h.verdict}** ${pts(h.estimate)} [${pts(h.lo)}, ${pts(h.hi)}]` : '—';
-  };
   const holdsIn = (row: string) =>
     regimes
       .filter((r) => r.headlines.find((x) => x.finding === row)?.verdict === 'reproduces')
@@ -66,7 +61,7 @@ export function setRegimesExtra(options: FindingOptions, resultsDir: string): Ex
     `|---|${regimes.map(() => '---').join('|')}|---|`,
     ...rows.map(
       (row) =>
-        `| ${row} | ${regimes.map((r) => cell(r, row)).join(' | ')} | ${holdsIn(row).join(', ') || 'none'} |`,
+        `| ${row} | ${regimes.map((r) => verdictCell(r.headlines, row)).join(' | ')} | ${holdsIn(row).join(', ') || 'none'} |`,
     ),
     '',
     '<details><summary>Why each verdict (the numbers that decided it)</summary>',
