@@ -19,7 +19,7 @@ import { modelResultsDir, modelsExtra } from '../report/models';
 import { SET_FINDINGS, setRegimeDir, setRegimesExtra } from '../report/set-regimes';
 import { writeReport } from '../report/write';
 import { createProgressGroup } from '../runner/progress';
-import { forgetRun, mergeShards, parseShard, runExperiment } from '../runner/runner';
+import { forgetRun, loadResults, mergeShards, parseShard, runExperiment } from '../runner/runner';
 import { lockResultsDir } from '../util/lock';
 import { describeMissing } from '../util/shards';
 import { capWorkers, coreCount, runWorkers } from '../util/workers';
@@ -160,6 +160,7 @@ export async function run(argv: string[]): Promise<void> {
         shard,
         force: values.force,
         batchSize: values.stack,
+        maxPhase: phaseOfWorker(),
         onProgress: group.reporter(),
         backend: backendInfo()?.name,
       });
@@ -229,6 +230,17 @@ async function prepareAll(entries: ReturnType<typeof findExperiments>, cfgs: unk
   for (const [i, e] of entries.entries()) await e.experiment.prepare?.(cfgs[i]);
 }
 
+/** Set by `runWithWorkers` for a worker of an early phase: it runs only the cases of that phase or before. */
+const PHASE_ENV = 'BEACONS_WORKER_PHASE';
+
+function phaseOfWorker(): number | undefined {
+  const v = process.env[PHASE_ENV];
+  if (v === undefined || v === '') return undefined;
+  const k = Number(v);
+  if (!Number.isInteger(k) || k < 0) throw new Error(`${PHASE_ENV} must be a phase number, got '${v}'`);
+  return k;
+}
+
 /** One worker per core by default (BEACONS_WORKERS overrides); the sweep's cases are split by --shard. */
 function defaultWorkers(): number {
   if (process.env.BEACONS_WORKERS) return Number(process.env.BEACONS_WORKERS);
@@ -252,16 +264,41 @@ async function runWithWorkers(
   console.error(`[reproduce] ${workers} workers (--workers 1 for a single process)`);
   // --force: the workers each clear their own shard; the whole run's files are cleared here
   if (values.force) for (const e of entries) forgetRun(e.experiment, e.config(common), resultsDir);
-  await runWorkers(workers, {
-    script: cli,
-    args: (i) => ['reproduce', ...argv, '--shard', `${i}/${workers}`, '--workers', '1', '--no-figures'],
-    env: { BEACONS_PROGRESS: 'lines', BEACONS_LOCK_OWNER: String(process.pid) },
-    onStart: (pids) => console.error(`[reproduce] worker pids ${pids.join(', ')}`),
-  }).catch((e: Error) => {
-    throw new Error(`${e.message}; finished cases are cached, rerun to resume`);
-  });
   const cfgs = entries.map((e) => e.config(common));
-  await prepareAll(entries, cfgs); // mergeShards calls cases() and summarize()
+  await prepareAll(entries, cfgs); // cases() (for the phases), mergeShards and summarize() need it
+  // one round of workers per phase (runner/experiment.ts `phase`): every worker finishes a phase before the next
+  const phases = Math.max(
+    0,
+    ...entries.flatMap((e, i) =>
+      e.experiment.phase ? e.experiment.cases(cfgs[i]).map(e.experiment.phase) : [],
+    ),
+  );
+  // a case of `phase` or before that no file holds yet (a round with none left starts no workers)
+  const pending = (phase: number) =>
+    entries.some((e, i) => {
+      const stored = new Set(loadResults(e.experiment, cfgs[i], resultsDir).map((r) => r.id));
+      return e.experiment
+        .cases(cfgs[i])
+        .some((c) => (e.experiment.phase?.(c) ?? 0) <= phase && !stored.has(c.id));
+    });
+  for (let phase = 0; phase <= phases; phase++) {
+    if (phases > 0 && !pending(phase)) continue;
+    if (phases > 0) console.error(`[reproduce] phase ${phase + 1} of ${phases + 1}`);
+    // --force cleared the files above; a later round must keep what the earlier ones computed
+    const args = phase === 0 ? argv : argv.filter((a) => a !== '--force');
+    await runWorkers(workers, {
+      script: cli,
+      args: (i) => ['reproduce', ...args, '--shard', `${i}/${workers}`, '--workers', '1', '--no-figures'],
+      env: {
+        BEACONS_PROGRESS: 'lines',
+        BEACONS_LOCK_OWNER: String(process.pid),
+        ...(phase < phases ? { [PHASE_ENV]: String(phase) } : {}),
+      },
+      onStart: (pids) => console.error(`[reproduce] worker pids ${pids.join(', ')}`),
+    }).catch((e: Error) => {
+      throw new Error(`${e.message}; finished cases are cached, rerun to resume`);
+    });
+  }
   entries.forEach((e, i) => {
     const out = mergeShards(e.experiment, cfgs[i], { resultsDir });
     if (out.missing.length > 0)

@@ -111,6 +111,7 @@ test('every scale preset value reaches the hash of the findings that use it', ()
     setRegimes: [],
     sizeVariants: ['interference'],
     designedSets: ['interference'],
+    regimeEndFacts: ['regimes'],
   };
   const toy = SCALES.toy as unknown as Record<string, unknown>;
   assert.deepEqual(

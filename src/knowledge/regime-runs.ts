@@ -22,13 +22,18 @@ import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
 import { embeddingDistance, learnSingleFacts, type MethodSpec, stopIds } from './learn';
 import type { Session } from './session';
 
+/**
+ * Which facts a run belongs to: 'held-out' (regimes are chosen on these), a seed's uniform draw of fresh facts (the
+ * seed), or 'ends' (the near and far ends of the distance range, oversampled for finding 1's peak test)
+ */
+export type RegimeBlock = 'held-out' | 'ends' | number;
+
 export interface RegimeRun {
   fact: string;
   method: string;
   /** index into the method's learning-rate grid */
   rate: number;
-  /** 'held-out' (regimes are chosen on these facts) or the seed whose fresh facts these are */
-  block: 'held-out' | number;
+  block: RegimeBlock;
   /**
    * the null control of finding 2: trained toward another fact's target (this id) instead of its own; `learned` and
    * `updates` then refer to that target, `pushedAway` and `learnedDistance` still to the fact's own target
@@ -82,7 +87,7 @@ export async function learnToConvergence(
   facts: Fact[],
   spec: MethodSpec,
   train: TrainerSettings,
-  run: { method: string; rate: number; block: 'held-out' | number; lr: number; steps: number; seed: number },
+  run: { method: string; rate: number; block: RegimeBlock; lr: number; steps: number; seed: number },
   stack: number,
   /** the null control: per fact, the fact whose target it is trained toward instead of its own */
   unrelated?: Fact[],

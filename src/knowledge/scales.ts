@@ -46,6 +46,11 @@ export interface Scale {
   regimeSteps: number;
   regimeRates: number[];
   /**
+   * the near and far ends of the distance range, oversampled for finding 1's peak test: per end, this many of the
+   * nearest and farthest facts that no seed trains (findings/regimes `endFacts`); 0: none
+   */
+  regimeEndFacts: number;
+  /**
    * interference's designed sets per seed (mean distance × pairwise target spread, 2 × 2; a multiple of 4); 0: none
    * (the experiment's config then has no such field)
    */
@@ -115,6 +120,8 @@ const TOY: Scale = {
   regimeHeldOut: 32,
   regimeSteps: 48,
   regimeRates: REGIME_RATES,
+  // 8 of the nearest and 8 of the farthest facts (about the outer 1 % of the facts at each end) beside seed 0's 64
+  regimeEndFacts: 8,
   setRegimes: [],
   sizeVariants: ['epochs'],
   designedSets: 0,
@@ -144,6 +151,7 @@ export const SCALES: Record<ScaleName, Scale> = {
     regimeHeldOut: 8,
     regimeSteps: 12,
     regimeRates: REGIME_RATES,
+    regimeEndFacts: 2,
     setRegimes: [],
     sizeVariants: ['epochs', 'total-steps', 'steps-per-fact'],
     designedSets: 4,
@@ -157,6 +165,8 @@ export const SCALES: Record<ScaleName, Scale> = {
     regimeSeeds: [0, 1, 2, 3, 4, 5],
     regimeHeldOut: 64,
     regimeFullFacts: 16,
+    // the outer ≈ 9 % at each end of the facts no seed trains
+    regimeEndFacts: 48,
     setRegimes: [0.33, 3],
     sizeVariants: ['epochs', 'total-steps', 'steps-per-fact'],
     // 4 sets per design cell per seed: 48 sets
@@ -185,6 +195,7 @@ export const SCALES: Record<ScaleName, Scale> = {
     regimeHeldOut: 64,
     regimeSteps: 120,
     regimeRates: REGIME_RATES,
+    regimeEndFacts: 16,
     setRegimes: [],
     sizeVariants: ['epochs', 'total-steps', 'steps-per-fact'],
     designedSets: 16,

@@ -22,6 +22,11 @@ export interface RunContext {
   readonly signal?: AbortSignal;
   backend?: string;
   warn(message: string): void;
+  /**
+   * The results this run has stored so far, by case id: the main file and every shard's file (another worker's
+   * included; a line it is writing right now is skipped). For a case that needs cases of an earlier `phase`.
+   */
+  stored(): Map<string, unknown>;
 }
 
 export interface Experiment<Cfg, Case extends { id: string }, Res, Summary = unknown> {
@@ -39,6 +44,13 @@ export interface Experiment<Cfg, Case extends { id: string }, Res, Summary = unk
   runBatch(cfg: Cfg, cases: Case[], ctx: RunContext): Promise<Res[]>;
   /** From all cases' results in case order; JSON-serialisable and deterministic. */
   summarize(cfg: Cfg, results: Res[]): Summary;
+  /**
+   * The phase of a case (default 0). A case of a later phase needs the results of earlier ones (re-weighting's test
+   * sets need every held-out set's): with several workers, all of them finish phase k before any starts phase k + 1,
+   * and a later case reads the earlier results with `ctx.stored()` instead of computing them again. Speed only: a
+   * case computes what it cannot find stored, so results do not depend on the phases.
+   */
+  phase?(c: Case): number;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: any experiment, whatever its types
@@ -57,6 +69,8 @@ export interface RunOptions {
   backend?: string;
   /** Warnings (repaired files); default console.warn. */
   onWarn?: (message: string) => void;
+  /** Only the cases whose `exp.phase` is at most this (default: every case). */
+  maxPhase?: number;
 }
 
 /**

@@ -252,6 +252,39 @@ describe('runExperiment', () => {
     await assert.rejects(runExperiment(exp, { n: 4 }, { ...opts(), signal: ac.signal }));
     assert.equal(slow.calls.length, 1);
   });
+
+  it('phases: maxPhase limits a shard to the early cases; a later case sees every shard’s stored results', async () => {
+    const { exp, calls } = fakeExperiment();
+    // cases 0–3 are phase 0; a later case records how many phase-0 results it found stored
+    const seen: number[] = [];
+    const phased: typeof exp = {
+      ...exp,
+      phase: (c) => (c.x < 4 ? 0 : 1),
+      async runBatch(c, cs, ctx) {
+        if (cs.some((x) => x.x >= 4))
+          seen.push([...ctx.stored().keys()].filter((id) => Number(id.slice(1)) < 4).length);
+        return exp.runBatch(c, cs, ctx);
+      },
+    };
+    for (const index of [0, 1])
+      await runExperiment(phased, cfg, { ...opts(), shard: { index, count: 2 }, maxPhase: 0, batchSize: 1 });
+    assert.deepEqual(calls.flat(), ['c0', 'c2', 'c1', 'c3']);
+    // a line another worker is writing right now is skipped, not an error
+    const p = resultPaths(phased, cfg, dir);
+    fs.appendFileSync(p.shardCases({ index: 1, count: 2 }), '{"id":"c5","res');
+    const out = await runExperiment(phased, cfg, { ...opts(), shard: { index: 0, count: 2 }, batchSize: 1 });
+    assert.equal(out.ran, 3); // c4, c6, c8
+    assert.deepEqual(seen, [4, 4, 4]);
+    // no summary from a run limited to a phase, even when its scope is done
+    fs.writeFileSync(
+      p.shardCases({ index: 1, count: 2 }),
+      fs.readFileSync(p.shardCases({ index: 1, count: 2 }), 'utf8').replace(/\{"id":"c5","res$/, ''),
+    );
+    const partial = await runExperiment(phased, cfg, { ...opts(), maxPhase: 0 });
+    assert.equal(partial.summary, undefined);
+    const whole = await runExperiment(phased, cfg, opts());
+    assert.equal(whole.summary?.summary.sum, SUM);
+  });
 });
 
 describe('progress', () => {

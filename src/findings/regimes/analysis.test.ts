@@ -227,3 +227,56 @@ test('finding 2 against a random update of the same norm: a planted excess is fo
     undefined,
   );
 });
+
+test('the oversampled ends give the near end − middle test and change no other number of the regime', () => {
+  const cfg = config(['lora']);
+  const uniform = simulate({ lora: 1 }, (d) => 1.2 - d, { heldOut: 100, fresh: 200 });
+  // 10 facts at each end, at every rate: the near ones learned after one update, the far ones never
+  const ends: RegimeRun[] = MULTIPLIERS.flatMap((_, rate) =>
+    Array.from({ length: 20 }, (_, i) => {
+      const near = i < 10;
+      return {
+        ...uniform[0],
+        fact: `end${i}`,
+        rate,
+        block: 'ends' as const,
+        distance: near ? 0.001 * i : 2 - 0.001 * i,
+        updates: near ? 1 : null,
+        learned: near,
+      };
+    }),
+  );
+  const without = summarizeRegimes(cfg, uniform, { lora: 1000 });
+  const withEnds = summarizeRegimes(cfg, [...uniform, ...ends], { lora: 1000 });
+  assert.equal(withEnds.facts.ends, 20);
+  assert.equal(without.facts.ends, 0);
+  assert.equal(withEnds.facts.fresh, without.facts.fresh);
+  for (const [i, p] of withEnds.distance.lora.entries()) {
+    const q = without.distance.lora[i];
+    assert.equal(q.ends, null);
+    assert.deepEqual(p.accuracy, q.accuracy);
+    assert.deepEqual(p.bins, q.bins);
+    assert.deepEqual(p.spearman, q.spearman);
+    assert.equal(p.ends?.near.accuracy.rate, 1);
+    assert.equal(p.ends?.far.accuracy.rate, 0);
+    assert.deepEqual(p.ends?.far.distance, [2 - 0.001 * 19, 2 - 0.001 * 10]);
+    assert.deepEqual(p.peak, q.peak);
+    assert.deepEqual(p.adjusted, q.adjusted);
+  }
+  // the drift and the premise ignore the ends
+  assert.deepEqual(withEnds.drift, without.drift);
+  // near end − middle bins: the near end always learned here; never learned, it is a planted near deficit
+  const middleRate = (p: (typeof withEnds.distance.lora)[number]) => {
+    const mid = p.bins.slice(1, -1);
+    return mid.reduce((a, b) => a + b.k, 0) / mid.reduce((a, b) => a + b.n, 0);
+  };
+  for (const p of withEnds.distance.lora)
+    assert.ok(Math.abs(p.ends!.nearMinusMiddle.diff - (1 - middleRate(p))) < 1e-12);
+  const deficit = summarizeRegimes(
+    cfg,
+    [...uniform, ...ends.map((r) => (r.distance < 1 ? { ...r, updates: null, learned: false } : r))],
+    { lora: 1000 },
+  );
+  const converged = deficit.distance.lora.find((p) => p.regime === 'converged')!;
+  assert.ok(converged.ends!.nearMinusMiddle.hi < 0, JSON.stringify(converged.ends));
+});

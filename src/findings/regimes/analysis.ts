@@ -54,6 +54,19 @@ export interface DistanceAtRegime {
   spearman: { rho: number; p: number };
   /** fewer than 5 facts learned or 5 not learned: the regime cannot show a shape (left out of the verdict) */
   noContrast: boolean;
+  /**
+   * the oversampled near and far ends (block 'ends'): accuracy at this regime and the distance range of each end;
+   * null when the study has none. Every other number of the regime is of the seeds' uniform draw only
+   */
+  ends: {
+    near: EndAccuracy;
+    far: EndAccuracy;
+    /**
+     * near end minus the uniform draw's middle bins (all but the outer two; Newcombe interval, facts independent):
+     * the paper's inverted U has it below zero — a direct test where the peak test cannot be fitted
+     */
+    nearMinusMiddle: { diff: number; lo: number; hi: number };
+  } | null;
   /** the peak test (learned ~ d + d², clustered by fact; two lines), and its p-value Holm-adjusted over regimes */
   peak: PeakSummary | null;
   peakError?: string;
@@ -63,6 +76,12 @@ export interface DistanceAtRegime {
   adjustedError?: string;
   /** the peak test with the margin and log rank as covariates */
   adjustedPeak: PeakSummary | null;
+}
+
+export interface EndAccuracy {
+  accuracy: Rate;
+  /** smallest and largest target distance of the end's facts */
+  distance: [number, number];
 }
 
 export interface AdjustedDistance {
@@ -133,8 +152,15 @@ export interface RegimesSummary {
   drift: Record<string, DriftAtRate[]>;
   /** per method: the share of fresh facts pushed away at one or more rates of the grid (facts are the units) */
   pushedAtAnyRate: Record<string, Rate>;
-  /** fresh facts (PEFT methods) and held-out facts */
-  facts: { fresh: number; freshFull: number; heldOut: number; heldOutFull: number };
+  /** fresh facts (PEFT methods), held-out facts and the oversampled ends (both ends together) */
+  facts: {
+    fresh: number;
+    freshFull: number;
+    heldOut: number;
+    heldOutFull: number;
+    ends: number;
+    endsFull: number;
+  };
 }
 
 const budgetsOf = (steps: number) => Array.from({ length: steps }, (_, i) => i + 1);
@@ -149,20 +175,22 @@ function curve(runs: RegimeRun[], steps: number, seed: number): CurvePoint[] {
   );
 }
 
-/** The runs of one method at one rate of its grid, on the fresh or on the held-out facts. */
+/**
+ * The runs of one method at one rate of its grid: on the fresh facts (the seeds' uniform draw), on the held-out facts,
+ * or on the oversampled near and far ends.
+ */
 function pick(
   runs: RegimeRun[],
   method: string,
   rateIndex: number,
-  fresh: boolean,
+  facts: boolean | 'ends',
   control = false,
 ): RegimeRun[] {
+  const inBlock = (r: RegimeRun) =>
+    facts === 'ends' ? r.block === 'ends' : facts ? typeof r.block === 'number' : r.block === 'held-out';
   return runs.filter(
     (r) =>
-      r.method === method &&
-      r.rate === rateIndex &&
-      (fresh ? r.block !== 'held-out' : r.block === 'held-out') &&
-      (r.unrelated !== undefined) === control,
+      r.method === method && r.rate === rateIndex && inBlock(r) && (r.unrelated !== undefined) === control,
   );
 }
 
@@ -191,8 +219,39 @@ function tryOr<T>(f: () => T): { value: T | null; error?: string } {
   }
 }
 
+/**
+ * The accuracy of each oversampled end at a budget (near: the ends' runs below the uniform draw's median distance),
+ * and the near end against the middle bins' flags (`middle`).
+ */
+function endsAt(
+  ends: RegimeRun[],
+  uniform: RegimeRun[],
+  budget: number,
+  middle: boolean[],
+): DistanceAtRegime['ends'] {
+  if (ends.length === 0) return null;
+  const ds = uniform.map((r) => r.distance).sort((a, b) => a - b);
+  const median = ds.length > 0 ? ds[Math.floor(ds.length / 2)] : 0;
+  const end = (rs: RegimeRun[]): EndAccuracy => ({
+    accuracy: rate(rs.map((r) => within(r, budget))),
+    distance: [Math.min(...rs.map((r) => r.distance)), Math.max(...rs.map((r) => r.distance))],
+  });
+  const near = end(ends.filter((r) => r.distance < median));
+  return {
+    near,
+    far: end(ends.filter((r) => r.distance >= median)),
+    nearMinusMiddle: rateDifference(near.accuracy, rate(middle)),
+  };
+}
+
+/**
+ * Finding 1 at one regime, on the seeds' uniform draw (`runs`), with the oversampled ends (`ends`) as a direct test
+ * of the near side: the near end against the middle bins. The ends stay out of the fits: at the edges of the range
+ * nearly every fact is learned (near) or none is (far), and a logistic fit on data that separate has no maximum.
+ */
 function distanceAt(
   runs: RegimeRun[],
+  ends: RegimeRun[],
   regime: RegimeChoice,
   bins: number,
 ): Omit<DistanceAtRegime, 'peakHolm'> {
@@ -227,6 +286,15 @@ function distanceAt(
     middleMinusOuter: mmo,
     spearman: { rho: sp.r, p: sp.p },
     noContrast: k < 5 || y.length - k < 5,
+    ends: endsAt(
+      ends,
+      runs,
+      regime.budget,
+      members
+        .slice(1, -1)
+        .flat()
+        .map((i) => y[i]),
+    ),
     peak: peak.value,
     ...(peak.error ? { peakError: peak.error } : {}),
     adjusted: adjusted.value,
@@ -370,7 +438,9 @@ export function summarizeRegimes(
       (c) => c.reduce((a, p) => a + p.estimate, 0) / Math.max(1, c.length),
     );
     bestRate[method] = area.reduce((b, a, i) => (a > area[b] ? i : b), 0);
-    const points = regimes[method].map((r) => distanceAt(pick(runs, method, r.rate, true), r, cfg.bins));
+    const points = regimes[method].map((r) =>
+      distanceAt(pick(runs, method, r.rate, true), pick(runs, method, r.rate, 'ends'), r, cfg.bins),
+    );
     // Holm over the regimes that can show a shape (a regime without contrast is no test)
     const tested = points.map((p, i) => (p.noContrast ? -1 : i)).filter((i) => i >= 0);
     const adjTested = holm(tested.map((i) => points[i].peak?.p ?? 1));
@@ -383,7 +453,9 @@ export function summarizeRegimes(
         pushedFacts.set(r.fact, (pushedFacts.get(r.fact) ?? false) || r.pushedAway);
     pushedAtAnyRate[method] = rate([...pushedFacts.values()]);
   }
-  const count = (m: string, fresh: boolean) => new Set(pick(runs, m, 0, fresh).map((r) => r.fact)).size;
+  const count = (m: string, facts: boolean | 'ends') =>
+    new Set(pick(runs, m, 0, facts).map((r) => r.fact)).size;
+  const hasFull = cfg.methods.includes('full');
   return {
     methods: cfg.methods,
     rates: cfg.rates,
@@ -400,9 +472,11 @@ export function summarizeRegimes(
     pushedAtAnyRate,
     facts: {
       fresh: count(cfg.methods[0], true),
-      freshFull: cfg.methods.includes('full') ? count('full', true) : 0,
+      freshFull: hasFull ? count('full', true) : 0,
       heldOut: count(cfg.methods[0], false),
-      heldOutFull: cfg.methods.includes('full') ? count('full', false) : 0,
+      heldOutFull: hasFull ? count('full', false) : 0,
+      ends: count(cfg.methods[0], 'ends'),
+      endsFull: hasFull ? count('full', 'ends') : 0,
     },
   };
 }

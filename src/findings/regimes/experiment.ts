@@ -23,9 +23,14 @@ import {
   prepareSession,
   session,
 } from '../../knowledge/config';
-import type { Fact } from '../../knowledge/facts';
+import { DEFAULT_PROTOCOL_NAME, type Fact } from '../../knowledge/facts';
 import type { MethodSpec } from '../../knowledge/learn';
-import { learnToConvergence, type RegimeRun, trainableParameters } from '../../knowledge/regime-runs';
+import {
+  learnToConvergence,
+  type RegimeBlock,
+  type RegimeRun,
+  trainableParameters,
+} from '../../knowledge/regime-runs';
 import { ratesFor } from '../../knowledge/scales';
 import { seedFacts } from '../../knowledge/single-facts';
 import type { RegimeName } from '../../metrics/regimes';
@@ -54,6 +59,13 @@ export interface RegimesConfig extends CommonConfig {
   bins: number;
   /** finding 2's null control: this method also trains each fresh fact toward another fact's target, at every rate */
   nullMethod: string | null;
+  /**
+   * the near and far ends of the distance range, oversampled for finding 1's peak test: per end, this many facts that
+   * no seed trains (the nearest and the farthest by target distance; full fine-tuning: its `fullFacts / facts` share,
+   * the most extreme first). Not part of the accuracy, premise or finding-2 numbers, which stay on the seeds' uniform
+   * draw; 0: none (the config then has no such field)
+   */
+  endFacts?: number;
 }
 
 export function regimesConfig(o: FindingOptions = {}): RegimesConfig {
@@ -78,6 +90,7 @@ export function regimesConfig(o: FindingOptions = {}): RegimesConfig {
     stack: s.stack,
     bins: 5,
     nullMethod: methods.includes('lora') ? 'lora' : null,
+    ...(s.regimeEndFacts > 0 ? { endFacts: s.regimeEndFacts } : {}),
   };
 }
 
@@ -99,7 +112,7 @@ export interface RegimeCase {
   id: string;
   method: string;
   rate: number;
-  block: 'held-out' | number;
+  block: RegimeBlock;
   fact: string;
   /** the null control of finding 2: the fact whose target this fact is trained toward */
   unrelated?: string;
@@ -110,10 +123,41 @@ export function heldOutFacts(pool: Fact[], n: number): Fact[] {
   return pool.slice(Math.max(0, pool.length - n));
 }
 
-/** Seed the held-out runs use (the calibration's). */
-const HELD_OUT_SEED = 1234;
+/**
+ * The near and far ends (cfg.endFacts per end): of the facts neither held out nor trained by any seed, the `perEnd`
+ * nearest and the `perEnd` farthest by target distance (ties: pool order), each end ordered from its extreme inward,
+ * so a shorter prefix of either end is still its most extreme facts. Fewer when fewer facts are left.
+ */
+export function endFacts(
+  pool: Fact[],
+  cfg: Pick<RegimesConfig, 'seeds' | 'facts' | 'heldOut'>,
+  perEnd: number,
+): { near: Fact[]; far: Fact[] } {
+  const reserved = Math.max(CALIBRATION_FACTS, cfg.heldOut);
+  const used = new Set(
+    cfg.seeds.flatMap((k) => seedFacts(pool, k, cfg.facts, reserved).map((f) => f.record.id)),
+  );
+  const rest = pool
+    .slice(0, Math.max(0, pool.length - reserved))
+    .map((f, i) => ({ f, i, d: f.distance[DEFAULT_PROTOCOL_NAME] }))
+    .filter(({ f }) => !used.has(f.record.id))
+    .sort((a, b) => a.d - b.d || a.i - b.i)
+    .map(({ f }) => f);
+  const n = Math.min(perEnd, Math.floor(rest.length / 2));
+  return { near: rest.slice(0, n), far: rest.slice(rest.length - n).reverse() };
+}
 
-function blockFacts(cfg: RegimesConfig, pool: Fact[], method: string, block: 'held-out' | number): Fact[] {
+/** Seeds the held-out runs and the end runs use (the held-out seed is the calibration's). */
+const HELD_OUT_SEED = 1234;
+const ENDS_SEED = 4321;
+
+function blockFacts(cfg: RegimesConfig, pool: Fact[], method: string, block: RegimeBlock): Fact[] {
+  if (block === 'ends') {
+    const perEnd = cfg.endFacts ?? 0;
+    const k = method === 'full' ? Math.max(1, Math.round((perEnd * cfg.fullFacts) / cfg.facts)) : perEnd;
+    const { near, far } = endFacts(pool, cfg, perEnd);
+    return [...near.slice(0, k), ...far.slice(0, k)];
+  }
   const all =
     block === 'held-out'
       ? heldOutFacts(pool, cfg.heldOut)
@@ -124,8 +168,9 @@ function blockFacts(cfg: RegimesConfig, pool: Fact[], method: string, block: 'he
 
 export const regimes: Experiment<RegimesConfig, RegimeCase, RegimeRun, RegimesSummary> = {
   name: 'learning-regimes',
-  // 2: LoRA's fresh runs also record finding 2's random-ΔW control (randomPushedAway)
-  version: 2,
+  // 2: LoRA's fresh runs also record finding 2's random-ΔW control (randomPushedAway); 3: the near and far ends
+  // (endFacts) join finding 1's peak test
+  version: 3,
   prepare: prepareSession,
   defaultBatchSize: 64,
   cases(cfg) {
@@ -133,7 +178,11 @@ export const regimes: Experiment<RegimesConfig, RegimeCase, RegimeRun, RegimesSu
     const out: RegimeCase[] = [];
     for (const method of cfg.methods)
       for (const [rate] of cfg.rates[method].entries())
-        for (const block of ['held-out' as const, ...cfg.seeds])
+        for (const block of [
+          'held-out' as const,
+          ...cfg.seeds,
+          ...((cfg.endFacts ?? 0) > 0 ? ['ends' as const] : []),
+        ])
           for (const f of blockFacts(cfg, pool, method, block))
             out.push({
               id: `${method}|${rate}|${block}|${f.record.id}`,
@@ -188,11 +237,11 @@ export const regimes: Experiment<RegimesConfig, RegimeCase, RegimeRun, RegimesSu
           block,
           lr: cfg.rates[method][rate],
           steps: cfg.steps,
-          seed: block === 'held-out' ? HELD_OUT_SEED : block,
+          seed: block === 'held-out' ? HELD_OUT_SEED : block === 'ends' ? ENDS_SEED : block,
         },
         cfg.stack,
         unrelated,
-        method === 'lora' && block !== 'held-out' && unrelated === undefined,
+        method === 'lora' && typeof block === 'number' && unrelated === undefined,
       );
       for (const [i, c] of group.entries()) done.set(c.id, runs[i]);
     }

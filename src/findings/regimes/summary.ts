@@ -22,6 +22,15 @@ const params = (n: number) =>
 /** The first clause of a fitting error ('logisticFit: the information matrix is singular (…)' → '…singular'). */
 const short = (e: string | undefined) => (e ?? 'no runs').replace(/^logisticFit: /, '').split(' (')[0];
 
+/** The distance range of one oversampled end over every method's runs, e.g. "0.12–0.31". */
+function endRange(s: RegimesSummary, end: 'near' | 'far'): string {
+  const ranges = s.methods.flatMap((m) =>
+    s.distance[m].flatMap((p) => (p.ends ? [p.ends[end].distance] : [])),
+  );
+  if (ranges.length === 0) return 'n/a';
+  return `${fix(Math.min(...ranges.map((r) => r[0])), 2)}–${fix(Math.max(...ranges.map((r) => r[1])), 2)}`;
+}
+
 function peakText(p: DistanceAtRegime): string {
   if (p.noContrast) return 'no contrast (fewer than 5 learned or 5 not learned)';
   if (!p.peak) return `not fitted (${short(p.peakError)})`;
@@ -64,7 +73,7 @@ export function regimesSection(cfg: RegimesConfig, s: RegimesSummary): string {
   const distanceRows = s.methods.flatMap((m) =>
     s.distance[m].map(
       (p) =>
-        `| ${m} | ${regimeLabel(p.regime)} | ${pct(p.accuracy.rate)} | ${p.bins.map((b) => pct(b.rate)).join(' · ')} | ${gain(p.middleMinusOuter.diff)} | ${fix(p.spearman.rho, 2)} (p ${pval(p.spearman.p)}) | ${peakText(p)} | ${adjustedText(p)} | ${p.adjustedPeak ? (p.adjustedPeak.peaked ? 'peaked' : 'not peaked') : 'n/a'} |`,
+        `| ${m} | ${regimeLabel(p.regime)} | ${pct(p.accuracy.rate)} | ${p.bins.map((b) => pct(b.rate)).join(' · ')} | ${p.ends ? `${pct(p.ends.near.accuracy.rate)} · ${pct(p.ends.far.accuracy.rate)}; ${gain(p.ends.nearMinusMiddle.diff)} ${ci(p.ends.nearMinusMiddle.lo, p.ends.nearMinusMiddle.hi, pts)}` : '–'} | ${gain(p.middleMinusOuter.diff)} | ${fix(p.spearman.rho, 2)} (p ${pval(p.spearman.p)}) | ${peakText(p)} | ${adjustedText(p)} | ${p.adjustedPeak ? (p.adjustedPeak.peaked ? 'peaked' : 'not peaked') : 'n/a'} |`,
     ),
   );
   const driftRows = s.methods.flatMap((m) =>
@@ -96,10 +105,10 @@ export function regimesSection(cfg: RegimesConfig, s: RegimesSummary): string {
     ...premiseRows,
     ...edgeNote(s),
     '',
-    "Finding 1 in every regime: accuracy by distance bin (near → far) on the fresh facts at the regime's rate and budget; the peak test (logistic learned ~ d + d², clustered by fact; two lines) with its p-value as an intersection–union test, Holm-adjusted over the regimes; and learned ~ d + margin + log rank (columns standardised, coefficients per SD, clustered by fact): on a tied model the base logit margin and the distance are nearly the same number, so a distance effect that vanishes beside the margin is a margin effect.",
+    `Finding 1 in every regime: accuracy by distance bin (near → far) on the fresh facts at the regime's rate and budget${s.facts.ends > 0 ? `; the near and far ends, oversampled (${s.facts.ends / 2} of the nearest and ${s.facts.ends / 2} of the farthest facts no seed trains${s.facts.endsFull > 0 ? `, full fine-tuning ${s.facts.endsFull / 2} each` : ''}; distances ${endRange(s, 'near')} and ${endRange(s, 'far')}), their accuracy beside the bins, and the near end minus the middle three bins (Newcombe interval): the paper's inverted U puts it below zero, and it needs no fit, where the peak test has no maximum near convergence. Every other number is of the uniform draw; the ends stay out of the fits, where their near-certain outcomes would separate the data` : ''}; the peak test (logistic learned ~ d + d², clustered by fact; two lines) with its p-value as an intersection–union test, Holm-adjusted over the regimes; and learned ~ d + margin + log rank (columns standardised, coefficients per SD, clustered by fact): on a tied model the base logit margin and the distance are nearly the same number, so a distance effect that vanishes beside the margin is a margin effect.`,
     '',
-    '| method | regime | accuracy | by distance bin (near → far) | middle − outer | Spearman ρ | peak test | adjusted for margin and rank | peak test with covariates |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| method | regime | accuracy | by distance bin (near → far) | near end · far end; near − middle bins (points, 95 % CI) | middle − outer | Spearman ρ | peak test | adjusted for margin and rank | peak test with covariates |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...distanceRows,
     '',
     `Finding 2 at every rate: the share of runs whose final answer is farther from the target than the original answer (at the end of each run: its early stop or ${cfg.steps} steps), Wilson interval over facts (each fact once per rate). The null control${cfg.nullMethod ? ` (${cfg.nullMethod})` : ''}: the same facts trained toward another fact's target instead of their own, at the same rate and budget — how often an update that is not aimed at the target ends farther from it anyway; "failed − null" compares it with the failed runs (those that could be pushed away). LoRA's random-ΔW control: each failed run's model with a random rank-r update of the same Σ‖ΔW‖_F (spread evenly over the modules) instead of the trained one — how often an update of that size, in no particular direction, ends farther from the target; "failed − random" compares the two on the same runs. LoRA: mean Σ‖ΔW‖_F of the failed runs, pushed away vs not, at the same step count (${cfg.steps}: failed runs never stop early).`,
@@ -141,7 +150,8 @@ function premiseHeadline(p: PremiseComparison): Headline {
 /**
  * Finding 1 across regimes, per method. *Reproduces*: peaked in at least one regime, the peak's p-value
  * Holm-adjusted over the regimes that can show a shape. *Does not reproduce*: in every such regime a U shape or a
- * credible monotone trend (Spearman p < 0.05) without a peak. *Inconclusive*: neither.
+ * credible monotone trend (Spearman p < 0.05) without a peak. *Inconclusive*: neither. The reason also names the
+ * regimes where the oversampled near end is learned less than the middle bins (the inverted U's near side).
  */
 function distanceHeadline(method: string, ps: DistanceAtRegime[]): Headline {
   const tested = ps.filter((p) => !p.noContrast && p.peak);
@@ -155,7 +165,12 @@ function distanceHeadline(method: string, ps: DistanceAtRegime[]): Headline {
     mde: null,
   };
   const skipped = ps.filter((p) => p.noContrast).map((p) => regimeLabel(p.regime));
-  const note = skipped.length ? `; without contrast: ${skipped.join(', ')}` : '';
+  // the oversampled near end against the middle bins: the inverted U's near side, where the fits can say nothing
+  const deficit = ps.filter((p) => p.ends && p.ends.nearMinusMiddle.hi < 0).map((p) => regimeLabel(p.regime));
+  const ends = ps.some((p) => p.ends)
+    ? `; near end below the middle bins (95 % CI) in ${deficit.length ? deficit.join(', ') : 'no regime'}`
+    : '';
+  const note = `${skipped.length ? `; without contrast: ${skipped.join(', ')}` : ''}${ends}`;
   if (tested.length === 0)
     return { ...head, verdict: 'inconclusive', reason: `no regime can show a shape${note}` };
   const peaked = tested.filter((p) => p.peakHolm < 0.05);

@@ -45,6 +45,8 @@ export function regimesTables(s: RegimesSummary): FindingTable[] {
           'accuracy %': asPct(p.accuracy.rate),
           'near bin %': asPct(p.bins[0]?.rate),
           'far bin %': asPct(p.bins[p.bins.length - 1]?.rate),
+          'near end %': asPct(p.ends?.near.accuracy.rate),
+          'far end %': asPct(p.ends?.far.accuracy.rate),
           'Spearman ρ': p.spearman.rho,
           peaked: p.noContrast ? 'no contrast' : p.peak?.peaked ? 'yes' : 'no',
           'peak p (Holm)': p.peakHolm,

@@ -19,7 +19,7 @@ import { prepareSession, sample, session, setConfig } from '../../knowledge/conf
 import { DEFAULT_PROTOCOL_NAME, type Fact } from '../../knowledge/facts';
 import { learnFactSets } from '../../knowledge/learn';
 import { mean, meanCI } from '../../metrics/stats';
-import type { Experiment } from '../../runner/runner';
+import type { Experiment, RunContext } from '../../runner/runner';
 import { canonicalJson } from '../../util/hash';
 
 export type WeightVariant = 'ce' | 'distance' | 'extremes' | 'inverse';
@@ -161,17 +161,28 @@ async function trainVariants(
 const tuned = new Map<string, Promise<Map<string, ReweightingResult>>>();
 
 /**
- * Every held-out set's results by case id, computed once per process and config (each worker that needs them
- * computes the same numbers, whatever its shard): a test set needs all of them to know its γ and α.
+ * Every held-out set's results by case id, once per process and config: a test set needs all of them to know its γ
+ * and α. Those the run has stored already (`ctx.stored()`: with workers, the first phase computed them, split
+ * between the workers) are read back; the rest are computed here (each process that needs them computes the same
+ * numbers, whatever its shard).
  */
-function tuningResults(cfg: ReweightingConfig): Promise<Map<string, ReweightingResult>> {
+function tuningResults(
+  cfg: ReweightingConfig,
+  ctx: RunContext,
+  /** held-out sets this batch has just computed (not stored yet) */
+  known: Map<string, ReweightingResult>,
+): Promise<Map<string, ReweightingResult>> {
   const key = canonicalJson(cfg);
   let p = tuned.get(key);
   if (!p) {
     p = (async () => {
       const cases = reweighting.cases(cfg).filter((c) => c.tuning);
-      const rs = await runTuning(cfg, cases);
-      return new Map(cases.map((c, i) => [c.id, rs[i]]));
+      const stored = ctx.stored();
+      const found = (id: string) => known.get(id) ?? (stored.get(id) as ReweightingResult | undefined);
+      const missing = cases.filter((c) => found(c.id) === undefined);
+      const rs = missing.length > 0 ? await runTuning(cfg, missing) : [];
+      const computed = new Map(missing.map((c, i) => [c.id, rs[i]]));
+      return new Map(cases.map((c) => [c.id, computed.get(c.id) ?? found(c.id)!]));
     })();
     tuned.set(key, p);
   }
@@ -264,15 +275,21 @@ export const reweighting: Experiment<
     );
     return [...tuning, ...test];
   },
-  async runBatch(cfg, cases) {
+  // the held-out sets first: with workers, they are split between them instead of computed by each
+  phase: (c) => (c.tuning ? 0 : 1),
+  async runBatch(cfg, cases, ctx) {
     const s = session(cfg);
     const out: ReweightingResult[] = new Array(cases.length);
-    const all = await tuningResults(cfg);
+    // this batch's held-out sets: computed here (stacked runs equal separate ones, so a subset gives the same numbers)
+    const tuning = cases.filter((c) => c.tuning);
+    const mine = tuning.length > 0 ? await runTuning(cfg, tuning) : [];
+    const known = new Map(tuning.map((c, i) => [c.id, mine[i]]));
     cases.forEach((c, i) => {
-      if (c.tuning) out[i] = all.get(c.id)!;
+      if (c.tuning) out[i] = known.get(c.id)!;
     });
     const test = cases.filter((c) => !c.tuning);
     if (test.length === 0) return out;
+    const all = await tuningResults(cfg, ctx, known);
     const chosen = chooseFromGrid(cfg, [...all.values()]);
     const specs = cfg.variants.map((variant) => ({ variant, value: chosen[variant] ?? 0 }));
     for (const seed of [...new Set(test.map((c) => c.seed))]) {
