@@ -47,6 +47,7 @@ export function regimesTables(s: RegimesSummary): FindingTable[] {
           'far bin %': asPct(p.bins[p.bins.length - 1]?.rate),
           'near end %': asPct(p.ends?.near.accuracy.rate),
           'far end %': asPct(p.ends?.far.accuracy.rate),
+          'near end − middle (points)': asPct(p.ends?.nearMinusMiddle.diff),
           'Spearman ρ': p.spearman.rho,
           peaked: p.noContrast ? 'no contrast' : p.peak?.peaked ? 'yes' : 'no',
           'peak p (Holm)': p.peakHolm,
