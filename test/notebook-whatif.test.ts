@@ -98,7 +98,8 @@ test('overlay: runs named and coloured apart, y range covering both', () => {
 test('whatIf: each run computed once, then read from the cache; changed settings in legend and table', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-whatif-'));
   try {
-    await initBackend('cpu', { quiet: true });
+    // wasm, as the experiments run (the cpu backend takes minutes to find the facts the model knows)
+    await initBackend(process.env.BEACONS_BACKEND ?? 'wasm', { quiet: true });
     const go = () =>
       whatIf(
         'distance',

@@ -69,6 +69,11 @@ function meanEmbedding(ctx: LearnContext, ids: number[]): Float32Array {
   return v;
 }
 
+/** The greedy answer `answer` begins with the token ids `ids` (the answer may run on past them). */
+export function startsWith(answer: readonly number[], ids: readonly number[]): boolean {
+  return answer.length >= ids.length && ids.every((t, i) => answer[i] === t);
+}
+
 export function embeddingDistance(ctx: LearnContext, a: number[], b: number[]): number | null {
   if (a.length === 0 || b.length === 0) return null;
   return 1 - cosineSimilarity(meanEmbedding(ctx, a), meanEmbedding(ctx, b));
@@ -197,7 +202,6 @@ export async function learnSingleFacts(
       for (const [g, f] of chunk.entries()) {
         const s = scores.slice(4 * g, 4 * g + 4);
         const ans = answers[g];
-        const same = (a: number[], b: number[]) => a.length >= b.length && b.every((t, i) => a[i] === t);
         results.push({
           id: f.record.id,
           learned: s[0].correct,
@@ -207,8 +211,8 @@ export async function learnSingleFacts(
           neighbourhood: f.neighbourIds ? s[3].correct : null,
           answer: tok.decode(ans),
           answerIds: ans,
-          answerIsTarget: same(ans, f.targetIds),
-          answerIsOriginal: same(ans, f.originalIds),
+          answerIsTarget: startsWith(ans, f.targetIds),
+          answerIsOriginal: startsWith(ans, f.originalIds),
           learnedDistance: embeddingDistance(ctx, ans, f.targetIds),
           ...(handle.method === 'lora' ? await deltaStats(handle as LoraHandle, g, bases!) : {}),
         });

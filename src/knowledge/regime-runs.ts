@@ -19,7 +19,7 @@ import { firstTokenMargins } from '../pretrain/space-probes';
 import { deriveSeed, normalArray } from '../util/random';
 import type { TrainerSettings } from './defaults';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
-import { embeddingDistance, learnSingleFacts, type MethodSpec, stopIds } from './learn';
+import { embeddingDistance, learnSingleFacts, type MethodSpec, startsWith, stopIds } from './learn';
 import type { Session } from './session';
 
 /**
@@ -225,7 +225,7 @@ export async function randomDeltaPushes(
           continue;
         }
         const ans = answers[g];
-        const isTarget = ans.length >= f.targetIds.length && f.targetIds.every((t, i) => ans[i] === t);
+        const isTarget = startsWith(ans, f.targetIds);
         const d = embeddingDistance(s, ans, f.targetIds);
         out.push(!isTarget && d !== null && d > f.distance[DEFAULT_PROTOCOL_NAME] + 1e-6);
       }
