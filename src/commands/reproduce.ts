@@ -1,7 +1,8 @@
 /**
  * `beacons reproduce [options]` (the options: SPEC below; `beacons reproduce --help` prints them).
  * With --workers n (default and at most: one per core) the sweep runs as n child processes on shards, merged at
- * the end. --stack n: at most n cases (adapters trained side by side) per batch; it changes speed, not results.
+ * the end. --stack n: at most n cases (adapters trained side by side) per batch; it changes speed, not the discrete
+ * outcomes (on wasm, continuous numbers such as ‖ΔW‖ can move in their last digits: README, Reliability).
  * One run at a time per results directory (a lock file; see util/lock.ts).
  * Runs the five experiments (cached: a rerun skips finished cases), then writes figures and results/SUMMARY.md.
  * `beacons merge [same options]` joins the files of a sharded sweep and writes the summaries.
@@ -99,7 +100,7 @@ export const SPEC = {
       type: 'int',
       min: 1,
       max: 4096,
-      help: 'at most n cases (adapters trained side by side) per batch: changes speed, not results',
+      help: 'at most n cases (adapters trained side by side) per batch: changes speed, not what is learned (continuous numbers such as ‖ΔW‖ can move in their last digits on wasm)',
     },
     results: { type: 'string', arg: 'dir', default: 'results', help: 'results directory' },
     force: { type: 'boolean', help: "discard this run's stored results and recompute" },
