@@ -103,10 +103,13 @@ export async function learnToConvergence(
     run.seed,
     stack,
   );
+  // prompts of one length per batch: a fact's margin does not depend on the facts it is batched with
   const margins = await firstTokenMargins(
     s.model,
     facts.map((f) => ({ promptIds: f.promptIds, originalId: f.originalIds[0], targetId: f.targetIds[0] })),
     s.tok.padId,
+    64,
+    true,
   );
   const random =
     randomControl && spec.method === 'lora'

@@ -18,6 +18,7 @@ test('firstTokenMargins: logit(original) − logit(target) and the target rank a
     { promptIds: [2, 4, 5, 6], originalId: 9, targetId: 11 },
     { promptIds: [2, 7], originalId: 3, targetId: 3 },
     { promptIds: [2, 8, 9, 10, 12, 13], originalId: 14, targetId: 1 },
+    { promptIds: [2, 9, 4, 7], originalId: 5, targetId: 6 }, // the first row's length: batched with it
   ];
   // reference: one unbatched forward per row, logits of its last position
   const want = rows.map((r) => {
@@ -45,6 +46,22 @@ test('firstTokenMargins: logit(original) − logit(target) and the target rank a
         `row ${i} batch ${batchSize}: ${g.margin} vs ${want[i].margin}`,
       );
       assert.equal(g.targetRank, want[i].targetRank, `row ${i} batch ${batchSize}`);
+    });
+  }
+  // one prompt length per batch: every row in the order given, each exactly as computed with its own length's rows
+  const same = await firstTokenMargins(model, rows, 0, 64, true);
+  const lengths = [...new Set(rows.map((r) => r.promptIds.length))];
+  for (const n of lengths) {
+    const at = rows.map((r, i) => (r.promptIds.length === n ? i : -1)).filter((i) => i >= 0);
+    const alone = await firstTokenMargins(
+      model,
+      at.map((i) => rows[i]),
+      0,
+      64,
+    );
+    at.forEach((i, j) => {
+      assert.equal(same[i].margin, alone[j].margin, `row ${i}`);
+      assert.equal(same[i].targetRank, alone[j].targetRank, `row ${i}`);
     });
   }
   assert.equal(tf.memory().numTensors, before, 'tensors leaked');

@@ -55,14 +55,34 @@ export interface MarginRow {
 
 /**
  * Base logit margin and target rank at the first answer token of each (prompt ids, original id, target id),
- * batched (≤ 64 rows, right-padded: causal attention hides the padding from the read position).
+ * batched (≤ 64 rows, right-padded: causal attention hides the padding from the read position). `sameLength`:
+ * batch only prompts of one length, so no row is padded and each row's numbers are those of the row alone (on wasm a
+ * padded batch moves them in the 7th digit: README, Reliability); the rows come back in the order given.
  */
 export async function firstTokenMargins(
   model: LlamaModel,
   rows: readonly { promptIds: number[]; originalId: number; targetId: number }[],
   padId = 0,
   batchSize = 64,
+  sameLength = false,
 ): Promise<MarginRow[]> {
+  if (sameLength) {
+    const out: MarginRow[] = new Array(rows.length);
+    const lengths = [...new Set(rows.map((r) => r.promptIds.length))].sort((a, b) => a - b);
+    for (const n of lengths) {
+      const at = rows.map((r, i) => (r.promptIds.length === n ? i : -1)).filter((i) => i >= 0);
+      const got = await firstTokenMargins(
+        model,
+        at.map((i) => rows[i]),
+        padId,
+        batchSize,
+      );
+      at.forEach((i, j) => {
+        out[i] = got[j];
+      });
+    }
+    return out;
+  }
   const out: MarginRow[] = [];
   const V = model.config.vocab_size;
   for (let s = 0; s < rows.length; s += batchSize) {
