@@ -20,7 +20,14 @@ import { modelResultsDir, modelsExtra } from '../report/models';
 import { SET_FINDINGS, setRegimeDir, setRegimesExtra } from '../report/set-regimes';
 import { writeReport } from '../report/write';
 import { createProgressGroup } from '../runner/progress';
-import { forgetRun, loadResults, mergeShards, parseShard, runExperiment } from '../runner/runner';
+import {
+  forgetRun,
+  loadResults,
+  mergeShards,
+  parseShard,
+  resultPaths,
+  runExperiment,
+} from '../runner/runner';
 import { lockResultsDir } from '../util/lock';
 import { describeMissing } from '../util/shards';
 import { capWorkers, coreCount, runWorkers } from '../util/workers';
@@ -274,9 +281,10 @@ async function runWithWorkers(
       e.experiment.phase ? e.experiment.cases(cfgs[i]).map(e.experiment.phase) : [],
     ),
   );
-  // a case of `phase` or before that no file holds yet (a round with none left starts no workers)
+  // a case of `phase` or before that no file holds yet, or a run not started (a round with none starts no workers)
   const pending = (phase: number) =>
     entries.some((e, i) => {
+      if (!fs.existsSync(resultPaths(e.experiment, cfgs[i], resultsDir).config)) return true;
       const stored = new Set(loadResults(e.experiment, cfgs[i], resultsDir).map((r) => r.id));
       return e.experiment
         .cases(cfgs[i])
