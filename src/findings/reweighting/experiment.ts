@@ -280,7 +280,8 @@ export const reweighting: Experiment<
   async runBatch(cfg, cases, ctx) {
     const s = session(cfg);
     const out: ReweightingResult[] = new Array(cases.length);
-    // this batch's held-out sets: computed here (stacked runs equal separate ones, so a subset gives the same numbers)
+    // this batch's held-out sets, computed here: each set's adapters are seeded by its own identity, so a subset gives
+    // the same accuracies (test/determinism.test.ts: one process, two workers and array jobs agree)
     const tuning = cases.filter((c) => c.tuning);
     const mine = tuning.length > 0 ? await runTuning(cfg, tuning) : [];
     const known = new Map(tuning.map((c, i) => [c.id, mine[i]]));
