@@ -247,7 +247,8 @@ function endsAt(
 /**
  * Finding 1 at one regime, on the seeds' uniform draw (`runs`), with the oversampled ends (`ends`) as a direct test
  * of the near side: the near end against the middle bins. The ends stay out of the fits: at the edges of the range
- * nearly every fact is learned (near) or none is (far), and a logistic fit on data that separate has no maximum.
+ * nearly every fact is learned (near) or none is (far), and on data that separate a logistic fit has no finite
+ * maximum-likelihood estimate.
  */
 function distanceAt(
   runs: RegimeRun[],
