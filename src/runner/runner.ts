@@ -163,7 +163,8 @@ async function runUnlocked<Cfg, Case extends { id: string }, Res, Summary>(
     signal: opts.signal,
     backend: opts.backend,
     warn,
-    stored: () => readStored([p.cases, ...shardFiles(p.dir, 'cases')]),
+    // read-only, like loadResults: a last line another worker is writing right now is skipped
+    stored: () => collect(all, [p.cases, ...shardFiles(p.dir, 'cases')], undefined, () => {}, false),
   };
   const progress = opts.onProgress;
   let ran = 0;
@@ -284,30 +285,6 @@ function ensureConfig(exp: AnyExperiment, cfg: unknown, p: ResultPaths): void {
   if (!fs.existsSync(p.config)) writeFileAtomic(p.config, `${JSON.stringify(want, null, 2)}\n`);
   const diff = jsonDiff(readJsonFile(p.config, 'run config'), want);
   if (diff) throw new FileError(p.config, `stored config differs from this run's ${diff}`);
-}
-
-/**
- * id → result from result files that other processes may be appending to right now: read-only, and a last line
- * that does not parse yet (being written) is skipped. The earliest row of an id wins (files agree, or merging fails).
- */
-function readStored(files: string[]): Map<string, unknown> {
-  const out = new Map<string, unknown>();
-  for (const file of files) {
-    if (!fs.existsSync(file)) continue;
-    const lines = fs.readFileSync(file, 'utf8').split('\n');
-    for (const [i, line] of lines.entries()) {
-      if (line.trim() === '') continue;
-      let row: CaseRow<unknown>;
-      try {
-        row = JSON.parse(line);
-      } catch (e) {
-        if (i === lines.length - 1) break; // the line another process is writing
-        throw new FileError(file, `not JSON (${(e as Error).message})`, i + 1);
-      }
-      if (validateRow(row) === undefined && !out.has(row.id)) out.set(row.id, row.result);
-    }
-  }
-  return out;
 }
 
 function shardFiles(dir: string, kind: 'cases' | 'runs'): string[] {
