@@ -24,7 +24,8 @@ import type { Session } from './session';
 
 /**
  * Which facts a run belongs to: 'held-out' (regimes are chosen on these), a seed's uniform draw of fresh facts (the
- * seed), or 'ends' (the near and far ends of the distance range, oversampled for finding 1's peak test)
+ * seed), or 'ends' (the near and far ends of the distance range, oversampled for finding 1's near end − middle
+ * test)
  */
 export type RegimeBlock = 'held-out' | 'ends' | number;
 

@@ -46,8 +46,8 @@ export interface Scale {
   regimeSteps: number;
   regimeRates: number[];
   /**
-   * the near and far ends of the distance range, oversampled for finding 1's peak test: per end, this many of the
-   * nearest and farthest facts that no seed trains (findings/regimes `endFacts`); 0: none
+   * the near and far ends of the distance range, oversampled for finding 1's near end − middle test: per end, this
+   * many of the nearest and farthest facts that no seed trains (findings/regimes `endFacts`); 0: none
    */
   regimeEndFacts: number;
   /**

@@ -9,8 +9,8 @@
  *    at its best rate (the highest held-out accuracy averaged over budgets), paired by fact — the paper's starting point that PEFT
  *    learns facts less well than full fine-tuning, which per-method calibration to 50 % erases by construction.
  * 3. **Finding 1 per regime**: the peak test (logistic learned ~ d + d², clustered by fact, two lines) on fresh facts
- *    at each chosen regime, and the distance effect with the base logit margin and the target's starting rank as
- *    covariates.
+ *    at each chosen regime, the distance effect with the base logit margin and the target's starting rank as
+ *    covariates, and the oversampled nearest facts against the middle distance bins.
  * 4. **Finding 2 per rate**: the share of runs pushed away at the end of each rate's runs (up to 3× the calibrated
  *    rate), against the same 5 % bar as finding 2.
  * The analysis is in analysis.ts; every run's outcome is stored in cases.jsonl (RegimeRun).
@@ -60,10 +60,10 @@ export interface RegimesConfig extends CommonConfig {
   /** finding 2's null control: this method also trains each fresh fact toward another fact's target, at every rate */
   nullMethod: string | null;
   /**
-   * the near and far ends of the distance range, oversampled for finding 1's peak test: per end, this many facts that
-   * no seed trains (the nearest and the farthest by target distance; full fine-tuning: its `fullFacts / facts` share,
-   * the most extreme first). Not part of the accuracy, premise or finding-2 numbers, which stay on the seeds' uniform
-   * draw; 0: none (the config then has no such field)
+   * the near and far ends of the distance range, oversampled for finding 1's near end − middle test: per end, this
+   * many facts that no seed trains (the nearest and the farthest by target distance; full fine-tuning: its share
+   * `fullFacts / facts`, the most extreme first). Not part of the accuracy, premise or finding-2 numbers, which stay
+   * on the seeds' uniform draw; 0: none (the config then has no such field)
    */
   endFacts?: number;
 }
