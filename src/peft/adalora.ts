@@ -22,7 +22,15 @@ import {
   type Triplet,
   variableOf,
 } from './adalora-budget';
-import { adapterSeeds, GroupDropout, groupedMatMul, rowLayout, selectGroups, stackedValues } from './groups';
+import {
+  adapterSeeds,
+  GroupDropout,
+  groupedMatMul,
+  rowLayout,
+  selectGroups,
+  stackedValues,
+  stackMatMul,
+} from './groups';
 import { selectModules, type TargetSelection } from './targets';
 import type { CommonPeftConfig, PeftHandle, TrainableVariable } from './types';
 
@@ -223,8 +231,8 @@ export class AdaLoraHandle implements PeftHandle {
     const frob = (cov: tf.Tensor) => tf.sqrt(tf.sum(tf.square(tf.sub(cov, eye)), [1, 2])); // [K, r, r] → [K]
     let sum: tf.Tensor = tf.zeros([K]);
     for (const { a, b } of this.triplets.values()) {
-      sum = tf.add(sum, frob(tf.matMul(transposeLast(a), a))); // AᵀA [K, r, r] (peft lora_A·lora_Aᵀ)
-      sum = tf.add(sum, frob(tf.matMul(b, transposeLast(b)))); // B·Bᵀ [K, r, r] (peft lora_Bᵀ·lora_B)
+      sum = tf.add(sum, frob(stackMatMul(transposeLast(a) as tf.Tensor3D, a as tf.Tensor3D))); // AᵀA [K, r, r] (peft lora_A·lora_Aᵀ)
+      sum = tf.add(sum, frob(stackMatMul(b as tf.Tensor3D, transposeLast(b) as tf.Tensor3D))); // B·Bᵀ [K, r, r] (peft lora_Bᵀ·lora_B)
     }
     return tf.mul(sum, this.orthRegWeight / (2 * this.modules.length)) as tf.Tensor1D;
   }

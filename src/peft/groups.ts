@@ -63,15 +63,27 @@ export function selectGroups(v: tf.Tensor, layout: RowLayout, ctx: ForwardContex
 }
 
 /**
- * Applies per-adapter weights to grouped rows: x [N, in] with W [Ka, in, out] → [N, out], using a plain 2-D
- * product when only one adapter is active (the fast path on wasm) and a batched product otherwise.
+ * A batched product over stacked adapters, a [K, m, k] × b [K, k, n] → [K, m, n], summed the same whatever K: a
+ * batch of one is multiplied as a batch of two (itself and a zero pair, sliced off). tfjs-wasm sums a batched
+ * product with more than one matrix in another order than a batch of one or a 2-D product (from an inner size of
+ * about 64), so without this an adapter training alone (a run alone, or the last one left in a stack after early
+ * stops) would differ in its last bits from the same adapter in a stack, and results would depend on --stack and
+ * the worker count. Batches of 2, 3 and 8 sum alike (src/peft/stacking.test.ts checks it on wasm). Call it inside
+ * the caller's tidy or gradient tape, which frees the intermediates.
  */
+export function stackMatMul(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
+  if (a.shape[0] !== 1) return tf.matMul(a, b);
+  const [m, n] = [a.shape[1], b.shape[2]];
+  const out = tf.matMul(tf.concat([a, tf.zerosLike(a)]), tf.concat([b, tf.zerosLike(b)])) as tf.Tensor3D; // [2, m, n]
+  return out.slice([0, 0, 0], [1, m, n]);
+}
+
+/** Applies per-adapter weights to grouped rows: x [N, in] with W [Ka, in, out] → [N, out] (see stackMatMul). */
 export function groupedMatMul(x: tf.Tensor2D, w: tf.Tensor, layout: RowLayout): tf.Tensor2D {
   const Ka = layout.active.length;
   const [inF, outF] = [w.shape[1] as number, w.shape[2] as number];
-  if (Ka === 1) return tf.matMul(x, w.reshape([inF, outF]) as tf.Tensor2D);
   const xg = x.reshape([Ka, layout.rowsPerGroup, inF]) as tf.Tensor3D;
-  return tf.matMul(xg, w as tf.Tensor3D).reshape([Ka * layout.rowsPerGroup, outF]) as tf.Tensor2D;
+  return stackMatMul(xg, w as tf.Tensor3D).reshape([Ka * layout.rowsPerGroup, outF]) as tf.Tensor2D;
 }
 
 /** The per-adapter seeds of a stacked config: `seeds` checked against K, or undefined (one `seed` for the stack). */

@@ -68,8 +68,9 @@ const pushed = (r: SingleCaseResult) =>
 
 export const drift: Experiment<DriftConfig, SingleCase, SingleCaseResult, DriftSummary> = {
   name: 'drift',
-  // 2: the config holds every PEFT and trainer default (resolved before hashing); 3: each seed trains its own facts
-  version: 3,
+  // 2: the config holds every PEFT and trainer default (resolved before hashing); 3: each seed trains its own facts;
+  // 4: a lone adapter's products are summed as a stack's (peft/groups.ts stackMatMul)
+  version: 4,
   ...singleFactRuns,
   cases(cfg) {
     return singleCases(

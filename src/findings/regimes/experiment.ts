@@ -169,8 +169,9 @@ function blockFacts(cfg: RegimesConfig, pool: Fact[], method: string, block: Reg
 export const regimes: Experiment<RegimesConfig, RegimeCase, RegimeRun, RegimesSummary> = {
   name: 'learning-regimes',
   // 2: LoRA's fresh runs also record finding 2's random-ΔW control (randomPushedAway); 3: the near and far ends
-  // (endFacts); 4: base margins from prompts of one length per batch (no padding: independent of the batch)
-  version: 4,
+  // (endFacts); 4: base margins from prompts of one length per batch (no padding: independent of the batch); 5: a
+  // lone adapter's products are summed as a stack's (peft/groups.ts stackMatMul: Σ‖ΔW‖ independent of the batch)
+  version: 5,
   prepare: prepareSession,
   defaultBatchSize: 64,
   cases(cfg) {
