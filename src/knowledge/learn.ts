@@ -226,8 +226,13 @@ export async function learnSingleFacts(
 }
 
 export interface SetResult {
-  /** per fact of the set: greedy exact match of its target */
+  /** per fact of the set: teacher-forced exact match of its target after training */
   learned: boolean[];
+  /**
+   * [epoch][fact]: the same after each whole epoch (every ceil(n / batch) steps; the last entry is `learned` when the
+   * run is whole epochs long): every shorter step budget of the run, for the regimes of findings 3–5
+   */
+  learnedByEpoch: boolean[][];
   /** per fact: the greedy answer equals ANOTHER fact's target in the set (cross-talk) */
   crossTalk: boolean[];
   steps: number;
@@ -269,46 +274,49 @@ export async function learnFactSets(
         weight: weights?.[g][i],
       })),
     );
+    const groups = sets.length > 1 ? sets.flatMap((set, g) => set.map(() => g)) : undefined;
+    const flat = sets.flat();
+    // evaluate in slices of whole sets to bound memory
+    const per = Math.max(1, Math.floor(256 / n));
+    const slices: { part: Fact[]; g: number[] | undefined }[] = [];
+    for (let s0 = 0; s0 < sets.length; s0 += per) {
+      const part = flat.slice(s0 * n, Math.min(sets.length, s0 + per) * n);
+      slices.push({ part, g: groups?.slice(s0 * n, s0 * n + part.length) });
+    }
+    const correct = async (): Promise<boolean[]> => {
+      const out: boolean[] = [];
+      for (const { part, g } of slices) {
+        const items = part.map((f) => ({ prompt: f.promptIds, answer: f.targetIds }));
+        out.push(...(await teacherForced(model, items, tok.padId, g)).map((x) => x.correct));
+      }
+      return out;
+    };
+    const perEpoch = Math.ceil(n / batch);
+    const byEpoch: boolean[][] = []; // [epoch][flat fact]
     const r = await train(
       model,
       handle,
       examples,
       { checkEvery: 10, ...trainCfg, steps, batchSize: batch, earlyStop: false, seed, groupSeeds: seeds },
-      { padId: tok.padId },
+      {
+        padId: tok.padId,
+        afterEachStep: async (step) => {
+          if (step % perEpoch === 0) byEpoch.push(await correct());
+        },
+      },
     );
-    const groups = sets.length > 1 ? sets.flatMap((set, g) => set.map(() => g)) : undefined;
-    const flat = sets.flat();
-    const scores: boolean[] = [];
+    // after whole epochs the last evaluation is the final state's
+    const scores =
+      steps % perEpoch === 0 && byEpoch.length > 0 ? byEpoch[byEpoch.length - 1] : await correct();
     const answers: number[][] = [];
-    // evaluate in slices of whole sets to bound memory
-    const per = Math.max(1, Math.floor(256 / n));
-    for (let s0 = 0; s0 < sets.length; s0 += per) {
-      const part = flat.slice(s0 * n, Math.min(sets.length, s0 + per) * n);
-      const g = groups?.slice(s0 * n, s0 * n + part.length);
-      scores.push(
-        ...(
-          await teacherForced(
-            model,
-            part.map((f) => ({ prompt: f.promptIds, answer: f.targetIds })),
-            tok.padId,
-            g,
-          )
-        ).map((x) => x.correct),
-      );
-      answers.push(
-        ...(await greedy(
-          model,
-          part.map((f) => f.promptIds),
-          4,
-          tok.padId,
-          stopIds(tok),
-          g,
-        )),
-      );
+    for (const { part, g } of slices) {
+      const prompts = part.map((f) => f.promptIds);
+      answers.push(...(await greedy(model, prompts, 4, tok.padId, stopIds(tok), g)));
     }
     await probe?.(groups);
     return sets.map((set, g) => ({
       learned: set.map((_, i) => scores[g * n + i]),
+      learnedByEpoch: byEpoch.map((e) => set.map((_, i) => e[g * n + i])),
       crossTalk: set.map((_, i) => {
         const a = answers[g * n + i];
         if (scores[g * n + i]) return false;

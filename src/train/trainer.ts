@@ -97,6 +97,11 @@ export interface TrainOptions {
   /** … and place these steps at `stepOffset` of a schedule `totalSteps` long (default 0 and cfg.steps) */
   stepOffset?: number;
   totalSteps?: number;
+  /**
+   * awaited after optimiser step `step` (1-based), e.g. to evaluate the adapters part-way (knowledge/learn.ts records
+   * each set's accuracy after every epoch); it must not change the trainable variables or draw training randomness
+   */
+  afterEachStep?: (step: number) => void | Promise<void>;
 }
 
 /** Trains `handle`'s variables on `examples`. Leaves no tensors behind. */
@@ -264,6 +269,7 @@ export async function train(
         tokensSinceCheck = 0;
         tCheck = now;
       }
+      await opts.afterEachStep?.(stepNo);
     }
     await flush();
     const learnedAt = Array.from(await learned.data()).map((s) => (s < 0 ? null : s));

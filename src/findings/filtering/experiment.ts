@@ -60,6 +60,8 @@ export interface FilteringResult {
   /** the facts of the filtered set, and which were learned */
   facts: string[];
   learned: boolean[];
+  /** [epoch][fact]: which were learned after each epoch (every shorter budget of the run: findings 3–5 per regime) */
+  learnedByEpoch: boolean[][];
 }
 
 const dist = (f: Fact) => f.distance[DEFAULT_PROTOCOL_NAME];
@@ -162,8 +164,9 @@ export interface FilteringSummary {
 export const filtering: Experiment<FilteringConfig, FilteringCase, FilteringResult, FilteringSummary> = {
   name: 'filtering',
   // 2: the config holds every PEFT and trainer default (resolved before hashing); 3: several sets per seed, per-fact
-  // outcomes stored
-  version: 3,
+  // outcomes stored; 4: each set's outcomes after every epoch (learnedByEpoch); a lone adapter's products are summed
+  // as a stack's (peft/groups.ts stackMatMul)
+  version: 4,
   prepare: prepareSession,
   defaultBatchSize: 22,
   cases(cfg) {
@@ -199,6 +202,7 @@ export const filtering: Experiment<FilteringConfig, FilteringCase, FilteringResu
           replaced: Math.round(cases[i].share * cfg.setSize),
           facts: sets[j].map((f) => f.record.id),
           learned: res[j].learned,
+          learnedByEpoch: res[j].learnedByEpoch,
         };
       });
     }

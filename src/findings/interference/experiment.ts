@@ -96,6 +96,8 @@ export interface InterferenceResult {
   /** the set's facts (record ids), in the order of `learned` */
   facts: string[];
   learned: boolean[];
+  /** [epoch][fact]: which were learned after each epoch (every shorter budget of the run: findings 3–5 per regime) */
+  learnedByEpoch: boolean[][];
   crossTalk: boolean[];
   meanDistance: number;
   varDistance: number;
@@ -217,8 +219,9 @@ export const interference: Experiment<
   // 2: the config holds every PEFT and trainer default (resolved before hashing); 3: the paired alone-vs-together
   // test over several feature sets per seed, per-fact outcomes stored; the size-sweep variants are new cases under a
   // new config field (no version change needed); 4: feature sets also record fact-specific measures at equal
-  // budgets without early stopping
-  version: 4,
+  // budgets without early stopping; 5: each set's outcomes after every epoch (learnedByEpoch); a lone adapter's
+  // products are summed as a stack's (peft/groups.ts stackMatMul)
+  version: 5,
   prepare: prepareSession,
   defaultBatchSize: 32,
   cases(cfg) {
@@ -523,6 +526,7 @@ async function featureCase(cfg: InterferenceConfig, c: InterferenceCase): Promis
   return {
     facts: set.map((f) => f.record.id),
     learned: rj.learned,
+    learnedByEpoch: rj.learnedByEpoch,
     crossTalk: rj.crossTalk,
     meanDistance: mean(d),
     varDistance: variance(d),

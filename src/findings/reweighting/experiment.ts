@@ -86,8 +86,12 @@ export interface ReweightingCase {
 export type ReweightingResult = Record<WeightVariant, number> & {
   facts: string[];
   learned: Partial<Record<WeightVariant, boolean[]>>;
+  /** a test set: per variant, [epoch][fact] which were learned after each epoch (findings 3–5 per regime) */
+  learnedByEpoch?: Partial<Record<WeightVariant, boolean[][]>>;
   chosen?: Partial<Record<WeightVariant, number>>;
   grid?: Record<string, number>;
+  /** a held-out set: each grid value's accuracy after each epoch (the regimes are chosen on CE's) */
+  gridByEpoch?: Record<string, number[]>;
 };
 
 export interface ReweightingSummary {
@@ -132,7 +136,7 @@ async function trainVariants(
   sets: Fact[][],
   specs: { variant: WeightVariant; value: number }[][],
   seed: number,
-): Promise<{ accuracy: number; learned: boolean[] }[][]> {
+): Promise<{ accuracy: number; learned: boolean[]; learnedByEpoch: boolean[][] }[][]> {
   const flat: Fact[][] = [];
   const weights: number[][] = [];
   sets.forEach((set, i) => {
@@ -153,7 +157,8 @@ async function trainVariants(
   return specs.map((sp) =>
     sp.map(() => {
       const r = res[k++];
-      return { accuracy: r.learned.filter(Boolean).length / r.learned.length, learned: r.learned };
+      const accuracy = r.learned.filter(Boolean).length / r.learned.length;
+      return { accuracy, learned: r.learned, learnedByEpoch: r.learnedByEpoch };
     }),
   );
 }
@@ -243,6 +248,12 @@ async function runTuning(cfg: ReweightingConfig, cases: ReweightingCase[]): Prom
         facts: sets[i].map((f) => f.record.id),
         learned: {},
         grid: Object.fromEntries(grid.map((g, j) => [g.label, res[i][j].accuracy])),
+        gridByEpoch: Object.fromEntries(
+          grid.map((g, j) => [
+            g.label,
+            res[i][j].learnedByEpoch.map((e) => e.filter(Boolean).length / e.length),
+          ]),
+        ),
       };
     });
   }
@@ -257,8 +268,9 @@ export const reweighting: Experiment<
 > = {
   name: 'reweighting',
   // 2: the config holds every PEFT and trainer default (resolved before hashing); 3: 27 sets per seed at toy scale,
-  // per-fact outcomes stored; 4: γ and α chosen on held-out sets, test sets drawn without the held-out facts
-  version: 4,
+  // per-fact outcomes stored; 4: γ and α chosen on held-out sets, test sets drawn without the held-out facts; 5: every
+  // set's outcomes after each epoch (learnedByEpoch, gridByEpoch); a lone adapter's products are summed as a stack's
+  version: 5,
   prepare: prepareSession,
   defaultBatchSize: 8,
   cases(cfg) {
@@ -310,11 +322,13 @@ export const reweighting: Experiment<
           inverse: 0,
           facts: sets[i].map((f) => f.record.id),
           learned: {},
+          learnedByEpoch: {},
           chosen,
         };
         specs.forEach((sp, j) => {
           r[sp.variant] = res[i][j].accuracy;
           r.learned[sp.variant] = res[i][j].learned;
+          r.learnedByEpoch![sp.variant] = res[i][j].learnedByEpoch;
         });
         out[cases.indexOf(c)] = r;
       });
