@@ -17,6 +17,7 @@ import type { PromptFormat } from '../knowledge/facts';
 import { getScale } from '../knowledge/scales';
 import { DEFAULT_MODEL_NAME, SHIPPED_MODEL_NAMES } from '../pretrain/shipped';
 import { modelResultsDir, modelsExtra } from '../report/models';
+import { setAccuracyRegimesExtra } from '../report/set-accuracy-regimes';
 import { SET_FINDINGS, setRegimeDir, setRegimesExtra } from '../report/set-regimes';
 import { writeReport } from '../report/write';
 import { createProgressGroup } from '../runner/progress';
@@ -373,7 +374,11 @@ async function writeAllReports(
   // the default model's summary also compares the models that have results (reproduce --models)
   await writeReport(EXPERIMENTS, common, resultsDir, {
     ...opts,
-    extra: [...setRegimesExtra(common, resultsDir), ...modelsExtra(EXPERIMENTS, common, resultsDir)],
+    extra: [
+      ...setRegimesExtra(common, resultsDir),
+      ...(await setAccuracyRegimesExtra(common, resultsDir)),
+      ...modelsExtra(EXPERIMENTS, common, resultsDir),
+    ],
   });
 }
 

@@ -1,7 +1,7 @@
 /**
  * learnFactSets records each set's accuracy after every epoch, and one run gives every shorter budget: the first
  * epochs of a longer run equal a shorter run (same seeds, constant schedule), and the last epoch is the final state.
- * On the shipped model (skips when it is absent).
+ * learnSingleFacts does the same per step (byStep). On the shipped model (skips when it is absent).
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
 import { BEACON_BASE_DIR } from '../model/load';
 import { prepareSession, sample, setConfig } from './config';
-import { learnFactSets } from './learn';
+import { learnFactSets, learnSingleFacts } from './learn';
 
 const hasModel = fs.existsSync(path.join(BEACON_BASE_DIR, 'model.safetensors'));
 const skip = hasModel ? false : `no shipped model at ${BEACON_BASE_DIR}`;
@@ -41,5 +41,30 @@ test('learnFactSets: accuracy after every epoch; a shorter run equals the longer
   assert.ok(
     learned.some((x) => x > 0),
     `something is learned in 3 epochs: ${learned}`,
+  );
+});
+
+test('learnSingleFacts byStep: the outcome after every step; a shorter run equals the longer run’s first steps', {
+  skip,
+}, async () => {
+  const cfg = setConfig({ scale: 'smoke' });
+  const s = await prepareSession(cfg);
+  const facts = sample(s.pool, 4, 3, 'c');
+  const train = { ...cfg.train, schedule: 'constant' as const, lr: cfg.lr * 3 };
+  const long = await learnSingleFacts(s, facts, cfg.spec, { ...train, steps: 5 }, 5, 4, undefined, {
+    byStep: true,
+  });
+  const short = await learnSingleFacts(s, facts, cfg.spec, { ...train, steps: 3 }, 5, 4, undefined, {
+    byStep: true,
+  });
+  for (const [i, r] of long.entries()) {
+    assert.equal(r.learnedByStep?.length, 5);
+    assert.equal(r.learnedByStep![4], r.learned, 'the last step is the final state');
+    assert.deepEqual(short[i].learnedByStep, r.learnedByStep!.slice(0, 3));
+    assert.equal(short[i].learned, r.learnedByStep![2]);
+  }
+  assert.ok(
+    long.some((r) => r.learnedByStep!.some(Boolean)),
+    'something is learned in 5 steps',
   );
 });

@@ -31,6 +31,11 @@ export interface SingleResult {
   learned: boolean;
   /** step at which the adapter first predicted the whole target (early stop), or null */
   stepsToLearn: number | null;
+  /**
+   * with `byStep`: teacher-forced exact match of the target after each optimiser step (steps entries; a frozen
+   * adapter keeps its state, so the entries after an early stop repeat it)
+   */
+  learnedByStep?: boolean[];
   /** ROME efficacy: log P(target) > log P(original) on the prompt */
   efficacy: boolean;
   /** greedy exact match of the target on the first paraphrase prompt (generalisation), null if none */
@@ -147,6 +152,8 @@ export async function learnSingleFacts(
   stack: number,
   /** awaited with each trained stack before it is removed (e.g. to read features); rowGroups: one row per fact */
   probe?: (facts: Fact[], rowGroups: number[] | undefined) => void | Promise<void>,
+  /** byStep: also record each fact's outcome after every step (learnedByStep; one more forward per step) */
+  record: { byStep?: boolean } = {},
 ): Promise<SingleResult[]> {
   const { model, tok } = ctx;
   const K = spec.method === 'full' ? 1 : Math.max(1, Math.min(stack, facts.length));
@@ -164,6 +171,14 @@ export async function learnSingleFacts(
         answerStart: f.promptIds.length,
         group: g,
       }));
+      const targets = chunk.map((f) => ({ prompt: f.promptIds, answer: f.targetIds }));
+      const rowGroups = k > 1 ? chunk.map((_, g) => g) : undefined;
+      const byStep: boolean[][] = []; // [step][fact of the chunk]
+      const afterEachStep = record.byStep
+        ? async () => {
+            byStep.push((await teacherForced(model, targets, tok.padId, rowGroups)).map((x) => x.correct));
+          }
+        : undefined;
       const r = await train(
         model,
         handle,
@@ -176,8 +191,11 @@ export async function learnSingleFacts(
           seed,
           groupSeeds: seeds,
         },
-        { padId: tok.padId },
+        { padId: tok.padId, afterEachStep },
       );
+      // every adapter stopped early: the remaining steps would leave each in its (frozen) state
+      while (record.byStep && byStep.length > 0 && byStep.length < trainCfg.steps)
+        byStep.push(byStep[byStep.length - 1]);
       const groups = k > 1 ? chunk.flatMap((_, g) => [g, g, g, g]) : undefined;
       const items: ScoredItem[] = chunk.flatMap((f) => [
         { prompt: f.promptIds, answer: f.targetIds },
@@ -206,6 +224,7 @@ export async function learnSingleFacts(
           id: f.record.id,
           learned: s[0].correct,
           stepsToLearn: r.learnedAt[g],
+          ...(record.byStep ? { learnedByStep: byStep.map((s) => s[g]) } : {}),
           efficacy: s[0].logProb > s[1].logProb,
           paraphrase: f.paraphraseIds ? s[2].correct : null,
           neighbourhood: f.neighbourIds ? s[3].correct : null,

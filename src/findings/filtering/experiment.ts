@@ -12,6 +12,7 @@
 
 import type { SetConfig, SetOptions } from '../../knowledge/config';
 import { prepareSession, sample, session, setConfig } from '../../knowledge/config';
+import { learnedAt, shareTrue } from '../../knowledge/epochs';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from '../../knowledge/facts';
 import { learnFactSets } from '../../knowledge/learn';
 import { mean, meanCI, variance } from '../../metrics/stats';
@@ -207,6 +208,10 @@ export const filtering: Experiment<FilteringConfig, FilteringCase, FilteringResu
       });
     }
     return out;
+  },
+  atEpoch(cfg, c, r, epoch) {
+    const learned = learnedAt(r.learnedByEpoch, epoch, cfg.epochs, `filtering case ${c.id}`);
+    return { ...r, learned, accuracy: shareTrue(learned) };
   },
   summarize(cfg, results) {
     const cases = this.cases(cfg);

@@ -16,6 +16,7 @@
 
 import type { SetConfig, SetOptions } from '../../knowledge/config';
 import { prepareSession, sample, session, setConfig } from '../../knowledge/config';
+import { learnedAt } from '../../knowledge/epochs';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from '../../knowledge/facts';
 import { learnFactSets, learnSingleFacts } from '../../knowledge/learn';
 import type { Scale } from '../../knowledge/scales';
@@ -98,6 +99,8 @@ export interface InterferenceResult {
   learned: boolean[];
   /** [epoch][fact]: which were learned after each epoch (every shorter budget of the run: findings 3–5 per regime) */
   learnedByEpoch: boolean[][];
+  /** optimiser steps the set trained for (absent for 'features' sets: `epochs` epochs) */
+  steps?: number;
   crossTalk: boolean[];
   meanDistance: number;
   varDistance: number;
@@ -107,6 +110,8 @@ export interface InterferenceResult {
     shiftSingle: number[];
     shiftJoint: number[];
     learnedSingle: boolean[];
+    /** [epoch][fact]: learned alone after each epoch (one step per epoch: batch 1, one fact) — the paired test per regime */
+    learnedSingleByEpoch: boolean[][];
     /** PCA (fitted on base, single and joint features together): 2-D coordinates and explained variance */
     coords: { base: number[][]; single: number[][]; joint: number[][] };
     explained: number[];
@@ -283,6 +288,34 @@ export const interference: Experiment<
     }
     return cases.map((c) => out.get(c.id)!);
   },
+  atEpoch(cfg, c, r, epoch) {
+    if (epoch === cfg.epochs) return r;
+    const what = `interference case ${c.id}`;
+    // a fixed-step budget ('total-steps', 'steps-per-fact') at the same share of its steps: the last epoch recorded by then
+    const batch = c.variant === 'steps-per-fact' ? 1 : Math.min(cfg.batchSize, c.n);
+    const perEpoch = Math.ceil(c.n / batch);
+    const recorded = r.learnedByEpoch?.length ?? 0;
+    const at =
+      c.kind === 'features' || r.steps === undefined
+        ? epoch
+        : Math.min(recorded, Math.max(1, Math.floor(((epoch / cfg.epochs) * r.steps) / perEpoch)));
+    const learned = learnedAt(r.learnedByEpoch, at, Math.max(recorded, at), what);
+    return {
+      ...r,
+      learned,
+      // the answers (cross-talk) and the feature measures are taken after the last epoch only
+      crossTalk: [],
+      ...(r.features
+        ? {
+            features: {
+              ...r.features,
+              learnedSingle: learnedAt(r.features.learnedSingleByEpoch, epoch, cfg.epochs, `${what} (alone)`),
+              factSpecific: undefined,
+            },
+          }
+        : {}),
+    };
+  },
   summarize(cfg, results) {
     const cases = this.cases(cfg);
     const acc = (r: InterferenceResult) => r.learned.filter(Boolean).length / r.learned.length;
@@ -420,10 +453,13 @@ function pairwiseSpread(
       points.map((p) => p.mean),
       values,
     ),
-    crossTalk: rho(
-      values,
-      comp.map((r) => r.crossTalk.filter(Boolean).length / r.crossTalk.length),
-    ),
+    // a shorter budget's view (atEpoch) carries no cross-talk: the answers are generated after the last epoch only
+    crossTalk: comp.every((r) => r.crossTalk.length > 0)
+      ? rho(
+          values,
+          comp.map((r) => r.crossTalk.filter(Boolean).length / r.crossTalk.length),
+        )
+      : { rho: Number.NaN, p: Number.NaN },
   };
 }
 
@@ -489,6 +525,7 @@ async function featureCase(cfg: InterferenceConfig, c: InterferenceCase): Promis
         groups,
       );
     },
+    { byStep: true },
   );
   // the same budget without early stopping: every fact trained for exactly `epochs` steps alone, then measured
   const baseMeasures = await factMeasures(s, set, base);
@@ -534,6 +571,7 @@ async function featureCase(cfg: InterferenceConfig, c: InterferenceCase): Promis
       shiftSingle: single.map((f, i) => shift(f, base[i])),
       shiftJoint: joint.map((f, i) => shift(f, base[i])),
       learnedSingle: rs.map((r) => r.learned),
+      learnedSingleByEpoch: Array.from({ length: cfg.epochs }, (_, e) => rs.map((r) => r.learnedByStep![e])),
       coords: {
         base: fit.coordinates.slice(0, n),
         single: fit.coordinates.slice(n, 2 * n),

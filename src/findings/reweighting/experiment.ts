@@ -16,6 +16,7 @@
 import { CALIBRATION_FACTS } from '../../knowledge/calibrate';
 import type { SetConfig, SetOptions } from '../../knowledge/config';
 import { prepareSession, sample, session, setConfig } from '../../knowledge/config';
+import { learnedAt, shareTrue } from '../../knowledge/epochs';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from '../../knowledge/facts';
 import { learnFactSets } from '../../knowledge/learn';
 import { mean, meanCI } from '../../metrics/stats';
@@ -332,6 +333,22 @@ export const reweighting: Experiment<
         });
         out[cases.indexOf(c)] = r;
       });
+    }
+    return out;
+  },
+  atEpoch(cfg, c, r, epoch) {
+    // a held-out set keeps its whole-budget grid: the values the test sets were trained with were chosen on it
+    if (c.tuning) return r;
+    const out: ReweightingResult = { ...r, learned: {} };
+    for (const variant of Object.keys(r.learned) as WeightVariant[]) {
+      const learned = learnedAt(
+        r.learnedByEpoch?.[variant],
+        epoch,
+        cfg.epochs,
+        `re-weighting case ${c.id} (${variant})`,
+      );
+      out.learned[variant] = learned;
+      out[variant] = shareTrue(learned);
     }
     return out;
   },

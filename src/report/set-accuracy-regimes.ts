@@ -1,0 +1,225 @@
+/**
+ * Findings 3–5 per accuracy regime (≈ 30 / 50 / 70 / 95 % and converged), as the single-fact study reports
+ * findings 1–2. Every fact-set run records each set's outcomes after every epoch, so each (set learning rate, epoch)
+ * of the runs is a budget at which the findings can be measured (Experiment.atEpoch). The regimes are chosen on
+ * re-weighting's held-out sets — plain cross-entropy, facts no test set holds — with the single-fact study's rule
+ * (metrics/regimes.ts chooseRegimes: the point closest to each accuracy; "converged": the best rate's first epoch
+ * within 1 point of its final accuracy); then every finding's summary is recomputed from its stored per-fact
+ * outcomes at that point and its headlines give the three-way verdicts.
+ */
+import type { AnyFinding, FindingOptions } from '../findings/finding';
+import { ci, pct } from '../findings/format';
+import type { Headline } from '../findings/headline';
+import { EXPERIMENTS } from '../findings/index';
+import type { ReweightingCase, ReweightingResult } from '../findings/reweighting/experiment';
+import { getScale } from '../knowledge/scales';
+import { chooseRegimes, type Regime, type RegimeName } from '../metrics/regimes';
+import { clusterBootstrapCI, type Interval, mean } from '../metrics/stats';
+import { loadResults, loadSummary } from '../runner/runner';
+import type { ExtraSection } from './findings';
+import { headlineBars, verdictCell } from './models';
+import { SET_FINDINGS, setRegimeDir } from './set-regimes';
+
+/** The accuracy levels of the single-fact study, and 'converged'. */
+export const SET_REGIME_TARGETS: readonly RegimeName[] = [0.3, 0.5, 0.7, 0.95, 'converged'];
+
+/** A target counts as reached when the chosen point's held-out accuracy is within this of it. */
+export const REACHED_WITHIN = 0.1;
+
+/** One set learning rate's runs: its multiple of the calibrated rate, options and results directory. */
+interface RateRun {
+  k: number;
+  options: FindingOptions;
+  dir: string;
+}
+
+export interface SetRegime extends Regime {
+  /** the multiple of the calibrated set learning rate (Regime.rate) and the epoch (Regime.budget) */
+  epochs: number;
+  /** held-out accuracy at the point (mean over held-out sets, 95 % bootstrap interval over sets) */
+  heldOut: Interval;
+  /** false: no point came within REACHED_WITHIN of the target, or (converged) the best rate still rose at its end */
+  reached: boolean;
+}
+
+/** A regime's label: '30 %' or 'converged'. */
+export const regimeLabel = (name: RegimeName): string =>
+  name === 'converged' ? 'converged' : `${Math.round(100 * name)} %`;
+
+const setFindings = (): AnyFinding[] =>
+  EXPERIMENTS.filter((e) => (SET_FINDINGS as readonly string[]).includes(e.key));
+
+/** The calibrated rate and the scale's other set rates (Scale.setRegimes), where they have runs. */
+function rateRuns(options: FindingOptions, resultsDir: string): RateRun[] {
+  const ks = getScale(options.scale ?? 'toy').setRegimes;
+  return [
+    { k: 1, options, dir: resultsDir },
+    ...ks.map((k) => ({ k, options: { ...options, setRateScale: k }, dir: setRegimeDir(resultsDir, k) })),
+  ].sort((a, b) => a.k - b.k);
+}
+
+/** Loads `f`'s finished run for these options: config, cases and results in case order, or undefined. */
+async function finishedRun(
+  f: AnyFinding,
+  options: FindingOptions,
+  dir: string,
+): Promise<{ cfg: unknown; cases: { id: string }[]; results: unknown[] } | undefined> {
+  const cfg = f.config(options);
+  if (loadSummary(f.experiment, cfg, dir) === undefined) return undefined;
+  await f.experiment.prepare?.(cfg); // cases() and summarize() read the model's pool
+  const cases = f.experiment.cases(cfg);
+  const rows = loadResults(f.experiment, cfg, dir);
+  if (rows.length !== cases.length) return undefined;
+  return { cfg, cases, results: rows.map((r) => r.result) };
+}
+
+/**
+ * Each rate's held-out curve: plain-CE accuracy of re-weighting's held-out sets after every epoch (mean over sets),
+ * or undefined when a run predates the per-epoch record.
+ */
+export async function heldOutCurves(
+  options: FindingOptions,
+  resultsDir: string,
+): Promise<
+  | { curves: Map<number, { budget: number; estimate: number; interval: Interval }[]>; epochs: number }
+  | undefined
+> {
+  const rw = EXPERIMENTS.find((e) => e.key === 'reweighting')!;
+  const curves = new Map<number, { budget: number; estimate: number; interval: Interval }[]>();
+  let epochs = 0;
+  for (const run of rateRuns(options, resultsDir)) {
+    const got = await finishedRun(rw, run.options, run.dir);
+    if (!got) continue;
+    const held = got.results.filter(
+      (_, i) => (got.cases[i] as ReweightingCase).tuning,
+    ) as ReweightingResult[];
+    const byEpoch = held.map((r) => r.gridByEpoch?.ce);
+    if (held.length < 2 || byEpoch.some((c) => c === undefined)) return undefined;
+    epochs = (got.cfg as { epochs: number }).epochs;
+    curves.set(
+      run.k,
+      Array.from({ length: epochs }, (_, e) => {
+        // sets of equal size: the mean of their accuracies, a bootstrap over sets (inside [0, 1])
+        const accs = byEpoch.map((c) => c![e]);
+        const interval = {
+          ...clusterBootstrapCI(
+            accs,
+            accs.map((_, j) => j),
+            mean,
+            { seed: 1 },
+          ),
+          estimate: mean(accs),
+        };
+        return { budget: e + 1, estimate: interval.estimate, interval };
+      }),
+    );
+  }
+  return curves.size > 0 ? { curves, epochs } : undefined;
+}
+
+/** The regimes chosen on the held-out curves, each marked reached or not. */
+export function chooseSetRegimes(
+  curves: Map<number, { budget: number; estimate: number; interval: Interval }[]>,
+  epochs: number,
+  targets: readonly RegimeName[] = SET_REGIME_TARGETS,
+): SetRegime[] {
+  return chooseRegimes(curves, targets).map((r) => {
+    const point = curves.get(r.rate)!.find((p) => p.budget === r.budget)!;
+    const reached =
+      r.name === 'converged' ? r.budget < epochs : Math.abs(r.accuracy - r.name) <= REACHED_WITHIN;
+    return { ...r, epochs, heldOut: point.interval, reached };
+  });
+}
+
+/** Every set finding's headlines at a (rate, epoch) point, from its stored per-fact outcomes. */
+export async function headlinesAt(
+  options: FindingOptions,
+  resultsDir: string,
+  k: number,
+  epoch: number,
+): Promise<Headline[]> {
+  const run = rateRuns(options, resultsDir).find((r) => r.k === k);
+  if (!run) throw new Error(`no set learning rate ${k}× in this scale`);
+  const out: Headline[] = [];
+  for (const f of setFindings()) {
+    const got = await finishedRun(f, run.options, run.dir);
+    const exp = f.experiment;
+    if (!got || !exp.atEpoch) continue;
+    const views = got.results.map((r, i) => exp.atEpoch!(got.cfg, got.cases[i], r, epoch));
+    const finding = f as AnyFinding & { headlines(s: unknown): Headline[] };
+    out.push(...finding.headlines(exp.summarize(got.cfg, views)));
+  }
+  return out;
+}
+
+/** The SUMMARY.md section (and its figure) with findings 3–5 per accuracy regime, or nothing without the data. */
+export async function setAccuracyRegimesExtra(
+  options: FindingOptions,
+  resultsDir: string,
+): Promise<ExtraSection[]> {
+  if (options.setRateScale !== undefined) return [];
+  const held = await heldOutCurves(options, resultsDir);
+  if (!held) return [];
+  const regimes = chooseSetRegimes(held.curves, held.epochs);
+  const reached = regimes.filter((r) => r.reached);
+  if (reached.length === 0) return [];
+  // one column per distinct point (two targets can choose the same one)
+  const points = new Map<string, { label: string; regimes: SetRegime[]; headlines: Headline[] }>();
+  for (const r of reached) {
+    const key = `${r.rate}|${r.budget}`;
+    if (!points.has(key))
+      points.set(key, {
+        label: '',
+        regimes: [],
+        headlines: await headlinesAt(options, resultsDir, r.rate, r.budget),
+      });
+    points.get(key)!.regimes.push(r);
+  }
+  const columns = [...points.values()].map((p) => {
+    const r = p.regimes[0];
+    const names = p.regimes.map((x) => regimeLabel(x.name)).join(' = ');
+    return { ...p, name: `${names} (${r.rate}×, epoch ${r.budget}/${r.epochs}: ${pct(r.heldOut.estimate)})` };
+  });
+  const rows = [...new Set(columns.flatMap((c) => c.headlines.map((h) => h.finding)))];
+  const holdsIn = (row: string) =>
+    columns
+      .filter((c) => c.headlines.find((h) => h.finding === row)?.verdict === 'reproduces')
+      .map((c) => c.regimes.map((x) => regimeLabel(x.name)).join(' = '));
+  const missed = regimes.filter((r) => !r.reached);
+  const rates = [...held.curves.keys()].map((k) => `${k}×`).join(', ');
+  const section = [
+    '## Findings 3–5 per accuracy regime',
+    `Every fact-set run records each set's outcomes after every epoch, so each (set learning rate, epoch) is a budget at which findings 3–5 can be measured: rates ${rates} the calibrated one, epochs 1–${held.epochs}. The regimes are chosen on re-weighting's held-out sets (plain cross-entropy, facts no test set holds) with the single-fact study's rule: the point whose held-out accuracy is closest to each level, and "converged" (the best rate's first epoch within 1 point of its final accuracy). Each column: the regime, its rate and epoch, and the held-out accuracy there; each cell: the three-way verdict, the headline number in points and its 95 % interval, recomputed from the stored per-fact outcomes at that epoch.`,
+    '',
+    `| finding | ${columns.map((c) => c.name).join(' | ')} | reproduces in |`,
+    `|---|${columns.map(() => '---').join('|')}|---|`,
+    ...rows.map(
+      (row) =>
+        `| ${row} | ${columns.map((c) => verdictCell(c.headlines, row)).join(' | ')} | ${holdsIn(row).join('; ') || 'none'} |`,
+    ),
+    '',
+    `Held-out accuracy at each chosen point (95 % bootstrap interval over sets): ${regimes.map((r) => `${regimeLabel(r.name)}: ${r.rate}×, epoch ${r.budget}, ${pct(r.heldOut.estimate)} ${ci(r.heldOut.lo, r.heldOut.hi)}`).join('; ')}.`,
+    ...(missed.length > 0
+      ? [
+          '',
+          `Not reached by these runs (left out of the table): ${missed.map((r) => (r.name === 'converged' ? `converged (the best rate, ${r.rate}×, still gained more than 1 point in its last epoch)` : `${regimeLabel(r.name)} (the closest point is ${pct(r.accuracy)})`)).join('; ')}.`,
+        ]
+      : []),
+    '',
+    'What a shorter budget cannot show: re-weighting keeps the γ and α chosen on the held-out sets at the whole budget (the values its test sets were trained with); the alone-versus-together test compares each fact alone after the same number of epochs (one step per epoch); the measures taken only after the last epoch — cross-talk answers, knowledge features and their fact-specific test — are left out of the shorter budgets. The verdicts are per regime; a finding said to reproduce in one regime of several was not corrected for the choice.',
+  ].join('\n');
+  const figure = headlineBars(
+    columns.map((c) => ({
+      name: c.regimes.map((x) => regimeLabel(x.name)).join(' = '),
+      headlines: c.headlines,
+    })),
+    rows,
+    {
+      title: 'Findings 3–5 per accuracy regime',
+      x: 'finding',
+      y: 'effect (points)',
+      protocol: "+ = paper's direction, 95 % CIs; regimes chosen on held-out sets",
+    },
+  );
+  return [{ section, figures: [{ name: 'set-accuracy-regimes', spec: figure }] }];
+}
