@@ -26,12 +26,12 @@ export function writeSmallData(dir: string, n = 120): string {
   return file;
 }
 
-/** The options of the reduced sweep (two experiments: single facts and fact sets), results in `results`. */
-export const sweepArgs = (data: string, results: string): string[] => [
+/** The options of the reduced sweep (by default two experiments: single facts and fact sets), results in `results`. */
+export const sweepArgs = (data: string, results: string, only = 'distance,reweighting'): string[] => [
   '--scale',
   'smoke',
   '--only',
-  'distance,reweighting',
+  only,
   '--data',
   data,
   '--results',
@@ -106,6 +106,39 @@ export function summaryDiffs(want: Record<string, unknown>, got: Record<string, 
   return keys
     .map((k) => (jsonDiff(want[k], got[k]) ? `${k}: ${jsonDiff(want[k], got[k])}` : ''))
     .filter(Boolean);
+}
+
+/**
+ * Every place two summaries differ by more than a relative `tolerance` in a number, or at all in anything else
+ * (a missing key, a string, a boolean, a count): for runs that may differ only in the last digits of continuous
+ * numbers.
+ */
+export function summaryDiffsBeyond(
+  want: Record<string, unknown>,
+  got: Record<string, unknown>,
+  tolerance: number,
+): string[] {
+  const out: string[] = [];
+  const walk = (a: unknown, b: unknown, at: string): void => {
+    if (typeof a === 'number' && typeof b === 'number') {
+      const scale = Math.max(Math.abs(a), Math.abs(b), Number.MIN_VALUE);
+      const counts = Number.isInteger(a) && Number.isInteger(b); // counts (and exact zeros) must be equal
+      const same =
+        a === b || (Number.isNaN(a) && Number.isNaN(b)) || (!counts && Math.abs(a - b) / scale <= tolerance);
+      if (!same) out.push(`${at}: ${a} vs ${b}`);
+      return;
+    }
+    if (a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b)) {
+      const [ra, rb] = [a as Record<string, unknown>, b as Record<string, unknown>];
+      for (const k of [...new Set([...Object.keys(ra), ...Object.keys(rb)])].sort())
+        walk(ra[k], rb[k], `${at}.${k}`);
+      return;
+    }
+    if (a === undefined || b === undefined || jsonDiff(a, b))
+      if (a !== b) out.push(`${at}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+  };
+  for (const k of [...new Set([...Object.keys(want), ...Object.keys(got)])].sort()) walk(want[k], got[k], k);
+  return out;
 }
 
 export const isAlive = (pid: number): boolean => {
