@@ -131,17 +131,18 @@ export function chooseSetRegimes(
   });
 }
 
-/** Every set finding's headlines at a (rate, epoch) point, from its stored per-fact outcomes. */
+/** Each set finding's (or only `keys`') headlines at a (rate, epoch) point, from its stored per-fact outcomes. */
 export async function headlinesAt(
   options: FindingOptions,
   resultsDir: string,
   k: number,
   epoch: number,
+  keys?: readonly string[],
 ): Promise<Headline[]> {
   const run = rateRuns(options, resultsDir).find((r) => r.k === k);
   if (!run) throw new Error(`no set learning rate ${k}× in this scale`);
   const out: Headline[] = [];
-  for (const f of setFindings()) {
+  for (const f of setFindings().filter((x) => keys === undefined || keys.includes(x.key))) {
     const got = await finishedRun(f, run.options, run.dir);
     const exp = f.experiment;
     if (!got || !exp.atEpoch) continue;
@@ -152,51 +153,96 @@ export async function headlinesAt(
   return out;
 }
 
-/** The SUMMARY.md section (and its figure) with findings 3–5 per accuracy regime, or nothing without the data. */
-export async function setAccuracyRegimesExtra(
+/** One column of the regime table: the regimes that chose this (rate, epoch) point, and the headlines there. */
+export interface RegimeColumn {
+  name: string;
+  regimes: SetRegime[];
+  headlines: Headline[];
+}
+
+/**
+ * The regimes chosen on the held-out curves and one column per distinct reached point with the headlines of the set
+ * findings (or only `keys`); undefined when the runs predate the per-epoch record or reach no regime.
+ */
+export async function setRegimeColumns(
   options: FindingOptions,
   resultsDir: string,
-): Promise<ExtraSection[]> {
-  if (options.setRateScale !== undefined) return [];
+  keys?: readonly string[],
+): Promise<{ regimes: SetRegime[]; columns: RegimeColumn[]; rates: number[]; epochs: number } | undefined> {
+  if (options.setRateScale !== undefined) return undefined;
   const held = await heldOutCurves(options, resultsDir);
-  if (!held) return [];
+  if (!held) return undefined;
   const regimes = chooseSetRegimes(held.curves, held.epochs);
-  const reached = regimes.filter((r) => r.reached);
-  if (reached.length === 0) return [];
-  // one column per distinct point (two targets can choose the same one)
-  const points = new Map<string, { label: string; regimes: SetRegime[]; headlines: Headline[] }>();
-  for (const r of reached) {
+  const points = new Map<string, SetRegime[]>();
+  for (const r of regimes.filter((x) => x.reached)) {
     const key = `${r.rate}|${r.budget}`;
-    if (!points.has(key))
-      points.set(key, {
-        label: '',
-        regimes: [],
-        headlines: await headlinesAt(options, resultsDir, r.rate, r.budget),
-      });
-    points.get(key)!.regimes.push(r);
+    points.set(key, [...(points.get(key) ?? []), r]);
   }
-  const columns = [...points.values()].map((p) => {
-    const r = p.regimes[0];
-    const names = p.regimes.map((x) => regimeLabel(x.name)).join(' = ');
-    return { ...p, name: `${names} (${r.rate}×, epoch ${r.budget}/${r.epochs}: ${pct(r.heldOut.estimate)})` };
-  });
+  if (points.size === 0) return undefined;
+  const columns: RegimeColumn[] = [];
+  for (const rs of points.values()) {
+    const r = rs[0];
+    columns.push({
+      name: `${rs.map((x) => regimeLabel(x.name)).join(' = ')} (${r.rate}×, epoch ${r.budget}/${r.epochs}: ${pct(r.heldOut.estimate)})`,
+      regimes: rs,
+      headlines: await headlinesAt(options, resultsDir, r.rate, r.budget, keys),
+    });
+  }
+  return { regimes, columns, rates: [...held.curves.keys()], epochs: held.epochs };
+}
+
+/** The markdown table (a row per headline, a column per regime, and where each reproduces). */
+function regimeTable(columns: readonly RegimeColumn[]): string[] {
   const rows = [...new Set(columns.flatMap((c) => c.headlines.map((h) => h.finding)))];
   const holdsIn = (row: string) =>
     columns
       .filter((c) => c.headlines.find((h) => h.finding === row)?.verdict === 'reproduces')
       .map((c) => c.regimes.map((x) => regimeLabel(x.name)).join(' = '));
-  const missed = regimes.filter((r) => !r.reached);
-  const rates = [...held.curves.keys()].map((k) => `${k}×`).join(', ');
-  const section = [
-    '## Findings 3–5 per accuracy regime',
-    `Every fact-set run records each set's outcomes after every epoch, so each (set learning rate, epoch) is a budget at which findings 3–5 can be measured: rates ${rates} the calibrated one, epochs 1–${held.epochs}. The regimes are chosen on re-weighting's held-out sets (plain cross-entropy, facts no test set holds) with the single-fact study's rule: the point whose held-out accuracy is closest to each level, and "converged" (the best rate's first epoch within 1 point of its final accuracy). Each column: the regime, its rate and epoch, and the held-out accuracy there; each cell: the three-way verdict, the headline number in points and its 95 % interval, recomputed from the stored per-fact outcomes at that epoch.`,
-    '',
+  return [
     `| finding | ${columns.map((c) => c.name).join(' | ')} | reproduces in |`,
     `|---|${columns.map(() => '---').join('|')}|---|`,
     ...rows.map(
       (row) =>
         `| ${row} | ${columns.map((c) => verdictCell(c.headlines, row)).join(' | ')} | ${holdsIn(row).join('; ') || 'none'} |`,
     ),
+  ];
+}
+
+/** What a shorter budget cannot show (the section's and the notebooks' caveat). */
+export const SHORTER_BUDGET_CAVEAT =
+  'What a shorter budget cannot show: re-weighting keeps the γ and α chosen on the held-out sets at the whole budget (the values its test sets were trained with); the alone-versus-together test compares each fact alone after the same number of epochs (one step per epoch); the measures taken only after the last epoch — cross-talk answers, knowledge features and their fact-specific test — are left out of the shorter budgets. The verdicts are per regime; a finding said to reproduce in one regime of several was not corrected for the choice.';
+
+/** One finding's rows of the regime table, as markdown for its notebook (a note when there is nothing to show). */
+export async function findingByRegime(
+  key: string,
+  options: FindingOptions = {},
+  resultsDir = 'results',
+): Promise<string> {
+  const got = await setRegimeColumns(options, resultsDir, [key]);
+  if (!got)
+    return `No per-regime view for \`${key}\` at scale \`${options.scale ?? 'toy'}\` in ${resultsDir}: its runs (and re-weighting's held-out sets, on which the regimes are chosen) must be finished and record each epoch.`;
+  const missed = got.regimes.filter((r) => !r.reached).map((r) => regimeLabel(r.name));
+  return [
+    ...regimeTable(got.columns),
+    '',
+    `_Regimes chosen on re-weighting's held-out sets (rates ${got.rates.map((k) => `${k}×`).join(', ')}, epochs 1–${got.epochs})${missed.length ? `; not reached: ${missed.join(', ')}` : ''}. ${SHORTER_BUDGET_CAVEAT}_`,
+  ].join('\n');
+}
+
+/** The SUMMARY.md section (and its figure) with findings 3–5 per accuracy regime, or nothing without the data. */
+export async function setAccuracyRegimesExtra(
+  options: FindingOptions,
+  resultsDir: string,
+): Promise<ExtraSection[]> {
+  const got = await setRegimeColumns(options, resultsDir);
+  if (!got) return [];
+  const { regimes, columns } = got;
+  const missed = regimes.filter((r) => !r.reached);
+  const section = [
+    '## Findings 3–5 per accuracy regime',
+    `Every fact-set run records each set's outcomes after every epoch, so each (set learning rate, epoch) is a budget at which findings 3–5 can be measured: rates ${got.rates.map((k) => `${k}×`).join(', ')} the calibrated one, epochs 1–${got.epochs}. The regimes are chosen on re-weighting's held-out sets (plain cross-entropy, facts no test set holds) with the single-fact study's rule: the point whose held-out accuracy is closest to each level, and "converged" (the best rate's first epoch within 1 point of its final accuracy). Each column: the regime, its rate and epoch, and the held-out accuracy there; each cell: the three-way verdict, the headline number in points and its 95 % interval, recomputed from the stored per-fact outcomes at that epoch.`,
+    '',
+    ...regimeTable(columns),
     '',
     `Held-out accuracy at each chosen point (95 % bootstrap interval over sets): ${regimes.map((r) => `${regimeLabel(r.name)}: ${r.rate}×, epoch ${r.budget}, ${pct(r.heldOut.estimate)} ${ci(r.heldOut.lo, r.heldOut.hi)}`).join('; ')}.`,
     ...(missed.length > 0
@@ -206,8 +252,9 @@ export async function setAccuracyRegimesExtra(
         ]
       : []),
     '',
-    'What a shorter budget cannot show: re-weighting keeps the γ and α chosen on the held-out sets at the whole budget (the values its test sets were trained with); the alone-versus-together test compares each fact alone after the same number of epochs (one step per epoch); the measures taken only after the last epoch — cross-talk answers, knowledge features and their fact-specific test — are left out of the shorter budgets. The verdicts are per regime; a finding said to reproduce in one regime of several was not corrected for the choice.',
+    SHORTER_BUDGET_CAVEAT,
   ].join('\n');
+  const rows = [...new Set(columns.flatMap((c) => c.headlines.map((h) => h.finding)))];
   const figure = headlineBars(
     columns.map((c) => ({
       name: c.regimes.map((x) => regimeLabel(x.name)).join(' = '),
