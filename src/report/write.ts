@@ -27,7 +27,7 @@ export async function writeReport(
     ...(opts.scale === 'toy'
       ? [
           '',
-          'This is the default run, a subset of the whole v2 study (`--scale full`): the regime study on one seed of 64 fresh facts (full: six seeds), interference without its budget controls and designed sets, and findings 3–5 at their calibrated rate only (full: also at 0.33× and 3×).',
+          'This is the default run, a subset of the whole v2 study (`--scale full`): the regime study on one seed of 64 fresh facts (full: six seeds), interference without its budget controls and designed sets, and findings 3–5 at their calibrated rate only (full: also at 0.33× and 3×), per accuracy regime from the epochs of that one rate.',
         ]
       : []),
     '',
