@@ -55,6 +55,8 @@ test('each finding rebuilds its SUMMARY.md section, figures and tables from a st
   assert.equal(new Set(figureNames).size, figureNames.length, 'figure names are unique');
   // beside the findings' figures: the models figure, when the summary compares models (reproduce --models)
   if (markdown.includes('## Verdict per finding × model')) figureNames.push('models');
+  // and findings 3–5 per accuracy regime, when the runs record each epoch (report/set-accuracy-regimes.ts)
+  if (markdown.includes('## Findings 3–5 per accuracy regime')) figureNames.push('set-accuracy-regimes');
   const files = fs.readdirSync(path.join(RESULTS, 'figures')).filter((x) => x.endsWith('.svg'));
   assert.deepEqual([...figureNames].sort(), files.map((x) => x.replace(/\.svg$/, '')).sort());
 });
