@@ -27,6 +27,10 @@ const MODELS_PAGE = 'verdict-per-finding-model.html';
 const PAGES = [
   ...EXPERIMENTS.map((e) => `${e.key}.html`),
   ...(fs.existsSync(path.join(RESULTS, 'SUMMARY.md')) &&
+  fs.readFileSync(path.join(RESULTS, 'SUMMARY.md'), 'utf8').includes('## Findings 3–5 per accuracy regime')
+    ? ['findings-3-5-per-accuracy-regime.html']
+    : []),
+  ...(fs.existsSync(path.join(RESULTS, 'SUMMARY.md')) &&
   fs.readFileSync(path.join(RESULTS, 'SUMMARY.md'), 'utf8').includes('## Verdict per finding × model')
     ? [MODELS_PAGE]
     : []),
@@ -170,6 +174,8 @@ test('the committed report in headless Chromium (file://, no network): every fig
       );
       const text = (await page.evaluate('document.body.innerText')) as string;
       if (link === MODELS_PAGE) assert.ok(text.includes('beacon-large'), `${link}: the models`);
+      else if (link === 'findings-3-5-per-accuracy-regime.html')
+        assert.ok(text.includes('reproduces in'), `${link}: the regime table`);
       else
         for (const label of ['Claim', 'Our number', 'Verdict', 'Caveat'])
           assert.ok(text.includes(label), `${link}: ${label}`);

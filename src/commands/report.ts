@@ -4,10 +4,13 @@
  * runs of the configuration the options name. Computes nothing: a finding without a cached run is listed as missing.
  */
 import * as path from 'node:path';
+import { initBackend } from '../backend';
 import { EXPERIMENTS } from '../findings/index';
 import type { PromptFormat } from '../knowledge/facts';
 import { cachedReports, writeFindingsReport } from '../report/findings';
 import { modelsExtra } from '../report/models';
+import { setAccuracyRegimesExtra } from '../report/set-accuracy-regimes';
+import { setRegimesExtra } from '../report/set-regimes';
 import { modelPath, parseCommand } from './options';
 import { SPEC as REPRODUCE } from './reproduce';
 
@@ -46,12 +49,18 @@ export async function run(argv: string[]): Promise<void> {
     lr: v.lr,
   };
   const out = v.out ?? path.join(v.results, 'report');
+  await initBackend(undefined, { quiet: true });
   const r = writeFindingsReport(
     cachedReports(EXPERIMENTS, options, v.results),
     options,
     v.results,
     out,
-    modelsExtra(EXPERIMENTS, options, v.results),
+    // the same extra pages as reproduce writes (the per-regime one reads the model's pool: a backend is needed)
+    [
+      ...setRegimesExtra(options, v.results),
+      ...(await setAccuracyRegimesExtra(options, v.results)),
+      ...modelsExtra(EXPERIMENTS, options, v.results),
+    ],
   );
   if (r.shown.length === 0)
     throw new Error(
