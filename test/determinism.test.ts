@@ -4,15 +4,16 @@
  * 120-record data file; test/sweep.ts) run
  *   - in one process (`--workers 1`): the reference,
  *   - as two worker processes (`--workers 2`),
- *   - as a Slurm array job: environment/slurm-array.sh run locally for each SLURM_ARRAY_TASK_ID of a COUNT of 2
- *     (`--shard i/2` each, both at once), then its merge step,
- *   - killed (SIGKILL) after its first batches and resumed,
+ *   - as a Slurm array job: environment/slurm-array.sh run locally for each SLURM_ARRAY_TASK_ID of a COUNT of 3
+ *     (`--shard i/3` each, all at once), then its merge step,
  * must give byte-identical summaries (summary.json without `meta`). Tolerance: none. This holds on one backend
- * (wasm here, or BEACONS_BACKEND); different backends give different floating-point results.
- * With another stack size (`--stack 3`: at most 3 adapters trained side by side) a fact shares its batch with other
+ * (wasm here, or BEACONS_BACKEND); different backends give different floating-point results. It holds because the
+ * batches a run's cases are computed in are fixed by the case list and the batch size (runner/layout.ts).
+ * With another batch size (`--stack 4`: at most 4 adapters trained side by side) a fact shares its batch with other
  * neighbours, padded to another length, and the sums over the padded positions (exact zeros) are blocked otherwise:
  * continuous numbers such as Σ‖ΔW‖ may move in their last digits (relative 1e-6 allowed), every count, outcome
- * and verdict must stay the same.
+ * and verdict must stay the same. A run killed (SIGKILL) after its first batches refuses to resume at another
+ * batch size, and resumed at its own gives the uninterrupted `--stack 4` run byte for byte.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -66,28 +67,36 @@ describe('the same sweep, however it is run, gives byte-identical summaries', {
     assert.deepEqual(summaryDiffs(reference, summaries(results('two'))), []);
   });
 
-  test('a Slurm array job (environment/slurm-array.sh, 2 tasks run locally) and its merge step', async () => {
+  test('a Slurm array job (environment/slurm-array.sh, 3 tasks run locally) and its merge step', async () => {
     const script = path.join(ROOT, 'environment', 'slurm-array.sh');
     const env = { ...process.env, BEACONS_PROGRESS: 'lines', BEACONS_NODE: process.execPath };
     // the two array tasks run at once, as on a cluster (they share the results folder)
     const task = (i: number) => ({
       ...env,
       SLURM_ARRAY_TASK_ID: String(i),
-      SLURM_ARRAY_TASK_COUNT: '2',
+      SLURM_ARRAY_TASK_COUNT: '3',
       SLURM_ARRAY_TASK_MIN: '0',
     });
     await Promise.all(
-      [0, 1].map((i) => run('bash', [script, ...args('slurm')], { env: task(i), cwd: os.tmpdir() })),
+      [0, 1, 2].map((i) => run('bash', [script, ...args('slurm')], { env: task(i), cwd: os.tmpdir() })),
     );
     assert.deepEqual(summaries(results('slurm')), {}, 'array tasks write no summary');
     await run('bash', [script, ...args('slurm')], { env: { ...env, BEACONS_SLURM_STEP: 'merge' } });
     assert.deepEqual(summaryDiffs(reference, summaries(results('slurm'))), []);
   });
 
-  test('--stack 3 (fewer adapters side by side)', async () => {
-    const r = await beacons(['reproduce', ...args('stack'), '--workers', '1', '--stack', '3']);
+  // the uninterrupted --stack 4 run, which the killed one is compared with
+  let stackDone: (s: Record<string, unknown>) => void = () => {};
+  const stackRun = new Promise<Record<string, unknown>>((resolve) => {
+    stackDone = resolve;
+  });
+
+  test('--stack 4 (fewer adapters side by side)', async () => {
+    const r = await beacons(['reproduce', ...args('stack'), '--workers', '1', '--stack', '4']);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(summaryDiffsBeyond(reference, summaries(results('stack')), 1e-6), []);
+    const got = summaries(results('stack'));
+    stackDone(got);
+    assert.deepEqual(summaryDiffsBeyond(reference, got, 1e-6), []);
   });
 
   test('killed (SIGKILL) after its first batches, then resumed', async () => {
@@ -109,9 +118,13 @@ describe('the same sweep, however it is run, gives byte-identical summaries', {
     assert.equal(killed.signal, 'SIGKILL');
     const before = lines();
     assert.ok(before >= 8 && before < 52, `killed after ${before} of 52 cases`);
-    const r = await beacons(['reproduce', ...args('killed'), '--workers', '1']);
+    // another batch size would put the remaining cases in other batches: refused, naming the run's layout file
+    const other = await beacons(['reproduce', ...args('killed'), '--workers', '1']);
+    assert.notEqual(other.code, 0);
+    assert.match(other.stderr, /layout\.json: distance-curve run \w+ was computed in batches of 4 cases/);
+    const r = await beacons(['reproduce', ...args('killed'), '--workers', '1', '--stack', '4']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, new RegExp(`distance-curve: ${52 - before}/52 cases computed`));
-    assert.deepEqual(summaryDiffs(reference, summaries(dir)), []);
+    assert.deepEqual(summaryDiffs(await stackRun, summaries(dir)), []);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * `beacons reproduce [options]` (the options: SPEC below; `beacons reproduce --help` prints them).
- * With --workers n (default and at most: one per core) the sweep runs as n child processes on shards, merged at
- * the end. --stack n: at most n cases (adapters trained side by side) per batch; it changes speed, not the discrete
- * outcomes (on wasm, continuous numbers such as ‖ΔW‖ can move in their last digits: README, Reliability).
+ * With --workers n (default and at most: one per core) the sweep runs as n child processes on shards (whole batches
+ * of the run's layout, runner/layout.ts: the results do not depend on n), merged at the end. --stack n: at most n
+ * cases (adapters trained side by side) per batch; a run is resumed only at the size it started with (on wasm,
+ * continuous numbers such as ‖ΔW‖ can move in their last digits with it: README, Reliability).
  * One run at a time per results directory (a lock file; see util/lock.ts).
  * Runs the five experiments (cached: a rerun skips finished cases), then writes figures and results/SUMMARY.md.
  * `beacons merge [same options]` joins the files of a sharded sweep and writes the summaries.
@@ -18,10 +19,11 @@ import { getScale } from '../knowledge/scales';
 import { DEFAULT_MODEL_NAME, SHIPPED_MODEL_NAMES } from '../pretrain/shipped';
 import { modelResultsDir, modelsExtra } from '../report/models';
 import { setAccuracyRegimesExtra } from '../report/set-accuracy-regimes';
-import { SET_FINDINGS, setRegimeDir, setRegimesExtra } from '../report/set-regimes';
+import { SET_FINDINGS, setRegimeDir, setRegimeLabel, setRegimesExtra } from '../report/set-regimes';
 import { writeReport } from '../report/write';
 import { createProgressGroup } from '../runner/progress';
 import {
+  caseShards,
   forgetRun,
   loadResults,
   mergeShards,
@@ -68,6 +70,12 @@ export const SPEC = {
       max: 1000,
       help: "multiply the fact-set findings' (3–5) learning rate by k: a second regime (--scale full also runs 3× into <results>/set-rate-3x)",
     },
+    'set-epochs': {
+      type: 'int',
+      min: 1,
+      max: 1000,
+      help: "epochs of the fact-set findings' (3–5) runs (default: the scale's; --scale full runs 3× the rate for 12)",
+    },
     model: {
       type: 'string',
       arg: 'name|dir',
@@ -108,7 +116,7 @@ export const SPEC = {
       type: 'int',
       min: 1,
       max: 4096,
-      help: 'at most n cases (adapters trained side by side) per batch: changes speed, not what is learned (continuous numbers such as ‖ΔW‖ can move in their last digits on wasm)',
+      help: "at most n cases (adapters trained side by side) per batch (default: each experiment's): mainly changes speed; continuous numbers such as ‖ΔW‖ can move in their last digits on wasm, and a run resumes only at the size it started with",
     },
     results: { type: 'string', arg: 'dir', default: 'results', help: 'results directory' },
     force: { type: 'boolean', help: "discard this run's stored results and recompute" },
@@ -132,6 +140,7 @@ function parse(argv: string[]) {
     seeds: values.seeds,
     lr: values.lr,
     setRateScale: values['set-rate'],
+    setEpochs: values['set-epochs'],
   };
   return { values, common };
 }
@@ -204,27 +213,36 @@ export async function run(argv: string[]): Promise<void> {
  */
 async function runSetRegimes(
   argv: string[],
-  values: { results: string; only?: string[]; lr?: number; 'set-rate'?: number; 'no-figures'?: boolean },
+  values: {
+    results: string;
+    only?: string[];
+    lr?: number;
+    'set-rate'?: number;
+    'set-epochs'?: number;
+    'no-figures'?: boolean;
+  },
   common: CommonOptions,
 ): Promise<void> {
-  const ks = getScale(common.scale ?? 'toy').setRegimes;
+  const others = getScale(common.scale ?? 'toy').setRegimes;
   if (
-    ks.length === 0 ||
+    others.length === 0 ||
     values['set-rate'] !== undefined ||
+    values['set-epochs'] !== undefined ||
     values.only !== undefined ||
     values.lr !== undefined
   )
     return;
-  for (const k of ks) {
-    console.error(`[reproduce] findings ${SET_FINDINGS.join(', ')} at ${k}× their learning rate`);
+  for (const r of others) {
+    console.error(`[reproduce] findings ${SET_FINDINGS.join(', ')} at ${setRegimeLabel(r)}`);
     await run([
       ...withoutOption(argv, 'results'),
       '--only',
       SET_FINDINGS.join(','),
       '--set-rate',
-      String(k),
+      String(r.rate),
+      ...(r.epochs === undefined ? [] : ['--set-epochs', String(r.epochs)]),
       '--results',
-      setRegimeDir(values.results, k),
+      setRegimeDir(values.results, r.rate),
     ]);
   }
   await writeAllReports(common, values.results, {
@@ -312,7 +330,14 @@ async function runWithWorkers(
   entries.forEach((e, i) => {
     const out = mergeShards(e.experiment, cfgs[i], { resultsDir });
     if (out.missing.length > 0)
-      throw new Error(describeMissing(e.experiment.name, out, e.experiment.cases(cfgs[i])));
+      throw new Error(
+        describeMissing(
+          e.experiment.name,
+          out,
+          e.experiment.cases(cfgs[i]),
+          caseShards(e.experiment, cfgs[i], resultsDir),
+        ),
+      );
   });
   await writeAllReports(common, resultsDir, {
     figures: !values['no-figures'],
@@ -395,7 +420,14 @@ export async function merge(argv: string[]): Promise<void> {
       `[merge] ${e.experiment.name}: ${out.done}/${out.total} cases${out.missing.length ? `, ${out.missing.length} missing` : ''}`,
     );
     if (out.missing.length > 0)
-      incomplete.push(describeMissing(e.experiment.name, out, e.experiment.cases(cfgs[i])));
+      incomplete.push(
+        describeMissing(
+          e.experiment.name,
+          out,
+          e.experiment.cases(cfgs[i]),
+          caseShards(e.experiment, cfgs[i], values.results),
+        ),
+      );
   });
   if (incomplete.length > 0) throw new Error(`merge incomplete, nothing written: ${incomplete.join('; ')}`);
   await writeAllReports(common, values.results, {

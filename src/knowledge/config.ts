@@ -49,6 +49,8 @@ export interface CommonOptions {
    * regime beside the calibrated one (`--scale full` runs them at 0.33× and 3× as well; `beacons reproduce --set-rate k`)
    */
   setRateScale?: number;
+  /** epochs of the fact-set findings' runs (default: the scale's; `beacons reproduce --set-epochs n`) */
+  setEpochs?: number;
 }
 
 export function commonConfig(o: CommonOptions = {}): CommonConfig & { s: Scale } {
@@ -136,7 +138,7 @@ export function setConfig(o: SetOptions): SetConfig & { s: Scale } {
     method,
     spec: methodSpecs([method], o.specs)[method],
     setSize: s.setSize,
-    epochs: o.epochs ?? s.epochs,
+    epochs: o.epochs ?? o.setEpochs ?? s.epochs,
     lr: Number(((o.lr ?? ratesFor(s, c.model).sets) * (o.setRateScale ?? 1)).toPrecision(2)),
     batchSize: s.batchSize,
     s,

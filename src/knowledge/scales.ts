@@ -12,6 +12,12 @@ import type { MethodSpec } from './learn';
 
 export type ScaleName = 'smoke' | 'toy' | 'full' | 'paper';
 
+/** A second regime of the fact-set findings: `rate` × the calibrated set learning rate, `epochs` long (default: the scale's). */
+export interface SetRateRegime {
+  rate: number;
+  epochs?: number;
+}
+
 export interface Scale {
   name: ScaleName;
   seeds: number[];
@@ -57,9 +63,10 @@ export interface Scale {
   designedSets: number;
   /**
    * second regimes of the fact-set findings (3–5): `reproduce` also runs them at each of these multiples of the set
-   * learning rate (into <results>/set-rate-<k>x/) and SUMMARY.md compares their verdicts with the calibrated ones
+   * learning rate (into <results>/set-rate-<k>x/), for `epochs` where given, and SUMMARY.md compares their verdicts
+   * with the calibrated ones
    */
-  setRegimes: number[];
+  setRegimes: SetRateRegime[];
   /**
    * budget rules of interference's size sweep: 'epochs' (v1), and the controls 'total-steps' and 'steps-per-fact'
    * (findings/interference; the controls train up to 16× more steps, so the default run leaves them to `full`)
@@ -167,7 +174,8 @@ export const SCALES: Record<ScaleName, Scale> = {
     regimeFullFacts: 16,
     // the outer ≈ 9 % at each end of the facts no seed trains
     regimeEndFacts: 48,
-    setRegimes: [0.33, 3],
+    // 3× trains 12 epochs: its first 6 are the 6-epoch run (Experiment.atEpoch), the rest reach convergence
+    setRegimes: [{ rate: 0.33 }, { rate: 3, epochs: 12 }],
     sizeVariants: ['epochs', 'total-steps', 'steps-per-fact'],
     // 4 sets per design cell per seed: 48 sets
     designedSets: 16,

@@ -19,7 +19,7 @@ test('findingAcross reads the committed runs: every shipped model, and the three
 }, () => {
   const md = findingAcross('reweighting', { scale: 'toy' }, 'results');
   assert.match(md, /\| finding · method \| beacon-base \| beacon-untied \| beacon-large \|/);
-  assert.match(md, /\| finding \| 0\.33× the rate \| calibrated \(1×\) \| 3× the rate \|/);
+  assert.match(md, /\| finding \| 0\.33× the rate \| calibrated \(1×\) \| 3× the rate, 12 epochs \|/);
   assert.match(md, /\| 5 re-weighting \| \*\*(reproduces|does not reproduce|inconclusive)\*\*/);
   // a single-fact finding has no set rates
   assert.doesNotMatch(findingAcross('distance', { scale: 'toy' }, 'results'), /set learning rate/);

@@ -8,7 +8,7 @@ import type { FindingOptions } from '../findings/finding';
 import { EXPERIMENTS, type FindingKey } from '../findings/index';
 import { getScale } from '../knowledge/scales';
 import { collectModelHeadlines, verdictTable } from './models';
-import { SET_FINDINGS, setRegimeDir } from './set-regimes';
+import { SET_FINDINGS, setRegimeDir, setRegimeLabel, setRegimeOptions } from './set-regimes';
 
 /** Markdown: the finding's verdicts per shipped model and (fact-set findings) per set rate at full scale. */
 export function findingAcross(key: FindingKey, options: FindingOptions = {}, resultsDir = 'results'): string {
@@ -24,14 +24,14 @@ export function findingAcross(key: FindingKey, options: FindingOptions = {}, res
     );
   if ((SET_FINDINGS as readonly string[]).includes(key)) {
     const full = path.join(resultsDir, 'full');
-    const ks = [1, ...getScale('full').setRegimes].sort((a, b) => a - b);
-    const rates = ks
-      .map((k) => ({
-        name: k === 1 ? 'calibrated (1×)' : `${k}× the rate`,
+    const regimes = [{ rate: 1 }, ...getScale('full').setRegimes].sort((a, b) => a.rate - b.rate);
+    const rates = regimes
+      .map((r) => ({
+        name: r.rate === 1 ? 'calibrated (1×)' : setRegimeLabel(r),
         headlines:
           finding.report(
-            { ...options, scale: 'full', ...(k === 1 ? {} : { setRateScale: k }) },
-            k === 1 ? full : setRegimeDir(full, k),
+            r.rate === 1 ? { ...options, scale: 'full' } : setRegimeOptions({ ...options, scale: 'full' }, r),
+            r.rate === 1 ? full : setRegimeDir(full, r.rate),
           )?.headlines ?? [],
       }))
       .filter((c) => c.headlines.length > 0);

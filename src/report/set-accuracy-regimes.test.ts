@@ -22,7 +22,7 @@ test('chooseSetRegimes: the closest (rate, epoch) per level; far levels and a st
     [1, curve([0.1, 0.3, 0.45, 0.5])],
     [3, curve([0.4, 0.7, 0.9, 0.96])],
   ]);
-  const r = chooseSetRegimes(rising, 4, [0.3, 0.5, 0.7, 0.95, 'converged']);
+  const r = chooseSetRegimes(rising, [0.3, 0.5, 0.7, 0.95, 'converged']);
   assert.deepEqual(
     r.map((x) => [x.name, x.rate, x.budget, x.reached]),
     [
@@ -34,13 +34,27 @@ test('chooseSetRegimes: the closest (rate, epoch) per level; far levels and a st
     ],
   );
   const plateau = new Map([[1, curve([0.2, 0.3, 0.35, 0.355])]]);
-  const p = chooseSetRegimes(plateau, 4, [0.3, 0.95, 'converged']);
+  const p = chooseSetRegimes(plateau, [0.3, 0.95, 'converged']);
   assert.deepEqual(
     p.map((x) => [x.name, x.budget, x.reached]),
     [
       [0.3, 2, true],
       [0.95, 4, false], // 35.5 % is 60 points away
       ['converged', 3, true], // within 1 point of the end one epoch early
+    ],
+  );
+  // rates of different lengths: the faster rate trained longer reaches its plateau
+  const longer = new Map([
+    [1, curve([0.1, 0.3, 0.45, 0.5])],
+    [3, curve([0.4, 0.7, 0.9, 0.96, 0.99, 0.995, 0.996, 0.996])],
+  ]);
+  const l = chooseSetRegimes(longer, [0.5, 0.95, 'converged']);
+  assert.deepEqual(
+    l.map((x) => [x.name, x.rate, x.budget, x.epochs, x.reached]),
+    [
+      [0.5, 1, 4, 4, true],
+      [0.95, 3, 4, 8, true],
+      ['converged', 3, 5, 8, true],
     ],
   );
 });

@@ -18,7 +18,7 @@ import { clusterBootstrapCI, type Interval, mean } from '../metrics/stats';
 import { loadResults, loadSummary } from '../runner/runner';
 import type { ExtraSection } from './findings';
 import { headlineBars, verdictCell } from './models';
-import { SET_FINDINGS, setRegimeDir } from './set-regimes';
+import { SET_FINDINGS, setRegimeDir, setRegimeOptions } from './set-regimes';
 
 /** The accuracy levels of the single-fact study, and 'converged'. */
 export const SET_REGIME_TARGETS: readonly RegimeName[] = [0.3, 0.5, 0.7, 0.95, 'converged'];
@@ -51,10 +51,14 @@ const setFindings = (): AnyFinding[] =>
 
 /** The calibrated rate and the scale's other set rates (Scale.setRegimes), where they have runs. */
 function rateRuns(options: FindingOptions, resultsDir: string): RateRun[] {
-  const ks = getScale(options.scale ?? 'toy').setRegimes;
+  const others = getScale(options.scale ?? 'toy').setRegimes;
   return [
     { k: 1, options, dir: resultsDir },
-    ...ks.map((k) => ({ k, options: { ...options, setRateScale: k }, dir: setRegimeDir(resultsDir, k) })),
+    ...others.map((r) => ({
+      k: r.rate,
+      options: setRegimeOptions(options, r),
+      dir: setRegimeDir(resultsDir, r.rate),
+    })),
   ].sort((a, b) => a.k - b.k);
 }
 
@@ -80,13 +84,9 @@ async function finishedRun(
 export async function heldOutCurves(
   options: FindingOptions,
   resultsDir: string,
-): Promise<
-  | { curves: Map<number, { budget: number; estimate: number; interval: Interval }[]>; epochs: number }
-  | undefined
-> {
+): Promise<Map<number, { budget: number; estimate: number; interval: Interval }[]> | undefined> {
   const rw = EXPERIMENTS.find((e) => e.key === 'reweighting')!;
   const curves = new Map<number, { budget: number; estimate: number; interval: Interval }[]>();
-  let epochs = 0;
   for (const run of rateRuns(options, resultsDir)) {
     const got = await finishedRun(rw, run.options, run.dir);
     if (!got) continue;
@@ -95,7 +95,7 @@ export async function heldOutCurves(
     ) as ReweightingResult[];
     const byEpoch = held.map((r) => r.gridByEpoch?.ce);
     if (held.length < 2 || byEpoch.some((c) => c === undefined)) return undefined;
-    epochs = (got.cfg as { epochs: number }).epochs;
+    const epochs = (got.cfg as { epochs: number }).epochs;
     curves.set(
       run.k,
       Array.from({ length: epochs }, (_, e) => {
@@ -114,16 +114,26 @@ export async function heldOutCurves(
       }),
     );
   }
-  return curves.size > 0 ? { curves, epochs } : undefined;
+  return curves.size > 0 ? curves : undefined;
 }
 
-/** The regimes chosen on the held-out curves, each marked reached or not. */
+/** 'rates 0.33×, 1×, 3× the calibrated one, epochs 1–6 (3×: 1–12)': the points the regimes are chosen from. */
+function pointsText(curves: ReadonlyMap<number, readonly unknown[]>): string {
+  const lengths = [...curves.values()].map((c) => c.length);
+  const common = lengths.sort(
+    (a, b) => lengths.filter((x) => x === b).length - lengths.filter((x) => x === a).length,
+  )[0];
+  const own = [...curves].filter(([, c]) => c.length !== common).map(([k, c]) => `${k}×: 1–${c.length}`);
+  return `rates ${[...curves.keys()].map((k) => `${k}×`).join(', ')} the calibrated one, epochs 1–${common}${own.length ? ` (${own.join('; ')})` : ''}`;
+}
+
+/** The regimes chosen on the held-out curves (one point per epoch of each rate), each marked reached or not. */
 export function chooseSetRegimes(
   curves: Map<number, { budget: number; estimate: number; interval: Interval }[]>,
-  epochs: number,
   targets: readonly RegimeName[] = SET_REGIME_TARGETS,
 ): SetRegime[] {
   return chooseRegimes(curves, targets).map((r) => {
+    const epochs = curves.get(r.rate)!.length;
     const point = curves.get(r.rate)!.find((p) => p.budget === r.budget)!;
     const reached =
       r.name === 'converged' ? r.budget < epochs : Math.abs(r.accuracy - r.name) <= REACHED_WITHIN;
@@ -168,11 +178,11 @@ export async function setRegimeColumns(
   options: FindingOptions,
   resultsDir: string,
   keys?: readonly string[],
-): Promise<{ regimes: SetRegime[]; columns: RegimeColumn[]; rates: number[]; epochs: number } | undefined> {
+): Promise<{ regimes: SetRegime[]; columns: RegimeColumn[]; points: string } | undefined> {
   if (options.setRateScale !== undefined) return undefined;
   const held = await heldOutCurves(options, resultsDir);
   if (!held) return undefined;
-  const regimes = chooseSetRegimes(held.curves, held.epochs);
+  const regimes = chooseSetRegimes(held);
   const points = new Map<string, SetRegime[]>();
   for (const r of regimes.filter((x) => x.reached)) {
     const key = `${r.rate}|${r.budget}`;
@@ -188,7 +198,7 @@ export async function setRegimeColumns(
       headlines: await headlinesAt(options, resultsDir, r.rate, r.budget, keys),
     });
   }
-  return { regimes, columns, rates: [...held.curves.keys()], epochs: held.epochs };
+  return { regimes, columns, points: pointsText(held) };
 }
 
 /** The markdown table (a row per headline, a column per regime, and where each reproduces). */
@@ -225,7 +235,7 @@ export async function findingByRegime(
   return [
     ...regimeTable(got.columns),
     '',
-    `_Regimes chosen on re-weighting's held-out sets (rates ${got.rates.map((k) => `${k}×`).join(', ')}, epochs 1–${got.epochs})${missed.length ? `; not reached: ${missed.join(', ')}` : ''}. ${SHORTER_BUDGET_CAVEAT}_`,
+    `_Regimes chosen on re-weighting's held-out sets (${got.points})${missed.length ? `; not reached: ${missed.join(', ')}` : ''}. ${SHORTER_BUDGET_CAVEAT}_`,
   ].join('\n');
 }
 
@@ -240,7 +250,7 @@ export async function setAccuracyRegimesExtra(
   const missed = regimes.filter((r) => !r.reached);
   const section = [
     '## Findings 3–5 per accuracy regime',
-    `Every fact-set run records each set's outcomes after every epoch, so each (set learning rate, epoch) is a budget at which findings 3–5 can be measured: rates ${got.rates.map((k) => `${k}×`).join(', ')} the calibrated one, epochs 1–${got.epochs}. The regimes are chosen on re-weighting's held-out sets (plain cross-entropy, facts no test set holds) with the single-fact study's rule: the point whose held-out accuracy is closest to each level, and "converged" (the best rate's first epoch within 1 point of its final accuracy). Each column: the regime, its rate and epoch, and the held-out accuracy there; each cell: the three-way verdict, the headline number in points and its 95 % interval, recomputed from the stored per-fact outcomes at that epoch.`,
+    `Every fact-set run records each set's outcomes after every epoch, so each (set learning rate, epoch) is a budget at which findings 3–5 can be measured: ${got.points}. The regimes are chosen on re-weighting's held-out sets (plain cross-entropy, facts no test set holds) with the single-fact study's rule: the point whose held-out accuracy is closest to each level, and "converged" (the best rate's first epoch within 1 point of its final accuracy). Each column: the regime, its rate and epoch, and the held-out accuracy there; each cell: the three-way verdict, the headline number in points and its 95 % interval, recomputed from the stored per-fact outcomes at that epoch.`,
     '',
     ...regimeTable(columns),
     '',

@@ -11,6 +11,8 @@ export type RunMeta = {
   startedAt: string;
   finishedAt: string;
   backend?: string;
+  /** batch size of the invocation (runs.jsonl lines; absent in summaries and in logs written before it was kept) */
+  stack?: number;
 };
 export type SummaryFile<S> = { experiment: string; version: number; hash: string; summary: S; meta: RunMeta };
 
@@ -98,6 +100,8 @@ export interface ResultPaths {
   cases: string;
   summary: string;
   runs: string;
+  /** `layout.json`: {stack}, the batch size the run's cases are computed at (runner/layout.ts) */
+  layout: string;
   shardCases(shard: Shard): string;
   shardRuns(shard: Shard): string;
 }

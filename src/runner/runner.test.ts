@@ -86,11 +86,8 @@ describe('runExperiment', () => {
   it('writes config, cases and summary; a rerun is instant', async () => {
     const { exp, calls } = fakeExperiment();
     const out = await runExperiment(exp, cfg, { ...opts(), batchSize: 4, backend: 'cpu' });
-    assert.deepEqual(calls, [
-      ['c0', 'c1', 'c2', 'c3'],
-      ['c4', 'c5', 'c6', 'c7'],
-      ['c8', 'c9'],
-    ]);
+    // the layout (runner/layout.ts): two interleaved streams, each cut into batches of 4
+    assert.deepEqual(calls, [['c0', 'c2', 'c4', 'c6'], ['c8'], ['c1', 'c3', 'c5', 'c7'], ['c9']]);
     const p = resultPaths(exp, cfg, dir);
     assert.equal(p.dir, path.join(dir, 'fake', out.hash));
     assert.deepEqual(JSON.parse(fs.readFileSync(p.config, 'utf8')), {
@@ -114,14 +111,14 @@ describe('runExperiment', () => {
     assert.equal(loadSummary(exp, { n: 3 }, dir), undefined);
 
     const again = await runExperiment(exp, cfg, opts());
-    assert.equal(calls.length, 3);
+    assert.equal(calls.length, 4);
     assert.equal(again.ran, 0);
     assert.deepEqual(again.summary, summary);
     assert.deepEqual(warnings, []);
     assert.ok(!allFiles(dir).some((f) => f.includes('.tmp')), 'no temporary files left');
   });
 
-  it('resumes after a kill with only the remaining cases, same summary as an uninterrupted run', async () => {
+  it('resumes after a kill with only the remaining batches, same summary as an uninterrupted run', async () => {
     const killed = fakeExperiment({ failAfter: 4 });
     await assert.rejects(runExperiment(killed.exp, cfg, { ...opts(), batchSize: 2 }), /killed/);
     const p = resultPaths(killed.exp, cfg, dir);
@@ -129,11 +126,8 @@ describe('runExperiment', () => {
     assert.ok(!fs.existsSync(p.summary));
 
     const resumed = fakeExperiment();
-    const out = await runExperiment(resumed.exp, cfg, { ...opts(), batchSize: 3 });
-    assert.deepEqual(resumed.calls, [
-      ['c4', 'c5', 'c6'],
-      ['c7', 'c8', 'c9'],
-    ]);
+    const out = await runExperiment(resumed.exp, cfg, { ...opts(), batchSize: 2 });
+    assert.deepEqual(resumed.calls, [['c8'], ['c1', 'c3'], ['c5', 'c7'], ['c9']]);
     assert.deepEqual(out.summary?.summary, { sum: SUM, n: 10 });
     assert.deepEqual(
       out.results?.map((r) => r.sq),
@@ -150,8 +144,9 @@ describe('runExperiment', () => {
       fs.appendFileSync(p.cases, tail);
       warnings = [];
       const again = fakeExperiment();
-      const out = await runExperiment(again.exp, cfg, { ...opts(), batchSize: 10 });
-      assert.deepEqual(again.calls, [['c3', 'c4', 'c5', 'c6', 'c7', 'c8', 'c9']]);
+      const out = await runExperiment(again.exp, cfg, opts());
+      // c0, c2, c4 were stored before the torn line
+      assert.deepEqual(again.calls, [['c6'], ['c8'], ['c1'], ['c3'], ['c5'], ['c7'], ['c9']]);
       assert.equal(warnings.length, 1);
       assert.match(warnings[0], /cases\.jsonl, line 4: corrupt or truncated last case line/);
       assert.deepEqual(out.summary?.summary, { sum: SUM, n: 10 });
@@ -190,18 +185,19 @@ describe('runExperiment', () => {
     const single = await runExperiment(exp, cfg, { ...opts(), resultsDir: path.join(dir, 'single') });
     const s0 = fakeExperiment();
     const out0 = await runExperiment(s0.exp, cfg, { ...opts(), shard: parseShard('0/2'), batchSize: 2 });
-    assert.deepEqual(s0.calls, [['c0', 'c2'], ['c4', 'c6'], ['c8']]);
+    // batches of 2 in the layout: [c0 c2] [c4 c6] [c8] [c1 c3] [c5 c7] [c9]; shard 0 takes the even ones
+    assert.deepEqual(s0.calls, [['c0', 'c2'], ['c8'], ['c5', 'c7']]);
     assert.equal(out0.summary, undefined);
     const p = resultPaths(exp, cfg, dir);
     assert.ok(fs.existsSync(p.shardCases({ index: 0, count: 2 })));
     assert.ok(!fs.existsSync(p.summary) && !fs.existsSync(p.cases));
     const half = mergeShards(exp, cfg, opts());
-    assert.deepEqual(half.missing, ['c1', 'c3', 'c5', 'c7', 'c9']);
+    assert.deepEqual(half.missing, ['c1', 'c3', 'c4', 'c6', 'c9']);
     assert.equal(half.summary, undefined);
 
     const s1 = fakeExperiment();
-    await runExperiment(s1.exp, cfg, { ...opts(), shard: { index: 1, count: 2 } });
-    assert.deepEqual(s1.calls.flat(), ['c1', 'c3', 'c5', 'c7', 'c9']);
+    await runExperiment(s1.exp, cfg, { ...opts(), shard: { index: 1, count: 2 }, batchSize: 2 });
+    assert.deepEqual(s1.calls, [['c4', 'c6'], ['c1', 'c3'], ['c9']]);
     const merged = mergeShards(exp, cfg, opts());
     assert.deepEqual(merged.missing, []);
     assert.deepEqual(merged.summary?.summary, single.summary?.summary);
@@ -214,6 +210,73 @@ describe('runExperiment', () => {
     assert.deepEqual(after.calls, []);
     assert.throws(() => parseShard('2/2'), /invalid shard "2\/2"/);
     assert.ok(!allFiles(dir).some((f) => f.includes('.tmp')), 'no temporary files left');
+  });
+
+  it('a result that depends on its batch neighbours is the same for any shard split or resume point', async () => {
+    // each result carries its batch's members, as a stacked adapter's last digits do
+    const neighbourly = (failAfter?: number) => {
+      const f = fakeExperiment({ failAfter });
+      const exp: typeof f.exp = {
+        ...f.exp,
+        async runBatch(c, cs, ctx) {
+          const out = await f.exp.runBatch(c, cs, ctx);
+          return out.map((r) => ({ sq: r.sq + cs.reduce((a, x) => a + x.x, 0) / 1000 }));
+        },
+      };
+      return exp;
+    };
+    const big = { n: 23 };
+    const cases = (d: string) => fs.readFileSync(resultPaths(neighbourly(), big, d).cases, 'utf8');
+    const one = path.join(dir, 'one');
+    await runExperiment(neighbourly(), big, { ...opts(), resultsDir: one, batchSize: 4 });
+    for (const n of [2, 3, 5]) {
+      const d = path.join(dir, `shards-${n}`);
+      for (let index = 0; index < n; index++)
+        await runExperiment(neighbourly(), big, {
+          ...opts(),
+          resultsDir: d,
+          batchSize: 4,
+          shard: { index, count: n },
+        });
+      mergeShards(neighbourly(), big, { ...opts(), resultsDir: d });
+      assert.equal(cases(d), cases(one), `${n} shards`);
+    }
+    for (const killAt of [1, 5, 13]) {
+      const d = path.join(dir, `killed-${killAt}`);
+      await assert.rejects(
+        runExperiment(neighbourly(killAt), big, { ...opts(), resultsDir: d, batchSize: 4 }),
+      );
+      // a torn write: the batch's last stored line is cut, so the batch is part stored
+      const p = resultPaths(neighbourly(), big, d);
+      if (fs.existsSync(p.cases)) {
+        const lines = fs.readFileSync(p.cases, 'utf8').split('\n').filter(Boolean);
+        fs.writeFileSync(p.cases, `${lines.slice(0, -1).join('\n')}${lines.length > 1 ? '\n' : ''}`);
+      }
+      await runExperiment(neighbourly(), big, { ...opts(), resultsDir: d, batchSize: 4 });
+      assert.equal(cases(d), cases(one), `killed after ${killAt}`);
+    }
+  });
+
+  it('a started run (killed ones too) is resumed only at the batch size it was computed at', async () => {
+    await runExperiment(fakeExperiment({ failAfter: 4 }).exp, cfg, { ...opts(), batchSize: 2 }).catch(
+      () => {},
+    );
+    const p = resultPaths(fakeExperiment().exp, cfg, dir);
+    await assert.rejects(
+      runExperiment(fakeExperiment().exp, cfg, { ...opts(), batchSize: 3 }),
+      (e: Error) => {
+        assert.ok(
+          e.message.startsWith(`${p.layout}: fake run ${p.hash} was computed in batches of 2 cases`),
+          e.message,
+        );
+        assert.match(e.message, /resume it with --stack 2, or recompute it with --force/);
+        return true;
+      },
+    );
+    const forced = await runExperiment(fakeExperiment().exp, cfg, { ...opts(), batchSize: 3, force: true });
+    assert.equal(forced.summary?.summary.sum, SUM);
+    // a finished run is read at any size
+    assert.equal((await runExperiment(fakeExperiment().exp, cfg, { ...opts(), batchSize: 7 })).ran, 0);
   });
 
   it('a config.json that differs from the run config is an error naming the file', async () => {
@@ -268,21 +331,22 @@ describe('runExperiment', () => {
     };
     for (const index of [0, 1])
       await runExperiment(phased, cfg, { ...opts(), shard: { index, count: 2 }, maxPhase: 0, batchSize: 1 });
-    assert.deepEqual(calls.flat(), ['c0', 'c2', 'c1', 'c3']);
+    // phase 0's batches c0 c2 c1 c3 (two streams), dealt to the shards in turn
+    assert.deepEqual(calls.flat(), ['c0', 'c1', 'c2', 'c3']);
     // a line another worker is writing right now is skipped, not an error
     const p = resultPaths(phased, cfg, dir);
     fs.appendFileSync(p.shardCases({ index: 1, count: 2 }), '{"id":"c5","res');
     const out = await runExperiment(phased, cfg, { ...opts(), shard: { index: 0, count: 2 }, batchSize: 1 });
-    assert.equal(out.ran, 3); // c4, c6, c8
+    assert.equal(out.ran, 3); // c4, c8, c7 (phase 1: c4 c6 c8 c5 c7 c9)
     assert.deepEqual(seen, [4, 4, 4]);
     // no summary from a run limited to a phase, even when its scope is done
     fs.writeFileSync(
       p.shardCases({ index: 1, count: 2 }),
       fs.readFileSync(p.shardCases({ index: 1, count: 2 }), 'utf8').replace(/\{"id":"c5","res$/, ''),
     );
-    const partial = await runExperiment(phased, cfg, { ...opts(), maxPhase: 0 });
+    const partial = await runExperiment(phased, cfg, { ...opts(), maxPhase: 0, batchSize: 1 });
     assert.equal(partial.summary, undefined);
-    const whole = await runExperiment(phased, cfg, opts());
+    const whole = await runExperiment(phased, cfg, { ...opts(), batchSize: 1 });
     assert.equal(whole.summary?.summary.sum, SUM);
   });
 });
@@ -290,12 +354,23 @@ describe('runExperiment', () => {
 describe('progress', () => {
   it('reports start, cached cases, each batch and stop', async () => {
     const events: ProgressEvent[] = [];
-    await runExperiment(fakeExperiment({ failAfter: 4 }).exp, cfg, opts()).catch(() => {});
+    await runExperiment(fakeExperiment({ failAfter: 4 }).exp, cfg, { ...opts(), batchSize: 2 }).catch(
+      () => {},
+    );
     const onProgress = new CallbackProgress((e) => events.push(e));
-    await runExperiment(fakeExperiment().exp, cfg, { ...opts(), batchSize: 3, onProgress });
+    await runExperiment(fakeExperiment().exp, cfg, { ...opts(), batchSize: 2, onProgress });
+    // stored: [c0 c2] [c4 c6]; left: [c8] [c1 c3] [c5 c7] [c9]
     assert.deepEqual(
       events.map((e) => `${e.phase}:${e.done}/${e.total}`),
-      ['start:0/10', 'update:4/10', 'update:7/10', 'update:10/10', 'stop:10/10'],
+      [
+        'start:0/10',
+        'update:4/10',
+        'update:5/10',
+        'update:7/10',
+        'update:9/10',
+        'update:10/10',
+        'stop:10/10',
+      ],
     );
   });
 

@@ -5,8 +5,10 @@
  * config}). Its directory `<resultsDir>/<name>/<hash>/` holds:
  * - `config.json`: {experiment, version, hash, config}, written atomically; compared on every later run;
  * - `cases.jsonl`: one `{"id":…,"result":…}` line per finished case, appended + fsync'ed after each batch;
- *   `cases.shard-i-of-n.jsonl` for `--shard i/n` runs (cases whose index % n == i), joined by `mergeShards`;
- * - `runs.jsonl` / `runs.shard-i-of-n.jsonl`: one timing line per invocation that computed cases;
+ *   `cases.shard-i-of-n.jsonl` for `--shard i/n` runs (whole batches of the run's layout, runner/layout.ts),
+ *   joined by `mergeShards`;
+ * - `runs.jsonl` / `runs.shard-i-of-n.jsonl`: one timing line per invocation that computed cases, with its batch
+ *   size (`stack`: a run is resumed only at the size it was computed at);
  * - `summary.json`: {experiment, version, hash, summary, meta}, written atomically once every case is done.
  *   Only `meta` ({seconds, cases, startedAt, finishedAt, backend?}) varies between equivalent runs: seconds
  *   is the wall time summed over all invocations (and shards) that computed cases.
@@ -35,6 +37,7 @@ import type {
   Shard,
   SummaryFile,
 } from './experiment';
+import { batchLayout, shardBatches } from './layout';
 
 export type * from './experiment';
 
@@ -64,6 +67,7 @@ export function resultPaths(exp: AnyExperiment, cfg: unknown, resultsDir = 'resu
     cases: path.join(dir, 'cases.jsonl'),
     summary: path.join(dir, 'summary.json'),
     runs: path.join(dir, 'runs.jsonl'),
+    layout: path.join(dir, 'layout.json'),
     shardCases: (s) => path.join(dir, `cases.${tag(s)}.jsonl`),
     shardRuns: (s) => path.join(dir, `runs.${tag(s)}.jsonl`),
   };
@@ -140,22 +144,33 @@ async function runUnlocked<Cfg, Case extends { id: string }, Res, Summary>(
   const p = resultPaths(exp, cfg, opts.resultsDir);
   const { shard } = opts;
   const batchSize = opts.batchSize ?? exp.defaultBatchSize ?? 1;
-  if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new Error(`batchSize must be >= 1, got ${batchSize}`);
   await exp.prepare?.(cfg);
   const all = checkedCases(exp, cfg);
-  const inPhase = (c: Case) => opts.maxPhase === undefined || (exp.phase?.(c) ?? 0) <= opts.maxPhase;
-  const scope = (shard ? all.filter((_, i) => i % shard.count === shard.index) : all).filter(inPhase);
+  const phaseOf = (i: number) => exp.phase?.(all[i]) ?? 0;
+  // the batches are fixed by the case list and the batch size (runner/layout.ts): a shard takes whole batches
+  const batches = shardBatches(batchLayout(all.length, batchSize, phaseOf), shard).filter(
+    (b) => opts.maxPhase === undefined || b.phase <= opts.maxPhase,
+  );
+  const scope = batches
+    .flatMap((b) => b.cases)
+    .sort((a, b) => a - b)
+    .map((i) => all[i]);
   ensureConfig(exp, cfg, p);
   const own = shard ? p.shardCases(shard) : p.cases;
   const ownRuns = shard ? p.shardRuns(shard) : p.runs;
   if (opts.force) {
-    const extra = shard ? [] : [p.summary, ...shardFiles(p.dir, 'cases'), ...shardFiles(p.dir, 'runs')];
+    const extra = shard
+      ? []
+      : [p.summary, p.layout, ...shardFiles(p.dir, 'cases'), ...shardFiles(p.dir, 'runs')];
     for (const f of [own, ownRuns, ...extra]) fs.rmSync(f, { force: true });
   }
   const done = collect(all, [own, ...(shard ? [p.cases] : shardFiles(p.dir, 'cases'))], own, warn, !shard);
 
-  const todo = scope.filter((c) => !done.has(c.id));
+  // a batch with any case missing is computed whole (its neighbours are part of its cases' results)
+  const todo = batches
+    .filter((b) => b.cases.some((i) => !done.has(all[i].id)))
+    .map((b) => b.cases.map((i) => all[i]));
+  const missing = todo.reduce((a, b) => a + b.filter((c) => !done.has(c.id)).length, 0);
   const ctx: RunContext = {
     dir: p.dir,
     hash: p.hash,
@@ -169,12 +184,12 @@ async function runUnlocked<Cfg, Case extends { id: string }, Res, Summary>(
   const progress = opts.onProgress;
   let ran = 0;
   if (todo.length > 0) {
+    checkStack(exp.name, p, batchSize);
     progress?.start(scope.length, shard ? `${exp.name} ${shard.index}/${shard.count}` : exp.name);
-    progress?.update(scope.length - todo.length, { ran });
+    progress?.update(scope.length - missing, { ran });
     try {
-      for (let b = 0; b < todo.length; b += batchSize) {
+      for (const batch of todo) {
         opts.signal?.throwIfAborted();
-        const batch = todo.slice(b, b + batchSize);
         const results = await exp.runBatch(cfg, batch, ctx);
         if (!Array.isArray(results) || results.length !== batch.length) {
           const got = Array.isArray(results) ? `${results.length} results` : typeof results;
@@ -182,20 +197,27 @@ async function runUnlocked<Cfg, Case extends { id: string }, Res, Summary>(
         }
         const bad = batch.findIndex((_, i) => results[i] === undefined);
         if (bad >= 0) throw new Error(`${exp.name}.runBatch returned undefined for case "${batch[bad].id}"`);
-        const lines = batch.map((c, i) => JSON.stringify({ id: c.id, result: results[i] }));
-        appendLinesDurable(own, lines);
-        for (const [i, c] of batch.entries()) done.set(c.id, (JSON.parse(lines[i]) as CaseRow<Res>).result);
-        ran += batch.length;
-        progress?.update(scope.length - todo.length + ran, { ran, lastId: batch[batch.length - 1].id });
+        const fresh = batch.flatMap((c, i) =>
+          done.has(c.id) ? [] : [{ c, line: JSON.stringify({ id: c.id, result: results[i] }) }],
+        );
+        appendLinesDurable(
+          own,
+          fresh.map((f) => f.line),
+        );
+        for (const { c, line } of fresh) done.set(c.id, (JSON.parse(line) as CaseRow<Res>).result);
+        ran += fresh.length;
+        progress?.update(scope.length - missing + ran, { ran, lastId: batch[batch.length - 1].id });
       }
     } finally {
-      if (ran > 0) logRun(ownRuns, startedAt, ran, ctx.backend);
+      if (ran > 0) logRun(ownRuns, startedAt, ran, ctx.backend, batchSize);
       progress?.stop();
     }
   }
   const out = outcome<Res, Summary>(p, scope, done, ran);
   out.results = scope.map((c) => done.get(c.id) as Res);
   if (!shard && scope.length === all.length) {
+    // batches append in layout order; a finished run's file is kept in case order, as a merged one is
+    if (ran > 0 && out.missing.length === 0) writeCasesInOrder(p.cases, all, done);
     let cached: SummaryFile<Summary> | undefined;
     try {
       cached = ran === 0 ? loadSummary(exp, cfg, opts.resultsDir) : undefined;
@@ -207,10 +229,39 @@ async function runUnlocked<Cfg, Case extends { id: string }, Res, Summary>(
   return out;
 }
 
+/**
+ * `(k, n) => the shard of --shard i/n that computes case k` of this run: its batch layout at the batch size it was
+ * computed at (`layout.json`; without one, the experiment's default).
+ */
+export function caseShards(
+  exp: AnyExperiment,
+  cfg: unknown,
+  resultsDir = 'results',
+): (k: number, n: number) => number {
+  const p = resultPaths(exp, cfg, resultsDir);
+  const stored = fs.existsSync(p.layout)
+    ? (readJsonFile(p.layout, 'run layout') as { stack?: unknown }).stack
+    : undefined;
+  const size = typeof stored === 'number' ? stored : (exp.defaultBatchSize ?? 1);
+  const cases = exp.cases(cfg);
+  const batchOf: number[] = [];
+  batchLayout(cases.length, size, (i) => exp.phase?.(cases[i]) ?? 0).forEach((b, j) => {
+    for (const k of b.cases) batchOf[k] = j;
+  });
+  return (k, n) => batchOf[k] % n;
+}
+
 /** Deletes every stored result of a run (main and shard files, summary); what `force` does for a whole run. */
 export function forgetRun(exp: AnyExperiment, cfg: unknown, resultsDir = 'results'): void {
   const p = resultPaths(exp, cfg, resultsDir);
-  for (const f of [p.cases, p.runs, p.summary, ...shardFiles(p.dir, 'cases'), ...shardFiles(p.dir, 'runs')])
+  for (const f of [
+    p.cases,
+    p.runs,
+    p.summary,
+    p.layout,
+    ...shardFiles(p.dir, 'cases'),
+    ...shardFiles(p.dir, 'runs'),
+  ])
     fs.rmSync(f, { force: true });
 }
 
@@ -329,16 +380,25 @@ function collect(
       done.set(id, result);
     }
   }
-  if (absorb && inFirst !== done.size) {
-    const rows = cases
-      .filter((c) => done.has(c.id))
-      .map((c) => JSON.stringify({ id: c.id, result: done.get(c.id) }));
-    writeFileAtomic(files[0], `${rows.join('\n')}\n`);
-  }
+  if (absorb && inFirst !== done.size) writeCasesInOrder(files[0], cases, done);
   return done;
 }
 
-function logRun(file: string, startedAt: Date, cases: number, backend: string | undefined): void {
+/** Rewrites `file` atomically with the stored results of `cases`, in case order. */
+function writeCasesInOrder(file: string, cases: { id: string }[], done: Map<string, unknown>): void {
+  const rows = cases
+    .filter((c) => done.has(c.id))
+    .map((c) => JSON.stringify({ id: c.id, result: done.get(c.id) }));
+  writeFileAtomic(file, `${rows.join('\n')}\n`);
+}
+
+function logRun(
+  file: string,
+  startedAt: Date,
+  cases: number,
+  backend: string | undefined,
+  stack: number,
+): void {
   const finishedAt = new Date();
   const seconds = (finishedAt.getTime() - startedAt.getTime()) / 1000;
   const row = {
@@ -347,8 +407,27 @@ function logRun(file: string, startedAt: Date, cases: number, backend: string | 
     seconds,
     cases,
     backend,
+    stack,
   };
   appendLinesDurable(file, [JSON.stringify(row)]);
+}
+
+/**
+ * A run is computed at one batch size (`--stack`): the batches, and so the last digits of its continuous numbers,
+ * depend on it (runner/layout.ts). The first invocation that computes cases writes it to `layout.json` (before any
+ * case, so a killed run has it too); a later one that asks for another size is an error. A finished run is read
+ * whatever the size asked for. Runs stored before the file existed have none and are not checked.
+ */
+function checkStack(name: string, p: ResultPaths, batchSize: number): void {
+  if (fs.existsSync(p.layout)) {
+    const { stack } = readJsonFile(p.layout, 'run layout') as { stack?: unknown };
+    if (stack === batchSize) return;
+    throw new FileError(
+      p.layout,
+      `${name} run ${p.hash} was computed in batches of ${JSON.stringify(stack)} cases (--stack ${stack}), this one asks for ${batchSize}: resume it with --stack ${stack}, or recompute it with --force`,
+    );
+  }
+  writeFileAtomic(p.layout, `${JSON.stringify({ stack: batchSize })}\n`);
 }
 
 /** summary.json from all results; meta sums the run logs of the main run and every shard. */

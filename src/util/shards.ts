@@ -1,5 +1,6 @@
 /**
- * Which shards of a `--shard i/n` sweep are missing, for `merge`'s error: case k belongs to shard k % n.
+ * Which shards of a `--shard i/n` sweep are missing, for `merge`'s error: case k belongs to shard `shardOf(k, n)`
+ * (the run's batch layout: runner.ts `caseShards`).
  */
 import * as fs from 'node:fs';
 
@@ -11,6 +12,7 @@ export function describeMissing(
   name: string,
   out: { dir: string; total: number; missing: string[] },
   cases: { id: string }[],
+  shardOf: (k: number, n: number) => number,
 ): string {
   const missing = new Set(out.missing);
   const head = `${name}: ${out.missing.length} of ${out.total} cases missing (first ${JSON.stringify(out.missing[0])}) in ${out.dir}`;
@@ -24,7 +26,7 @@ export function describeMissing(
   for (const n of [...counts].sort((a, b) => a - b)) {
     const lacking = new Map<number, number>();
     cases.forEach((c, k) => {
-      if (missing.has(c.id)) lacking.set(k % n, (lacking.get(k % n) ?? 0) + 1);
+      if (missing.has(c.id)) lacking.set(shardOf(k, n), (lacking.get(shardOf(k, n)) ?? 0) + 1);
     });
     for (const [i, k] of [...lacking].sort((a, b) => a[0] - b[0])) {
       const file = `cases.shard-${i}-of-${n}.jsonl`;

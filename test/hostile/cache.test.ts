@@ -8,7 +8,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, mock, test } from 'node:test';
-import { type Experiment, forgetRun, mergeShards, resultPaths, runExperiment } from '../../src/runner/runner';
+import {
+  caseShards,
+  type Experiment,
+  forgetRun,
+  mergeShards,
+  resultPaths,
+  runExperiment,
+} from '../../src/runner/runner';
 import { fileContentId, fileSha256, fingerprintCacheFile, modelContentId } from '../../src/util/fingerprint';
 import { LockError, lockResultsDir } from '../../src/util/lock';
 import { describeMissing } from '../../src/util/shards';
@@ -160,8 +167,9 @@ describe('stuck and incomplete caches', () => {
     assert.equal(out.summary, undefined);
     assert.equal(fs.existsSync(resultPaths(toy, cfg, dir).summary), false);
     assert.equal(
-      describeMissing('toy', out, toy.cases(cfg)),
-      `toy: 2 of 6 cases missing (first "c1") in ${out.dir}; shard 1/3 has no result file`,
+      describeMissing('toy', out, toy.cases(cfg), caseShards(toy, cfg, dir)),
+      // batches of one: c0 c2 c4 (stream 0), c1 c3 c5 (stream 1); batch j goes to shard j % 3
+      `toy: 2 of 6 cases missing (first "c2") in ${out.dir}; shard 1/3 has no result file`,
     );
   });
 });

@@ -130,7 +130,7 @@ export const distanceCurve: Experiment<
   name: 'distance-curve',
   // 2: the config holds every PEFT and trainer default (resolved before hashing); 3: the peak test in the summary;
   // 4: each seed trains its own facts (knowledge/single-facts.ts, seedFacts); 5: a lone adapter's products are summed
-  // as a stack's (peft/groups.ts stackMatMul: results independent of --stack and the worker count on wasm)
+  // as a stack's (peft/groups.ts stackMatMul: with the batch layout, results independent of the worker count on wasm)
   version: 5,
   ...singleFactRuns,
   cases(cfg) {
