@@ -54,7 +54,7 @@ export type { Tokenizer } from './model/tokenizer';
 export { loadLoraAdapter, type PeftConfig, type PeftHandle, saveLoraAdapter, wrap } from './peft/index';
 // report: one finding across the shipped models and set rates, and findings 3–5 per accuracy regime (cached runs)
 export { findingAcross } from './report/across';
-export { findingByRegime, setAccuracyRegimesExtra } from './report/set-accuracy-regimes';
+export { findingByRegime, findingRegimeFigure, setAccuracyRegimesExtra } from './report/set-accuracy-regimes';
 // runner: the results cache
 export type { Experiment, SummaryFile } from './runner/experiment';
 export { loadSummary, runExperiment, runHash } from './runner/runner';

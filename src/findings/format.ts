@@ -6,8 +6,13 @@
 // summaries come back from JSON, where NaN is null
 export const ok = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x);
 export const pct = (x: number | null) => (ok(x) ? `${(100 * x).toFixed(1)} %` : 'n/a');
-export const pts = (x: number | null) => (ok(x) ? `${(100 * x).toFixed(1)}` : 'n/a');
-export const fix = (x: number | null, d = 3) => (ok(x) ? x.toFixed(d) : 'n/a');
+/** x.toFixed(d) without the sign of a value that rounds to zero ('0.0', not '-0.0') */
+const fixed = (x: number, d: number) => {
+  const s = x.toFixed(d);
+  return /^-0(\.0*)?$/.test(s) ? s.slice(1) : s;
+};
+export const pts = (x: number | null) => (ok(x) ? fixed(100 * x, 1) : 'n/a');
+export const fix = (x: number | null, d = 3) => (ok(x) ? fixed(x, d) : 'n/a');
 export const pval = (p: number | null) => (ok(p) ? (p < 1e-4 ? '< 1e-4' : p.toPrecision(2)) : 'n/a');
 export const ci = (lo: number | null, hi: number | null, f = pct) => `[${f(lo)}, ${f(hi)}]`;
 /** a proportion or accuracy clipped to [0, 1]: t intervals over few seeds can leave it */

@@ -50,6 +50,20 @@ test('bestOfFamily does not call a gain where there is none (family-wise), and e
   assert.equal(noisyNo, 0);
 });
 
+test('bestOfFamily: a member at the ceiling is not ruled out by a tight interval around zero', () => {
+  const tight = family([0, 0, 0], 81, 0.02, 3);
+  assert.equal(bestOfFamily('test', tight, 0.03).verdict, 'does not reproduce');
+  // the same differences, but one control already learns 99 % of the facts: a 3-point gain could not show there
+  const capped = tight.map((m, i) => ({ ...m, room: i === 1 ? 0.01 : 0.5 }));
+  const h = bestOfFamily('test', capped, 0.03);
+  assert.equal(h.verdict, 'inconclusive');
+  assert.match(
+    h.reason,
+    /at the ceiling \(room for a gain of less than 3\.0 points over the control\): c1 \(1\.0\)/,
+  );
+  assert.equal(h.mde, null);
+});
+
 test('bestOfFamily calls an opposite effect "does not reproduce" and needs three units', () => {
   const h = bestOfFamily('test', family([-0.1, -0.08], 60, 0.05, 1), 0.03);
   assert.equal(h.verdict, 'does not reproduce');

@@ -33,7 +33,11 @@ export interface Headline {
  * A mean difference with its t interval (`meanCI`) → a three-way verdict at `margin` (fraction); the equivalence
  * test uses the 90 % t interval (TOST at α 0.05).
  */
-export function meanVerdict(ci: Interval & { se: number }, margin: number): ReturnType<typeof verdict> {
+export function meanVerdict(
+  ci: Interval & { se: number },
+  margin: number,
+  room?: number,
+): ReturnType<typeof verdict> {
   const se = Number.isFinite(ci.se) ? ci.se : 0;
   const half90 = studentTQuantile(0.95, Math.max(1, ci.n - 1)) * se;
   return verdict(
@@ -45,7 +49,7 @@ export function meanVerdict(ci: Interval & { se: number }, margin: number): Retu
       lo90: ci.estimate - half90,
       hi90: ci.estimate + half90,
     },
-    { margin },
+    { margin, room },
   );
 }
 
@@ -53,11 +57,12 @@ export function meanVerdict(ci: Interval & { se: number }, margin: number): Retu
  * The best of a family of mean differences (shares, variants), each a t interval over independent units: the
  * verdict is *reproduces* when the best one's Holm-adjusted p < 0.05 in the paper's direction; *does not reproduce*
  * when every member is ruled out — credibly in the opposite direction (Holm) or equivalent to zero within ±margin
- * (TOST); otherwise *inconclusive*, with the best member's MDE.
+ * (TOST) with room for an effect of the margin's size (`room`: 1 − the control's accuracy for a gain over it; a
+ * member at the ceiling is not ruled out); otherwise *inconclusive*, with the best member's MDE.
  */
 export function bestOfFamily(
   finding: string,
-  members: { name: string; ci: Interval & { se: number } }[],
+  members: { name: string; ci: Interval & { se: number }; room?: number }[],
   margin: number,
 ): Headline {
   // a t interval needs at least three units to say anything (two give df 1 and a zero SD by chance)
@@ -91,7 +96,10 @@ export function bestOfFamily(
   // "does not reproduce" needs every condition ruled out: credibly the other way (Holm) or equivalent to zero
   // within ±margin (TOST; all must pass, an intersection-union test needs no correction)
   const against = usable.filter((x, i) => x.ci.estimate < 0 && adj[i] < 0.05).map((x) => x.name);
-  const equivalent = usable.filter((x) => meanVerdict(x.ci, margin).equivalent).map((x) => x.name);
+  const roomy = (x: (typeof usable)[number]) => x.room === undefined || x.room >= margin;
+  const equivalent = usable
+    .filter((x) => meanVerdict(x.ci, margin).equivalent && roomy(x))
+    .map((x) => x.name);
   if (usable.every((x) => against.includes(x.name) || equivalent.includes(x.name))) {
     const parts = [
       against.length > 0 ? `${against.join(', ')} credibly in the opposite direction (${family})` : '',
@@ -108,16 +116,21 @@ export function bestOfFamily(
   }
   // the conditions that keep the family from "does not reproduce"; the design's power is theirs (the largest MDE)
   const open = usable.filter((x) => !against.includes(x.name) && !equivalent.includes(x.name));
+  // a member at the ceiling cannot show an effect of the margin's size, however small its standard error
   const openMdes = open.map((x) =>
-    Number.isFinite(x.ci.se) ? minimumDetectableEffect(x.ci.se) : Number.NaN,
+    Number.isFinite(x.ci.se) && roomy(x) ? minimumDetectableEffect(x.ci.se) : Number.NaN,
   );
+  const atCeiling = open.filter((x) => !roomy(x));
+  const ceilingText = atCeiling.length
+    ? `; at the ceiling (room for a gain of less than ${pts(margin)} points over the control): ${atCeiling.map((x) => `${x.name} (${pts(x.room!)})`).join(', ')}`
+    : '';
   const familyMde = openMdes.some((x) => !Number.isFinite(x)) ? null : Math.max(...openMdes);
   const openText =
     open.length === usable.length ? '' : ` (not ruled out: ${open.map((x) => x.name).join(', ')})`;
   return {
     ...head,
     verdict: 'inconclusive',
-    reason: `best ${m.name}: ${pts(m.ci.estimate)} points, Holm-adjusted p ${adj[best].toPrecision(2)}; neither a credible gain nor ruled out ±${pts(margin)}${openText}; the design detects ${familyMde === null ? 'n/a' : pts(familyMde)} points at 80 % power`,
+    reason: `best ${m.name}: ${pts(m.ci.estimate)} points, Holm-adjusted p ${adj[best].toPrecision(2)}; neither a credible gain nor ruled out ±${pts(margin)}${openText}${ceilingText}; the design detects ${familyMde === null ? 'n/a' : pts(familyMde)} points at 80 % power`,
     mde: familyMde,
   };
 }

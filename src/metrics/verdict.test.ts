@@ -64,6 +64,23 @@ describe('three-way verdict', () => {
     assert.equal(v.verdict, 'does not reproduce');
     assert.equal(v.equivalent, true);
   });
+  test('the same narrow interval at a ceiling: inconclusive, since an effect of the margin could not show', () => {
+    const e = { estimate: 0.002, lo: -0.01, hi: 0.014, se: 0.006 };
+    const v = verdict(e, { margin, room: 0.01 }); // the control learns 99 %: a gain of at most 1 point
+    assert.equal(v.verdict, 'inconclusive');
+    assert.equal(v.ceiling, true);
+    assert.match(v.reason, /room for an effect of at most 0.0100 in the paper's direction \(ceiling\)/);
+    assert.equal(verdict(e, { margin, room: 0.03 }).verdict, 'does not reproduce'); // room exactly the margin
+    // the ceiling never hides an effect that is there, nor one in the opposite direction
+    assert.equal(
+      verdict({ estimate: 0.008, lo: 0.004, hi: 0.012, se: 0.002 }, { margin, room: 0.01 }).verdict,
+      'reproduces',
+    );
+    assert.equal(
+      verdict({ estimate: -0.02, lo: -0.03, hi: -0.01, se: 0.005 }, { margin, room: 0.01 }).verdict,
+      'does not reproduce',
+    );
+  });
   test('wide interval around zero: inconclusive, with the MDE', () => {
     const v = verdict({ estimate: -0.003, lo: -0.05, hi: 0.045, se: 0.024 }, { margin });
     assert.equal(v.verdict, 'inconclusive');

@@ -5,7 +5,9 @@
  *   paper's effect size: the (1 − 2α) interval lies inside (−margin, +margin)) shows the effect is smaller than the
  *   paper's in both directions;
  * - **inconclusive**: neither; then the minimum detectable effect at 80 % power is reported, so a reader sees
- *   what size of effect the design could have seen.
+ *   what size of effect the design could have seen. An equivalence result is also inconclusive when the design has
+ *   no room for an effect of the margin's size (`room`: e.g. a gain over a control that already learns 99 % of the
+ *   facts can be at most 1 point): near a ceiling a small difference is forced, not evidence against the claim.
  *
  * Effects are signed so that positive is the paper's direction (the caller flips the sign where the paper predicts
  * a decrease). Intervals come from the caller (cluster bootstrap over facts, Wilson, t…); where the (1 − 2α)
@@ -38,6 +40,11 @@ export interface VerdictOptions {
   alpha?: number;
   /** power for the minimum detectable effect (default 0.8) */
   power?: number;
+  /**
+   * the largest effect the design can show in the paper's direction (same units; e.g. 1 − the control arm's accuracy
+   * for a gain over it); an equivalence verdict needs room ≥ margin. Default: unlimited.
+   */
+  room?: number;
 }
 
 export interface VerdictResult {
@@ -48,6 +55,8 @@ export interface VerdictResult {
   mde: number;
   /** true when the (1 − 2α) interval lies inside (−margin, margin) */
   equivalent: boolean;
+  /** true when `room` < margin: an equivalence result then proves nothing (the verdict stays inconclusive) */
+  ceiling: boolean;
   margin: number;
 }
 
@@ -82,7 +91,7 @@ export function tostP(estimate: number, se: number, margin: number): number {
 }
 
 export function verdict(e: EffectEstimate, opts: VerdictOptions): VerdictResult {
-  const { margin, alpha = 0.05, power: pw = 0.8 } = opts;
+  const { margin, alpha = 0.05, power: pw = 0.8, room } = opts;
   if (!(margin > 0))
     throw new RangeError(`verdict: margin (the paper's effect size) must be > 0, got ${margin}`);
   for (const [k, v] of Object.entries({ estimate: e.estimate, lo: e.lo, hi: e.hi, se: e.se })) {
@@ -95,7 +104,8 @@ export function verdict(e: EffectEstimate, opts: VerdictOptions): VerdictResult 
   const equivalent = lo90 > -margin && hi90 < margin;
   const mde = minimumDetectableEffect(e.se, alpha, pw);
   const ci = `${fmt(e.estimate)} [${fmt(e.lo)}, ${fmt(e.hi)}]`;
-  const base = { mde, equivalent, margin };
+  const ceiling = room !== undefined && room < margin;
+  const base = { mde, equivalent, ceiling, margin };
   if (e.lo > 0) {
     const size =
       e.estimate < margin
@@ -112,6 +122,13 @@ export function verdict(e: EffectEstimate, opts: VerdictOptions): VerdictResult 
       ...base,
       verdict: 'does not reproduce',
       reason: `${ci}: the interval excludes zero in the opposite direction`,
+    };
+  }
+  if (equivalent && ceiling) {
+    return {
+      ...base,
+      verdict: 'inconclusive',
+      reason: `${ci}: the ${pct(1 - 2 * alpha)} interval [${fmt(lo90)}, ${fmt(hi90)}] lies inside ±${fmt(margin)}, but the design leaves room for an effect of at most ${fmt(room!)} in the paper's direction (ceiling), so it could not have seen one of ±${fmt(margin)}`,
     };
   }
   if (equivalent) {

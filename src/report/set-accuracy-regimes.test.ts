@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type FilteringConfig, type FilteringResult, filtering } from '../findings/filtering/experiment';
 import { filteringHeadlines } from '../findings/filtering/summary';
+import { filteringFinding } from '../findings/index';
 import { mulberry32 } from '../util/random';
-import { chooseSetRegimes } from './set-accuracy-regimes';
+import { chooseSetRegimes, regimeFigures } from './set-accuracy-regimes';
 
 const curve = (accs: number[]) =>
   accs.map((a, i) => ({
@@ -116,4 +117,42 @@ test('atEpoch views: the last epoch is the result itself; a planted late gain is
     () => filtering.atEpoch!(cfg, cases[0], { ...results[0], learnedByEpoch: [] }, 1),
     /no outcome recorded after epoch 1 .*need a rerun/,
   );
+});
+
+test('regimeFigures: each finding’s first figure in every regime column, as a selector and as small multiples', () => {
+  const cases = filtering.cases(cfg);
+  const results = plantedFiltering(cfg, 0.4);
+  const column = (epoch: number, label: 0.3 | 0.5) => {
+    const s = filtering.summarize(
+      cfg,
+      results.map((r, i) => filtering.atEpoch!(cfg, cases[i], r, epoch)),
+    );
+    const regime = { name: label, rate: 1, budget: epoch, accuracy: label, epochs: 3 };
+    return {
+      name: `${label}`,
+      regimes: [
+        {
+          ...regime,
+          heldOut: { estimate: label, lo: label, hi: label, level: 0.95, n: 2, method: 't' },
+          reached: true,
+        },
+      ],
+      headlines: filteringHeadlines(s),
+      views: [{ key: 'filtering', headlines: filteringHeadlines(s), figures: filteringFinding.figures(s) }],
+    };
+  };
+  const figs = regimeFigures([column(1, 0.3), column(3, 0.5)]);
+  assert.deepEqual(
+    figs.map((f) => f.name),
+    ['set-regimes-filtering', 'set-regimes-filtering-panels'],
+  );
+  const one = filteringFinding.figures(filtering.summarize(cfg, results))[0].spec.data.length;
+  const menu = (figs[0].spec.layout['updatemenus'] as { buttons: { label: string }[] }[])[0];
+  assert.deepEqual(
+    menu.buttons.map((b) => b.label),
+    ['30 %', '50 %'],
+  );
+  assert.equal(figs[0].spec.data.length, 2 * one);
+  assert.equal(figs[1].spec.data.length, 2 * one);
+  assert.deepEqual(regimeFigures([]), []);
 });

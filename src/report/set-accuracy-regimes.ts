@@ -7,7 +7,7 @@
  * within 1 point of its final accuracy); then every finding's summary is recomputed from its stored per-fact
  * outcomes at that point and its headlines give the three-way verdicts.
  */
-import type { AnyFinding, FindingOptions } from '../findings/finding';
+import type { AnyFinding, FindingOptions, NamedFigure } from '../findings/finding';
 import { ci, pct } from '../findings/format';
 import type { Headline } from '../findings/headline';
 import { EXPERIMENTS } from '../findings/index';
@@ -16,6 +16,8 @@ import { getScale } from '../knowledge/scales';
 import { chooseRegimes, type Regime, type RegimeName } from '../metrics/regimes';
 import { clusterBootstrapCI, type Interval, mean } from '../metrics/stats';
 import { loadResults, loadSummary } from '../runner/runner';
+import type { FigureSpec } from '../viz/figures';
+import { type Panel, selector, smallMultiples } from '../viz/panels';
 import type { ExtraSection } from './findings';
 import { headlineBars, verdictCell } from './models';
 import { SET_FINDINGS, setRegimeDir, setRegimeOptions } from './set-regimes';
@@ -61,6 +63,8 @@ function rateRuns(options: FindingOptions, resultsDir: string): RateRun[] {
     })),
   ].sort((a, b) => a.k - b.k);
 }
+
+type FinishedRun = { cfg: unknown; cases: { id: string }[]; results: unknown[] } | undefined;
 
 /** Loads `f`'s finished run for these options: config, cases and results in case order, or undefined. */
 async function finishedRun(
@@ -141,34 +145,67 @@ export function chooseSetRegimes(
   });
 }
 
-/** Each set finding's (or only `keys`') headlines at a (rate, epoch) point, from its stored per-fact outcomes. */
+/** A set finding measured at one (rate, epoch) point: its headlines and its figures there. */
+export interface FindingView {
+  key: string;
+  headlines: Headline[];
+  figures: NamedFigure[];
+}
+
+/**
+ * Each set finding's (or only `keys`') headlines at a (rate, epoch) point, from its stored per-fact outcomes.
+ * `loaded`: runs already read, by finding and rate (filled in here), so several points read each run once.
+ */
 export async function headlinesAt(
   options: FindingOptions,
   resultsDir: string,
   k: number,
   epoch: number,
   keys?: readonly string[],
+  loaded: Map<string, FinishedRun> = new Map(),
 ): Promise<Headline[]> {
+  return (await viewsAt(options, resultsDir, k, epoch, keys, loaded)).flatMap((v) => v.headlines);
+}
+
+/** Each set finding's (or only `keys`') headlines and figures at a (rate, epoch) point (see headlinesAt). */
+async function viewsAt(
+  options: FindingOptions,
+  resultsDir: string,
+  k: number,
+  epoch: number,
+  keys: readonly string[] | undefined,
+  loaded: Map<string, FinishedRun>,
+): Promise<FindingView[]> {
   const run = rateRuns(options, resultsDir).find((r) => r.k === k);
   if (!run) throw new Error(`no set learning rate ${k}× in this scale`);
-  const out: Headline[] = [];
+  const out: FindingView[] = [];
   for (const f of setFindings().filter((x) => keys === undefined || keys.includes(x.key))) {
-    const got = await finishedRun(f, run.options, run.dir);
+    const key = `${f.key}|${k}`;
+    if (!loaded.has(key)) loaded.set(key, await finishedRun(f, run.options, run.dir));
+    const got = loaded.get(key);
     const exp = f.experiment;
     if (!got || !exp.atEpoch) continue;
     const views = got.results.map((r, i) => exp.atEpoch!(got.cfg, got.cases[i], r, epoch));
-    const finding = f as AnyFinding & { headlines(s: unknown): Headline[] };
-    out.push(...finding.headlines(exp.summarize(got.cfg, views)));
+    const finding = f as AnyFinding & {
+      headlines(s: unknown): Headline[];
+      figures(s: unknown): NamedFigure[];
+    };
+    const summary = exp.summarize(got.cfg, views);
+    out.push({ key: f.key, headlines: finding.headlines(summary), figures: finding.figures(summary) });
   }
   return out;
 }
 
-/** One column of the regime table: the regimes that chose this (rate, epoch) point, and the headlines there. */
+/** One column of the regime table: the regimes that chose this (rate, epoch) point, and the findings there. */
 export interface RegimeColumn {
   name: string;
   regimes: SetRegime[];
   headlines: Headline[];
+  views: FindingView[];
 }
+
+/** A column's short label: '30 %', or '95 % = converged' when one point serves both. */
+const columnLabel = (c: RegimeColumn) => c.regimes.map((x) => regimeLabel(x.name)).join(' = ');
 
 /**
  * The regimes chosen on the held-out curves and one column per distinct reached point with the headlines of the set
@@ -190,15 +227,59 @@ export async function setRegimeColumns(
   }
   if (points.size === 0) return undefined;
   const columns: RegimeColumn[] = [];
+  const loaded = new Map<string, FinishedRun>();
   for (const rs of points.values()) {
     const r = rs[0];
+    const views = await viewsAt(options, resultsDir, r.rate, r.budget, keys, loaded);
     columns.push({
       name: `${rs.map((x) => regimeLabel(x.name)).join(' = ')} (${r.rate}×, epoch ${r.budget}/${r.epochs}: ${pct(r.heldOut.estimate)})`,
       regimes: rs,
-      headlines: await headlinesAt(options, resultsDir, r.rate, r.budget, keys),
+      headlines: views.flatMap((v) => v.headlines),
+      views,
     });
   }
   return { regimes, columns, points: pointsText(held) };
+}
+
+/**
+ * Each set finding's main figure (its first) in every regime column, two ways: `set-regimes-<figure>` with a regime
+ * selector (interactive) and `set-regimes-<figure>-panels`, the regimes side by side (static).
+ */
+export function regimeFigures(columns: readonly RegimeColumn[]): NamedFigure[] {
+  const keys = [...new Set(columns.flatMap((c) => c.views.map((v) => v.key)))];
+  return keys.flatMap((key) => {
+    const panels: Panel[] = columns.flatMap((c) => {
+      const f = c.views.find((v) => v.key === key)?.figures[0];
+      return f ? [{ label: columnLabel(c), spec: f.spec }] : [];
+    });
+    if (panels.length === 0) return [];
+    const first = columns.flatMap((c) => c.views.find((v) => v.key === key)?.figures[0] ?? [])[0];
+    const title = `${figureTitle(first.spec) || first.name} per accuracy regime`;
+    return [
+      { name: `set-regimes-${first.name}`, spec: selector(panels, title) },
+      { name: `set-regimes-${first.name}-panels`, spec: smallMultiples(panels, title, 3) },
+    ];
+  });
+}
+
+/** The first line of a figure's title (without the protocol note under it). */
+function figureTitle(spec: FigureSpec): string {
+  const t = spec.layout['title'];
+  const text = typeof t === 'string' ? t : ((t as { text?: unknown } | undefined)?.text ?? '');
+  return typeof text === 'string' ? (text.split('<br>')[0] ?? '').trim() : '';
+}
+
+/**
+ * One finding's main figure in every accuracy regime, with a regime selector (for its notebook), or undefined when
+ * there is no per-regime view.
+ */
+export async function findingRegimeFigure(
+  key: string,
+  options: FindingOptions = {},
+  resultsDir = 'results',
+): Promise<FigureSpec | undefined> {
+  const got = await setRegimeColumns(options, resultsDir, [key]);
+  return got ? regimeFigures(got.columns).find((f) => !f.name.endsWith('-panels'))?.spec : undefined;
 }
 
 /** The markdown table (a row per headline, a column per regime, and where each reproduces). */
@@ -278,5 +359,5 @@ export async function setAccuracyRegimesExtra(
       protocol: "+ = paper's direction, 95 % CIs; regimes chosen on held-out sets",
     },
   );
-  return [{ section, figures: [{ name: 'set-accuracy-regimes', spec: figure }] }];
+  return [{ section, figures: [{ name: 'set-accuracy-regimes', spec: figure }, ...regimeFigures(columns)] }];
 }

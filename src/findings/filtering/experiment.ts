@@ -197,7 +197,7 @@ export const filtering: Experiment<FilteringConfig, FilteringCase, FilteringResu
       idx.forEach((i, j) => {
         const d = sets[j].map(dist);
         out[i] = {
-          accuracy: res[j].learned.filter(Boolean).length / res[j].learned.length,
+          accuracy: shareTrue(res[j].learned),
           meanDistance: mean(d),
           varDistance: variance(d),
           replaced: Math.round(cases[i].share * cfg.setSize),

@@ -47,12 +47,25 @@ export function filteringSection(cfg: FilteringConfig, s: FilteringSummary): str
 
 /** Headline: semantic − random filtering at the best share (paired by set), Holm over the shares; margin 3 points. */
 export function filteringHeadlines(s: FilteringSummary): Headline[] {
+  // room: a gain over the control can be at most 1 − the control's accuracy at that share
+  const room = (strategy: string, share: number) => {
+    const p = s.curves.find((c) => c.strategy === strategy)?.points.find((x) => x.share === share);
+    return p ? 1 - p.accuracy.estimate : undefined;
+  };
   const members = s.gain
     .filter((g) => g.share > 0)
-    .map((g) => ({ name: `semantic − random, ${Math.round(100 * g.share)} % replaced`, ci: g.diff }));
+    .map((g) => ({
+      name: `semantic − random, ${Math.round(100 * g.share)} % replaced`,
+      ci: g.diff,
+      room: room('random', g.share),
+    }));
   const near = (s.nearestGain ?? [])
     .filter((g) => g.share > 0)
-    .map((g) => ({ name: `semantic − nearest-first, ${Math.round(100 * g.share)} % replaced`, ci: g.diff }));
+    .map((g) => ({
+      name: `semantic − nearest-first, ${Math.round(100 * g.share)} % replaced`,
+      ci: g.diff,
+      room: room('nearest-first', g.share),
+    }));
   return [
     bestOfFamily('4 filtering', members, 0.03),
     ...(near.length ? [bestOfFamily('4 filtering beyond nearest-first', near, 0.03)] : []),

@@ -16,7 +16,7 @@
 
 import type { SetConfig, SetOptions } from '../../knowledge/config';
 import { prepareSession, sample, session, setConfig } from '../../knowledge/config';
-import { learnedAt } from '../../knowledge/epochs';
+import { learnedAt, shareTrue } from '../../knowledge/epochs';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from '../../knowledge/facts';
 import { learnFactSets, learnSingleFacts } from '../../knowledge/learn';
 import type { Scale } from '../../knowledge/scales';
@@ -318,7 +318,7 @@ export const interference: Experiment<
   },
   summarize(cfg, results) {
     const cases = this.cases(cfg);
-    const acc = (r: InterferenceResult) => r.learned.filter(Boolean).length / r.learned.length;
+    const acc = (r: InterferenceResult) => shareTrue(r.learned);
     const sweep = (variant: SizeVariant) =>
       cfg.sizes
         .filter((n) => cases.some((c) => c.kind === 'size' && c.n === n))
@@ -419,8 +419,8 @@ function designedSummary(
       ...designCell(c.index),
       mean: r.meanDistance,
       pairwise: meanPairwiseTargetDistance(s, r.facts.map((id) => byId.get(id)!).filter(Boolean)),
-      accuracy: r.learned.filter(Boolean).length / r.learned.length,
-      crossTalk: r.crossTalk.filter(Boolean).length / r.crossTalk.length,
+      accuracy: shareTrue(r.learned),
+      crossTalk: shareTrue(r.crossTalk),
     })),
   );
 }
@@ -457,7 +457,7 @@ function pairwiseSpread(
     crossTalk: comp.every((r) => r.crossTalk.length > 0)
       ? rho(
           values,
-          comp.map((r) => r.crossTalk.filter(Boolean).length / r.crossTalk.length),
+          comp.map((r) => shareTrue(r.crossTalk)),
         )
       : { rho: Number.NaN, p: Number.NaN },
   };
@@ -490,8 +490,8 @@ export function pairedAloneTogether(
   return {
     facts: diffs.length,
     sets: sets.length,
-    alone: all.filter(Boolean).length / all.length,
-    together: together.filter(Boolean).length / together.length,
+    alone: shareTrue(all),
+    together: shareTrue(together),
     diff: { ...ci, se },
     onlyAlone,
     onlyTogether,

@@ -158,7 +158,7 @@ async function trainVariants(
   return specs.map((sp) =>
     sp.map(() => {
       const r = res[k++];
-      const accuracy = r.learned.filter(Boolean).length / r.learned.length;
+      const accuracy = shareTrue(r.learned);
       return { accuracy, learned: r.learned, learnedByEpoch: r.learnedByEpoch };
     }),
   );
@@ -250,10 +250,7 @@ async function runTuning(cfg: ReweightingConfig, cases: ReweightingCase[]): Prom
         learned: {},
         grid: Object.fromEntries(grid.map((g, j) => [g.label, res[i][j].accuracy])),
         gridByEpoch: Object.fromEntries(
-          grid.map((g, j) => [
-            g.label,
-            res[i][j].learnedByEpoch.map((e) => e.filter(Boolean).length / e.length),
-          ]),
+          grid.map((g, j) => [g.label, res[i][j].learnedByEpoch.map((e) => shareTrue(e))]),
         ),
       };
     });
