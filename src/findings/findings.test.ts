@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { SET_FINDINGS } from '../report/set-regimes';
 import { EXPERIMENTS } from './index';
 
 const RESULTS = path.resolve(__dirname, '../../results');
@@ -30,6 +31,7 @@ test('each finding rebuilds its SUMMARY.md section, figures and tables from a st
 }, () => {
   const markdown = fs.readFileSync(path.join(RESULTS, 'SUMMARY.md'), 'utf8');
   const figureNames: string[] = [];
+  const firstFigure = new Map<string, string>();
   for (const f of EXPERIMENTS) {
     const runs = stored(f.experiment.name);
     assert.ok(runs.length > 0, `no stored run of ${f.experiment.name}`);
@@ -45,6 +47,7 @@ test('each finding rebuilds its SUMMARY.md section, figures and tables from a st
     );
     // biome-ignore lint/suspicious/noExplicitAny: as above
     const s = runs[0].summary as any;
+    firstFigure.set(f.key, f.figures(s)[0]?.name);
     for (const fig of f.figures(s)) {
       figureNames.push(fig.name);
       assert.ok(fig.spec.data.length > 0, `${fig.name}: no traces`);
@@ -55,8 +58,13 @@ test('each finding rebuilds its SUMMARY.md section, figures and tables from a st
   assert.equal(new Set(figureNames).size, figureNames.length, 'figure names are unique');
   // beside the findings' figures: the models figure, when the summary compares models (reproduce --models)
   if (markdown.includes('## Verdict per finding × model')) figureNames.push('models');
-  // and findings 3–5 per accuracy regime, when the runs record each epoch (report/set-accuracy-regimes.ts)
-  if (markdown.includes('## Findings 3–5 per accuracy regime')) figureNames.push('set-accuracy-regimes');
+  // and findings 3–5 per accuracy regime, when the runs record each epoch (report/set-accuracy-regimes.ts): the
+  // headline bars, and each set finding's first figure per regime (a selector and small multiples)
+  if (markdown.includes('## Findings 3–5 per accuracy regime')) {
+    figureNames.push('set-accuracy-regimes');
+    for (const key of SET_FINDINGS)
+      figureNames.push(`set-regimes-${firstFigure.get(key)}`, `set-regimes-${firstFigure.get(key)}-panels`);
+  }
   const files = fs.readdirSync(path.join(RESULTS, 'figures')).filter((x) => x.endsWith('.svg'));
   assert.deepEqual([...figureNames].sort(), files.map((x) => x.replace(/\.svg$/, '')).sort());
 });
