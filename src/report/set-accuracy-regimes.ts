@@ -123,10 +123,10 @@ export async function heldOutCurves(
 
 /** 'rates 0.33×, 1×, 3× the calibrated one, epochs 1–6 (3×: 1–12)': the points the regimes are chosen from. */
 function pointsText(curves: ReadonlyMap<number, readonly unknown[]>): string {
+  // the epoch count most rates share (ties: the first rate's)
   const lengths = [...curves.values()].map((c) => c.length);
-  const common = lengths.sort(
-    (a, b) => lengths.filter((x) => x === b).length - lengths.filter((x) => x === a).length,
-  )[0];
+  const count = (n: number) => lengths.filter((x) => x === n).length;
+  const common = lengths.reduce((best, n) => (count(n) > count(best) ? n : best), lengths[0]);
   const own = [...curves].filter(([, c]) => c.length !== common).map(([k, c]) => `${k}×: 1–${c.length}`);
   return `rates ${[...curves.keys()].map((k) => `${k}×`).join(', ')} the calibrated one, epochs 1–${common}${own.length ? ` (${own.join('; ')})` : ''}`;
 }
