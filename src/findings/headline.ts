@@ -96,10 +96,10 @@ export function bestOfFamily(
   // "does not reproduce" needs every condition ruled out: credibly the other way (Holm) or equivalent to zero
   // within ±margin (TOST; all must pass, an intersection-union test needs no correction)
   const against = usable.filter((x, i) => x.ci.estimate < 0 && adj[i] < 0.05).map((x) => x.name);
-  const roomy = (x: (typeof usable)[number]) => x.room === undefined || x.room >= margin;
-  const equivalent = usable
-    .filter((x) => meanVerdict(x.ci, margin).equivalent && roomy(x))
-    .map((x) => x.name);
+  // each member's own verdict: its equivalence test and whether it has room for the margin (the ceiling rule)
+  const own = new Map(usable.map((x) => [x.name, meanVerdict(x.ci, margin, x.room)]));
+  const atCeiling = (x: (typeof usable)[number]) => own.get(x.name)!.ceiling;
+  const equivalent = usable.filter((x) => own.get(x.name)!.equivalent && !atCeiling(x)).map((x) => x.name);
   if (usable.every((x) => against.includes(x.name) || equivalent.includes(x.name))) {
     const parts = [
       against.length > 0 ? `${against.join(', ')} credibly in the opposite direction (${family})` : '',
@@ -118,11 +118,11 @@ export function bestOfFamily(
   const open = usable.filter((x) => !against.includes(x.name) && !equivalent.includes(x.name));
   // a member at the ceiling cannot show an effect of the margin's size, however small its standard error
   const openMdes = open.map((x) =>
-    Number.isFinite(x.ci.se) && roomy(x) ? minimumDetectableEffect(x.ci.se) : Number.NaN,
+    Number.isFinite(x.ci.se) && !atCeiling(x) ? minimumDetectableEffect(x.ci.se) : Number.NaN,
   );
-  const atCeiling = open.filter((x) => !roomy(x));
-  const ceilingText = atCeiling.length
-    ? `; at the ceiling (room for a gain of less than ${pts(margin)} points over the control): ${atCeiling.map((x) => `${x.name} (${pts(x.room!)})`).join(', ')}`
+  const capped = open.filter(atCeiling);
+  const ceilingText = capped.length
+    ? `; at the ceiling (room for a gain of less than ${pts(margin)} points over the control): ${capped.map((x) => `${x.name} (${pts(x.room!)})`).join(', ')}`
     : '';
   const familyMde = openMdes.some((x) => !Number.isFinite(x)) ? null : Math.max(...openMdes);
   const openText =

@@ -47,10 +47,13 @@ export function batchLayout(
   return out;
 }
 
+/** The shard of `count` that computes batch j of the layout. */
+export const shardOfBatch = (j: number, count: number): number => j % count;
+
 /** The batches of shard `index` of `count` (every one without a shard). */
 export function shardBatches(
   batches: LayoutBatch[],
   shard: { index: number; count: number } | undefined,
 ): LayoutBatch[] {
-  return shard ? batches.filter((_, j) => j % shard.count === shard.index) : batches;
+  return shard ? batches.filter((_, j) => shardOfBatch(j, shard.count) === shard.index) : batches;
 }

@@ -37,7 +37,7 @@ import type {
   Shard,
   SummaryFile,
 } from './experiment';
-import { batchLayout, shardBatches } from './layout';
+import { batchLayout, shardBatches, shardOfBatch } from './layout';
 
 export type * from './experiment';
 
@@ -146,9 +146,8 @@ async function runUnlocked<Cfg, Case extends { id: string }, Res, Summary>(
   const batchSize = opts.batchSize ?? exp.defaultBatchSize ?? 1;
   await exp.prepare?.(cfg);
   const all = checkedCases(exp, cfg);
-  const phaseOf = (i: number) => exp.phase?.(all[i]) ?? 0;
   // the batches are fixed by the case list and the batch size (runner/layout.ts): a shard takes whole batches
-  const batches = shardBatches(batchLayout(all.length, batchSize, phaseOf), shard).filter(
+  const batches = shardBatches(layoutOf(exp, all, batchSize), shard).filter(
     (b) => opts.maxPhase === undefined || b.phase <= opts.maxPhase,
   );
   const scope = batches
@@ -238,17 +237,27 @@ export function caseShards(
   cfg: unknown,
   resultsDir = 'results',
 ): (k: number, n: number) => number {
-  const p = resultPaths(exp, cfg, resultsDir);
-  const stored = fs.existsSync(p.layout)
-    ? (readJsonFile(p.layout, 'run layout') as { stack?: unknown }).stack
-    : undefined;
+  const stored = storedLayout(resultPaths(exp, cfg, resultsDir))?.stack;
   const size = typeof stored === 'number' ? stored : (exp.defaultBatchSize ?? 1);
-  const cases = exp.cases(cfg);
   const batchOf: number[] = [];
-  batchLayout(cases.length, size, (i) => exp.phase?.(cases[i]) ?? 0).forEach((b, j) => {
+  layoutOf(exp, exp.cases(cfg), size).forEach((b, j) => {
     for (const k of b.cases) batchOf[k] = j;
   });
-  return (k, n) => batchOf[k] % n;
+  return (k, n) => shardOfBatch(batchOf[k], n);
+}
+
+/** The run's batches (runner/layout.ts) for its case list, its phases and a batch size. */
+function layoutOf<Case extends { id: string }>(
+  exp: Experiment<unknown, Case, unknown>,
+  cases: Case[],
+  batchSize: number,
+) {
+  return batchLayout(cases.length, batchSize, (i) => exp.phase?.(cases[i]) ?? 0);
+}
+
+/** The run's `layout.json` ({stack}: its batch size), or undefined when it has none. */
+function storedLayout(p: ResultPaths): { stack?: unknown } | undefined {
+  return fs.existsSync(p.layout) ? (readJsonFile(p.layout, 'run layout') as { stack?: unknown }) : undefined;
 }
 
 /** Deletes every stored result of a run (main and shard files, summary); what `force` does for a whole run. */
@@ -419,8 +428,9 @@ function logRun(
  * whatever the size asked for. Runs stored before the file existed have none and are not checked.
  */
 function checkStack(name: string, p: ResultPaths, batchSize: number): void {
-  if (fs.existsSync(p.layout)) {
-    const { stack } = readJsonFile(p.layout, 'run layout') as { stack?: unknown };
+  const stored = storedLayout(p);
+  if (stored !== undefined) {
+    const { stack } = stored;
     if (stack === batchSize) return;
     throw new FileError(
       p.layout,
