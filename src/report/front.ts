@@ -160,23 +160,31 @@ export function frontCell(row: FrontRow, headlines: readonly Headline[]): FrontC
   return { headlines: hs, word: verdicts.size === 1 ? hs[0]!.verdict : 'mixed' };
 }
 
+/** Symbols every font has (no emoji: they do not render everywhere); the word always goes with them. */
 const SYMBOL: Record<FrontCell['word'], string> = {
-  reproduces: '✅',
-  'does not reproduce': '❌',
-  inconclusive: '❔',
+  reproduces: '✓',
+  'does not reproduce': '✗',
+  inconclusive: '?',
   mixed: '◐',
   'not run': '·',
+};
+
+/** The word shown in a cell (short: the table must fit a screen). */
+const WORD: Record<Verdict, string> = {
+  reproduces: 'reproduces',
+  'does not reproduce': 'does not',
+  inconclusive: 'inconclusive',
 };
 
 /** A cell as text: symbol + word (+ how the methods split, for 'mixed'). Colour is never the only channel. */
 export function cellText(cell: FrontCell): string {
   if (cell.word === 'not run') return '· not run';
-  if (cell.word !== 'mixed') return `${SYMBOL[cell.word]} ${cell.word}`;
+  if (cell.word !== 'mixed') return `${SYMBOL[cell.word]} ${WORD[cell.word]}`;
   const count = (v: Verdict) => cell.headlines.filter((h) => h.verdict === v).length;
   const parts = (['reproduces', 'does not reproduce', 'inconclusive'] as const)
     .filter((v) => count(v) > 0)
-    .map((v) => `${count(v)} ${v === 'reproduces' ? 'yes' : v === 'does not reproduce' ? 'no' : '?'}`);
-  return `${SYMBOL.mixed} mixed (${parts.join(', ')})`;
+    .map((v) => `${count(v)}${SYMBOL[v]}`);
+  return `${SYMBOL.mixed} mixed ${parts.join(' ')}`;
 }
 
 /** '+3.1 [2.6, 3.5]' in points (one decimal), or 'n/a'. */
@@ -188,11 +196,10 @@ export function effectText(h: Headline): string {
 }
 
 /** The row's one phrase (≤ 15 words): its measure and the first method's number on the reference column. */
-export function rowPhrase(row: FrontRow, cell: FrontCell, column: string): string {
+export function rowPhrase(row: FrontRow, cell: FrontCell): string {
   const h = cell.headlines[0];
   if (h === undefined) return `${row.measure}: not run`;
-  const method = methodOf(h.finding);
-  return `${row.measure}${method ? ` (${method})` : ''}: ${effectText(h)} points, ${column}`;
+  return `${row.measure}: ${effectText(h)}`;
 }
 
 export interface FrontTable {
@@ -223,13 +230,15 @@ export function answerMarkdown(t: FrontTable, reportDirs: readonly { name: strin
   const names = t.columns.map((c) => columnName(c.column));
   const ref = names[t.reference]!;
   const lines = [
-    `| # | the paper's claim | ${names.join(' | ')} | our number (95 % CI) | report |`,
-    `|---|---|${names.map(() => '---').join('|')}|---|---|`,
+    `| the paper's claim | ${names.join(' | ')} | our number (points, 95 % CI) |`,
+    `|---|${names.map(() => '---').join('|')}|---|`,
     ...FRONT_ROWS.map((row) => {
       const cells = t.columns.map((c) => frontCell(row, c.headlines));
-      const phrase = rowPhrase(row, cells[t.reference]!, ref);
-      return `| ${row.n} | ${row.claim} | ${cells.map(cellText).join(' | ')} | ${phrase} | ${reportDirs.map((d) => `[${d.name}](${d.dir}/${row.page}.html)`).join(' · ')} |`;
+      const links = reportDirs.map((d) => `[${d.name}](${d.dir}/${row.page}.html)`).join(', ');
+      return `| **${row.n}** ${row.claim} (${links}) | ${cells.map(cellText).join(' | ')} | ${rowPhrase(row, cells[t.reference]!)} |`;
     }),
+    '',
+    `${(['reproduces', 'does not reproduce', 'inconclusive'] as const).map((w) => `${SYMBOL[w]} ${w}`).join(' · ')} · ${SYMBOL.mixed} mixed: the PEFT methods disagree (how many of each). Our number: the first PEFT method (LoRA where it is per method) on the ${ref} run.`,
   ];
   return lines.join('\n');
 }
