@@ -42,15 +42,17 @@ const reports = (): FindingReport[] =>
     (r): r is FindingReport => r !== undefined,
   );
 
-test('a report section per finding: claim, number, verdict, caveat, figures with their readings', {
+test('a report section per finding: claim, number, summary, conditions, caveat, figures with their readings', {
   skip,
 }, () => {
   const rs = reports();
   assert.equal(rs.length, EXPERIMENTS.length, 'every finding has a cached default run');
   for (const r of rs) {
     const s = findingSection(r);
-    for (const k of ['claim', 'number', 'verdict', 'caveat', 'text'] as const)
+    for (const k of ['claim', 'number', 'summary', 'caveat', 'text'] as const)
       assert.ok(s[k] && s[k]!.length > 20, `${r.key}: ${k} '${s[k]}'`);
+    assert.ok(s.summary!.split(/\s+/).length <= 40, `${r.key}: index summary over 40 words`);
+    assert.equal(s.conditions!.length, r.headlines.length, `${r.key}: a condition per headline`);
     assert.ok(s.figures!.length >= r.figures.length && s.figures!.length > 0, `${r.key}: figures`);
     assert.equal(s.figureNotes!.length, s.figures!.length);
     for (const [j, n] of s.figureNotes!.entries())
@@ -157,9 +159,20 @@ test('the committed report in headless Chromium (file://, no network): every fig
     const index = path.join(RESULTS, 'report', 'index.html');
     await page.goto(`file://${index}`, { waitUntil: 'load' });
     const links = (await page.evaluate(
-      `[...document.querySelectorAll('td a')].map((a) => a.getAttribute('href'))`,
+      `[...document.querySelectorAll('table.sections td a')].map((a) => a.getAttribute('href'))`,
     )) as string[];
     assert.deepEqual(links, PAGES);
+    // the index at a glance: the answer table first, no cell over 60 words, no literal list dashes
+    const cells = (await page.evaluate(
+      `[...document.querySelectorAll('td')].map((c) => c.innerText)`,
+    )) as string[];
+    const long = cells.filter((c) => c.split(/\s+/).length > 60);
+    assert.deepEqual(long, [], 'index cells over 60 words');
+    assert.ok(!cells.some((c) => / - [a-z0-9]/.test(c) && c.includes(': **')), 'no inline markdown lists');
+    const answer = (await page.evaluate(
+      `document.querySelector('h2') && document.querySelector('h2').innerText`,
+    )) as string;
+    assert.equal(answer, 'The answer');
     for (const link of links) {
       await page.goto(`file://${path.join(RESULTS, 'report', link)}`, { waitUntil: 'load', timeout: 60_000 });
       const n = (await page.evaluate(`document.querySelectorAll('div.figure').length`)) as number;

@@ -26,6 +26,18 @@ export interface ReportSection {
   figures?: FigureSpec[];
   /** How to read each figure (markdown-ish), shown under it: `figureNotes[j]` belongs to `figures[j]`. */
   figureNotes?: readonly (string | undefined)[];
+  /** The index page's cell for this section (≤ 40 words, inline markdown-ish); default: `verdict`, else `number`. */
+  summary?: string;
+  /** Every tested condition, one row each (a table on the section's page). */
+  conditions?: readonly ReportCondition[];
+}
+
+/** One tested condition of a section: what, its number with interval, its verdict and minimum detectable effect. */
+export interface ReportCondition {
+  condition: string;
+  number: string;
+  verdict: string;
+  mde: string;
 }
 
 export interface HtmlReportOptions {
@@ -33,6 +45,8 @@ export interface HtmlReportOptions {
   title?: string;
   /** Text at the top of the index page (markdown-ish). */
   intro?: string;
+  /** Text after the index's table of sections (markdown-ish): the runs, what is missing. */
+  outro?: string;
 }
 
 export interface HtmlReport {
@@ -141,7 +155,16 @@ h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.6em}code{background:#f3f3f3;
 nav{margin-bottom:1em}dl.finding{display:grid;grid-template-columns:9em 1fr;gap:.3em 1em}dl.finding dt{font-weight:600}
 dl.finding dd{margin:0}.figure{width:100%;height:480px;margin:1em 0}table{border-collapse:collapse;font-size:.9em}
 .note{color:#333;background:#f7f7f7;border-left:3px solid #0072B2;padding:.2em .8em;margin-bottom:1.5em}
-td,th{border-bottom:1px solid #ddd;padding:.3em .8em;text-align:left;vertical-align:top}`;
+td,th{border-bottom:1px solid #ddd;padding:.3em .8em;text-align:left;vertical-align:top}\n.conditions td:nth-child(2),.conditions td:nth-child(3){white-space:nowrap}.v-yes{color:#0072B2;font-weight:600}.v-no{color:#D55E00;font-weight:600}.v-open{color:#666;font-weight:600}`;
+
+/** Verdict labels written with their symbol (✓ reproduces, ✗ does not, ? inconclusive, ◐ mixed …) get a colour too. */
+export function colourVerdicts(html: string): string {
+  return html
+    .replace(/✓ reproduces/g, '<span class="v-yes">✓ reproduces</span>')
+    .replace(/✗ does not( reproduce)?/g, (m) => `<span class="v-no">${m}</span>`)
+    .replace(/\? inconclusive/g, '<span class="v-open">? inconclusive</span>')
+    .replace(/◐ mixed( [0-9✓✗? ]+)?/g, (m) => `<span class="v-open">${m}</span>`);
+}
 
 function page(title: string, body: string, withPlotly: boolean): string {
   return [
@@ -155,7 +178,7 @@ function page(title: string, body: string, withPlotly: boolean): string {
     ...(withPlotly ? [`<script src="${PLOTLY_FILE}"></script>`] : []),
     '</head>',
     '<body>',
-    body,
+    colourVerdicts(body),
     '</body>',
     '</html>',
     '',
@@ -184,6 +207,15 @@ function fields(s: ReportSection): string {
   return `<dl class="finding">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${markdownish(v!)}</dd>`).join('')}</dl>`;
 }
 
+function conditionsTable(cs: readonly ReportCondition[]): string {
+  if (cs.length === 0) return '';
+  const rows = cs.map(
+    (c) =>
+      `<tr><td>${inline(c.condition)}</td><td>${inline(c.number)}</td><td>${inline(c.verdict)}</td><td>${inline(c.mde)}</td></tr>`,
+  );
+  return `<h2>Every condition tested</h2><table class="conditions"><thead><tr><th>Condition</th><th>Number (95 % CI)</th><th>Verdict</th><th>Detectable at 80 % power</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
 function sectionPage(s: ReportSection, reportTitle: string): string {
   const figs = (s.figures ?? []).map(
     (f, j) =>
@@ -195,6 +227,7 @@ function sectionPage(s: ReportSection, reportTitle: string): string {
     `<nav><a href="index.html">${escapeHTML(reportTitle)}</a></nav>`,
     `<h1>${escapeHTML(s.title)}</h1>`,
     fields(s),
+    conditionsTable(s.conditions ?? []),
     ...figs,
     s.text ? markdownish(s.text) : '',
     figs.length ? DRAW : '',
@@ -206,13 +239,15 @@ function indexPage(sections: ReportSection[], slugs: string[], opts: HtmlReportO
   const title = opts.title ?? 'Report';
   const rows = sections.map(
     (s, i) =>
-      `<tr><td><a href="${slugs[i]}.html">${escapeHTML(s.title)}</a></td><td>${s.verdict ? inline(s.verdict) : ''}</td>` +
-      `<td>${s.number ? inline(s.number) : ''}</td></tr>`,
+      `<tr><td><a href="${slugs[i]}.html">${escapeHTML(s.title)}</a></td>` +
+      `<td>${inline(s.summary ?? s.verdict ?? s.number ?? '')}</td></tr>`,
   );
   const body = [
     `<h1>${escapeHTML(title)}</h1>`,
     opts.intro ? markdownish(opts.intro) : '',
-    `<table><thead><tr><th>Section</th><th>Verdict</th><th>Our number</th></tr></thead><tbody>${rows.join('')}</tbody></table>`,
+    '<h2>Pages</h2>',
+    `<table class="sections"><thead><tr><th>Page</th><th>In short</th></tr></thead><tbody>${rows.join('')}</tbody></table>`,
+    opts.outro ? markdownish(opts.outro) : '',
   ].filter((x) => x !== '');
   return page(title, body.join('\n'), false);
 }
