@@ -1,6 +1,6 @@
 /**
  * The library's public entry point: what is exported here is the API (the README and the notebooks import only
- * from this file; everything else is internal and may move). Layers, bottom to top: README.md, "Design".
+ * from this file; everything else is internal and may move). Layers, bottom to top: docs/design.md.
  */
 
 import { staleBuild } from './util/build-check';

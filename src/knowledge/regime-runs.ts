@@ -12,10 +12,10 @@
  */
 
 import { greedy } from '../metrics/evaluate';
+import { firstTokenMargins } from '../metrics/margins';
 import type { PeftConfig } from '../peft/index';
 import { wrap } from '../peft/index';
 import type { LoraHandle } from '../peft/lora';
-import { firstTokenMargins } from '../pretrain/space-probes';
 import { deriveSeed, normalArray } from '../util/random';
 import type { TrainerSettings } from './defaults';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';

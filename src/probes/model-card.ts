@@ -10,8 +10,8 @@ import * as path from 'node:path';
 import type { SemanticSpace } from '../metrics/semantic';
 import type { Interval } from '../metrics/stats';
 import type { ModelConfig } from '../model/config';
+import { PRETRAIN_DEFAULTS, type PretrainConfig, type PretrainResult } from '../pretrain/pretrain';
 import { writeFileAtomic } from '../util/atomic';
-import { PRETRAIN_DEFAULTS, type PretrainConfig, type PretrainResult } from './pretrain';
 import type { Probes } from './probes';
 import type { SpaceProbe, SpaceProbes } from './space-probes';
 
@@ -61,7 +61,7 @@ export function renderModelCard(c: CardInput): string {
     `A small LLaMA-style causal language model (${(c.parameters / 1e6).toFixed(2)} M parameters, word-level vocabulary of ` +
       `${m.vocab_size} words) pretrained from scratch on TRUE facts only, so that the experiments can teach it ` +
       'COUNTERFACT counterfactual targets for facts it demonstrably knows. Rendered by `beacons probe` ' +
-      '(src/pretrain/model-card.ts); the numbers of the probes are in probes.json.',
+      '(src/probes/model-card.ts); the numbers of the probes are in probes.json.',
     '',
   );
   L.push('## Model', '', '| | |', '|---|---|');
@@ -256,7 +256,7 @@ function spacesSection(sp: SpaceProbes, knowledge: number): string[] {
   const L: string[] = [];
   L.push('### Semantic spaces and the base logit margin', '');
   L.push(
-    `Per space (src/pretrain/space-probes.ts): the kind structure of the same answers as above, read without a prompt, ` +
+    `Per space (src/probes/space-probes.ts): the kind structure of the same answers as above, read without a prompt, ` +
       `and the Spearman correlation between the target distance d(original, target) (read in the record's prompt) and ` +
       `the base logit margin logit(original) − logit(target) at the first answer token, and with the target's rank ` +
       `there, over the ${sp.facts} experiment-pool facts whose original and target start with different tokens ` +
