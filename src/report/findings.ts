@@ -4,7 +4,7 @@
  * finding's `…Reading`), a caveat on the protocol, and every figure of the finding as an interactive plotly figure.
  */
 import * as path from 'node:path';
-import type { AnyFinding, FindingOptions, FindingReport, NamedFigure } from '../findings/finding';
+import type { AnyFinding, ExtraSection, FindingOptions, FindingReport } from '../findings/finding';
 import { moreFigures, readingOf } from '../findings/index';
 import { type HtmlReport, type ReportSection, writeHtmlReport } from './html';
 
@@ -52,12 +52,6 @@ export function findingSection(r: FindingReport): ReportSection {
     figureNotes: figures.map((f) => reading?.figures[f.name]),
     text: `## Our protocol and numbers\n\n${rest}`,
   };
-}
-
-/** A section beyond the findings' own (e.g. the verdict-per-model table): SUMMARY.md markdown and its figures. */
-export interface ExtraSection {
-  section: string;
-  figures: NamedFigure[];
 }
 
 function extraSection(x: ExtraSection): ReportSection {
