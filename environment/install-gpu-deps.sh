@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Debian packages the WebGPU backend (src/gpu/webgpu.ts, Dawn from the npm `webgpu` package) needs. Idempotent.
+# Debian packages the WebGPU backend (src/backend/webgpu.ts, Dawn from the npm `webgpu` package) needs. Idempotent.
 #
 #   sudo environment/install-gpu-deps.sh               # --software, plus --nvidia when an NVIDIA device is present
 #   sudo environment/install-gpu-deps.sh --software    # Mesa llvmpipe through Dawn's OpenGL backend (no GPU: CI

@@ -1,6 +1,6 @@
 /**
  * The library's public entry point: what is exported here is the API (the README and the notebooks import only
- * from this file; everything else is internal and may move). Layers, bottom to top: README.md, "Design".
+ * from this file; everything else is internal and may move). Layers, bottom to top: docs/design.md.
  */
 
 import { staleBuild } from './util/build-check';
@@ -12,6 +12,13 @@ import { staleBuild } from './util/build-check';
 
 // backend
 export { type BackendInfo, type BackendName, backendInfo, initBackend } from './backend';
+// report: one finding across the shipped models and set rates, and findings 3–5 per accuracy regime (cached runs)
+export { findingAcross } from './findings/across/across';
+export {
+  findingByRegime,
+  findingRegimeFigure,
+  setAccuracyRegimesExtra,
+} from './findings/across/set-accuracy-regimes';
 export { type Headline, headlineMarkdown } from './findings/headline';
 // findings: the table, each finding module, and the notebooks' run cell
 export * from './findings/index';
@@ -52,9 +59,6 @@ export type { LlamaModel } from './model/llama';
 export { BEACON_BASE_DIR, type LoadedModel, loadModel, saveModel } from './model/load';
 export type { Tokenizer } from './model/tokenizer';
 export { loadLoraAdapter, type PeftConfig, type PeftHandle, saveLoraAdapter, wrap } from './peft/index';
-// report: one finding across the shipped models and set rates, and findings 3–5 per accuracy regime (cached runs)
-export { findingAcross } from './report/across';
-export { findingByRegime, findingRegimeFigure, setAccuracyRegimesExtra } from './report/set-accuracy-regimes';
 // runner: the results cache
 export type { Experiment, SummaryFile } from './runner/experiment';
 export { loadSummary, runExperiment, runHash } from './runner/runner';

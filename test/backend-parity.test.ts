@@ -5,18 +5,18 @@
  *   - one LoRA step's gradients:    |webgpu − cpu| ≤ 1e-6 + 1e-3·max|cpu|          (per adapter tensor; all 7 modules)
  *   - 20 AdamW steps' losses:       |webgpu − cpu| ≤ 1e-5 + 1e-4·|cpu|            (per step)
  * (Measured on llvmpipe: logits 4e-7 abs, gradients 5e-8 abs, losses 1e-7 relative.)
- * Each backend runs in its own process (src/gpu/parity-worker.ts): tfjs has one global backend and Dawn keeps its
+ * Each backend runs in its own process (src/bench/parity-worker.ts): tfjs has one global backend and Dawn keeps its
  * device for the life of the process. SKIPS, printing why, when no WebGPU device can be created (packages not
  * installed, no GPU and no Mesa: environment/install-gpu-deps.sh --software).
  */
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import type { ParityResult } from '../src/gpu/parity-worker';
+import type { ParityResult } from '../src/bench/parity-worker';
 import { runJsonChild } from '../src/util/child';
 
 const ROOT = path.join(__dirname, '..');
-const WORKER = path.join(ROOT, 'src', 'gpu', 'parity-worker.ts');
+const WORKER = path.join(ROOT, 'src', 'bench', 'parity-worker.ts');
 
 type Outcome = ParityResult | { unavailable: string };
 

@@ -13,8 +13,8 @@ import { initBackend } from '../src/backend';
 import { BEACON_BASE_DIR, type LoadedModel, loadModel } from '../src/model/load';
 import { WordTokenizer } from '../src/model/tokenizer';
 import { buildCorpus, type Corpus } from '../src/pretrain/corpus';
-import { greedyKnowledge } from '../src/pretrain/knowledge-probe';
-import { inVocab, pretrainingSubset, structureProbe } from '../src/pretrain/probes';
+import { greedyKnowledge } from '../src/probes/knowledge-probe';
+import { inVocab, pretrainingSubset, structureProbe } from '../src/probes/probes';
 import { permutation } from '../src/util/random';
 
 /** The aim: the model's greedy answer is the ground truth for ≥ 90 % of its COUNTERFACT records. */

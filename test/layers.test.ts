@@ -1,7 +1,9 @@
 /**
- * Layers only point down. Every source file under src/ belongs to one layer (by the path → layer table below, longest
- * prefix wins); an import may point to the same layer or a lower one, never up, and the import graph of src/ has no
- * cycle (type-only imports included: a cycle of types is still a cycle of modules a reader must hold in mind).
+ * Layers only point down, and the folders show them. Every folder of src/ sits in ONE layer (the folder → layer table
+ * below, one row per folder, no file exceptions; the files at the root of src/, cli.ts and index.ts, are the app);
+ * an import may point to the same layer or a lower one, never up; the folders' import graph has no cycle (within a
+ * layer too: the folders of one layer can be read bottom to top); and the file import graph of src/ has no cycle
+ * (type-only imports included: a cycle of types is still a cycle of modules a reader must hold in mind).
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -10,42 +12,45 @@ import { test } from 'node:test';
 
 const SRC = path.resolve(__dirname, '../src');
 
-/** Bottom to top (README.md, "Design"). */
-export const LAYERS = ['core', 'eval', 'knowledge', 'runner', 'viz', 'findings', 'app'] as const;
+/** Bottom to top (docs/design.md, "Layers"). */
+export const LAYERS = ['core', 'eval', 'knowledge', 'probes', 'runner', 'viz', 'findings', 'app'] as const;
 type Layer = (typeof LAYERS)[number];
 
-/** Path (relative to src/, a folder or a file) → layer; the longest matching prefix decides. */
-export const LAYER_OF_PATH: Record<string, Layer> = {
+/** The root of src/ (cli.ts, index.ts) as a row of the table. */
+const ROOT = '.';
+
+/** Folder of src/ → layer: one row per folder. */
+export const LAYER_OF_FOLDER: Record<string, Layer> = {
   'util/': 'core',
   'model/': 'core',
+  'backend/': 'core',
   'peft/': 'core',
   'train/': 'core',
   'data/': 'core',
-  'pretrain/corpus.ts': 'core',
-  'backend.ts': 'core',
-  'gpu/': 'core',
+  'pretrain/': 'core',
   'metrics/': 'eval',
   'knowledge/': 'knowledge',
-  'pretrain/': 'knowledge',
+  'probes/': 'probes',
   'runner/': 'runner',
   'viz/': 'viz',
   'findings/': 'findings',
   'report/': 'app',
   'commands/': 'app',
   'bench/': 'app',
-  'gpu/bench.ts': 'app',
-  'gpu/parity-worker.ts': 'app',
-  'cli.ts': 'app',
-  'index.ts': 'app',
+  [ROOT]: 'app',
 };
 
+/** The top folder of a path relative to src/ ('findings/regimes/summary.ts' → 'findings/', 'cli.ts' → '.'). */
+export function folderOf(rel: string): string {
+  const i = rel.indexOf('/');
+  return i < 0 ? ROOT : rel.slice(0, i + 1);
+}
+
 export function layerOf(rel: string): Layer {
-  const key = Object.keys(LAYER_OF_PATH)
-    .filter((p) => rel === p || (p.endsWith('/') && rel.startsWith(p)))
-    .sort((a, b) => b.length - a.length)[0];
-  if (key === undefined)
-    throw new Error(`src/${rel} has no layer: add it to LAYER_OF_PATH in test/layers.test.ts`);
-  return LAYER_OF_PATH[key];
+  const layer = LAYER_OF_FOLDER[folderOf(rel)];
+  if (layer === undefined)
+    throw new Error(`src/${rel} has no layer: add its folder to LAYER_OF_FOLDER in test/layers.test.ts`);
+  return layer;
 }
 
 function sourceFiles(dir: string): string[] {
@@ -80,6 +85,17 @@ export function importsOf(file: string): string[] {
 
 function graph(): Map<string, string[]> {
   return new Map(sourceFiles(SRC).map((f) => [path.relative(SRC, f), importsOf(f)]));
+}
+
+/** The folders' import graph: folder → the other folders its files import. */
+export function folderGraph(g: Map<string, string[]>): Map<string, string[]> {
+  const out = new Map<string, Set<string>>();
+  for (const [file, deps] of g) {
+    const from = folderOf(file);
+    if (!out.has(from)) out.set(from, new Set());
+    for (const d of deps) if (folderOf(d) !== from) out.get(from)!.add(folderOf(d));
+  }
+  return new Map([...out].map(([k, v]) => [k, [...v].sort()]));
 }
 
 /** Strongly connected components with more than one file (or a file importing itself): the import cycles. */
@@ -139,6 +155,22 @@ test('the runner knows nothing of models: runner/ imports only runner/ and util/
   assert.deepEqual(wrong, []);
 });
 
+test('every folder of src/ has one row in the layer table, and every row is a folder', () => {
+  const folders = [
+    ROOT,
+    ...fs
+      .readdirSync(SRC, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => `${e.name}/`),
+  ].sort();
+  assert.deepEqual(Object.keys(LAYER_OF_FOLDER).sort(), folders);
+});
+
+test('the folders of src/ import one another without a cycle', () => {
+  const found = cycles(folderGraph(graph()));
+  assert.deepEqual(found, [], `folder cycles:\n${found.map((c) => c.join(' ↔ ')).join('\n')}`);
+});
+
 test('the import graph of src/ has no cycle', () => {
   const found = cycles(graph());
   assert.deepEqual(found, [], `import cycles:\n${found.map((c) => c.join(' ↔ ')).join('\n')}`);
@@ -156,8 +188,23 @@ test('the checks see a violation when there is one', () => {
     ),
     [['a', 'b', 'c']],
   );
+  assert.deepEqual(
+    cycles(
+      folderGraph(
+        new Map([
+          ['a/x.ts', ['b/y.ts']],
+          ['b/y.ts', ['b/z.ts']],
+          ['b/z.ts', ['a/w.ts']],
+          ['a/w.ts', []],
+        ]),
+      ),
+    ),
+    [['a/', 'b/']],
+    'files without a cycle, folders with one',
+  );
   assert.equal(layerOf('pretrain/corpus.ts'), 'core');
-  assert.equal(layerOf('pretrain/probes.ts'), 'knowledge');
-  assert.equal(layerOf('gpu/bench.ts'), 'app');
+  assert.equal(layerOf('probes/probes.ts'), 'probes');
+  assert.equal(layerOf('findings/regimes/summary.ts'), 'findings');
+  assert.equal(layerOf('cli.ts'), 'app');
   assert.throws(() => layerOf('nowhere/x.ts'), /has no layer/);
 });

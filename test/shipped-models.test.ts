@@ -13,10 +13,10 @@ import { countParams } from '../src/model/config';
 import { type LoadedModel, loadModel } from '../src/model/load';
 import { WordTokenizer } from '../src/model/tokenizer';
 import { buildCorpus, type Corpus } from '../src/pretrain/corpus';
-import { greedyKnowledge } from '../src/pretrain/knowledge-probe';
-import { type ModelRow, readModelRow, renderModelsTable } from '../src/pretrain/models-table';
-import { pretrainingSubset } from '../src/pretrain/probes';
 import { MODELS_DIR, SHIPPED_MODELS, shippedModel, shippedPretrainConfig } from '../src/pretrain/shipped';
+import { greedyKnowledge } from '../src/probes/knowledge-probe';
+import { type ModelRow, readModelRow, renderModelsTable } from '../src/probes/models-table';
+import { pretrainingSubset } from '../src/probes/probes';
 import { permutation } from '../src/util/random';
 
 const SAMPLE = 40;

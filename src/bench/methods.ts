@@ -14,7 +14,7 @@ import { methodSpecs } from '../knowledge/config';
 import type { Fact } from '../knowledge/facts';
 import type { MethodSpec } from '../knowledge/learn';
 import type { Session } from '../knowledge/session';
-import { type PeftConfig, wrap } from '../peft/index';
+import { configFor, wrap } from '../peft/index';
 import type { Example } from '../train/batches';
 import { train } from '../train/trainer';
 import { median } from './kernel';
@@ -53,15 +53,16 @@ async function timeSteps(
 ): Promise<Omit<MethodStepTime, 'vsFull'>> {
   const numTensorsBefore = tf.memory().numTensors;
   const k = facts.length;
-  const cfg = {
-    ...spec,
-    groups: k,
-    seed: 0,
-    seeds: facts.map((_, i) => i),
-    // AdaLoRA's rank schedule planned over the regime study's run length (it needs tinit + tfinal < totalSteps)
-    ...(spec.method === 'adalora' ? { totalSteps: Math.max(warmup + steps, PLANNED_STEPS) } : {}),
-  } as unknown as PeftConfig;
-  const handle = wrap(s.model, cfg);
+  const handle = wrap(
+    s.model,
+    configFor(spec, {
+      groups: k,
+      seed: 0,
+      seeds: facts.map((_, i) => i),
+      // AdaLoRA's rank schedule planned over the regime study's run length (it needs tinit + tfinal < totalSteps)
+      steps: Math.max(warmup + steps, PLANNED_STEPS),
+    }),
+  );
   const parameters = handle.parametersPerGroup();
   const examples: Example[] = facts.map((f, g) => ({
     ids: [...f.promptIds, ...f.targetIds],

@@ -74,194 +74,173 @@ export const SPEC = {
   },
 } as const;
 
-export async function run(argv: string[]): Promise<void> {
-  const o = parseCommand(SPEC, argv);
-  const quick = o.quick;
-  const steps = o.steps ?? (quick ? 3 : 5);
-  const warmup = o.warmup ?? (quick ? 1 : 2);
-  const nFacts = o.facts ?? (quick ? 64 : 256);
-  const perStack = o['per-stack'];
-  const lr = o.lr;
-  const checkEvery = o['check-every'];
-  const factSteps = 30;
-  const log = (s: string) => console.error(`[bench] ${s}`);
-  const notes: string[] = [];
-  const numTensorsStart = tf.memory().numTensors;
+/** What the phases share: the options as resolved, the log, the notes and the machine. */
+interface BenchContext {
+  o: ReturnType<typeof parseCommand<typeof SPEC>>;
+  steps: number;
+  warmup: number;
+  nFacts: number;
+  perStack: number;
+  lr: number;
+  checkEvery: number;
+  factSteps: number;
+  primary: string;
+  torchProbe: ReturnType<typeof probeTorch> | { ok: false; note: string };
+  machine: ReturnType<typeof machineInfo>;
+  notes: string[];
+  log: (s: string) => void;
+}
 
-  const primary = backendInfo()?.name ?? tf.getBackend();
-  const torchProbe = o['no-torch']
-    ? { ok: false as const, note: 'PyTorch reference skipped (--no-torch)' }
-    : probeTorch();
-  if (!torchProbe.ok) notes.push(torchProbe.note);
-  const machine = machineInfo(torchProbe.ok ? torchProbe.value : null);
-  if (machine.loadAverage > 0.5) {
-    notes.push(
-      `load average ${machine.loadAverage.toFixed(2)} on ${machine.cores} cores at start: other jobs share the CPU, numbers are pessimistic`,
-    );
-  }
-
-  // ---- 1. kernel level
-  let kernel: KernelReport | undefined;
-  if (!o['skip-kernel']) {
-    const backends = [...new Set([primary, 'wasm', ...(o.all || o.backend === 'cpu' ? ['cpu'] : [])])];
-    if (!backends.includes('cpu')) notes.push('cpu backend skipped (≈ 25 s a LoRA step): use --all');
-    const tfjs: StepBench[] = [];
-    for (const b of backends) {
-      try {
-        await initBackend(b, { force: true, quiet: true });
-      } catch (e) {
-        notes.push(`backend ${b} unavailable: ${(e as Error).message}`);
-        continue;
-      }
-      const cpu = b === 'cpu';
-      const methods: ('lora' | 'full')[] = b === primary || b === 'wasm' ? ['lora', 'full'] : ['lora'];
-      for (const m of methods) {
-        const w = cpu ? 1 : warmup;
-        const s = cpu ? Math.min(steps, 2) : steps;
-        log(`${b} ${m} step: ${w} warm-up + ${s} timed steps of ${REFERENCE_BATCH}×${REFERENCE_SEQ} tokens…`);
-        const r = await benchTrainStep(m, w, s);
-        log(`  median ${r.medianStepS.toFixed(3)} s → ${r.tokensPerS.toFixed(0)} tokens/s`);
-        tfjs.push(r);
-      }
-    }
-    await initBackend(primary, { force: true, quiet: true });
-    const torch: KernelReport['torch'] = {};
-    if (torchProbe.ok) {
-      for (const m of ['lora', 'full'] as const) {
-        log(`torch ${m} step (2 threads): ${warmup} warm-up + ${steps} timed steps…`);
-        const args = [
-          'kernel',
-          '--method',
-          m,
-          '--threads',
-          '2',
-          '--warmup',
-          String(warmup),
-          '--steps',
-          String(steps),
-        ];
-        const r = await runTorch<TorchKernelResult>(args);
-        if (r.ok) {
-          torch[m] = r.value;
-          machine.torchBlas = r.value.blas;
-          log(`  median ${r.value.median_step_s.toFixed(3)} s → ${r.value.tokens_per_s.toFixed(0)} tokens/s`);
-        } else notes.push(r.note);
-      }
-    }
-    const ratios: Record<string, number> = {};
-    for (const b of tfjs) {
-      const ref = torch[b.method];
-      if (ref) ratios[`${b.backend}/${b.method}`] = b.tokensPerS / ref.tokens_per_s;
-    }
-    kernel = { tfjs, torch, ratios };
-  }
-
-  // ---- 2. workload level
-  let workload: WorkloadReport | undefined;
-  if (!o['skip-workload']) {
-    const set = prepareFacts(nFacts, 0);
-    if (set.examples.length < nFacts)
-      notes.push(`only ${set.examples.length} usable facts (asked for ${nFacts})`);
-    if (!set.real)
-      notes.push('workload uses a random model and random facts: data/models/beacon-base does not exist yet');
-    log(`workload on ${tf.getBackend()}: ${set.source}`);
-    let torchFacts: TorchFactsResult | undefined;
+/** 1. Kernel level: LoRA and full train steps per tfjs backend, against the same step in PyTorch. */
+async function kernelPhase(c: BenchContext): Promise<KernelReport> {
+  const { o, steps, warmup, primary, torchProbe, machine, notes, log } = c;
+  const backends = [...new Set([primary, 'wasm', ...(o.all || o.backend === 'cpu' ? ['cpu'] : [])])];
+  if (!backends.includes('cpu')) notes.push('cpu backend skipped (≈ 25 s a LoRA step): use --all');
+  const tfjs: StepBench[] = [];
+  for (const b of backends) {
     try {
-      const k = Math.min(perStack, set.examples.length);
-      log(
-        `ours: ${Math.ceil(set.examples.length / k)} stack(s) of ≤ ${k} adapters, ≤ ${factSteps} steps, early stop…`,
-      );
-      // drop learned adapters' rows every 5 steps when the trainer can; else keep them (still correct: frozen
-      // adapters get no update) and run every stack to the step limit
-      const probe = canDropLearnedRows();
-      const canDrop = probe.ok;
-      if (!canDrop) {
-        notes.push(
-          `stacked early stop cannot drop learned adapters' rows here (train() on a non-identity adapter layout: ${probe.error}; ` +
-            'see src/bench/probe.ts): every stack runs all ' +
-            `${factSteps} steps with its learned adapters frozen, so ours is timed pessimistically`,
-        );
-      }
-      const ours = await runStacked(set, k, factSteps, lr, 0, canDrop ? checkEvery : factSteps);
-      log(`  ${ours.seconds.toFixed(1)} s, ${ours.learned}/${ours.facts} learned`);
-      const cores = os.cpus().length;
-      let oursWorkers: Awaited<ReturnType<typeof runStackedWorkers>> | undefined;
-      if (cores > 1) {
-        log(`ours with ${cores} worker processes…`);
-        oursWorkers = await runStackedWorkers(
-          nFacts,
-          k,
-          factSteps,
-          lr,
-          canDrop ? checkEvery : factSteps,
-          cores,
-          tf.getBackend(),
-        );
-        log(
-          `  ${oursWorkers.seconds.toFixed(1)} s training (${oursWorkers.wallWithStartup.toFixed(1)} s with process start and model loading), ${oursWorkers.learned}/${oursWorkers.facts} learned`,
-        );
-      }
-      if (torchProbe.ok) {
-        const { job, dir } = await writeTorchJob(set, factSteps, lr, 0);
-        log(`torch: ${set.examples.length} separate runs (same weights and token ids, 2 threads)…`);
-        const r = await runTorch<TorchFactsResult>(['facts', '--threads', '2', '--job', job]);
-        fs.rmSync(dir, { recursive: true, force: true });
-        if (r.ok) {
-          torchFacts = r.value;
-          log(`  ${r.value.seconds.toFixed(1)} s, ${r.value.learned}/${r.value.facts} learned`);
-        } else notes.push(r.note);
-      }
-      workload = {
-        source: set.source,
-        ours,
-        oursWorkers,
-        torch: torchFacts,
-        ratio: torchFacts ? torchFacts.seconds / ours.seconds : undefined,
-        ratioWorkers: torchFacts && oursWorkers ? torchFacts.seconds / oursWorkers.seconds : undefined,
-      };
-    } finally {
-      set.model.dispose();
+      await initBackend(b, { force: true, quiet: true });
+    } catch (e) {
+      notes.push(`backend ${b} unavailable: ${(e as Error).message}`);
+      continue;
+    }
+    const cpu = b === 'cpu';
+    const methods: ('lora' | 'full')[] = b === primary || b === 'wasm' ? ['lora', 'full'] : ['lora'];
+    for (const m of methods) {
+      const w = cpu ? 1 : warmup;
+      const s = cpu ? Math.min(steps, 2) : steps;
+      log(`${b} ${m} step: ${w} warm-up + ${s} timed steps of ${REFERENCE_BATCH}×${REFERENCE_SEQ} tokens…`);
+      const r = await benchTrainStep(m, w, s);
+      log(`  median ${r.medianStepS.toFixed(3)} s → ${r.tokensPerS.toFixed(0)} tokens/s`);
+      tfjs.push(r);
     }
   }
-
-  // ---- 3. method level: one fact's step per method on the shipped model (the premise at matched wall-clock)
-  let methods: MethodStepTime[] | undefined;
-  if (!o['skip-methods']) {
-    if (!fs.existsSync(path.join(BEACON_BASE_DIR, 'config.json'))) {
-      notes.push('per-method step times skipped: data/models/beacon-base does not exist');
-    } else {
-      log(
-        `methods on ${tf.getBackend()}: beacon-base, one fact a step (and ${perStack} side by side for PEFT)…`,
-      );
-      const s = await loadSession();
-      methods = await benchMethodSteps(s, s.pool.slice(0, perStack), {
-        warmup,
-        steps,
-        stack: perStack,
-        onLog: log,
-      });
+  await initBackend(primary, { force: true, quiet: true });
+  const torch: KernelReport['torch'] = {};
+  if (torchProbe.ok) {
+    for (const m of ['lora', 'full'] as const) {
+      log(`torch ${m} step (2 threads): ${warmup} warm-up + ${steps} timed steps…`);
+      const args = [
+        'kernel',
+        '--method',
+        m,
+        '--threads',
+        '2',
+        '--warmup',
+        String(warmup),
+        '--steps',
+        String(steps),
+      ];
+      const r = await runTorch<TorchKernelResult>(args);
+      if (r.ok) {
+        torch[m] = r.value;
+        machine.torchBlas = r.value.blas;
+        log(`  median ${r.value.median_step_s.toFixed(3)} s → ${r.value.tokens_per_s.toFixed(0)} tokens/s`);
+      } else notes.push(r.note);
     }
   }
-
-  const result = {
-    date: new Date().toISOString(),
-    machine,
-    backend: primary,
-    options: { quick, all: o.all, steps, warmup, facts: nFacts, perStack, lr, factSteps, checkEvery },
-    kernel,
-    workload,
-    methods,
-    memory: { peakRssMB: peakRssMB(), numTensorsStart, numTensorsEnd: tf.memory().numTensors },
-    notes,
-  };
-  const stamp = result.date.replace(/[:.]/g, '-');
-  const file = path.join(o.out!, `bench-${stamp}.json`);
-  writeFileAtomic(file, `${JSON.stringify(result, null, 2)}\n`);
-
-  if (o.json) {
-    console.log(JSON.stringify(result, null, 2));
-    return;
+  const ratios: Record<string, number> = {};
+  for (const b of tfjs) {
+    const ref = torch[b.method];
+    if (ref) ratios[`${b.backend}/${b.method}`] = b.tokensPerS / ref.tokens_per_s;
   }
+  return { tfjs, torch, ratios };
+}
+
+/** 2. Workload level: wall time to learn N single facts, stacked with early stop, against N separate PyTorch runs. */
+async function workloadPhase(c: BenchContext): Promise<WorkloadReport> {
+  const { nFacts, perStack, lr, checkEvery, factSteps, torchProbe, notes, log } = c;
+  const set = prepareFacts(nFacts, 0);
+  if (set.examples.length < nFacts)
+    notes.push(`only ${set.examples.length} usable facts (asked for ${nFacts})`);
+  if (!set.real)
+    notes.push('workload uses a random model and random facts: data/models/beacon-base does not exist yet');
+  log(`workload on ${tf.getBackend()}: ${set.source}`);
+  let torchFacts: TorchFactsResult | undefined;
+  try {
+    const k = Math.min(perStack, set.examples.length);
+    log(
+      `ours: ${Math.ceil(set.examples.length / k)} stack(s) of ≤ ${k} adapters, ≤ ${factSteps} steps, early stop…`,
+    );
+    // drop learned adapters' rows every 5 steps when the trainer can; else keep them (still correct: frozen
+    // adapters get no update) and run every stack to the step limit
+    const probe = canDropLearnedRows();
+    const canDrop = probe.ok;
+    if (!canDrop) {
+      notes.push(
+        `stacked early stop cannot drop learned adapters' rows here (train() on a non-identity adapter layout: ${probe.error}; ` +
+          'see src/bench/probe.ts): every stack runs all ' +
+          `${factSteps} steps with its learned adapters frozen, so ours is timed pessimistically`,
+      );
+    }
+    const ours = await runStacked(set, k, factSteps, lr, 0, canDrop ? checkEvery : factSteps);
+    log(`  ${ours.seconds.toFixed(1)} s, ${ours.learned}/${ours.facts} learned`);
+    const cores = os.cpus().length;
+    let oursWorkers: Awaited<ReturnType<typeof runStackedWorkers>> | undefined;
+    if (cores > 1) {
+      log(`ours with ${cores} worker processes…`);
+      oursWorkers = await runStackedWorkers(
+        nFacts,
+        k,
+        factSteps,
+        lr,
+        canDrop ? checkEvery : factSteps,
+        cores,
+        tf.getBackend(),
+      );
+      log(
+        `  ${oursWorkers.seconds.toFixed(1)} s training (${oursWorkers.wallWithStartup.toFixed(1)} s with process start and model loading), ${oursWorkers.learned}/${oursWorkers.facts} learned`,
+      );
+    }
+    if (torchProbe.ok) {
+      const { job, dir } = await writeTorchJob(set, factSteps, lr, 0);
+      log(`torch: ${set.examples.length} separate runs (same weights and token ids, 2 threads)…`);
+      const r = await runTorch<TorchFactsResult>(['facts', '--threads', '2', '--job', job]);
+      fs.rmSync(dir, { recursive: true, force: true });
+      if (r.ok) {
+        torchFacts = r.value;
+        log(`  ${r.value.seconds.toFixed(1)} s, ${r.value.learned}/${r.value.facts} learned`);
+      } else notes.push(r.note);
+    }
+    return {
+      source: set.source,
+      ours,
+      oursWorkers,
+      torch: torchFacts,
+      ratio: torchFacts ? torchFacts.seconds / ours.seconds : undefined,
+      ratioWorkers: torchFacts && oursWorkers ? torchFacts.seconds / oursWorkers.seconds : undefined,
+    };
+  } finally {
+    set.model.dispose();
+  }
+}
+
+/** 3. Method level: one fact's step per method on the shipped model (the premise at matched wall-clock). */
+async function methodsPhase(c: BenchContext): Promise<MethodStepTime[] | undefined> {
+  const { warmup, steps, perStack, notes, log } = c;
+  if (!fs.existsSync(path.join(BEACON_BASE_DIR, 'config.json'))) {
+    notes.push('per-method step times skipped: data/models/beacon-base does not exist');
+    return undefined;
+  }
+  log(`methods on ${tf.getBackend()}: beacon-base, one fact a step (and ${perStack} side by side for PEFT)…`);
+  const s = await loadSession();
+  return await benchMethodSteps(s, s.pool.slice(0, perStack), { warmup, steps, stack: perStack, onLog: log });
+}
+
+type BenchResult = {
+  date: string;
+  machine: BenchContext['machine'];
+  kernel?: KernelReport;
+  workload?: WorkloadReport;
+  methods?: MethodStepTime[];
+  memory: { peakRssMB: number; numTensorsStart: number; numTensorsEnd: number };
+  notes: string[];
+};
+
+/** The tables of a bench result, and its notes. */
+function printReport(result: BenchResult, factSteps: number, file: string): void {
+  const { machine, kernel, workload, methods, notes } = result;
+  const { numTensorsStart } = result.memory;
   const m = machine;
   console.log(
     `\nMachine: ${m.cpu}, ${m.cores} cores, ${m.os}, Node ${m.node}, tfjs ${m.tfjs}, torch ${m.torch ?? '—'}`,
@@ -301,4 +280,61 @@ export async function run(argv: string[]): Promise<void> {
   );
   for (const n of notes) console.log(`Note: ${n}`);
   console.log(`Wrote ${path.relative(process.cwd(), file)}`);
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const o = parseCommand(SPEC, argv);
+  const quick = o.quick;
+  const log = (s: string) => console.error(`[bench] ${s}`);
+  const notes: string[] = [];
+  const numTensorsStart = tf.memory().numTensors;
+  const primary = backendInfo()?.name ?? tf.getBackend();
+  const torchProbe = o['no-torch']
+    ? { ok: false as const, note: 'PyTorch reference skipped (--no-torch)' }
+    : probeTorch();
+  if (!torchProbe.ok) notes.push(torchProbe.note);
+  const machine = machineInfo(torchProbe.ok ? torchProbe.value : null);
+  if (machine.loadAverage > 0.5) {
+    notes.push(
+      `load average ${machine.loadAverage.toFixed(2)} on ${machine.cores} cores at start: other jobs share the CPU, numbers are pessimistic`,
+    );
+  }
+  const c: BenchContext = {
+    o,
+    steps: o.steps ?? (quick ? 3 : 5),
+    warmup: o.warmup ?? (quick ? 1 : 2),
+    nFacts: o.facts ?? (quick ? 64 : 256),
+    perStack: o['per-stack'],
+    lr: o.lr,
+    checkEvery: o['check-every'],
+    factSteps: 30,
+    primary,
+    torchProbe,
+    machine,
+    notes,
+    log,
+  };
+  const kernel = o['skip-kernel'] ? undefined : await kernelPhase(c);
+  const workload = o['skip-workload'] ? undefined : await workloadPhase(c);
+  const methods = o['skip-methods'] ? undefined : await methodsPhase(c);
+  const { steps, warmup, nFacts, perStack, lr, factSteps, checkEvery } = c;
+  const result = {
+    date: new Date().toISOString(),
+    machine,
+    backend: primary,
+    options: { quick, all: o.all, steps, warmup, facts: nFacts, perStack, lr, factSteps, checkEvery },
+    kernel,
+    workload,
+    methods,
+    memory: { peakRssMB: peakRssMB(), numTensorsStart, numTensorsEnd: tf.memory().numTensors },
+    notes,
+  };
+  const stamp = result.date.replace(/[:.]/g, '-');
+  const file = path.join(o.out!, `bench-${stamp}.json`);
+  writeFileAtomic(file, `${JSON.stringify(result, null, 2)}\n`);
+  if (o.json) {
+    console.log(JSON.stringify(result, null, 2));
+    return;
+  }
+  printReport(result, factSteps, file);
 }

@@ -1,6 +1,6 @@
 /**
- * `beacons probe [--model name|dir] [--no-write] [--spaces-only]`: runs a base model's probes (src/pretrain/probes.ts)
- * against the corpus it was pretrained on (shipped.ts modelCorpusConfig), prints a summary and writes MODEL_CARD.md
+ * `beacons probe [--model name|dir] [--no-write] [--spaces-only]`: runs a base model's probes (src/probes/probes.ts)
+ * against the corpus it was pretrained on (pretrain/shipped.ts modelCorpusConfig), prints a summary and writes MODEL_CARD.md
  * and probes.json into the model directory (atomically). `--spaces-only` runs only the semantic-space probes
  * (space-probes.ts), prints them as JSON and (unless --no-write) sets the `spaces` field of the existing probes.json,
  * keeping its other fields, and re-renders MODEL_CARD.md. `--table` rewrites data/models/MODELS.md (models-table.ts).
@@ -9,11 +9,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadModel } from '../model/load';
 import { buildCorpus } from '../pretrain/corpus';
-import { SPACE_TARGETS, writeModelCard } from '../pretrain/model-card';
-import { writeModelsTable } from '../pretrain/models-table';
-import { kindedAnswers, PROBE_DEFAULTS, type Probes, runProbes } from '../pretrain/probes';
 import { modelCorpusConfig, resolveModelDir, SHIPPED_MODEL_NAMES } from '../pretrain/shipped';
-import { spaceProbes } from '../pretrain/space-probes';
+import { SPACE_TARGETS, writeModelCard } from '../probes/model-card';
+import { writeModelsTable } from '../probes/models-table';
+import { kindedAnswers, PROBE_DEFAULTS, type Probes, runProbes } from '../probes/probes';
+import { spaceProbes } from '../probes/space-probes';
 import { parseCommand } from './options';
 
 export const SPEC = {

@@ -5,12 +5,12 @@
  */
 import * as path from 'node:path';
 import { initBackend } from '../backend';
+import { modelsExtra } from '../findings/across/models';
+import { setAccuracyRegimesExtra } from '../findings/across/set-accuracy-regimes';
+import { setRegimesExtra } from '../findings/across/set-regimes';
 import { EXPERIMENTS } from '../findings/index';
 import type { PromptFormat } from '../knowledge/facts';
 import { cachedReports, writeFindingsReport } from '../report/findings';
-import { modelsExtra } from '../report/models';
-import { setAccuracyRegimesExtra } from '../report/set-accuracy-regimes';
-import { setRegimesExtra } from '../report/set-regimes';
 import { modelPath, parseCommand } from './options';
 import { SPEC as REPRODUCE } from './reproduce';
 

@@ -11,15 +11,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { backendInfo } from '../backend';
+import { modelResultsDir, modelsExtra } from '../findings/across/models';
+import { setAccuracyRegimesExtra } from '../findings/across/set-accuracy-regimes';
+import { SET_FINDINGS, setRegimeDir, setRegimeLabel, setRegimesExtra } from '../findings/across/set-regimes';
 import { EXPERIMENTS, findExperiments } from '../findings/index';
 import type { CommonConfig, CommonOptions } from '../knowledge/config';
 import { session } from '../knowledge/config';
 import type { PromptFormat } from '../knowledge/facts';
 import { getScale } from '../knowledge/scales';
 import { DEFAULT_MODEL_NAME, SHIPPED_MODEL_NAMES } from '../pretrain/shipped';
-import { modelResultsDir, modelsExtra } from '../report/models';
-import { setAccuracyRegimesExtra } from '../report/set-accuracy-regimes';
-import { SET_FINDINGS, setRegimeDir, setRegimeLabel, setRegimesExtra } from '../report/set-regimes';
 import { writeReport } from '../report/write';
 import { createProgressGroup } from '../runner/progress';
 import {
@@ -208,7 +208,7 @@ export async function run(argv: string[]): Promise<void> {
 /**
  * The scale's second regimes of the fact-set findings (Scale.setRegimes, e.g. 3× at `--scale full`): each an
  * ordinary `reproduce --only <set findings> --set-rate k --results <results>/set-rate-<k>x`, then this run's
- * SUMMARY.md again, now with the comparison (report/set-regimes.ts). Not for a run that is itself a second regime,
+ * SUMMARY.md again, now with the comparison (findings/across/set-regimes.ts). Not for a run that is itself a second regime,
  * or one limited by --only or --lr.
  */
 async function runSetRegimes(

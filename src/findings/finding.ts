@@ -35,6 +35,12 @@ export interface Finding<Key extends string, Cfg, Case extends { id: string }, R
   headlines(s: S): Headline[];
 }
 
+/** A section beyond the findings' own (e.g. the verdict-per-model table): SUMMARY.md markdown and its figures. */
+export interface ExtraSection {
+  section: string;
+  figures: NamedFigure[];
+}
+
 /** A finding's cached result made ready for the report (no types left to lose). */
 export interface FindingReport {
   key: string;

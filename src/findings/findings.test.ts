@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { SET_FINDINGS } from '../report/set-regimes';
+import { SET_FINDINGS } from './across/set-regimes';
 import { EXPERIMENTS } from './index';
 
 const RESULTS = path.resolve(__dirname, '../../results');
@@ -58,7 +58,7 @@ test('each finding rebuilds its SUMMARY.md section, figures and tables from a st
   assert.equal(new Set(figureNames).size, figureNames.length, 'figure names are unique');
   // beside the findings' figures: the models figure, when the summary compares models (reproduce --models)
   if (markdown.includes('## Verdict per finding × model')) figureNames.push('models');
-  // and findings 3–5 per accuracy regime, when the runs record each epoch (report/set-accuracy-regimes.ts): the
+  // and findings 3–5 per accuracy regime, when the runs record each epoch (findings/across/set-accuracy-regimes.ts): the
   // headline bars, and each set finding's first figure per regime (a selector and small multiples)
   if (markdown.includes('## Findings 3–5 per accuracy regime')) {
     figureNames.push('set-accuracy-regimes');

@@ -5,7 +5,7 @@
  * (neither; the minimum detectable effect at 80 % power says what the design could have seen). Where a headline
  * picks the best of several conditions (shares, variants), the p-values are Holm-adjusted over the family.
  *
- * Headlines are what the cross-model table compares (report/models.ts): the same rule on every model, so a verdict
+ * Headlines are what the cross-model table compares (findings/across/models.ts): the same rule on every model, so a verdict
  * that moves between models moved with the model, not with the rule.
  */
 import { normalQuantile, studentTQuantile, studentTTwoSidedP } from '../metrics/distributions';

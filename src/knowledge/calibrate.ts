@@ -1,5 +1,5 @@
 /**
- * Step-budget calibration: the paper's effects can only show where learning is not saturated (README, Design), so the
+ * Step-budget calibration: the paper's effects can only show where learning is not saturated (docs/design.md), so the
  * scale presets use, per method, the learning rate whose single-fact accuracy (at the preset's step budget) is
  * closest to 50 % (found by bisection in log space), and for the multi-fact experiments the LoRA learning rate whose
  * set accuracy is closest to 50 %.

@@ -139,7 +139,7 @@ export function setConfig(o: SetOptions): SetConfig & { s: Scale } {
     spec: methodSpecs([method], o.specs)[method],
     setSize: s.setSize,
     epochs: o.epochs ?? o.setEpochs ?? s.epochs,
-    lr: Number(((o.lr ?? ratesFor(s, c.model).sets) * (o.setRateScale ?? 1)).toPrecision(2)),
+    lr: Number((ratesFor(s, c.model, o.lr).sets * (o.setRateScale ?? 1)).toPrecision(2)),
     batchSize: s.batchSize,
     s,
   };

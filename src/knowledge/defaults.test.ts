@@ -3,10 +3,12 @@ import { test } from 'node:test';
 import { EXPERIMENTS } from '../findings/index';
 import { ADALORA_DEFAULTS } from '../peft/adalora';
 import { ADAPTER_DEFAULTS } from '../peft/adapter';
+import { FULL_DEFAULTS } from '../peft/full';
+import { PEFT_METHODS, peftMethod } from '../peft/index';
 import { LORA_DEFAULTS } from '../peft/lora';
 import { runHash } from '../runner/runner';
 import { TRAIN_DEFAULTS } from '../train/trainer';
-import { FULL_DEFAULTS, resolveMethodSpec, resolveTrainer, TRAINER_SETTINGS } from './defaults';
+import { resolveMethodSpec, resolveTrainer, TRAINER_SETTINGS } from './defaults';
 import { MODEL_RATES, SCALES } from './scales';
 import { type SingleBudget, type SingleCase, singleFactConfig, singleRunKey } from './single-facts';
 
@@ -34,12 +36,27 @@ function withChanged<T>(obj: Record<string, unknown>, key: string, fn: () => T):
 
 const hashes = (o = {}) => EXPERIMENTS.map((e) => runHash(e.experiment, e.config({ scale: 'toy', ...o })));
 
-const METHOD_DEFAULTS: [string, Record<string, unknown>][] = [
-  ['lora', LORA_DEFAULTS],
-  ['adalora', ADALORA_DEFAULTS],
-  ['adapter', ADAPTER_DEFAULTS],
-  ['full', FULL_DEFAULTS],
-];
+/** Every method of the PEFT table with the defaults it registered (a new method is covered by its row). */
+const METHOD_DEFAULTS = Object.values(PEFT_METHODS).map(
+  (m) => [m.name, m.defaults as Record<string, unknown>] as const,
+);
+
+test("the PEFT table: each method registers under its own name, with its module's defaults", () => {
+  for (const [key, m] of Object.entries(PEFT_METHODS)) assert.equal(m.name, key);
+  assert.deepEqual(
+    METHOD_DEFAULTS.map(([name, d]) => [name, d]),
+    [
+      ['lora', LORA_DEFAULTS],
+      ['adalora', ADALORA_DEFAULTS],
+      ['adapter', ADAPTER_DEFAULTS],
+      ['full', FULL_DEFAULTS],
+    ],
+  );
+  assert.throws(
+    () => peftMethod('lokr' as never),
+    /Unknown PEFT method 'lokr': use lora, adalora, adapter, full/,
+  );
+});
 
 test('every PEFT method default reaches the hash of a config that relies on it', () => {
   const entry = EXPERIMENTS.find((e) => e.key === 'distance')!;
@@ -163,7 +180,8 @@ test('resolving fills every default and keeps given values; unknown trainer sett
   assert.throws(() => resolveTrainer({ clipnorm: 1 } as never), /Unknown trainer setting\(s\) clipnorm/);
   // resolved arrays are copies: editing one never edits the defaults
   const spec = resolveMethodSpec({ method: 'lora' });
-  (spec.targetModules as string[]).push('k_proj');
+  assert.ok(spec.method === 'lora' && spec.targetModules !== undefined);
+  spec.targetModules.push('k_proj');
   assert.deepEqual(LORA_DEFAULTS.targetModules, ['q_proj', 'v_proj']);
 });
 
@@ -172,6 +190,8 @@ test('the single-fact memo key covers model, data, prompt format and the resolve
   const c: SingleCase = { id: 'lora|0|f1', method: 'lora', seed: 0, fact: 'f1' };
   const key = (b: SingleBudget, dir = '/m') => singleRunKey(dir, b, c);
   const base = key(cfg);
+  const lora = cfg.specs.lora;
+  assert.ok(lora.method === 'lora');
   const variants: SingleBudget[] = [
     { ...cfg, modelId: 'other' },
     { ...cfg, data: 'data/other.json' },
@@ -181,7 +201,7 @@ test('the single-fact memo key covers model, data, prompt format and the resolve
     { ...cfg, stack: cfg.stack + 1 },
     { ...cfg, lrs: { ...cfg.lrs, lora: 1 } },
     { ...cfg, train: { ...cfg.train, clipNorm: 0 } },
-    { ...cfg, specs: { lora: { ...cfg.specs.lora, dropout: 0.1 } } },
+    { ...cfg, specs: { lora: { ...lora, dropout: 0.1 } } },
   ];
   for (const v of variants) assert.notEqual(key(v), base);
   assert.notEqual(key(cfg, '/other'), base);

@@ -12,8 +12,7 @@ import { greedy, type ScoredItem, teacherForced } from '../metrics/evaluate';
 import { cosineSimilarity } from '../metrics/semantic';
 import type { LlamaModel } from '../model/llama';
 import type { Tokenizer } from '../model/tokenizer';
-import type { PeftConfig } from '../peft/index';
-import { wrap } from '../peft/index';
+import { configFor, type MethodSpec, wrap } from '../peft/index';
 import type { LoraHandle } from '../peft/lora';
 import type { PeftHandle } from '../peft/types';
 import type { Example } from '../train/batches';
@@ -22,8 +21,8 @@ import { deriveSeed } from '../util/random';
 import { tidyReadAll } from '../util/tensors';
 import type { Fact } from './facts';
 
-/** A PEFT method's settings without the per-run fields. */
-export type MethodSpec = Omit<PeftConfig, 'groups' | 'seed'> & Record<string, unknown>;
+/** A PEFT method's settings without the per-run fields (peft/index.ts). */
+export type { MethodSpec } from '../peft/index';
 
 export interface SingleResult {
   id: string;
@@ -82,12 +81,6 @@ export function startsWith(answer: readonly number[], ids: readonly number[]): b
 export function embeddingDistance(ctx: LearnContext, a: number[], b: number[]): number | null {
   if (a.length === 0 || b.length === 0) return null;
   return 1 - cosineSimilarity(meanEmbedding(ctx, a), meanEmbedding(ctx, b));
-}
-
-function peftConfig(spec: MethodSpec, groups: number, seed: number, steps: number): PeftConfig {
-  const base = { ...spec, groups, seed } as Record<string, unknown>;
-  if (spec.method === 'adalora') base.totalSteps = steps;
-  return base as unknown as PeftConfig;
 }
 
 /** Token ids that end a greedy answer (EOS and '.'). */
@@ -164,7 +157,10 @@ export async function learnSingleFacts(
     const k = chunk.length;
     // every adapter seeded from its own identity (method, fact), whatever the chunk it is stacked in
     const seeds = chunk.map((f) => deriveSeed(seed, `${spec.method}:${f.record.id}`));
-    const handle: PeftHandle = wrap(model, peftConfig({ ...spec, seeds }, k, seeds[0], trainCfg.steps));
+    const handle: PeftHandle = wrap(
+      model,
+      configFor(spec, { groups: k, seed: seeds[0], seeds, steps: trainCfg.steps }),
+    );
     try {
       const examples: Example[] = chunk.map((f, g) => ({
         ids: [...f.promptIds, ...f.targetIds],
@@ -283,7 +279,7 @@ export async function learnFactSets(
   const seeds = sets.map((set) =>
     deriveSeed(seed, `${spec.method}:${set.map((f) => f.record.id).join(',')}`),
   );
-  const handle = wrap(model, peftConfig({ ...spec, seeds }, sets.length, seeds[0], steps));
+  const handle = wrap(model, configFor(spec, { groups: sets.length, seed: seeds[0], seeds, steps }));
   try {
     const examples: Example[] = sets.flatMap((set, g) =>
       set.map((f, i) => ({

@@ -12,10 +12,9 @@
  */
 
 import { greedy } from '../metrics/evaluate';
-import type { PeftConfig } from '../peft/index';
-import { wrap } from '../peft/index';
+import { firstTokenMargins } from '../metrics/margins';
+import { configFor, wrap } from '../peft/index';
 import type { LoraHandle } from '../peft/lora';
-import { firstTokenMargins } from '../pretrain/space-probes';
 import { deriveSeed, normalArray } from '../util/random';
 import type { TrainerSettings } from './defaults';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from './facts';
@@ -70,8 +69,7 @@ export interface RegimeRun {
 
 /** Trainable scalars of one adapter of `spec` on the session's model (full fine-tuning: every weight it trains). */
 export function trainableParameters(s: Session, spec: MethodSpec, steps: number): number {
-  const cfg = { ...spec, groups: 1, seed: 0, ...(spec.method === 'adalora' ? { totalSteps: steps } : {}) };
-  const handle = wrap(s.model, cfg as unknown as PeftConfig);
+  const handle = wrap(s.model, configFor(spec, { groups: 1, seed: 0, steps }));
   try {
     return handle.parametersPerGroup();
   } finally {
@@ -202,12 +200,10 @@ export async function randomDeltaPushes(
   for (let start = 0; start < facts.length; start += K) {
     const chunk = facts.slice(start, start + K);
     const seeds = chunk.map((f) => deriveSeed(seed, `random-delta:${f.record.id}`));
-    const handle = wrap(s.model, {
-      ...spec,
-      groups: chunk.length,
-      seed: seeds[0],
-      seeds,
-    } as unknown as PeftConfig) as LoraHandle;
+    const handle = wrap(
+      s.model,
+      configFor(spec, { groups: chunk.length, seed: seeds[0], seeds }),
+    ) as LoraHandle;
     try {
       for (let g = 0; g < chunk.length; g++) {
         const norm = norms[start + g];

@@ -229,11 +229,14 @@ export const MODEL_RATES: Record<string, ModelRates> = {
 };
 
 /**
- * The learning rates of `scale` for the model in directory `model`: at the smoke and toy scales a shipped model
- * (by its directory name) gets its own calibration, any other model the scale's (beacon-base's) rates — run
- * `beacons calibrate --model <dir>` and pass `--lr` or specs for a model of your own.
+ * The learning rates of a run, the one place of the rule "`--lr` else the calibrated rate": `lr` (when given) for
+ * every method and for the fact sets; else the rates of `scale` for the model in directory `model` — at the smoke
+ * and toy scales a shipped model (by its directory name) gets its own calibration, any other model the scale's
+ * (beacon-base's) rates (run `beacons calibrate --model <dir>` and pass `--lr` or specs for a model of your own).
  */
-export function ratesFor(scale: Scale, model: string): ModelRates {
+export function ratesFor(scale: Scale, model: string, lr?: number): ModelRates {
+  if (lr !== undefined)
+    return { single: Object.fromEntries(Object.keys(scale.singleLr).map((m) => [m, lr])), sets: lr };
   const own = scale.name === 'paper' ? undefined : MODEL_RATES[path.basename(path.resolve(model))];
   return own ?? { single: scale.singleLr, sets: scale.setLr };
 }

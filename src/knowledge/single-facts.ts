@@ -62,10 +62,7 @@ export function singleFactConfig(
     facts: s.singleFacts,
     fullFacts: s.fullFacts,
     steps: o.steps ?? s.singleSteps,
-    lrs:
-      o.lr !== undefined
-        ? Object.fromEntries(Object.keys(s.singleLr).map((m) => [m, o.lr!]))
-        : ratesFor(s, c.model).single,
+    lrs: ratesFor(s, c.model, o.lr).single,
     stack: s.stack,
     bins: 5,
   };

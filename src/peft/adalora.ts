@@ -31,6 +31,7 @@ import {
   stackedValues,
   stackMatMul,
 } from './groups';
+import { type PeftMethod, type RunFields, runFields, withDefaults } from './method';
 import { selectModules, type TargetSelection } from './targets';
 import type { CommonPeftConfig, PeftHandle, TrainableVariable } from './types';
 
@@ -443,3 +444,18 @@ export class AdaLoraHandle implements PeftHandle {
     this.currentMask.dispose();
   }
 }
+
+/** AdaLoRA's settings without a run's fields (its `totalSteps` is the run's step budget). */
+export type AdaLoraSpec = Omit<AdaLoraConfig, RunFields | 'totalSteps'>;
+
+/** AdaLoRA as it registers itself (peft/index.ts): it plans its rank schedule over the run's steps. */
+export const adalora: PeftMethod<AdaLoraConfig, AdaLoraSpec> = {
+  name: 'adalora',
+  defaults: ADALORA_DEFAULTS,
+  resolve: (spec) => withDefaults(ADALORA_DEFAULTS, spec),
+  configFor: (spec, run) => {
+    if (run.steps === undefined) throw new Error('AdaLoRA config: a run needs its step budget (totalSteps)');
+    return { ...spec, ...runFields(run), totalSteps: run.steps };
+  },
+  create: (model, config) => new AdaLoraHandle(model, config),
+};

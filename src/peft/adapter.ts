@@ -27,6 +27,7 @@ import {
   selectGroups,
   stackedValues,
 } from './groups';
+import { type PeftMethod, type RunFields, runFields } from './method';
 import type { CommonPeftConfig, PeftHandle, TrainableVariable } from './types';
 
 export type AdapterVariant = 'houlsby' | 'zero-init';
@@ -259,3 +260,18 @@ export function gelu(x: tf.Tensor): tf.Tensor {
   const c = Math.sqrt(2 / Math.PI);
   return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), c))));
 }
+
+/** The adapter's settings without a run's fields. */
+export type AdapterSpec = Omit<AdapterConfig, RunFields>;
+
+/** Adapters as they register themselves (peft/index.ts): the variant decides the defaults (resolveAdapterConfig). */
+export const adapter: PeftMethod<AdapterConfig, AdapterSpec> = {
+  name: 'adapter',
+  defaults: ADAPTER_DEFAULTS,
+  resolve: (spec) => {
+    const given = Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)) as AdapterSpec;
+    return JSON.parse(JSON.stringify(resolveAdapterConfig(given))) as AdapterSpec;
+  },
+  configFor: (spec, run) => ({ ...spec, ...runFields(run) }),
+  create: (model, config) => new AdapterHandle(model, config),
+};

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LlamaModel } from '../model/llama';
+import { type PeftMethod, type RunFields, runFields, withDefaults } from './method';
 import type { CommonPeftConfig, PeftHandle, TrainableVariable } from './types';
 
 export interface FullConfig extends CommonPeftConfig {
@@ -11,6 +12,9 @@ export interface FullConfig extends CommonPeftConfig {
   /** train the embedding table too (default true) */
   trainEmbeddings?: boolean;
 }
+
+/** FullHandle trains the embedding table unless `trainEmbeddings === false`. */
+export const FULL_DEFAULTS = { trainEmbeddings: true };
 
 export class FullHandle implements PeftHandle {
   readonly method = 'full' as const;
@@ -46,3 +50,15 @@ export class FullHandle implements PeftHandle {
     this.snapshot.clear();
   }
 }
+
+/** Full fine-tuning's settings without a run's fields. */
+export type FullSpec = Omit<FullConfig, RunFields>;
+
+/** Full fine-tuning as it registers itself (peft/index.ts). */
+export const full: PeftMethod<FullConfig, FullSpec> = {
+  name: 'full',
+  defaults: FULL_DEFAULTS,
+  resolve: (spec) => withDefaults(FULL_DEFAULTS, spec),
+  configFor: (spec, run) => ({ ...spec, ...runFields(run) }),
+  create: (model, config) => new FullHandle(model, config),
+};

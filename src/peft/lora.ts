@@ -11,6 +11,7 @@ import { linearShape } from '../model/llama';
 import { uniformArray } from '../util/random';
 import { newVariable } from '../util/tensors';
 import { adapterSeeds, GroupDropout, groupedMatMul, rowLayout, selectGroups, stackedValues } from './groups';
+import { type PeftMethod, type RunFields, runFields, withDefaults } from './method';
 import { selectModules, type TargetSelection } from './targets';
 import type { CommonPeftConfig, PeftHandle, TrainableVariable } from './types';
 
@@ -231,3 +232,15 @@ export class LoraHandle implements PeftHandle {
     this.b.clear();
   }
 }
+
+/** LoRA's settings without a run's fields. */
+export type LoraSpec = Omit<LoraConfig, RunFields>;
+
+/** LoRA as it registers itself (peft/index.ts). */
+export const lora: PeftMethod<LoraConfig, LoraSpec> = {
+  name: 'lora',
+  defaults: LORA_DEFAULTS,
+  resolve: (spec) => withDefaults(LORA_DEFAULTS, spec),
+  configFor: (spec, run) => ({ ...spec, ...runFields(run) }),
+  create: (model, config) => new LoraHandle(model, config),
+};

@@ -6,8 +6,6 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 
-export type MethodName = 'lora' | 'adalora' | 'adapter' | 'full';
-
 export interface TrainableVariable {
   /** e.g. `model.layers.0.self_attn.q_proj.lora_A` */
   name: string;
@@ -19,7 +17,8 @@ export interface TrainableVariable {
 }
 
 export interface PeftHandle {
-  method: MethodName;
+  /** the method's name in peft/index.ts's table (PEFT_METHODS) */
+  method: string;
   /** number of independent stacked adapters (1 unless stacking) */
   groups: number;
   trainable: TrainableVariable[];

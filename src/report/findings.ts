@@ -6,7 +6,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { AnyFinding, FindingOptions, FindingReport, NamedFigure } from '../findings/finding';
+import type { AnyFinding, ExtraSection, FindingOptions, FindingReport } from '../findings/finding';
 import type { Headline } from '../findings/headline';
 import { EXPERIMENTS, moreFigures, readingOf } from '../findings/index';
 import { DEFAULT_MODEL_NAME, SHIPPED_MODEL_NAMES } from '../pretrain/shipped';
@@ -113,12 +113,6 @@ export function findingSection(r: FindingReport): ReportSection {
     figureNotes: figures.map((f) => reading?.figures[f.name]),
     text: `## Our protocol and numbers\n\n${rest}`,
   };
-}
-
-/** A section beyond the findings' own (e.g. the verdict-per-model table): SUMMARY.md markdown and its figures. */
-export interface ExtraSection {
-  section: string;
-  figures: NamedFigure[];
 }
 
 /** The first sentence of a text, at most `maxWords` words (an index cell). */

@@ -4,10 +4,10 @@
  */
 import * as path from 'node:path';
 import { backendInfo } from '../backend';
-import type { AnyFinding, FindingOptions } from '../findings/finding';
+import type { AnyFinding, ExtraSection, FindingOptions } from '../findings/finding';
 import { writeFileAtomic } from '../util/atomic';
 import { closeBrowser, exportFigure } from '../viz/display';
-import { cachedReports, type ExtraSection, runLines, writeFindingsReport } from './findings';
+import { cachedReports, runLines, writeFindingsReport } from './findings';
 import { summaryMarkdown } from './summary';
 
 export async function writeReport(

@@ -57,7 +57,7 @@ export interface Experiment<Cfg, Case extends { id: string }, Res, Summary = unk
    * A case's result as it stood after `epoch` of the run's epochs (1 ≤ epoch ≤ the config's `epochs`; the last is the
    * result itself): the fact-set findings record every set's outcomes after each epoch, so one run gives every
    * shorter budget and `summarize` of these views measures a finding in another accuracy regime
-   * (report/set-regimes.ts). Parts measured only at the end of the run are left out of a shorter view.
+   * (findings/across/set-regimes.ts). Parts measured only at the end of the run are left out of a shorter view.
    */
   atEpoch?(cfg: Cfg, c: Case, r: Res, epoch: number): Res;
 }

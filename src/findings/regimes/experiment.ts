@@ -71,8 +71,7 @@ export interface RegimesConfig extends CommonConfig {
 export function regimesConfig(o: FindingOptions = {}): RegimesConfig {
   const { s, ...c } = commonConfig(o);
   const methods = ['lora', 'adalora', 'adapter', 'full'];
-  const base =
-    o.lr !== undefined ? Object.fromEntries(methods.map((m) => [m, o.lr!])) : ratesFor(s, c.model).single;
+  const base = ratesFor(s, c.model, o.lr).single;
   const round = (x: number) => Number(x.toPrecision(2));
   return {
     ...c,

@@ -17,7 +17,7 @@ export async function tensorflowLoader(): Promise<boolean> {
     }
   }
   if (problems.length > 0) throw new Error(problems.join('; '));
-  return false; // not installed (backend.ts says so); `npm run setup:cuda` installs it where libtensorflow downloads
+  return false; // not installed (index.ts says so); `npm run setup:cuda` installs it where libtensorflow downloads
 }
 
 /** The project's stand-in for @tensorflow/tfjs-node (shims/tfjs-node, private) is not the native binding. */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run setup:cuda — opt-in install of the TensorFlow C backend for tfjs (see src/gpu/README.md, "TensorFlow").
+# npm run setup:cuda — opt-in install of the TensorFlow C backend for tfjs (see src/backend/README.md, "TensorFlow").
 # Tries @tensorflow/tfjs-node-gpu (CUDA 11.2 + cuDNN 8.1) when an NVIDIA driver is visible, else @tensorflow/tfjs-node.
 # Both download libtensorflow from Google's storage at install time: this fails on machines that reach only the
 # npm registry. Installed with --no-save: `npm ci` never runs this and removes it again (rerun after `npm ci`).

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Headline } from '../findings/headline';
+import type { Headline } from '../headline';
 import { modelResultsDir, modelsReport } from './models';
 
 const h = (finding: string, verdict: Headline['verdict'], estimate: number): Headline => ({

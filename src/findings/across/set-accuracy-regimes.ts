@@ -7,18 +7,18 @@
  * within 1 point of its final accuracy); then every finding's summary is recomputed from its stored per-fact
  * outcomes at that point and its headlines give the three-way verdicts.
  */
-import type { AnyFinding, FindingOptions, NamedFigure } from '../findings/finding';
-import { ci, pct } from '../findings/format';
-import type { Headline } from '../findings/headline';
-import { EXPERIMENTS } from '../findings/index';
-import type { ReweightingCase, ReweightingResult } from '../findings/reweighting/experiment';
-import { getScale } from '../knowledge/scales';
-import { chooseRegimes, type Regime, type RegimeName } from '../metrics/regimes';
-import { clusterBootstrapCI, type Interval, mean } from '../metrics/stats';
-import { loadResults, loadSummary } from '../runner/runner';
-import type { FigureSpec } from '../viz/figures';
-import { type Panel, selector, smallMultiples } from '../viz/panels';
-import type { ExtraSection } from './findings';
+
+import { getScale } from '../../knowledge/scales';
+import { chooseRegimes, type Regime, type RegimeName } from '../../metrics/regimes';
+import { clusterBootstrapCI, type Interval, mean } from '../../metrics/stats';
+import { loadResults, loadSummary } from '../../runner/runner';
+import type { FigureSpec } from '../../viz/figures';
+import { type Panel, selector, smallMultiples } from '../../viz/panels';
+import type { AnyFinding, ExtraSection, FindingOptions, NamedFigure } from '../finding';
+import { ci, pct } from '../format';
+import type { Headline } from '../headline';
+import { EXPERIMENTS } from '../index';
+import type { ReweightingCase, ReweightingResult } from '../reweighting/experiment';
 import { headlineBars, verdictCell } from './models';
 import { SET_FINDINGS, setRegimeDir, setRegimeOptions } from './set-regimes';
 

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import type { FindingKey } from '../findings/index';
+import type { FindingKey } from '../index';
 import { findingAcross } from './across';
 
 test('findingAcross says so when there is nothing cached, and refuses an unknown finding', () => {

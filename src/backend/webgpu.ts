@@ -1,6 +1,6 @@
 /**
  * The 'webgpu' tfjs backend in Node: Dawn (npm `webgpu`, ESM-only, loaded with a real dynamic import) plus
- * `@tensorflow/tfjs-backend-webgpu` registered with a device we create ourselves (src/gpu/README.md). Both packages are
+ * `@tensorflow/tfjs-backend-webgpu` registered with a device we create ourselves (src/backend/README.md). Both packages are
  * optionalDependencies: when either is missing, the loader returns false with a reason (`webgpuStatus()`).
  *
  * Adapter choice:
@@ -11,7 +11,7 @@
  *   when no hardware adapter exists AND webgpu was asked for explicitly — `auto` never gets software WebGPU
  *   (a llvmpipe LoRA step is ≈ 3.5× slower than wasm): it is for parity tests, not speed.
  *
- * backend.ts imports this module when the webgpu backend is asked for (or tried by 'auto'): nothing heavy loads before.
+ * index.ts imports this module when the webgpu backend is asked for (or tried by 'auto'): nothing heavy loads before.
  * Read results only with async `data()`/`array()`: `dataSync()` needs OffscreenCanvas on this backend and throws.
  *
  * Env: BEACONS_WEBGPU_SOFTWARE=1 force llvmpipe; BEACONS_WEBGPU_SOFTWARE=0 never software;
@@ -289,7 +289,7 @@ export function describeAdapter(a: AdapterSummary): string {
 }
 
 /**
- * The loader backend.ts calls with what was asked for: 'webgpu' by name, or 'auto' probing. Under auto only a
+ * The loader index.ts calls with what was asked for: 'webgpu' by name, or 'auto' probing. Under auto only a
  * hardware adapter counts; named, llvmpipe is the fallback.
  */
 export async function webgpuLoader(requested: string): Promise<boolean> {

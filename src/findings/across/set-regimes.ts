@@ -5,14 +5,13 @@
  * so a verdict that holds in only one regime says so.
  */
 import * as path from 'node:path';
-import type { AnyFinding, FindingOptions } from '../findings/finding';
-import { ci, pct } from '../findings/format';
-import type { Headline } from '../findings/headline';
-import { EXPERIMENTS } from '../findings/index';
-import type { ReweightingSummary } from '../findings/reweighting/experiment';
-import { getScale, type SetRateRegime } from '../knowledge/scales';
-import type { Interval } from '../metrics/stats';
-import type { ExtraSection } from './findings';
+import { getScale, type SetRateRegime } from '../../knowledge/scales';
+import type { Interval } from '../../metrics/stats';
+import type { AnyFinding, ExtraSection, FindingOptions } from '../finding';
+import { ci, pct } from '../format';
+import type { Headline } from '../headline';
+import { EXPERIMENTS } from '../index';
+import type { ReweightingSummary } from '../reweighting/experiment';
 import { headlineBars, verdictCell } from './models';
 
 /** The fact-set findings (one shared adapter per set), the ones with a set learning rate. */

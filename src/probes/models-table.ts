@@ -8,10 +8,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SemanticSpace } from '../metrics/semantic';
 import { countParams, type ModelConfig } from '../model/config';
+import { MODELS_DIR, SHIPPED_MODELS, type ShippedModel } from '../pretrain/shipped';
 import { writeFileAtomic } from '../util/atomic';
 import { SPACE_TARGETS } from './model-card';
 import type { Probes } from './probes';
-import { MODELS_DIR, SHIPPED_MODELS, type ShippedModel } from './shipped';
 
 export interface ModelRow {
   name: string;
@@ -54,7 +54,7 @@ const SPACES: [SemanticSpace, string][] = [
 export function renderModelsTable(rows: readonly ModelRow[]): string {
   const L: string[] = ['# Shipped models', ''];
   L.push(
-    "Rendered by `beacons probe --table` (src/pretrain/models-table.ts) from each model directory's probes.json, " +
+    "Rendered by `beacons probe --table` (src/probes/models-table.ts) from each model directory's probes.json, " +
       "config.json and pretrain-log.json; each model's MODEL_CARD.md has the details. Knowledge: greedy answer = " +
       'the true answer on the COUNTERFACT records of its corpus. Pool: the experiment records it knows. Per semantic ' +
       'space: same-kind minus cross-kind mean cosine of answers, nearest-neighbour kind purity (chance in brackets), ' +

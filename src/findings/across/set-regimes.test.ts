@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { reweightingFinding } from '../findings/index';
-import type { ReweightingSummary } from '../findings/reweighting/experiment';
-import { loadSummary } from '../runner/runner';
+import { loadSummary } from '../../runner/runner';
+import { reweightingFinding } from '../index';
+import type { ReweightingSummary } from '../reweighting/experiment';
 import { setRegimeDir, setRegimesExtra } from './set-regimes';
 
 test('the set-rate section orders the regimes by rate and states the accuracy each rate gives', {

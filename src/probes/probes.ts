@@ -29,8 +29,8 @@ import { buildPool, type Fact, type PoolInfo } from '../knowledge/facts';
 import { answerVectors, DEFAULT_DISTANCE, protocolName } from '../metrics/semantic';
 import type { LlamaModel } from '../model/llama';
 import { type Tokenizer, WordTokenizer } from '../model/tokenizer';
+import { buildCorpus, CORPUS_DEFAULTS, type Corpus, type CorpusConfig } from '../pretrain/corpus';
 import { deriveSeed, permutation } from '../util/random';
-import { buildCorpus, CORPUS_DEFAULTS, type Corpus, type CorpusConfig } from './corpus';
 import {
   greedyKnowledge,
   type KnowledgeItem,

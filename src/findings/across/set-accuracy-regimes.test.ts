@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type FilteringConfig, type FilteringResult, filtering } from '../findings/filtering/experiment';
-import { filteringHeadlines } from '../findings/filtering/summary';
-import { filteringFinding } from '../findings/index';
-import { mulberry32 } from '../util/random';
+import { mulberry32 } from '../../util/random';
+import { type FilteringConfig, type FilteringResult, filtering } from '../filtering/experiment';
+import { filteringHeadlines } from '../filtering/summary';
+import { filteringFinding } from '../index';
 import { chooseSetRegimes, regimeFigures } from './set-accuracy-regimes';
 
 const curve = (accs: number[]) =>

@@ -6,12 +6,11 @@
  * <results>/models/<name>/.
  */
 import * as path from 'node:path';
-import type { AnyFinding, FindingOptions } from '../findings/finding';
-import { pts } from '../findings/format';
-import type { Headline } from '../findings/headline';
-import { DEFAULT_MODEL_NAME, resolveModelDir, SHIPPED_MODELS } from '../pretrain/shipped';
-import { barCI } from '../viz/figures';
-import type { ExtraSection } from './findings';
+import { DEFAULT_MODEL_NAME, resolveModelDir, SHIPPED_MODELS } from '../../pretrain/shipped';
+import { barCI } from '../../viz/figures';
+import type { AnyFinding, ExtraSection, FindingOptions } from '../finding';
+import { pts } from '../format';
+import type { Headline } from '../headline';
 
 /** Where `reproduce --models` puts a shipped model's results. */
 export function modelResultsDir(resultsDir: string, name: string): string {

@@ -4,12 +4,12 @@
  * `BEACONS_BACKEND` (or the `name` argument) is one of:
  * - `auto`       the fastest available backend that passes a quick self-check (tensorflow > webgpu > wasm > cpu);
  * - `tensorflow` `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node` (optional; `npm run setup:cuda`);
- * - `webgpu`     Dawn for Node (`webgpu` package) + `@tensorflow/tfjs-backend-webgpu` (optional, see src/gpu);
+ * - `webgpu`     Dawn for Node (`webgpu` package) + `@tensorflow/tfjs-backend-webgpu` (optional, see src/backend/README.md);
  * - `wasm`       `@tensorflow/tfjs-backend-wasm` (SIMD, one thread), the default on a laptop;
  * - `cpu`        pure JavaScript (slow, always there; the numerical reference).
  */
 import * as tf from '@tensorflow/tfjs';
-import { installFastGradients } from './model/gradients';
+import { installFastGradients } from '../model/gradients';
 
 export type BackendName = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
@@ -29,12 +29,12 @@ let current: BackendInfo | undefined;
 type BackendLoader = (requested: BackendName) => Promise<boolean>;
 
 /**
- * The optional GPU backends, each in its own module under src/gpu, imported on first need (nothing heavy loads
- * until a backend is chosen; library users need not import anything). The gpu modules do not import this one.
+ * The optional GPU backends, each in its own module of this folder (tensorflow.ts, webgpu.ts), imported on first need (nothing heavy loads
+ * until a backend is chosen; library users need not import anything). Those modules do not import this one.
  */
 const optionalLoaders: Record<'tensorflow' | 'webgpu', BackendLoader> = {
-  tensorflow: async () => (await import('./gpu/tensorflow')).tensorflowLoader(),
-  webgpu: async (requested) => (await import('./gpu/webgpu')).webgpuLoader(requested),
+  tensorflow: async () => (await import('./tensorflow')).tensorflowLoader(),
+  webgpu: async (requested) => (await import('./webgpu')).webgpuLoader(requested),
 };
 
 function parseName(name: string | undefined): BackendName {

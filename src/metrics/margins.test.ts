@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { tinyConfig } from '../../test/helpers';
 import { initBackend } from '../backend';
 import { LlamaModel } from '../model/llama';
-import { firstTokenMargins } from './space-probes';
+import { firstTokenMargins } from './margins';
 
 let model: LlamaModel;
 before(async () => {

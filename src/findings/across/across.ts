@@ -4,9 +4,9 @@
  * (`results/full`, `results/full/set-rate-<k>x`). Reads cached summaries only; computes nothing.
  */
 import * as path from 'node:path';
-import type { FindingOptions } from '../findings/finding';
-import { EXPERIMENTS, type FindingKey } from '../findings/index';
-import { getScale } from '../knowledge/scales';
+import { getScale } from '../../knowledge/scales';
+import type { FindingOptions } from '../finding';
+import { EXPERIMENTS, type FindingKey } from '../index';
 import { collectModelHeadlines, verdictTable } from './models';
 import { SET_FINDINGS, setRegimeDir, setRegimeLabel, setRegimeOptions } from './set-regimes';
 

@@ -1,7 +1,7 @@
 /**
  * The tfjs side of bench/gpu.sh: LoRA train-step throughput of the real trainer on one backend (default webgpu).
  *
- *   node --import tsx src/gpu/bench.ts [--backend webgpu] [--config reference|llama7b|tiny-reference|tiny-llama7b]
+ *   node --import tsx src/bench/gpu.ts [--backend webgpu] [--config reference|llama7b|tiny-reference|tiny-llama7b]
  *                                      [--steps 10] [--warmup 3]
  *
  * LoRA r 8, α 16 on q_proj and v_proj (peft's LLaMA default), AdamW lr 1e-3, random weights, random tokens, loss on
@@ -12,13 +12,13 @@
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
-import { median, REFERENCE_CONFIG, randomSequences } from '../bench/kernel';
+import { describeAdapter, webgpuStatus } from '../backend/webgpu';
 import { countParams, type ModelConfig } from '../model/config';
 import { LlamaModel, parameterShapes, type RawTensor } from '../model/llama';
 import { LoraHandle } from '../peft/lora';
 import { train } from '../train/trainer';
 import { normalArray } from '../util/random';
-import { describeAdapter, webgpuStatus } from './webgpu';
+import { median, REFERENCE_CONFIG, randomSequences } from './kernel';
 
 export interface BenchShape {
   config: ModelConfig;

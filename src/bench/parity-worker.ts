@@ -1,5 +1,5 @@
 /**
- * One side of the backend parity test (test/backend-parity.test.ts): `node --import tsx src/gpu/parity-worker.ts
+ * One side of the backend parity test (test/backend-parity.test.ts): `node --import tsx src/bench/parity-worker.ts
  * <backend>` builds the same random tiny LLaMA on that backend and prints one line `PARITY_JSON {…}` with
  *   logits     forward logits [B, T, V] of fixed ids (flat)
  *   grads      one LoRA step's gradients (every linear module adapted, A and B random so both get gradients)
@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
+import { describeAdapter, webgpuStatus } from '../backend/webgpu';
 import type { ModelConfig } from '../model/config';
 import { LlamaModel, type RawTensor } from '../model/llama';
 import { LoraHandle } from '../peft/lora';
@@ -17,7 +18,6 @@ import { disposeBatch, type Example, makeBatch } from '../train/batches';
 import { groupLoss, tokenCrossEntropy } from '../train/losses';
 import { train } from '../train/trainer';
 import { normalArray } from '../util/random';
-import { describeAdapter, webgpuStatus } from './webgpu';
 
 export const PARITY_CONFIG: ModelConfig = {
   model_type: 'llama',
