@@ -24,6 +24,7 @@ export const LAYER_OF_FOLDER: Record<string, Layer> = {
   'util/': 'core',
   'model/': 'core',
   'backend/': 'core',
+  'kernels/': 'core',
   'peft/': 'core',
   'train/': 'core',
   'data/': 'core',

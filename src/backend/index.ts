@@ -9,6 +9,7 @@
  * - `cpu`        pure JavaScript (slow, always there; the numerical reference).
  */
 import * as tf from '@tensorflow/tfjs';
+import { installSimdMatMul } from '../kernels/simd-matmul';
 import { installFastGradients } from '../model/gradients';
 
 export type BackendName = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -53,6 +54,7 @@ async function activate(
 ): Promise<string | undefined> {
   if (name === 'wasm') {
     require('@tensorflow/tfjs-backend-wasm');
+    installSimdMatMul(); // bit-identical SIMD BatchMatMul (src/kernels/simd-matmul.ts); BEACONS_SIMD_MATMUL=0: off
   } else if (name === 'tensorflow' || name === 'webgpu') {
     const load = optionalLoaders[name];
     let ok = false;

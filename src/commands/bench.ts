@@ -14,20 +14,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { backendInfo, initBackend } from '../backend';
-import { notComparable, referenceBlas } from '../bench/blas';
 import { benchTrainStep, REFERENCE_BATCH, REFERENCE_SEQ, type StepBench } from '../bench/kernel';
-import { benchMethodSteps, type MethodStepTime, methodTable } from '../bench/methods';
+import { benchMethodSteps, type MethodStepTime } from '../bench/methods';
 import { canDropLearnedRows } from '../bench/probe';
-import {
-  type KernelReport,
-  kernelTable,
-  machineInfo,
-  peakRssMB,
-  type WorkloadReport,
-  workloadTable,
-} from '../bench/report';
+import { type BenchResult, benchText, updateReadme } from '../bench/render';
+import { type KernelReport, machineInfo, peakRssMB, type WorkloadReport } from '../bench/report';
 import { probeTorch, runTorch, type TorchFactsResult, type TorchKernelResult } from '../bench/torch';
 import { prepareFacts, runStacked, runStackedWorkers, writeTorchJob } from '../bench/workload';
+import { simdMatMulEnabled } from '../kernels/simd-matmul';
 import { loadSession } from '../knowledge/session';
 import { BEACON_BASE_DIR } from '../model/load';
 import { writeFileAtomic } from '../util/atomic';
@@ -71,6 +65,16 @@ export const SPEC = {
     'skip-workload': { type: 'boolean', help: 'skip the single-facts workload' },
     'skip-methods': { type: 'boolean', help: 'skip the per-method step times (the premise at wall-clock)' },
     out: { type: 'string', arg: 'dir', default: DEFAULT_OUT, help: 'where bench-<date>.json goes' },
+    readme: {
+      type: 'string',
+      arg: 'file.json',
+      help: "run nothing: rewrite docs/performance.md's bench block (<!-- bench:begin --> … <!-- bench:end -->) from this stored result",
+    },
+    before: {
+      type: 'string',
+      arg: 'file.json',
+      help: 'with --readme: the run without the SIMD BatchMatMul (BEACONS_SIMD_MATMUL=0), for the before → after line',
+    },
   },
 } as const;
 
@@ -227,63 +231,15 @@ async function methodsPhase(c: BenchContext): Promise<MethodStepTime[] | undefin
   return await benchMethodSteps(s, s.pool.slice(0, perStack), { warmup, steps, stack: perStack, onLog: log });
 }
 
-type BenchResult = {
-  date: string;
-  machine: BenchContext['machine'];
-  kernel?: KernelReport;
-  workload?: WorkloadReport;
-  methods?: MethodStepTime[];
-  memory: { peakRssMB: number; numTensorsStart: number; numTensorsEnd: number };
-  notes: string[];
-};
-
-/** The tables of a bench result, and its notes. */
-function printReport(result: BenchResult, factSteps: number, file: string): void {
-  const { machine, kernel, workload, methods, notes } = result;
-  const { numTensorsStart } = result.memory;
-  const m = machine;
-  console.log(
-    `\nMachine: ${m.cpu}, ${m.cores} cores, ${m.os}, Node ${m.node}, tfjs ${m.tfjs}, torch ${m.torch ?? '—'}`,
-  );
-  if (m.torchBlas) console.log(`PyTorch BLAS: ${m.torchBlas.join(', ')}`);
-  const slowBlas = referenceBlas(m.torchBlas ?? workload?.torch?.blas);
-  if (kernel) {
-    console.log(
-      `\n1. Train step, reference config (d 256, 4 layers, batch ${REFERENCE_BATCH} × seq ${REFERENCE_SEQ}, random data)`,
-    );
-    console.log(kernelTable(kernel, !slowBlas));
-    if (slowBlas && Object.keys(kernel.torch).length > 0)
-      console.log(`   ÷ torch: ${notComparable(slowBlas)}`);
-  }
-  if (workload) {
-    console.log(
-      `\n2. Learning ${workload.ours.facts} single facts (LoRA r 8 on q,v, ≤ ${factSteps} steps, early stop)`,
-    );
-    console.log(`   ${workload.source}`);
-    console.log(workloadTable(workload));
-    if (workload.ratio !== undefined && slowBlas) {
-      console.log(`   PyTorch time ÷ ours: ${notComparable(slowBlas)}`);
-    } else if (workload.ratio !== undefined) {
-      console.log(`   PyTorch time ÷ ours = ${workload.ratio.toFixed(2)} (≥ 1: ours is faster)`);
-      if (workload.ratioWorkers !== undefined)
-        console.log(`   PyTorch time ÷ ours with workers = ${workload.ratioWorkers.toFixed(2)}`);
-    }
-  }
-  if (methods) {
-    console.log(
-      '\n3. One optimiser step per method on beacon-base (batch 1; the premise at matched wall-clock)',
-    );
-    console.log(methodTable(methods));
-  }
-  console.log(
-    `\nPeak RSS ${result.memory.peakRssMB.toFixed(0)} MB; tf.memory().numTensors ${numTensorsStart} at start, ${result.memory.numTensorsEnd} at end`,
-  );
-  for (const n of notes) console.log(`Note: ${n}`);
-  console.log(`Wrote ${path.relative(process.cwd(), file)}`);
-}
-
 export async function run(argv: string[]): Promise<void> {
   const o = parseCommand(SPEC, argv);
+  if (o.before !== undefined && o.readme === undefined) throw new Error('bench: --before needs --readme');
+  if (o.readme !== undefined) {
+    const page = path.resolve(fs.realpathSync(__dirname), '../../docs/performance.md');
+    updateReadme(page, o.readme, o.before);
+    console.error(`[bench] rewrote the bench block of ${page} from ${o.readme}`);
+    return;
+  }
   const quick = o.quick;
   const log = (s: string) => console.error(`[bench] ${s}`);
   const notes: string[] = [];
@@ -318,11 +274,22 @@ export async function run(argv: string[]): Promise<void> {
   const workload = o['skip-workload'] ? undefined : await workloadPhase(c);
   const methods = o['skip-methods'] ? undefined : await methodsPhase(c);
   const { steps, warmup, nFacts, perStack, lr, factSteps, checkEvery } = c;
-  const result = {
+  const result: BenchResult = {
     date: new Date().toISOString(),
     machine,
     backend: primary,
-    options: { quick, all: o.all, steps, warmup, facts: nFacts, perStack, lr, factSteps, checkEvery },
+    options: {
+      quick,
+      all: o.all,
+      steps,
+      warmup,
+      facts: nFacts,
+      perStack,
+      lr,
+      factSteps,
+      checkEvery,
+      simdMatMul: simdMatMulEnabled(),
+    },
     kernel,
     workload,
     methods,
@@ -336,5 +303,6 @@ export async function run(argv: string[]): Promise<void> {
     console.log(JSON.stringify(result, null, 2));
     return;
   }
-  printReport(result, factSteps, file);
+  console.log(`\n${benchText(result)}`);
+  console.log(`Wrote ${path.relative(process.cwd(), file)}`);
 }

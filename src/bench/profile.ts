@@ -1,0 +1,133 @@
+/**
+ * Where a training step's time goes, per tfjs kernel (`tf.profile`), on the active backend:
+ * - `lora`: one step of the reference LoRA config (src/bench/kernel.ts: d 256, 4 layers, batch 16 × seq 64);
+ * - `stacked`: one step of 64 single-fact LoRA adapters side by side on beacon-base (src/bench/workload.ts), the
+ *   regime and fact-set sweeps' shape of work.
+ * BatchMatMul is split into the products XNNPACK takes on wasm (2-D: no batch, `plain`) and the rest (`batched`);
+ * a transposed 2-D product would count as plain here, but the project's gradients never make one
+ * (src/model/gradients.ts).
+ *
+ * `npx tsx src/bench/profile.ts [lora|stacked …]` prints a table per step kind (profiled kernel times: each kernel is
+ * timed on its own, so the sum exceeds an unprofiled step a little). `BEACONS_SIMD_MATMUL=0` profiles tfjs's own
+ * BatchMatMul kernel instead of src/kernels/matmul.c.
+ */
+import { performance } from 'node:perf_hooks';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../backend';
+import { LlamaModel } from '../model/llama';
+import { wrap } from '../peft';
+import { train } from '../train/trainer';
+import { LORA_SETUP, REFERENCE_BATCH, REFERENCE_CONFIG, REFERENCE_SEQ, randomSequences } from './kernel';
+import { prepareFacts } from './workload';
+
+export type ProfiledStep = 'lora' | 'stacked';
+
+export interface KernelRow {
+  /** kernel name; BatchMatMul as `BatchMatMul plain` / `BatchMatMul batched` */
+  kernel: string;
+  calls: number;
+  ms: number;
+}
+
+export interface StepProfile {
+  step: ProfiledStep;
+  backend: string;
+  /** wall time of the profiled step (profiling overhead included) */
+  wallMs: number;
+  /** sum of the kernels' times */
+  kernelMs: number;
+  rows: KernelRow[];
+}
+
+function rowName(k: { name: string; inputShapes: number[][] }): string {
+  if (k.name !== 'BatchMatMul' && k.name !== '_FusedMatMul') return k.name;
+  const [a, b] = k.inputShapes;
+  const batch = (s: number[]) => s.slice(0, -2).reduce((x, y) => x * y, 1);
+  return `${k.name} ${batch(a ?? []) > 1 || batch(b ?? []) > 1 ? 'batched' : 'plain'}`;
+}
+
+/** Profiles the second of two steps (the first warms up) of `step`. */
+export async function profileStep(step: ProfiledStep): Promise<StepProfile> {
+  let model: LlamaModel;
+  let run: (steps: number) => Promise<unknown>;
+  let cleanup: () => void;
+  if (step === 'lora') {
+    model = LlamaModel.random(REFERENCE_CONFIG, 0);
+    const handle = wrap(model, { method: 'lora', ...LORA_SETUP, seed: 0 });
+    const examples = randomSequences(REFERENCE_BATCH, REFERENCE_SEQ, REFERENCE_CONFIG.vocab_size, 1);
+    run = (steps) =>
+      train(model, handle, examples, { steps, batchSize: REFERENCE_BATCH, seed: 0 }, { padId: 0 });
+    cleanup = () => {
+      handle.remove();
+      model.dispose();
+    };
+  } else {
+    const set = prepareFacts(64, 0);
+    model = set.model;
+    const chunk = set.examples.map((e, k) => ({ ...e, group: k }));
+    const handle = wrap(model, { method: 'lora', ...LORA_SETUP, groups: chunk.length, seed: 0 });
+    run = (steps) =>
+      train(model, handle, chunk, { steps, batchSize: 1, lr: 1e-3, seed: 0 }, { padId: set.padId });
+    cleanup = () => {
+      handle.remove();
+      model.dispose();
+    };
+  }
+  try {
+    await run(1);
+    const t0 = performance.now();
+    const info = await tf.profile(async () => {
+      await run(1);
+    });
+    const wallMs = performance.now() - t0;
+    const by = new Map<string, KernelRow>();
+    for (const k of info.kernels) {
+      const name = rowName(k);
+      const row = by.get(name) ?? { kernel: name, calls: 0, ms: 0 };
+      row.calls++;
+      row.ms += Number(k.kernelTimeMs);
+      by.set(name, row);
+    }
+    const rows = [...by.values()].sort((x, y) => y.ms - x.ms);
+    return { step, backend: tf.getBackend(), wallMs, kernelMs: rows.reduce((s, r) => s + r.ms, 0), rows };
+  } finally {
+    cleanup();
+  }
+}
+
+/** A text table of a profile: the `top` costliest kernels and the rest summed. */
+export function profileTable(p: StepProfile, top = 12): string {
+  const lines = [
+    `${p.step} step on ${p.backend}: ${p.wallMs.toFixed(0)} ms profiled wall, ${p.kernelMs.toFixed(0)} ms in kernels`,
+    `${'kernel'.padEnd(24)} ${'calls'.padStart(6)} ${'ms'.padStart(8)} ${'share'.padStart(6)}`,
+  ];
+  const shown = p.rows.slice(0, top);
+  const rest = p.rows.slice(top);
+  const row = (name: string, calls: number, ms: number) =>
+    `${name.padEnd(24)} ${String(calls).padStart(6)} ${ms.toFixed(1).padStart(8)} ${`${((100 * ms) / p.kernelMs).toFixed(1)}%`.padStart(6)}`;
+  for (const r of shown) lines.push(row(r.kernel, r.calls, r.ms));
+  if (rest.length > 0) {
+    lines.push(
+      row(
+        `(${rest.length} others)`,
+        rest.reduce((s, r) => s + r.calls, 0),
+        rest.reduce((s, r) => s + r.ms, 0),
+      ),
+    );
+  }
+  return lines.join('\n');
+}
+
+if (require.main === module) {
+  (async () => {
+    await initBackend(undefined, { quiet: false });
+    const kinds = process.argv.slice(2);
+    for (const k of kinds.length > 0 ? kinds : ['lora', 'stacked']) {
+      if (k !== 'lora' && k !== 'stacked') throw new Error(`profile: unknown step '${k}' (lora or stacked)`);
+      console.log(`${profileTable(await profileStep(k))}\n`);
+    }
+  })().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

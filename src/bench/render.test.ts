@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { README_BEGIN, README_END, readBench, readmeBlock, updateReadme } from './render';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+/** the run README's table came from before the bench block was generated (2026-11-26) */
+const OLD_RUN = 'results/bench/bench-2026-11-26T13-10-26-684Z.json';
+
+describe('bench → README', () => {
+  test("a stored run renders the tables `npm run bench` printed for it (README's earlier, pasted table)", () => {
+    const block = readmeBlock(readBench(path.join(ROOT, OLD_RUN)), OLD_RUN);
+    // these lines were pasted from that run's output into README before the block was generated
+    for (const line of [
+      'tfjs wasm lora       1.456       703    0.312                      0 → 92 → 0  7.677 → 7.579',
+      'torch 2 thr full     0.554      1847        1                                  7.677 → 5.786',
+      'tfjs stacked, 2 workers (19.0 s with start-up)    17.5  254/256     2492    14.64',
+      '   PyTorch time ÷ ours with workers = 1.07',
+    ]) {
+      assert.ok(block.includes(line), `missing: ${line}`);
+    }
+    assert.ok(block.startsWith(README_BEGIN) && block.endsWith(README_END));
+  });
+
+  test('updateReadme replaces only the block, and says which file lacks one', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-readme-'));
+    try {
+      const readme = path.join(dir, 'README.md');
+      fs.writeFileSync(readme, `# x\n\nbefore\n${README_BEGIN}\nold numbers\n${README_END}\nafter\n`);
+      updateReadme(readme, path.join(ROOT, OLD_RUN), path.join(ROOT, OLD_RUN));
+      const text = fs.readFileSync(readme, 'utf8');
+      assert.ok(text.startsWith('# x\n\nbefore\n<!-- bench:begin'));
+      assert.ok(text.endsWith(`${README_END}\nafter\n`));
+      assert.ok(!text.includes('old numbers'));
+      assert.match(text, /Before → after src\/kernels\/matmul\.c/);
+      fs.writeFileSync(readme, '# no block\n');
+      assert.throws(() => updateReadme(readme, path.join(ROOT, OLD_RUN)), /has no '<!-- bench:begin/);
+      assert.throws(() => readBench(readme), /cannot read .*README\.md/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("docs/performance.md's bench block is what `beacons bench --readme` renders from the files it names", () => {
+    const text = fs.readFileSync(path.join(ROOT, 'docs', 'performance.md'), 'utf8');
+    const begin = text.indexOf('<!-- bench:begin');
+    const end = text.indexOf(README_END);
+    assert.ok(begin >= 0 && end > begin, 'docs/performance.md has no bench block');
+    const block = text.slice(begin, end + README_END.length);
+    const after = /^\(`(results\/bench\/[^`]+\.json)`\.\)$/m.exec(block)?.[1];
+    const before =
+      /the before run: `BEACONS_SIMD_MATMUL=0 npm run bench`, `(results\/bench\/[^`]+\.json)`/.exec(
+        block,
+      )?.[1];
+    assert.ok(after !== undefined, 'the block names no results/bench file');
+    const want = readmeBlock(
+      readBench(path.join(ROOT, after)),
+      after,
+      before === undefined ? undefined : readBench(path.join(ROOT, before)),
+      before,
+    );
+    assert.equal(
+      block,
+      want,
+      'docs/performance.md bench block edited by hand: run `npx beacons bench --readme …`',
+    );
+  });
+});

@@ -1,0 +1,306 @@
+/**
+ * A SIMD128 `BatchMatMul` / `_FusedMatMul` for the tfjs wasm backend that gives the same bits as tfjs's own.
+ *
+ * tfjs-backend-wasm 4.22.0 hands a product to XNNPACK only when neither side is transposed and both batch sizes are 1;
+ * every other product (transposed, or batched: attention, stacked adapters, their gradients) runs
+ * `slow_batch_matmul`, a scalar loop blocked by 48 (≈ 1 GFLOP/s). src/kernels/matmul.c computes 4–8 neighbouring
+ * outputs at once with the same float operations in the same order (see its header), so each output has the same
+ * bits; the bitwise test (simd-matmul.test.ts) compares it with tfjs's kernel over random shapes and flags.
+ *
+ * The module imports the backend's own memory: it reads the inputs where tfjs keeps them and writes the output
+ * tfjs allocated (`makeOutput`), with no copies, except an explicit transposed copy of `b` when `transposeB`
+ * (made by tfjs's own Transpose kernel; a copy changes no value).
+ *
+ * Routed to tfjs's kernel, unchanged: XNNPACK's case (untransposed, both batches 1), non-float32 inputs, shapes
+ * tfjs rejects (it throws its own error), batch shapes whose broadcast size is not the larger batch (tfjs's
+ * modulo indexing), `_FusedMatMul` with prelu/leakyrelu/sigmoid/elu, and inputs that are not rank 3 there.
+ *
+ * `BEACONS_SIMD_MATMUL=0` keeps tfjs's kernels (for users and for the before/after benchmark).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+
+/** The parts of the WebAssembly API used here (this project compiles without the DOM lib, which declares them). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** The parts of tfjs-backend-wasm's `BackendWasm` used here. */
+interface WasmBackendLike {
+  /** `asm.memory` is the WebAssembly.Memory of the backend's module (emscripten's `Module.asm`) */
+  wasm: { asm: { memory: object } };
+  dataIdMap: { get(dataId: tf.DataId): { id: number; memoryOffset: number; shape: number[] } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  disposeData(dataId: tf.DataId, force?: boolean): boolean;
+}
+
+type BatchMatMulFn = (
+  a: number,
+  b: number,
+  out: number,
+  bias: number,
+  aBatches: number,
+  bBatches: number,
+  batch: number,
+  m: number,
+  k: number,
+  n: number,
+  transposeA: number,
+  biasSize: number,
+  lo: number,
+  hi: number,
+) => void;
+
+const WASM_FILE = 'matmul.wasm';
+
+/** src/kernels/matmul.wasm (next to this file under tsx; from build/kernels, the one in src). */
+export function kernelWasmPath(): string {
+  const here = path.join(__dirname, WASM_FILE);
+  if (fs.existsSync(here)) return here;
+  const src = path.resolve(__dirname, '..', '..', 'src', 'kernels', WASM_FILE);
+  if (fs.existsSync(src)) return src;
+  throw new Error(`simd-matmul: ${WASM_FILE} not found next to ${__filename} nor at ${src}`);
+}
+
+let compiled: object | undefined;
+/** products run by the SIMD kernel since the process started (tests check that a case did not fall back) */
+let runs = 0;
+
+/** How many products the SIMD kernel has computed in this process. */
+export function simdMatMulRuns(): number {
+  return runs;
+}
+const instances = new WeakMap<object, BatchMatMulFn>();
+
+function kernelFor(backend: WasmBackendLike): BatchMatMulFn {
+  let fn = instances.get(backend);
+  if (fn === undefined) {
+    compiled ??= new WA.Module(fs.readFileSync(kernelWasmPath()));
+    const instance = new WA.Instance(compiled, { env: { memory: backend.wasm.asm.memory } });
+    fn = instance.exports.batch_matmul as BatchMatMulFn;
+    instances.set(backend, fn);
+  }
+  return fn;
+}
+
+function offsetOf(backend: WasmBackendLike, t: tf.TensorInfo, what: string): number {
+  const data = backend.dataIdMap.get(t.dataId);
+  if (data === undefined) throw new Error(`simd-matmul: ${what} has no data on the wasm backend`);
+  return data.memoryOffset;
+}
+
+interface Product {
+  a: tf.TensorInfo;
+  b: tf.TensorInfo;
+  transposeA: boolean;
+  transposeB: boolean;
+  /** batch sizes of a and b (product of the leading dims) and of the output */
+  aBatches: number;
+  bBatches: number;
+  batch: number;
+  m: number;
+  k: number;
+  n: number;
+  /** the output shape tfjs gives */
+  outShape: number[];
+  bias?: tf.TensorInfo;
+  lo: number;
+  hi: number;
+}
+
+/**
+ * Runs one product in the SIMD kernel and returns its output, allocated by the backend.
+ * a is [aBatches, m, k] ([aBatches, k, m] if transposeA), b is [bBatches, k, n] ([bBatches, n, k] if transposeB).
+ */
+function run(backend: WasmBackendLike, p: Product): tf.TensorInfo {
+  const fn = kernelFor(backend);
+  // a transposed b becomes an explicit [bBatches, k, n] copy (tfjs's Transpose kernel); freed below
+  let bInfo: tf.TensorInfo = p.b;
+  let bCopy: tf.TensorInfo | undefined;
+  if (p.transposeB) {
+    const transposeKernel = tf.getKernel('Transpose', 'wasm');
+    if (transposeKernel === undefined)
+      throw new Error('simd-matmul: the wasm backend has no Transpose kernel');
+    const b3d: tf.TensorInfo = { dataId: p.b.dataId, shape: [p.bBatches, p.n, p.k], dtype: 'float32' };
+    bCopy = transposeKernel.kernelFunc({
+      inputs: { x: b3d },
+      backend: backend as unknown as tf.KernelBackend,
+      attrs: { perm: [0, 2, 1] },
+    }) as tf.TensorInfo;
+    bInfo = bCopy;
+  }
+  const out = backend.makeOutput([p.batch, p.m, p.n], 'float32'); // [batch, m, n]
+  let biasOffset = 0;
+  let biasSize = 0;
+  if (p.bias !== undefined) {
+    const data = backend.dataIdMap.get(p.bias.dataId);
+    if (data === undefined) throw new Error('simd-matmul: bias has no data on the wasm backend');
+    biasOffset = data.memoryOffset;
+    biasSize = tf.util.sizeFromShape(data.shape); // the size tfjs registered for the bias buffer
+  }
+  // offsets are read after every allocation above (an allocation may grow the memory; offsets stay valid)
+  fn(
+    offsetOf(backend, p.a, 'a'),
+    offsetOf(backend, bInfo, 'b'),
+    offsetOf(backend, out, 'output'),
+    biasOffset,
+    p.aBatches,
+    p.bBatches,
+    p.batch,
+    p.m,
+    p.k,
+    p.n,
+    p.transposeA ? 1 : 0,
+    biasSize,
+    p.lo,
+    p.hi,
+  );
+  if (bCopy !== undefined) backend.disposeData(bCopy.dataId);
+  runs++;
+  return { dataId: out.dataId, shape: p.outShape, dtype: 'float32' };
+}
+
+/** Batch sizes and the output shape as tfjs-wasm computes them, or undefined where tfjs's kernel must decide. */
+function plan(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean) {
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  if (ra < 2 || rb < 2) return undefined;
+  const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const kb = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
+  if (k !== kb) return undefined; // tfjs throws its own error
+  const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+  const aBatches = tf.util.sizeFromShape(a.shape.slice(0, -2));
+  const bBatches = tf.util.sizeFromShape(b.shape.slice(0, -2));
+  let outer: number[];
+  try {
+    outer = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  } catch {
+    return undefined; // tfjs throws its own error
+  }
+  const batch = Math.max(aBatches, bBatches);
+  if (tf.util.sizeFromShape(outer) !== batch) return undefined; // tfjs's modulo batch indexing: keep its answer
+  if (!transposeA && !transposeB && aBatches === 1 && bBatches === 1) return undefined; // XNNPACK
+  return { aBatches, bBatches, batch, m, k, n, outShape: [...outer, m, n] };
+}
+
+interface KernelArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: tf.KernelBackend;
+  attrs: tf.NamedAttrMap;
+}
+
+let originals: { batchMatMul: tf.KernelConfig; fusedMatMul: tf.KernelConfig } | undefined;
+
+function simdBatchMatMul(args: KernelArgs): tf.TensorInfo {
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const transposeA = args.attrs.transposeA === true;
+  const transposeB = args.attrs.transposeB === true;
+  const p = plan(a, b, transposeA, transposeB);
+  if (p === undefined || originals === undefined) {
+    return originalFunc('batchMatMul')(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  }
+  const backend = args.backend as unknown as WasmBackendLike;
+  return run(backend, { a, b, transposeA, transposeB, ...p, lo: -Infinity, hi: Infinity });
+}
+
+/** The fused clamp of tfjs's slow path (output_min, output_max) for the activations handled here. */
+const CLAMPS: Record<string, [number, number]> = {
+  linear: [-Infinity, Infinity],
+  relu: [0, Infinity],
+  relu6: [0, 6],
+};
+
+function simdFusedMatMul(args: KernelArgs): tf.TensorInfo {
+  const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const transposeA = args.attrs.transposeA === true;
+  const transposeB = args.attrs.transposeB === true;
+  const clamp = CLAMPS[String(args.attrs.activation ?? 'linear')];
+  const backend = args.backend as unknown as WasmBackendLike;
+  const biasRank = bias === undefined || bias === null ? 1 : backend.dataIdMap.get(bias.dataId)?.shape.length;
+  const p =
+    a !== undefined && b !== undefined && a.shape.length === 3 && b.shape.length === 3
+      ? plan(a, b, transposeA, transposeB)
+      : undefined;
+  if (
+    p === undefined ||
+    a === undefined ||
+    b === undefined ||
+    clamp === undefined ||
+    biasRank !== 1 ||
+    (preluActivationWeights !== undefined && preluActivationWeights !== null)
+  ) {
+    return originalFunc('fusedMatMul')(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  }
+  return run(backend, {
+    a,
+    b,
+    transposeA,
+    transposeB,
+    ...p,
+    bias: bias ?? undefined,
+    lo: clamp[0],
+    hi: clamp[1],
+  });
+}
+
+function originalFunc(which: 'batchMatMul' | 'fusedMatMul'): tf.KernelFunc {
+  if (originals === undefined) throw new Error('simd-matmul: tfjs wasm kernels not captured');
+  return originals[which].kernelFunc;
+}
+
+function reRegister(config: tf.KernelConfig): void {
+  tf.unregisterKernel(config.kernelName, config.backendName);
+  tf.registerKernel(config);
+}
+
+/** Whether the SIMD kernels are registered now. */
+export function simdMatMulEnabled(): boolean {
+  return originals !== undefined && tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc === simdBatchMatMul;
+}
+
+/**
+ * Registers (on = true) or removes (false) the SIMD BatchMatMul and _FusedMatMul on the wasm backend; tfjs's own
+ * kernels are kept and used for everything routed to them. Needs `@tensorflow/tfjs-backend-wasm` loaded.
+ */
+export function setSimdMatMul(on: boolean): void {
+  if (originals === undefined) {
+    const batchMatMul = tf.getKernel('BatchMatMul', 'wasm');
+    const fusedMatMul = tf.getKernel('_FusedMatMul', 'wasm');
+    if (batchMatMul === undefined || fusedMatMul === undefined) {
+      throw new Error('simd-matmul: load @tensorflow/tfjs-backend-wasm first (no wasm BatchMatMul kernel)');
+    }
+    originals = { batchMatMul, fusedMatMul };
+  }
+  if (on === simdMatMulEnabled()) return;
+  const { batchMatMul, fusedMatMul } = originals;
+  if (!on) {
+    reRegister(batchMatMul);
+    reRegister(fusedMatMul);
+    return;
+  }
+  // a backend initialised after this runs tfjs's setup (its cwrap) through ours
+  reRegister({
+    kernelName: 'BatchMatMul',
+    backendName: 'wasm',
+    setupFunc: batchMatMul.setupFunc,
+    kernelFunc: simdBatchMatMul as unknown as tf.KernelFunc,
+  });
+  reRegister({
+    kernelName: '_FusedMatMul',
+    backendName: 'wasm',
+    setupFunc: fusedMatMul.setupFunc,
+    kernelFunc: simdFusedMatMul as unknown as tf.KernelFunc,
+  });
+}
+
+/** Called by initBackend for the wasm backend: the SIMD kernels unless BEACONS_SIMD_MATMUL=0. */
+export function installSimdMatMul(): boolean {
+  const on = process.env.BEACONS_SIMD_MATMUL !== '0';
+  setSimdMatMul(on);
+  return on;
+}
