@@ -72,10 +72,13 @@ export async function main(argv: string[]): Promise<void> {
   await cmd.run(rest);
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).catch((e: Error) => {
+/** Runs the command line and exits 1 with one `beacons: …` line on error (src/cli.ts and bin/beacons.js). */
+export function runCli(argv: string[]): void {
+  main(argv).catch((e: Error) => {
     console.error(`beacons: ${e.message}`);
     if (process.env.BEACONS_DEBUG) console.error(e.stack);
     process.exit(1);
   });
 }
+
+if (require.main === module) runCli(process.argv.slice(2));

@@ -3,11 +3,12 @@
  * a merge with a shard missing, input files changed in place (same size) under an existing cache entry.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, mock, test } from 'node:test';
+import { promisify } from 'node:util';
 import {
   caseShards,
   type Experiment,
@@ -19,6 +20,9 @@ import {
 import { fileContentId, fileSha256, fingerprintCacheFile, modelContentId } from '../../src/util/fingerprint';
 import { LockError, lockResultsDir } from '../../src/util/lock';
 import { describeMissing } from '../../src/util/shards';
+import { ROOT } from '../sweep';
+
+const execFileAsync = promisify(execFile);
 
 let tmp = '';
 before(() => {
@@ -81,6 +85,64 @@ describe('one run at a time per results folder', () => {
     assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).pid, process.pid);
     release();
     assert.equal(fs.existsSync(file), false);
+  });
+
+  test('8 runs starting at once over a stale lock: never two holders, 12 rounds', async () => {
+    const base = path.join(tmp, 'race');
+    const [rounds, contenders, slot, hold] = [12, 8, 700, 250];
+    const dead = await sleeper();
+    dead.kill('SIGKILL');
+    await new Promise((r) => dead.on('close', r));
+    for (let r = 0; r < rounds; r++) {
+      fs.mkdirSync(path.join(base, `r${r}`), { recursive: true });
+      writeLock(path.join(base, `r${r}`, '.lock'), dead.pid!);
+    }
+    // each contender takes the lock of round r at the same instant t0 + r·slot, holds it `hold` ms, releases it
+    const script = `
+      const path = require('node:path');
+      const { lockResultsDir, LockError } = require(${JSON.stringify(path.join(ROOT, 'src/util/lock.ts'))});
+      const [base, rounds, t0, slot, hold] = process.argv.slice(1).map((a, i) => (i === 0 ? a : Number(a)));
+      const nap = (ms) => ms > 0 && Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+      const out = [];
+      for (let r = 0; r < rounds; r++) {
+        nap(t0 + r * slot - Date.now() - 2);
+        while (Date.now() < t0 + r * slot) {}
+        try {
+          const release = lockResultsDir(path.join(base, 'r' + r), undefined, () => {});
+          const from = Date.now();
+          nap(hold);
+          const to = Date.now();
+          release();
+          out.push({ r, from, to });
+        } catch (e) {
+          if (!(e instanceof LockError)) out.push({ r, error: e.message });
+        }
+      }
+      console.log(JSON.stringify(out));`;
+    const t0 = Date.now() + 12_000;
+    const runs = Array.from({ length: contenders }, () =>
+      execFileAsync(
+        process.execPath,
+        ['--import', 'tsx', '-e', script, base, ...[rounds, t0, slot, hold].map(String)],
+        {
+          cwd: ROOT,
+        },
+      ),
+    );
+    const held = (await Promise.all(runs)).flatMap(
+      (r) => JSON.parse(r.stdout) as { r: number; from?: number; to?: number; error?: string }[],
+    );
+    assert.deepEqual(
+      held.filter((h) => h.error !== undefined),
+      [],
+    );
+    for (let r = 0; r < rounds; r++) {
+      const spans = held.filter((h) => h.r === r).sort((a, b) => a.from! - b.from!);
+      assert.ok(spans.length >= 1, `round ${r}: nobody took the stale lock`);
+      for (let i = 1; i < spans.length; i++)
+        assert.ok(spans[i].from! >= spans[i - 1].to!, `round ${r}: two runs held the lock at once`);
+      assert.deepEqual(fs.readdirSync(path.join(base, `r${r}`)), [], `round ${r}: files left behind`);
+    }
   });
 
   test('a lock of another host: named with the file to delete; under Slurm a shard lock is taken over', () => {
