@@ -9,10 +9,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, mock, test } from 'node:test';
 import { promisify } from 'node:util';
+import { defineFinding } from '../../src/findings/finding';
 import {
   caseShards,
   type Experiment,
   forgetRun,
+  loadSummary,
   mergeShards,
   resultPaths,
   runExperiment,
@@ -281,5 +283,96 @@ describe('content fingerprints', () => {
     } finally {
       opened.mock.restore();
     }
+  });
+});
+
+describe('edited and misshapen caches: reported with the file, the field and --force, never used', () => {
+  type Res = { grid: { x: number } };
+  const shaped: Experiment<Cfg, { id: string; x: number }, Res, { total: number; parts: number[] }> = {
+    name: 'shaped',
+    version: 1,
+    cases: (cfg) => Array.from({ length: cfg.n }, (_, x) => ({ id: `c${x}`, x })),
+    runBatch: async (_cfg, cases) => cases.map((c) => ({ grid: { x: c.x } })),
+    summarize: (_cfg, results) => ({
+      total: results.reduce((a, r) => a + r.grid.x, 0),
+      parts: results.map((r) => r.grid.x),
+    }),
+  };
+  const force = 'rerun with --force to recompute the run';
+  const setup = async (name: string) => {
+    const dir = path.join(tmp, name);
+    const cfg = { n: 4 };
+    await runExperiment(shaped, cfg, { resultsDir: dir });
+    return { dir, cfg, p: resultPaths(shaped, cfg, dir) };
+  };
+  const edit = (file: string, from: string, to: string) => {
+    const text = fs.readFileSync(file, 'utf8');
+    assert.ok(text.includes(from), `${file} lacks ${from}`);
+    fs.writeFileSync(file, text.replace(from, to));
+  };
+
+  test('a case row with "result": null names the file, the case and the field', async () => {
+    const { dir, cfg, p } = await setup('null-result');
+    fs.rmSync(p.summary);
+    edit(p.cases, '{"id":"c1","result":{"grid":{"x":1}}}', '{"id":"c1","result":null}');
+    await assert.rejects(runExperiment(shaped, cfg, { resultsDir: dir }), {
+      name: 'FileError',
+      message: `${p.cases}: case "c1": field "result" is missing or null (Cannot read properties of null (reading 'grid')): not what this version writes; ${force}`,
+    });
+    const out = await runExperiment(shaped, cfg, { resultsDir: dir, force: true });
+    assert.equal(out.summary?.summary.total, 6);
+  });
+
+  test('a summary whose numbers were edited: reported; a run rewrites it from the cases', async () => {
+    const { dir, cfg, p } = await setup('edited-summary');
+    edit(p.summary, '"total": 6', '"total": 7');
+    const want = `${p.summary}: field "summary" was edited after it was written (it no longer matches its digest); ${force}`;
+    assert.throws(() => loadSummary(shaped, cfg, dir), { message: want });
+    const warnings: string[] = [];
+    const out = await runExperiment(shaped, cfg, { resultsDir: dir, onWarn: (m) => warnings.push(m) });
+    assert.deepEqual(warnings, [`${want}; rewriting it from the cases`]);
+    assert.equal(out.summary?.summary.total, 6);
+    assert.equal(loadSummary(shaped, cfg, dir)?.summary.total, 6);
+  });
+
+  test('an edited case row under a finished run: an error naming cases.jsonl, not a new summary', async () => {
+    const { dir, cfg, p } = await setup('edited-cases');
+    edit(p.cases, '{"x":3}', '{"x":30}');
+    const want = `${p.cases}: the stored case results changed after ${p.summary} was built from them (they no longer match its digest); ${force}`;
+    assert.throws(() => loadSummary(shaped, cfg, dir), { message: want });
+    await assert.rejects(runExperiment(shaped, cfg, { resultsDir: dir }), { message: want });
+    assert.equal(
+      (await runExperiment(shaped, cfg, { resultsDir: dir, force: true })).summary?.summary.total,
+      6,
+    );
+  });
+
+  test('a summary without a digest (written before digests) still loads; a case row removed under it is reported', async () => {
+    const { dir, cfg, p } = await setup('legacy');
+    const { digest: _d, ...legacy } = JSON.parse(fs.readFileSync(p.summary, 'utf8'));
+    fs.writeFileSync(p.summary, `${JSON.stringify(legacy, null, 2)}\n`);
+    assert.equal(loadSummary(shaped, cfg, dir)?.summary.total, 6);
+    fs.writeFileSync(p.cases, fs.readFileSync(p.cases, 'utf8').split('\n').slice(1).join('\n'));
+    assert.throws(() => loadSummary(shaped, cfg, dir), {
+      message: `${p.cases}: holds 3 cases but ${p.summary} was built from 4: the cache was changed after it was written; ${force}`,
+    });
+  });
+
+  test('a summary of the wrong shape ("summary": {}) read by its finding names the file and the field', async () => {
+    const { dir, cfg, p } = await setup('empty-summary');
+    const { digest: _d, ...legacy } = JSON.parse(fs.readFileSync(p.summary, 'utf8'));
+    fs.writeFileSync(p.summary, JSON.stringify({ ...legacy, summary: {} }));
+    const finding = defineFinding({
+      key: 'shaped',
+      experiment: shaped,
+      config: () => cfg,
+      figures: () => [],
+      section: (_c, s) => `parts ${s.parts.map(String).join(', ')}`,
+      tables: () => [],
+      headlines: () => [],
+    });
+    assert.throws(() => finding.report({}, dir), {
+      message: `${p.summary}: field "summary.parts" is missing or null (Cannot read properties of undefined (reading 'map')): not what this version writes; ${force}`,
+    });
   });
 });
