@@ -481,7 +481,12 @@ function writeSummary<Cfg, Res, Summary>(
   // case rows of the wrong shape: one error naming the file, the case and the field (runner/stored.ts)
   const summary = JSON.parse(
     JSON.stringify(
-      useStored(p.cases, results, (r) => exp.summarize(cfg, r), (at) => caseField(at, cases)),
+      useStored(
+        p.cases,
+        results,
+        (r) => exp.summarize(cfg, r),
+        (at) => caseField(at, cases),
+      ),
     ),
   ) as Summary;
   const digest = summaryDigest(done, summary);
