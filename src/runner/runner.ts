@@ -220,10 +220,20 @@ async function runUnlocked<Cfg, Case extends { id: string }, Res, Summary>(
         ran += fresh.length;
         progress?.update(scope.length - missing + ran, { ran, lastId: batch[batch.length - 1].id });
       }
+    } catch (e) {
+      // a failure to log the run (the same full disk) must not hide the failure that stopped it
+      if (ran > 0) {
+        try {
+          logRun(ownRuns, startedAt, ran, ctx.backend, batchSize);
+        } catch (l) {
+          warn(`${(l as Error).message} (the run's timing line is lost; its cases are kept)`);
+        }
+      }
+      throw e;
     } finally {
-      if (ran > 0) logRun(ownRuns, startedAt, ran, ctx.backend, batchSize);
       progress?.stop();
     }
+    if (ran > 0) logRun(ownRuns, startedAt, ran, ctx.backend, batchSize);
   }
   const out = outcome<Res, Summary>(p, scope, done, ran);
   out.results = scope.map((c) => done.get(c.id) as Res);
@@ -314,9 +324,14 @@ function mergeUnlocked<Cfg, Case extends { id: string }, Res, Summary>(
     throw new FileError(p.config, `run ${p.hash} of ${exp.name} was never started`);
   ensureConfig(exp, cfg, p);
   const all = checkedCases(exp, cfg);
-  const done = collect(all, [p.cases, ...shardFiles(p.dir, 'cases')], p.cases, warn, true);
+  // an incomplete merge changes no file: cases.jsonl gets the shards' rows only with the summary
+  const files = [p.cases, ...shardFiles(p.dir, 'cases')];
+  const done = collect(all, files, p.cases, warn, false);
   const out = outcome<Res, Summary>(p, all, done, 0);
-  if (out.missing.length === 0) out.summary = writeSummary(exp, cfg, p, all, done, warn);
+  if (out.missing.length === 0) {
+    collect(all, files, p.cases, warn, true); // the shards' rows into cases.jsonl (case order)
+    out.summary = writeSummary(exp, cfg, p, all, done, warn);
+  }
   return out;
 }
 

@@ -238,6 +238,57 @@ describe('stuck and incomplete caches', () => {
   });
 });
 
+describe('failures that must not hide another or change files', () => {
+  test('a full disk while storing cases names cases.jsonl (the lost timing line is a warning)', async () => {
+    const dir = path.join(tmp, 'enospc');
+    const cfg = { n: 4 };
+    const p = resultPaths(toy, cfg, dir);
+    const nodeFs = require('node:fs') as typeof fs;
+    const realWrite = nodeFs.writeFileSync;
+    let calls = 0;
+    let writes: ReturnType<typeof mock.method> | undefined;
+    const exp: typeof toy = {
+      ...toy,
+      runBatch: async (c, cases, ctx) => {
+        // from the second batch on, every write through a descriptor fails as a full disk would
+        if (++calls === 2)
+          writes = mock.method(nodeFs, 'writeFileSync', (f: unknown, ...rest: unknown[]) => {
+            if (typeof f === 'number')
+              throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+            return (realWrite as (...a: unknown[]) => void)(f, ...rest);
+          });
+        return toy.runBatch(c, cases, ctx);
+      },
+    };
+    const warnings: string[] = [];
+    try {
+      await assert.rejects(runExperiment(exp, cfg, { resultsDir: dir, onWarn: (m) => warnings.push(m) }), {
+        message: `${p.cases}: cannot write (ENOSPC: no space left on the device)`,
+      });
+    } finally {
+      writes?.mock.restore();
+    }
+    assert.deepEqual(warnings, [
+      `${p.runs}: cannot write (ENOSPC: no space left on the device) (the run's timing line is lost; its cases are kept)`,
+    ]);
+    // resumable: the first batch is kept
+    const out = await runExperiment(toy, cfg, { resultsDir: dir });
+    assert.equal(out.ran, 3);
+    assert.deepEqual(out.summary?.summary, { sum: 6 });
+  });
+
+  test('an incomplete merge leaves every file as it was', async () => {
+    const dir = path.join(tmp, 'merge-untouched');
+    const cfg = { n: 6 };
+    await runExperiment(toy, cfg, { resultsDir: dir, shard: { index: 0, count: 3 } });
+    const p = resultPaths(toy, cfg, dir);
+    const before = fs.readdirSync(p.dir).map((f) => [f, fs.readFileSync(path.join(p.dir, f), 'utf8')]);
+    assert.equal(mergeShards(toy, cfg, { resultsDir: dir }).summary, undefined);
+    const after = fs.readdirSync(p.dir).map((f) => [f, fs.readFileSync(path.join(p.dir, f), 'utf8')]);
+    assert.deepEqual(after, before);
+  });
+});
+
 describe('content fingerprints', () => {
   test('a data file edited in place with the same size (and mtime) gets a new identity', () => {
     const file = path.join(tmp, 'data.json');
