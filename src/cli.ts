@@ -11,7 +11,7 @@ interface Command {
 }
 
 /** Each command module exports its option table (SPEC) and `run`; loaded only when its command is used. */
-const COMMANDS: Record<string, () => Promise<Command>> = {
+export const COMMANDS: Record<string, () => Promise<Command>> = {
   reproduce: async () => {
     const m = await import('./commands/reproduce');
     return { spec: m.SPEC, run: m.run };
@@ -42,8 +42,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   },
 };
 
-const USAGE = `Usage: beacons <${Object.keys(COMMANDS).join('|')}> [options]
-  reproduce   run the five experiments (cached), write figures and results/SUMMARY.md
+/** The top-level help; a test checks the number of experiments against the findings table. */
+export const USAGE = `Usage: beacons <${Object.keys(COMMANDS).join('|')}> [options]
+  reproduce   run the six experiments (cached), write figures and results/SUMMARY.md
   merge       join the result files of --shard i/n runs and write the summaries
   pretrain    build the shipped base model (data/models/beacon-base)
   probe       re-run the base model's probes and write its MODEL_CARD.md

@@ -24,6 +24,12 @@ export const SPEC = {
     'Writes the interactive HTML report (<results>/report/: a page per finding with its claim, number, verdict, caveat and plotly figures) from cached runs; computes nothing.',
   options: {
     ...STUDY_OPTIONS,
+    // only read here: a read-only results folder is fine when --out points elsewhere
+    results: {
+      ...STUDY_OPTIONS.results,
+      path: undefined,
+      help: 'results directory (the cached runs: read only)',
+    },
     out: {
       type: 'string',
       arg: 'dir',

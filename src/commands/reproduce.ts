@@ -5,7 +5,7 @@
  * cases (adapters trained side by side) per batch; a run is resumed only at the size it started with (on wasm,
  * continuous numbers such as ‖ΔW‖ can move in their last digits with it: README, Reliability).
  * One run at a time per results directory (a lock file; see util/lock.ts).
- * Runs the five experiments (cached: a rerun skips finished cases), then writes figures and results/SUMMARY.md.
+ * Runs the six experiments (cached: a rerun skips finished cases), then writes figures and results/SUMMARY.md.
  * `beacons merge [same options]` joins the files of a sharded sweep and writes the summaries.
  */
 import * as fs from 'node:fs';

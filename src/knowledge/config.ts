@@ -1,5 +1,5 @@
 /**
- * Config pieces and helpers shared by the five experiments.
+ * Config pieces and helpers shared by the six experiments.
  */
 import * as path from 'node:path';
 import { BEACON_BASE_DIR } from '../model/load';
