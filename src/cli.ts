@@ -3,60 +3,8 @@
  * options (generated from its option table, src/commands/options.ts) and does nothing else.
  */
 import { initBackend } from './backend';
-import { type CommandSpec, helpText, parseCommand, wantsHelp } from './commands/options';
-
-interface Command {
-  spec: CommandSpec;
-  run(argv: string[]): Promise<void>;
-}
-
-/** Each command module exports its option table (SPEC) and `run`; loaded only when its command is used. */
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  reproduce: async () => {
-    const m = await import('./commands/reproduce');
-    return { spec: m.SPEC, run: m.run };
-  },
-  merge: async () => {
-    const m = await import('./commands/reproduce');
-    return { spec: m.MERGE_SPEC, run: m.merge };
-  },
-  pretrain: async () => {
-    const m = await import('./commands/pretrain');
-    return { spec: m.SPEC, run: m.run };
-  },
-  probe: async () => {
-    const m = await import('./commands/probe');
-    return { spec: m.SPEC, run: m.run };
-  },
-  calibrate: async () => {
-    const m = await import('./commands/calibrate');
-    return { spec: m.SPEC, run: m.run };
-  },
-  report: async () => {
-    const m = await import('./commands/report');
-    return { spec: m.SPEC, run: m.run };
-  },
-  bench: async () => {
-    const m = await import('./commands/bench');
-    return { spec: m.SPEC, run: m.run };
-  },
-  claims: async () => {
-    const m = await import('./commands/claims');
-    return { spec: m.SPEC, run: m.run };
-  },
-};
-
-const USAGE = `Usage: beacons <${Object.keys(COMMANDS).join('|')}> [options]
-  reproduce   run the five experiments (cached), write figures and results/SUMMARY.md
-  merge       join the result files of --shard i/n runs and write the summaries
-  pretrain    build the shipped base model (data/models/beacon-base)
-  probe       re-run the base model's probes and write its MODEL_CARD.md
-  calibrate   choose per-method learning rates for the unsaturated regime
-  report      write the interactive HTML report (results/report/) from cached runs
-  bench       training-step and workload benchmark against a PyTorch reference
-  claims      rewrite README's and docs/'s generated blocks (the answer table) from cached results
-Every command takes --backend auto|tensorflow|webgpu|wasm|cpu (or BEACONS_BACKEND; default auto).
-Run "beacons <command> --help" for a command's options.`;
+import { COMMANDS, USAGE } from './commands/index';
+import { helpText, parseCommand, wantsHelp } from './commands/options';
 
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -77,10 +25,13 @@ export async function main(argv: string[]): Promise<void> {
   await cmd.run(rest);
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).catch((e: Error) => {
+/** Runs the command line and exits 1 with one `beacons: …` line on error (src/cli.ts and bin/beacons.js). */
+export function runCli(argv: string[]): void {
+  main(argv).catch((e: Error) => {
     console.error(`beacons: ${e.message}`);
     if (process.env.BEACONS_DEBUG) console.error(e.stack);
     process.exit(1);
   });
 }
+
+if (require.main === module) runCli(process.argv.slice(2));

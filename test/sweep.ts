@@ -12,6 +12,8 @@ import { jsonDiff } from '../src/util/hash';
 
 export const ROOT = path.resolve(__dirname, '..');
 export const CLI = path.join(ROOT, 'src', 'cli.ts');
+/** The installed command's entry point (package.json "bin"). */
+export const BIN = path.join(ROOT, 'bin', 'beacons.js');
 
 /** Writes the raw COUNTERFACT records of the first `n` corpus records to `<dir>/facts.json`; returns its path. */
 export function writeSmallData(dir: string, n = 120): string {
@@ -48,12 +50,20 @@ export interface Ran {
   stdout: string;
 }
 
-/** Starts `beacons <args>`; `onLine` sees each stderr line as it comes. */
+/**
+ * Starts `beacons <args>` (src/cli.ts through tsx, or with `bin` the installed command's bin/beacons.js); `onLine`
+ * sees each stderr line as it comes.
+ */
 export function startBeacons(
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; onLine?: (line: string, child: ChildProcess) => void } = {},
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    onLine?: (line: string, child: ChildProcess) => void;
+    bin?: boolean;
+  } = {},
 ): { child: ChildProcess; done: Promise<Ran> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+  const entry = opts.bin ? [BIN] : ['--import', 'tsx', CLI];
+  const child = spawn(process.execPath, [...entry, ...args], {
     cwd: ROOT,
     env: { ...process.env, BEACONS_PROGRESS: 'lines', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

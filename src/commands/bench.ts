@@ -64,7 +64,13 @@ export const SPEC = {
     'skip-kernel': { type: 'boolean', help: 'skip the train-step benchmark' },
     'skip-workload': { type: 'boolean', help: 'skip the single-facts workload' },
     'skip-methods': { type: 'boolean', help: 'skip the per-method step times (the premise at wall-clock)' },
-    out: { type: 'string', arg: 'dir', default: DEFAULT_OUT, help: 'where bench-<date>.json goes' },
+    out: {
+      type: 'string',
+      arg: 'dir',
+      default: DEFAULT_OUT,
+      path: 'output-dir',
+      help: 'where bench-<date>.json goes',
+    },
     readme: {
       type: 'string',
       arg: 'file.json',

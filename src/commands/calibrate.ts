@@ -3,26 +3,16 @@ import * as path from 'node:path';
 import { CALIBRATION_FACTS, calibrate, pickRates } from '../knowledge/calibrate';
 import { commonConfig, prepareSession } from '../knowledge/config';
 import { METHODS } from '../knowledge/scales';
-import { SHIPPED_MODEL_NAMES } from '../pretrain/shipped';
 import { writeFileAtomic } from '../util/atomic';
-import { modelPath, parseCommand } from './options';
+import { modelPath, parseCommand, STUDY_OPTIONS } from './options';
 
 export const SPEC = {
   name: 'calibrate',
   summary:
     'Per-method learning rates that put accuracy near 50 % (the unsaturated regime); writes calibration.json.',
   options: {
-    scale: {
-      type: 'string',
-      choices: ['smoke', 'toy', 'full', 'paper'],
-      default: 'toy',
-      help: 'scale preset',
-    },
-    model: {
-      type: 'string',
-      arg: 'name|dir',
-      help: `a shipped model (${SHIPPED_MODEL_NAMES.join(', ')}) or a model directory (default beacon-base)`,
-    },
+    scale: STUDY_OPTIONS.scale,
+    model: STUDY_OPTIONS.model,
     methods: {
       type: 'names',
       choices: Object.keys(METHODS),
@@ -37,7 +27,7 @@ export const SPEC = {
       max: 1e6,
       help: "search ×/÷ this factor around the scale's current rate (default: the whole range 1e-6 to 1e-1)",
     },
-    results: { type: 'string', arg: 'dir', default: 'results', help: 'where calibration.json goes' },
+    results: { ...STUDY_OPTIONS.results, help: 'where calibration.json goes' },
   },
 } as const;
 

@@ -6,7 +6,9 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BACKEND_NAMES } from '../backend';
-import { resolveModelDir } from '../pretrain/shipped';
+import type { PromptFormat } from '../knowledge/facts';
+import { resolveModelDir, SHIPPED_MODEL_NAMES } from '../pretrain/shipped';
+import { inputFileProblem, outputDirProblem } from '../util/paths';
 
 interface Base {
   /** one line of help */
@@ -23,6 +25,8 @@ export type OptionSpec =
       default?: string;
       choices?: readonly string[];
       valid?: (s: string) => string | undefined;
+      /** checked on the file system before any work: a readable regular data file, or a writable output folder */
+      path?: 'input-file' | 'output-dir';
     })
   | (Base & { type: 'int'; default?: number; min: number; max: number })
   /** a real number in [min, max] (or (min, max] with `above: true`) */
@@ -71,6 +75,81 @@ const COMMON: Record<string, OptionSpec> = {
   },
   help: { type: 'boolean', help: 'print this help and exit (does nothing else)' },
 };
+
+/** The largest seed: the generator (util/random.ts) keeps 32 bits, so larger seeds would repeat smaller ones. */
+export const MAX_SEED = 2 ** 32 - 1;
+
+/**
+ * The options that name a configuration of the study, shared by reproduce, report and calibrate (the same options
+ * find the same cached runs). `studyOptions` turns their values into the findings' CommonOptions.
+ */
+export const STUDY_OPTIONS = {
+  scale: {
+    type: 'string',
+    choices: ['smoke', 'toy', 'full', 'paper'],
+    default: process.env.BEACONS_SCALE ?? 'toy',
+    help: 'scale preset (or BEACONS_SCALE)',
+  },
+  seeds: { type: 'ints', min: 0, max: MAX_SEED, help: "seeds (default: the scale's)" },
+  lr: {
+    type: 'number',
+    min: 0,
+    above: true,
+    // AdamW diverges long before; a typo like 1e30 must not run for hours
+    max: 1,
+    help: 'learning rate of every method (default: calibrated)',
+  },
+  model: {
+    type: 'string',
+    arg: 'name|dir',
+    help: `a shipped model (${SHIPPED_MODEL_NAMES.join(', ')}) or a model directory (default beacon-base)`,
+  },
+  data: {
+    type: 'string',
+    arg: 'file',
+    path: 'input-file',
+    help: "records file, COUNTERFACT or ZsRE (default: the model's records)",
+  },
+  'prompt-format': {
+    type: 'string',
+    choices: ['plain', 'llama2-chat'],
+    default: 'plain',
+    help: 'prompt wrapping',
+  },
+  results: {
+    type: 'string',
+    arg: 'dir',
+    default: 'results',
+    path: 'output-dir',
+    help: 'results directory',
+  },
+} as const;
+
+/** The study's CommonOptions (plus --lr) from parsed STUDY_OPTIONS values. */
+export function studyOptions(v: {
+  scale: string;
+  seeds?: number[];
+  lr?: number;
+  model?: string;
+  data?: string;
+  'prompt-format': string;
+}): {
+  scale: string;
+  model?: string;
+  data: string | null;
+  promptFormat: PromptFormat;
+  seeds?: number[];
+  lr?: number;
+} {
+  return {
+    scale: v.scale,
+    model: modelPath(v.model),
+    data: v.data ?? null,
+    promptFormat: v['prompt-format'] as PromptFormat,
+    seeds: v.seeds,
+    lr: v.lr,
+  };
+}
 
 /** True when the arguments ask for help (`--help` or `-h` anywhere before a `--`). */
 export function wantsHelp(argv: readonly string[]): boolean {
@@ -142,10 +221,19 @@ export function parseCommand<S extends CommandSpec>(
   argv: string[],
 ): OptionValues<S> & { help: boolean } {
   const table = { ...spec.options, ...COMMON };
+  // `--lr -1`: node's parser calls a value that starts with '-' ambiguous; a negative number is a value here (and
+  // then range-checked like any other)
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].startsWith('--') ? argv[i].slice(2) : undefined;
+    const o = name !== undefined ? table[name] : undefined;
+    if (o && o.type !== 'boolean' && /^-[\d.]/.test(argv[i + 1] ?? '')) args.push(`${argv[i]}=${argv[++i]}`);
+    else args.push(argv[i]);
+  }
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({
-      args: argv,
+      args,
       options: Object.fromEntries(
         Object.entries(table).map(([k, o]) => [
           k,
@@ -171,6 +259,10 @@ export function parseCommand<S extends CommandSpec>(
     if (s === undefined) {
       const d = 'default' in o ? o.default : undefined;
       out[k] = o.type === 'names' && typeof d === 'string' ? names(k, o, d) : d;
+      if (o.type === 'string' && o.path === 'output-dir' && typeof d === 'string') {
+        const where = outputDirProblem(d);
+        if (where !== undefined) throw new Error(`--${k} ${d} (the default): ${where}`);
+      }
       continue;
     }
     if (o.type === 'string') {
@@ -178,6 +270,13 @@ export function parseCommand<S extends CommandSpec>(
       if (s.trim() === '') fail(k, 'a non-empty value', s);
       const problem = o.valid?.(s);
       if (problem !== undefined) fail(k, problem, s);
+      const where =
+        o.path === 'input-file'
+          ? inputFileProblem(s)
+          : o.path === 'output-dir'
+            ? outputDirProblem(s)
+            : undefined;
+      if (where !== undefined) throw new Error(`--${k} ${s}: ${where}`);
       out[k] = s;
     } else if (o.type === 'int' || o.type === 'number') out[k] = number(k, o, s);
     else if (o.type === 'ints') {

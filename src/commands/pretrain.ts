@@ -8,7 +8,8 @@ import { backendInfo } from '../backend';
 import { pretrain } from '../pretrain/pretrain';
 import { SHIPPED_MODEL_NAMES, shippedModel, shippedPretrainConfig } from '../pretrain/shipped';
 import { writeFileAtomic } from '../util/atomic';
-import { parseCommand } from './options';
+import { checkOutputDir } from '../util/paths';
+import { MAX_SEED, parseCommand } from './options';
 
 export const SPEC = {
   name: 'pretrain',
@@ -24,6 +25,7 @@ export const SPEC = {
     out: {
       type: 'string',
       arg: 'dir',
+      path: 'output-dir',
       help: "model directory to write (default: the model's under data/models/)",
     },
     epochs: { type: 'int', min: 1, max: 10_000, help: "training epochs (default: the recipe's)" },
@@ -33,7 +35,7 @@ export const SPEC = {
       max: 10_000_000,
       help: "COUNTERFACT records in the corpus (default: the recipe's)",
     },
-    seed: { type: 'int', min: 0, max: Number.MAX_SAFE_INTEGER, help: "random seed (default: the recipe's)" },
+    seed: { type: 'int', min: 0, max: MAX_SEED, help: "random seed (default: the recipe's)" },
   },
 } as const;
 
@@ -50,6 +52,7 @@ export async function run(argv: string[]): Promise<void> {
     corpus: { ...recipe.corpus, counterfactRecords: values.records ?? recipe.corpus.counterfactRecords },
   };
   const out = path.resolve(values.out ?? shipped.dir);
+  checkOutputDir(out, 'out'); // before training, not after it
   const epochs = cfg.epochs;
   let last = Date.now();
   const r = await pretrain(out, cfg, (epoch, e) => {

@@ -9,12 +9,9 @@ import { modelsExtra } from '../findings/across/models';
 import { setAccuracyRegimesExtra } from '../findings/across/set-accuracy-regimes';
 import { setRegimesExtra } from '../findings/across/set-regimes';
 import { EXPERIMENTS } from '../findings/index';
-import type { PromptFormat } from '../knowledge/facts';
 import { cachedReports, writeFindingsReport } from '../report/findings';
-import { modelPath, parseCommand } from './options';
-import { SPEC as REPRODUCE } from './reproduce';
-
-const { scale, seeds, lr, model, data, 'prompt-format': promptFormat, results } = REPRODUCE.options;
+import { checkOutputDir } from '../util/paths';
+import { parseCommand, STUDY_OPTIONS, studyOptions } from './options';
 
 const NOTES: string[] = [
   'The options name the configuration as for reproduce: the same options find the same cached runs.',
@@ -26,29 +23,28 @@ export const SPEC = {
   summary:
     'Writes the interactive HTML report (<results>/report/: a page per finding with its claim, number, verdict, caveat and plotly figures) from cached runs; computes nothing.',
   options: {
-    scale,
-    seeds,
-    lr,
-    model,
-    data,
-    'prompt-format': promptFormat,
-    results,
-    out: { type: 'string', arg: 'dir', help: 'where the report goes (default <results>/report)' },
+    ...STUDY_OPTIONS,
+    // only read here: a read-only results folder is fine when --out points elsewhere
+    results: {
+      ...STUDY_OPTIONS.results,
+      path: undefined,
+      help: 'results directory (the cached runs: read only)',
+    },
+    out: {
+      type: 'string',
+      arg: 'dir',
+      path: 'output-dir',
+      help: 'where the report goes (default <results>/report)',
+    },
   },
   notes: NOTES,
 } as const;
 
 export async function run(argv: string[]): Promise<void> {
   const v = parseCommand(SPEC, argv);
-  const options = {
-    scale: v.scale,
-    model: modelPath(v.model),
-    data: v.data ?? null,
-    promptFormat: v['prompt-format'] as PromptFormat,
-    seeds: v.seeds,
-    lr: v.lr,
-  };
+  const options = studyOptions(v);
   const out = v.out ?? path.join(v.results, 'report');
+  checkOutputDir(out, 'out');
   await initBackend(undefined, { quiet: true });
   const r = writeFindingsReport(
     cachedReports(EXPERIMENTS, options, v.results),

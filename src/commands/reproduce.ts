@@ -5,7 +5,7 @@
  * cases (adapters trained side by side) per batch; a run is resumed only at the size it started with (on wasm,
  * continuous numbers such as ‖ΔW‖ can move in their last digits with it: README, Reliability).
  * One run at a time per results directory (a lock file; see util/lock.ts).
- * Runs the five experiments (cached: a rerun skips finished cases), then writes figures and results/SUMMARY.md.
+ * Runs the six experiments (cached: a rerun skips finished cases), then writes figures and results/SUMMARY.md.
  * `beacons merge [same options]` joins the files of a sharded sweep and writes the summaries.
  */
 import * as fs from 'node:fs';
@@ -17,7 +17,6 @@ import { SET_FINDINGS, setRegimeDir, setRegimeLabel, setRegimesExtra } from '../
 import { EXPERIMENTS, findExperiments } from '../findings/index';
 import type { CommonConfig, CommonOptions } from '../knowledge/config';
 import { session } from '../knowledge/config';
-import type { PromptFormat } from '../knowledge/facts';
 import { getScale } from '../knowledge/scales';
 import { DEFAULT_MODEL_NAME, SHIPPED_MODEL_NAMES } from '../pretrain/shipped';
 import { writeReport } from '../report/write';
@@ -34,35 +33,21 @@ import {
 import { lockResultsDir } from '../util/lock';
 import { describeMissing } from '../util/shards';
 import { capWorkers, coreCount, runWorkers } from '../util/workers';
-import { modelPath, parseCommand } from './options';
-
-/** Learning rates above this are refused (AdamW diverges long before; a typo like 1e30 must not run for hours). */
-const MAX_LR = 1;
+import { parseCommand, STUDY_OPTIONS, studyOptions } from './options';
 
 export const SPEC = {
   name: 'reproduce',
   summary:
     'Runs the experiments (cached: a rerun skips finished cases; --workers n runs n shards as child processes, merged at the end), then writes figures and results/SUMMARY.md.',
   options: {
-    scale: {
-      type: 'string',
-      choices: ['smoke', 'toy', 'full', 'paper'],
-      default: process.env.BEACONS_SCALE ?? 'toy',
-      help: 'scale preset (or BEACONS_SCALE)',
-    },
+    scale: STUDY_OPTIONS.scale,
     only: {
       type: 'names',
       choices: [...new Set(EXPERIMENTS.flatMap((e) => [e.key, e.experiment.name]))],
       help: 'findings to run (default all)',
     },
-    seeds: { type: 'ints', min: 0, max: Number.MAX_SAFE_INTEGER, help: "seeds (default: the scale's)" },
-    lr: {
-      type: 'number',
-      min: 0,
-      above: true,
-      max: MAX_LR,
-      help: 'learning rate of every method (default: calibrated)',
-    },
+    seeds: STUDY_OPTIONS.seeds,
+    lr: STUDY_OPTIONS.lr,
     'set-rate': {
       type: 'number',
       min: 0,
@@ -76,27 +61,14 @@ export const SPEC = {
       max: 1000,
       help: "epochs of the fact-set findings' (3–5) runs (default: the scale's; --scale full runs 3× the rate for 12)",
     },
-    model: {
-      type: 'string',
-      arg: 'name|dir',
-      help: `a shipped model (${SHIPPED_MODEL_NAMES.join(', ')}) or a model directory (default beacon-base)`,
-    },
+    model: STUDY_OPTIONS.model,
     models: {
       type: 'names',
       choices: ['all', ...SHIPPED_MODEL_NAMES],
       help: `run the study on each of these shipped models, one after the other (all: ${SHIPPED_MODEL_NAMES.join(', ')}); ${DEFAULT_MODEL_NAME}'s results go to --results, each other model's to <results>/models/<name>; ${DEFAULT_MODEL_NAME}'s SUMMARY.md then gets the verdict-per-model table`,
     },
-    data: {
-      type: 'string',
-      arg: 'file',
-      help: "records file, COUNTERFACT or ZsRE (default: the model's records)",
-    },
-    'prompt-format': {
-      type: 'string',
-      choices: ['plain', 'llama2-chat'],
-      default: 'plain',
-      help: 'prompt wrapping',
-    },
+    data: STUDY_OPTIONS.data,
+    'prompt-format': STUDY_OPTIONS['prompt-format'],
     shard: {
       type: 'string',
       arg: 'i/n',
@@ -118,7 +90,7 @@ export const SPEC = {
       max: 4096,
       help: "at most n cases (adapters trained side by side) per batch (default: each experiment's): mainly changes speed; continuous numbers such as ‖ΔW‖ can move in their last digits on wasm, and a run resumes only at the size it started with",
     },
-    results: { type: 'string', arg: 'dir', default: 'results', help: 'results directory' },
+    results: STUDY_OPTIONS.results,
     force: { type: 'boolean', help: "discard this run's stored results and recompute" },
     'no-figures': { type: 'boolean', help: 'write SUMMARY.md only' },
   },
@@ -133,12 +105,7 @@ export const MERGE_SPEC = {
 function parse(argv: string[]) {
   const values = parseCommand(SPEC, argv);
   const common: CommonOptions & { lr?: number } = {
-    scale: values.scale,
-    model: modelPath(values.model),
-    data: values.data ?? null,
-    promptFormat: values['prompt-format'] as PromptFormat,
-    seeds: values.seeds,
-    lr: values.lr,
+    ...studyOptions(values),
     setRateScale: values['set-rate'],
     setEpochs: values['set-epochs'],
   };
@@ -270,7 +237,13 @@ function phaseOfWorker(): number | undefined {
 
 /** One worker per core by default (BEACONS_WORKERS overrides); the sweep's cases are split by --shard. */
 function defaultWorkers(): number {
-  if (process.env.BEACONS_WORKERS) return Number(process.env.BEACONS_WORKERS);
+  const env = process.env.BEACONS_WORKERS;
+  if (env !== undefined && env !== '') {
+    const n = /^\s*\d+\s*$/.test(env) ? Number(env) : Number.NaN;
+    if (!(n >= 1 && n <= 1024))
+      throw new Error(`BEACONS_WORKERS must be an integer from 1 to 1024 (or unset), got '${env}'`);
+    return n;
+  }
   return Math.max(1, Math.min(coreCount(), 8));
 }
 
@@ -429,7 +402,13 @@ export async function merge(argv: string[]): Promise<void> {
         ),
       );
   });
-  if (incomplete.length > 0) throw new Error(`merge incomplete, nothing written: ${incomplete.join('; ')}`);
+  if (incomplete.length > 0) {
+    // an incomplete experiment's files are left as they were (runner.ts mergeShards); a complete one got its summary
+    const written = entries.length - incomplete.length;
+    const what =
+      written === 0 ? 'nothing written' : `only the ${written} complete experiments' summaries written`;
+    throw new Error(`merge incomplete, ${what}: ${incomplete.join('; ')}`);
+  }
   await writeAllReports(common, values.results, {
     figures: !values['no-figures'],
     scale: common.scale ?? 'toy',

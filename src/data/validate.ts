@@ -11,6 +11,7 @@
  *   `{ onInvalid: 'skip' }` the record is dropped and reported to `onSkip`.
  */
 import * as fs from 'node:fs';
+import { inputFileProblem } from '../util/paths';
 import type { KnowledgeRecord } from './types';
 
 export type DataErrorKind = 'file' | 'schema' | 'content';
@@ -66,6 +67,9 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /** Reads `file` and returns its top-level JSON array; throws a `file` DataError otherwise. */
 export function readJsonArray(file: string): unknown[] {
+  // a device (/dev/zero) would be read forever, a huge file fill the memory: checked before reading
+  const problem = inputFileProblem(file);
+  if (problem !== undefined) throw new DataError(file, problem, {}, 'file');
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');

@@ -6,7 +6,8 @@
  */
 import type { CommonOptions } from '../knowledge/config';
 import type { Experiment, SummaryFile } from '../runner/experiment';
-import { loadSummary } from '../runner/runner';
+import { loadSummary, resultPaths } from '../runner/runner';
+import { useStored } from '../runner/stored';
 import type { FigureSpec } from '../viz/figures';
 import { type Headline, headlineMarkdown } from './headline';
 
@@ -69,14 +70,22 @@ export function defineFinding<Key extends string, Cfg, Case extends { id: string
       const cfg = f.config(o);
       const summary = loadSummary(f.experiment, cfg, resultsDir);
       if (summary === undefined) return undefined;
-      const headlines = f.headlines(summary.summary);
-      return {
-        key: f.key,
-        summary,
-        section: [f.section(cfg, summary.summary), headlineMarkdown(headlines)].filter(Boolean).join('\n\n'),
-        figures: f.figures(summary.summary),
-        headlines,
-      };
+      // a summary of the wrong shape: one error naming its file and the field (runner/stored.ts)
+      const file = resultPaths(f.experiment, cfg, resultsDir).summary;
+      const read = useStored(
+        file,
+        summary.summary,
+        (s) => {
+          const headlines = f.headlines(s);
+          return {
+            section: [f.section(cfg, s), headlineMarkdown(headlines)].filter(Boolean).join('\n\n'),
+            figures: f.figures(s),
+            headlines,
+          };
+        },
+        (at) => `field "summary${at.slice(1)}"`,
+      );
+      return { key: f.key, summary, ...read };
     },
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Config pieces and helpers shared by the five experiments.
+ * Config pieces and helpers shared by the six experiments.
  */
 import * as path from 'node:path';
 import { BEACON_BASE_DIR } from '../model/load';
@@ -55,6 +55,12 @@ export interface CommonOptions {
 
 export function commonConfig(o: CommonOptions = {}): CommonConfig & { s: Scale } {
   const s = getScale(o.scale ?? 'toy');
+  // the generator keeps 32 bits of a seed (util/random.ts): a larger one would silently repeat a smaller one's runs
+  const bad = o.seeds?.find((x) => !Number.isInteger(x) || x < 0 || x > 2 ** 32 - 1);
+  if (bad !== undefined)
+    throw new Error(
+      `seeds: each must be an integer from 0 to ${2 ** 32 - 1} (the generator's 32 bits), got ${bad}`,
+    );
   const model = o.model ?? path.relative(process.cwd(), BEACON_BASE_DIR);
   return {
     scale: s.name,

@@ -22,6 +22,7 @@ import { buildCorpus } from '../pretrain/corpus';
 import { modelCorpusConfig } from '../pretrain/shipped';
 import { readJsonFile } from '../util/atomic';
 import { fileContentId, modelContentId } from '../util/fingerprint';
+import { inputFileProblem } from '../util/paths';
 import { buildPool, type Fact, type PoolInfo, type PromptFormat } from './facts';
 import { type LearnContext, makeContext } from './learn';
 
@@ -58,7 +59,9 @@ export function modelFingerprint(dir: string): string {
 
 /** The identity of a `--data` records file: the sha256 of its contents (cached like the model's). */
 export function dataFingerprint(file: string): string {
-  if (!fs.existsSync(file)) throw new DataError(file, 'cannot read file (ENOENT)', {}, 'file');
+  // before hashing it: a device (/dev/zero) would be hashed forever
+  const problem = inputFileProblem(file);
+  if (problem !== undefined) throw new DataError(file, problem, {}, 'file');
   return fileContentId(file);
 }
 

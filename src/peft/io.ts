@@ -162,8 +162,11 @@ const isStringList = (x: unknown) => Array.isArray(x) && x.every((t) => typeof t
 
 /** The fields both methods share, checked. */
 function validateCommon(o: Record<string, unknown>, fail: Fail): PeftCommonConfig {
-  if (typeof o.lora_alpha !== 'number' || !(o.lora_alpha > 0))
-    throw fail('lora_alpha', 'must be a positive number');
+  if (typeof o.lora_alpha !== 'number' || !(o.lora_alpha > 0) || !Number.isFinite(o.lora_alpha))
+    throw fail(
+      'lora_alpha',
+      `must be a positive finite number, got ${typeof o.lora_alpha === 'number' ? o.lora_alpha : JSON.stringify(o.lora_alpha)}`,
+    );
   const tm = o.target_modules;
   if (!isStringList(tm) || (tm as string[]).length === 0)
     throw fail(
@@ -482,7 +485,9 @@ export function readPeftLora(dir: string): { config: PeftLoraConfig; tensors: Ma
         `tensor "${key('B')}"`,
         `shape [${s.B}] but r is ${config.r}: expected [out, r]`,
       );
-    tensors.set(m, { A: st.read(key('A')), B: st.read(key('B')), inFeatures: s.A[1], outFeatures: s.B[0] });
+    const w = { A: st.read(key('A')), B: st.read(key('B')), inFeatures: s.A[1], outFeatures: s.B[0] };
+    checkFiniteDelta(file, cfgFile, key, loraScaling(config), config.r, { A: w.A, B: w.B });
+    tensors.set(m, w);
   }
   return { config, tensors };
 }
@@ -516,14 +521,45 @@ export function readPeftAdaLora(dir: string): {
       throw new PeftError(file, `tensor "${key('E')}"`, `shape [${s.E}] but ${why}: expected [r, 1]`);
     if (s.B[1] !== r)
       throw new PeftError(file, `tensor "${key('B')}"`, `shape [${s.B}] but ${why}: expected [out, r]`);
-    tensors.set(m, {
-      A: st.read(key('A')),
-      E: st.read(key('E')),
-      B: st.read(key('B')),
-      rank: r,
-      inFeatures: s.A[1],
-      outFeatures: s.B[0],
-    });
+    const w = { A: st.read(key('A')), E: st.read(key('E')), B: st.read(key('B')) };
+    checkFiniteDelta(file, cfgFile, key, config.lora_alpha / (config.init_r + 1e-5), r, w);
+    tensors.set(m, { ...w, rank: r, inFeatures: s.A[1], outFeatures: s.B[0] });
   }
   return { config, tensors };
+}
+
+const F32_MAX = 3.4028234663852886e38;
+
+/**
+ * An adapter that would make non-finite logits is refused at load: every weight finite, and no ΔW entry able to
+ * overflow float32 (the backends compute in it): |scaling| · r · max|A| · max|E| · max|B| must stay below float32's
+ * largest number. A huge lora_alpha (1e308: a scaling float32 turns into Infinity) fails here, naming the config.
+ */
+function checkFiniteDelta(
+  file: string,
+  cfgFile: string,
+  key: (part: string) => string,
+  scaling: number,
+  r: number,
+  parts: Record<string, Float32Array>,
+): void {
+  let bound = Math.abs(scaling) * r;
+  if (!(bound < F32_MAX))
+    throw new PeftError(cfgFile, 'field "lora_alpha"', `gives a scaling of ${scaling}, beyond float32`);
+  for (const [p, data] of Object.entries(parts)) {
+    let max = 0;
+    for (let i = 0; i < data.length; i++) {
+      const v = Math.abs(data[i]);
+      if (!Number.isFinite(v))
+        throw new PeftError(file, `tensor "${key(p)}"`, `value ${i} is ${data[i]}: weights must be finite`);
+      if (v > max) max = v;
+    }
+    bound *= max;
+  }
+  if (!(bound < F32_MAX))
+    throw new PeftError(
+      cfgFile,
+      'field "lora_alpha"',
+      `${scaling} (scaling) times the weights of ${key('A').replace(/\.lora_A(\.weight)?$/, '')} can reach ${bound.toExponential(2)}, beyond float32: the adapter would make non-finite logits`,
+    );
 }

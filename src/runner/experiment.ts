@@ -2,6 +2,7 @@
  * The types of an experiment and of its stored run (see runner.ts for the files and their life cycle).
  */
 import type { ProgressReporter } from './progress';
+import type { SummaryDigest } from './stored';
 
 export type Shard = { index: number; count: number };
 export type CaseRow<Res> = { id: string; result: Res };
@@ -14,7 +15,15 @@ export type RunMeta = {
   /** batch size of the invocation (runs.jsonl lines; absent in summaries and in logs written before it was kept) */
   stack?: number;
 };
-export type SummaryFile<S> = { experiment: string; version: number; hash: string; summary: S; meta: RunMeta };
+/** `digest`: of the case rows and of `summary` (runner/stored.ts); absent in summaries written before 2026-12-06 */
+export type SummaryFile<S> = {
+  experiment: string;
+  version: number;
+  hash: string;
+  summary: S;
+  meta: RunMeta;
+  digest?: SummaryDigest;
+};
 
 /** Passed to `runBatch`. An experiment may set `backend` (recorded in the summary meta). */
 export interface RunContext {

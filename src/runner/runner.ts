@@ -9,9 +9,11 @@
  *   joined by `mergeShards`;
  * - `runs.jsonl` / `runs.shard-i-of-n.jsonl`: one timing line per invocation that computed cases, with its batch
  *   size (`stack`: a run is resumed only at the size it was computed at);
- * - `summary.json`: {experiment, version, hash, summary, meta}, written atomically once every case is done.
+ * - `summary.json`: {experiment, version, hash, summary, meta, digest}, written atomically once every case is done.
  *   Only `meta` ({seconds, cases, startedAt, finishedAt, backend?}) varies between equivalent runs: seconds
- *   is the wall time summed over all invocations (and shards) that computed cases.
+ *   is the wall time summed over all invocations (and shards) that computed cases. `digest` (runner/stored.ts) is
+ *   checked on every read: an edited summary is rewritten from the cases by a run and an error elsewhere; edited
+ *   cases are an error. Case rows of the wrong shape are one error naming the file, the case and the field.
  * Results are stored as JSON, and `summarize` always sees them as read back from JSON (NaN → null), so a
  * resumed or merged run summarises exactly like an uninterrupted one.
  *
@@ -38,6 +40,7 @@ import type {
   SummaryFile,
 } from './experiment';
 import { batchLayout, shardBatches, shardOfBatch } from './layout';
+import { checkDigest, summaryDigest, useStored } from './stored';
 
 export type * from './experiment';
 
@@ -87,7 +90,17 @@ export function loadSummary<Cfg, Case extends { id: string }, Res, S>(
   }
   const bad = summaryFieldProblem(s);
   if (bad) throw new FileError(p.summary, bad);
+  checkDigest(p.summary, s, storedRows(p), p.cases);
   return s;
+}
+
+/** Every stored case row of a run (main file and shard files; read-only, no check of the ids), by id. */
+function storedRows(p: ResultPaths): Map<string, unknown> {
+  const rows = new Map<string, unknown>();
+  for (const file of [p.cases, ...shardFiles(p.dir, 'cases')])
+    for (const { value } of readJsonLines(file, 'case', { validate: validateRow }))
+      rows.set((value as CaseRow<unknown>).id, (value as CaseRow<unknown>).result);
+  return rows;
 }
 
 /** The first missing or mistyped field of a summary file (`field "meta.seconds" is missing …`), or undefined. */
@@ -207,10 +220,20 @@ async function runUnlocked<Cfg, Case extends { id: string }, Res, Summary>(
         ran += fresh.length;
         progress?.update(scope.length - missing + ran, { ran, lastId: batch[batch.length - 1].id });
       }
+    } catch (e) {
+      // a failure to log the run (the same full disk) must not hide the failure that stopped it
+      if (ran > 0) {
+        try {
+          logRun(ownRuns, startedAt, ran, ctx.backend, batchSize);
+        } catch (l) {
+          warn(`${(l as Error).message} (the run's timing line is lost; its cases are kept)`);
+        }
+      }
+      throw e;
     } finally {
-      if (ran > 0) logRun(ownRuns, startedAt, ran, ctx.backend, batchSize);
       progress?.stop();
     }
+    if (ran > 0) logRun(ownRuns, startedAt, ran, ctx.backend, batchSize);
   }
   const out = outcome<Res, Summary>(p, scope, done, ran);
   out.results = scope.map((c) => done.get(c.id) as Res);
@@ -221,9 +244,11 @@ async function runUnlocked<Cfg, Case extends { id: string }, Res, Summary>(
     try {
       cached = ran === 0 ? loadSummary(exp, cfg, opts.resultsDir) : undefined;
     } catch (e) {
-      warn(`${(e as Error).message}; rewriting it from the cases`);
+      // a damaged or edited summary is rewritten from the cases; changed cases are an error (never summarised)
+      if (!(e instanceof FileError) || e.file !== p.summary) throw e;
+      warn(`${e.message}; rewriting it from the cases`);
     }
-    out.summary = cached ?? writeSummary(exp, cfg, p, out.results, warn);
+    out.summary = cached ?? writeSummary(exp, cfg, p, all, done, warn);
   }
   return out;
 }
@@ -299,9 +324,14 @@ function mergeUnlocked<Cfg, Case extends { id: string }, Res, Summary>(
     throw new FileError(p.config, `run ${p.hash} of ${exp.name} was never started`);
   ensureConfig(exp, cfg, p);
   const all = checkedCases(exp, cfg);
-  const done = collect(all, [p.cases, ...shardFiles(p.dir, 'cases')], p.cases, warn, true);
+  // an incomplete merge changes no file: cases.jsonl gets the shards' rows only with the summary
+  const files = [p.cases, ...shardFiles(p.dir, 'cases')];
+  const done = collect(all, files, p.cases, warn, false);
   const out = outcome<Res, Summary>(p, all, done, 0);
-  if (out.missing.length === 0) out.summary = writeSummary(exp, cfg, p, resultsOf(all, done), warn);
+  if (out.missing.length === 0) {
+    collect(all, files, p.cases, warn, true); // the shards' rows into cases.jsonl (case order)
+    out.summary = writeSummary(exp, cfg, p, all, done, warn);
+  }
   return out;
 }
 
@@ -318,9 +348,6 @@ function outcome<Res, S>(p: ResultPaths, scope: { id: string }[], done: Map<stri
   };
   return out;
 }
-
-const resultsOf = <Res>(cases: { id: string }[], done: Map<string, unknown>) =>
-  cases.map((c) => done.get(c.id) as Res);
 
 function checkedCases<Cfg, Case extends { id: string }>(
   exp: Experiment<Cfg, Case, unknown>,
@@ -445,9 +472,11 @@ function writeSummary<Cfg, Res, Summary>(
   exp: Experiment<Cfg, { id: string }, Res, Summary>,
   cfg: Cfg,
   p: ResultPaths,
-  results: Res[],
+  cases: { id: string }[],
+  done: Map<string, unknown>,
   warn: (m: string) => void,
 ): SummaryFile<Summary> {
+  const results = cases.map((c) => done.get(c.id) as Res);
   const runs = [p.runs, ...shardFiles(p.dir, 'runs')].flatMap((f) =>
     readJsonLines(f, 'run log', { repairLastLine: f === p.runs, onWarn: warn }).map(
       (r) => r.value as RunMeta,
@@ -464,8 +493,27 @@ function writeSummary<Cfg, Res, Summary>(
   };
   const backends = [...new Set(runs.map((r) => r.backend).filter((b): b is string => !!b))];
   if (backends.length > 0) meta.backend = backends.join(',');
-  const summary = exp.summarize(cfg, results);
-  const text = `${JSON.stringify({ experiment: exp.name, version: exp.version, hash: p.hash, summary, meta }, null, 2)}\n`;
+  // case rows of the wrong shape: one error naming the file, the case and the field (runner/stored.ts)
+  const summary = JSON.parse(
+    JSON.stringify(
+      useStored(
+        p.cases,
+        results,
+        (r) => exp.summarize(cfg, r),
+        (at) => caseField(at, cases),
+      ),
+    ),
+  ) as Summary;
+  const digest = summaryDigest(done, summary);
+  const file = { experiment: exp.name, version: exp.version, hash: p.hash, summary, meta, digest };
+  const text = `${JSON.stringify(file, null, 2)}\n`;
   writeFileAtomic(p.summary, text);
   return JSON.parse(text) as SummaryFile<Summary>;
+}
+
+/** A traced path into the results array (`$[17].grid.x`) as words: `case "id" field "result.grid.x"`. */
+function caseField(at: string, cases: { id: string }[]): string {
+  const m = /^\$\[(\d+)\]\.?(.*)$/.exec(at);
+  if (!m) return `field "${at}"`;
+  return `case "${cases[Number(m[1])]?.id}": field "result${m[2] ? `.${m[2]}` : ''}"`;
 }

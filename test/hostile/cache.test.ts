@@ -3,15 +3,18 @@
  * a merge with a shard missing, input files changed in place (same size) under an existing cache entry.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, mock, test } from 'node:test';
+import { promisify } from 'node:util';
+import { defineFinding } from '../../src/findings/finding';
 import {
   caseShards,
   type Experiment,
   forgetRun,
+  loadSummary,
   mergeShards,
   resultPaths,
   runExperiment,
@@ -19,6 +22,9 @@ import {
 import { fileContentId, fileSha256, fingerprintCacheFile, modelContentId } from '../../src/util/fingerprint';
 import { LockError, lockResultsDir } from '../../src/util/lock';
 import { describeMissing } from '../../src/util/shards';
+import { ROOT } from '../sweep';
+
+const execFileAsync = promisify(execFile);
 
 let tmp = '';
 before(() => {
@@ -81,6 +87,64 @@ describe('one run at a time per results folder', () => {
     assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).pid, process.pid);
     release();
     assert.equal(fs.existsSync(file), false);
+  });
+
+  test('8 runs starting at once over a stale lock: never two holders, 12 rounds', async () => {
+    const base = path.join(tmp, 'race');
+    const [rounds, contenders, slot, hold] = [12, 8, 700, 250];
+    const dead = await sleeper();
+    dead.kill('SIGKILL');
+    await new Promise((r) => dead.on('close', r));
+    for (let r = 0; r < rounds; r++) {
+      fs.mkdirSync(path.join(base, `r${r}`), { recursive: true });
+      writeLock(path.join(base, `r${r}`, '.lock'), dead.pid!);
+    }
+    // each contender takes the lock of round r at the same instant t0 + r·slot, holds it `hold` ms, releases it
+    const script = `
+      const path = require('node:path');
+      const { lockResultsDir, LockError } = require(${JSON.stringify(path.join(ROOT, 'src/util/lock.ts'))});
+      const [base, rounds, t0, slot, hold] = process.argv.slice(1).map((a, i) => (i === 0 ? a : Number(a)));
+      const nap = (ms) => ms > 0 && Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+      const out = [];
+      for (let r = 0; r < rounds; r++) {
+        nap(t0 + r * slot - Date.now() - 2);
+        while (Date.now() < t0 + r * slot) {}
+        try {
+          const release = lockResultsDir(path.join(base, 'r' + r), undefined, () => {});
+          const from = Date.now();
+          nap(hold);
+          const to = Date.now();
+          release();
+          out.push({ r, from, to });
+        } catch (e) {
+          if (!(e instanceof LockError)) out.push({ r, error: e.message });
+        }
+      }
+      console.log(JSON.stringify(out));`;
+    const t0 = Date.now() + 12_000;
+    const runs = Array.from({ length: contenders }, () =>
+      execFileAsync(
+        process.execPath,
+        ['--import', 'tsx', '-e', script, base, ...[rounds, t0, slot, hold].map(String)],
+        {
+          cwd: ROOT,
+        },
+      ),
+    );
+    const held = (await Promise.all(runs)).flatMap(
+      (r) => JSON.parse(r.stdout) as { r: number; from?: number; to?: number; error?: string }[],
+    );
+    assert.deepEqual(
+      held.filter((h) => h.error !== undefined),
+      [],
+    );
+    for (let r = 0; r < rounds; r++) {
+      const spans = held.filter((h) => h.r === r).sort((a, b) => a.from! - b.from!);
+      assert.ok(spans.length >= 1, `round ${r}: nobody took the stale lock`);
+      for (let i = 1; i < spans.length; i++)
+        assert.ok(spans[i].from! >= spans[i - 1].to!, `round ${r}: two runs held the lock at once`);
+      assert.deepEqual(fs.readdirSync(path.join(base, `r${r}`)), [], `round ${r}: files left behind`);
+    }
   });
 
   test('a lock of another host: named with the file to delete; under Slurm a shard lock is taken over', () => {
@@ -174,6 +238,57 @@ describe('stuck and incomplete caches', () => {
   });
 });
 
+describe('failures that must not hide another or change files', () => {
+  test('a full disk while storing cases names cases.jsonl (the lost timing line is a warning)', async () => {
+    const dir = path.join(tmp, 'enospc');
+    const cfg = { n: 4 };
+    const p = resultPaths(toy, cfg, dir);
+    const nodeFs = require('node:fs') as typeof fs;
+    const realWrite = nodeFs.writeFileSync;
+    let calls = 0;
+    let writes: ReturnType<typeof mock.method> | undefined;
+    const exp: typeof toy = {
+      ...toy,
+      runBatch: async (c, cases, ctx) => {
+        // from the second batch on, every write through a descriptor fails as a full disk would
+        if (++calls === 2)
+          writes = mock.method(nodeFs, 'writeFileSync', (f: unknown, ...rest: unknown[]) => {
+            if (typeof f === 'number')
+              throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+            return (realWrite as (...a: unknown[]) => void)(f, ...rest);
+          });
+        return toy.runBatch(c, cases, ctx);
+      },
+    };
+    const warnings: string[] = [];
+    try {
+      await assert.rejects(runExperiment(exp, cfg, { resultsDir: dir, onWarn: (m) => warnings.push(m) }), {
+        message: `${p.cases}: cannot write (ENOSPC: no space left on the device)`,
+      });
+    } finally {
+      writes?.mock.restore();
+    }
+    assert.deepEqual(warnings, [
+      `${p.runs}: cannot write (ENOSPC: no space left on the device) (the run's timing line is lost; its cases are kept)`,
+    ]);
+    // resumable: the first batch is kept
+    const out = await runExperiment(toy, cfg, { resultsDir: dir });
+    assert.equal(out.ran, 3);
+    assert.deepEqual(out.summary?.summary, { sum: 6 });
+  });
+
+  test('an incomplete merge leaves every file as it was', async () => {
+    const dir = path.join(tmp, 'merge-untouched');
+    const cfg = { n: 6 };
+    await runExperiment(toy, cfg, { resultsDir: dir, shard: { index: 0, count: 3 } });
+    const p = resultPaths(toy, cfg, dir);
+    const before = fs.readdirSync(p.dir).map((f) => [f, fs.readFileSync(path.join(p.dir, f), 'utf8')]);
+    assert.equal(mergeShards(toy, cfg, { resultsDir: dir }).summary, undefined);
+    const after = fs.readdirSync(p.dir).map((f) => [f, fs.readFileSync(path.join(p.dir, f), 'utf8')]);
+    assert.deepEqual(after, before);
+  });
+});
+
 describe('content fingerprints', () => {
   test('a data file edited in place with the same size (and mtime) gets a new identity', () => {
     const file = path.join(tmp, 'data.json');
@@ -219,5 +334,96 @@ describe('content fingerprints', () => {
     } finally {
       opened.mock.restore();
     }
+  });
+});
+
+describe('edited and misshapen caches: reported with the file, the field and --force, never used', () => {
+  type Res = { grid: { x: number } };
+  const shaped: Experiment<Cfg, { id: string; x: number }, Res, { total: number; parts: number[] }> = {
+    name: 'shaped',
+    version: 1,
+    cases: (cfg) => Array.from({ length: cfg.n }, (_, x) => ({ id: `c${x}`, x })),
+    runBatch: async (_cfg, cases) => cases.map((c) => ({ grid: { x: c.x } })),
+    summarize: (_cfg, results) => ({
+      total: results.reduce((a, r) => a + r.grid.x, 0),
+      parts: results.map((r) => r.grid.x),
+    }),
+  };
+  const force = 'rerun with --force to recompute the run';
+  const setup = async (name: string) => {
+    const dir = path.join(tmp, name);
+    const cfg = { n: 4 };
+    await runExperiment(shaped, cfg, { resultsDir: dir });
+    return { dir, cfg, p: resultPaths(shaped, cfg, dir) };
+  };
+  const edit = (file: string, from: string, to: string) => {
+    const text = fs.readFileSync(file, 'utf8');
+    assert.ok(text.includes(from), `${file} lacks ${from}`);
+    fs.writeFileSync(file, text.replace(from, to));
+  };
+
+  test('a case row with "result": null names the file, the case and the field', async () => {
+    const { dir, cfg, p } = await setup('null-result');
+    fs.rmSync(p.summary);
+    edit(p.cases, '{"id":"c1","result":{"grid":{"x":1}}}', '{"id":"c1","result":null}');
+    await assert.rejects(runExperiment(shaped, cfg, { resultsDir: dir }), {
+      name: 'FileError',
+      message: `${p.cases}: case "c1": field "result" is missing or null (Cannot read properties of null (reading 'grid')): not what this version writes; ${force}`,
+    });
+    const out = await runExperiment(shaped, cfg, { resultsDir: dir, force: true });
+    assert.equal(out.summary?.summary.total, 6);
+  });
+
+  test('a summary whose numbers were edited: reported; a run rewrites it from the cases', async () => {
+    const { dir, cfg, p } = await setup('edited-summary');
+    edit(p.summary, '"total": 6', '"total": 7');
+    const want = `${p.summary}: field "summary" was edited after it was written (it no longer matches its digest); ${force}`;
+    assert.throws(() => loadSummary(shaped, cfg, dir), { message: want });
+    const warnings: string[] = [];
+    const out = await runExperiment(shaped, cfg, { resultsDir: dir, onWarn: (m) => warnings.push(m) });
+    assert.deepEqual(warnings, [`${want}; rewriting it from the cases`]);
+    assert.equal(out.summary?.summary.total, 6);
+    assert.equal(loadSummary(shaped, cfg, dir)?.summary.total, 6);
+  });
+
+  test('an edited case row under a finished run: an error naming cases.jsonl, not a new summary', async () => {
+    const { dir, cfg, p } = await setup('edited-cases');
+    edit(p.cases, '{"x":3}', '{"x":30}');
+    const want = `${p.cases}: the stored case results changed after ${p.summary} was built from them (they no longer match its digest); ${force}`;
+    assert.throws(() => loadSummary(shaped, cfg, dir), { message: want });
+    await assert.rejects(runExperiment(shaped, cfg, { resultsDir: dir }), { message: want });
+    assert.equal(
+      (await runExperiment(shaped, cfg, { resultsDir: dir, force: true })).summary?.summary.total,
+      6,
+    );
+  });
+
+  test('a summary without a digest (written before digests) still loads; a case row removed under it is reported', async () => {
+    const { dir, cfg, p } = await setup('legacy');
+    const { digest: _d, ...legacy } = JSON.parse(fs.readFileSync(p.summary, 'utf8'));
+    fs.writeFileSync(p.summary, `${JSON.stringify(legacy, null, 2)}\n`);
+    assert.equal(loadSummary(shaped, cfg, dir)?.summary.total, 6);
+    fs.writeFileSync(p.cases, fs.readFileSync(p.cases, 'utf8').split('\n').slice(1).join('\n'));
+    assert.throws(() => loadSummary(shaped, cfg, dir), {
+      message: `${p.cases}: holds 3 cases but ${p.summary} was built from 4: the cache was changed after it was written; ${force}`,
+    });
+  });
+
+  test('a summary of the wrong shape ("summary": {}) read by its finding names the file and the field', async () => {
+    const { dir, cfg, p } = await setup('empty-summary');
+    const { digest: _d, ...legacy } = JSON.parse(fs.readFileSync(p.summary, 'utf8'));
+    fs.writeFileSync(p.summary, JSON.stringify({ ...legacy, summary: {} }));
+    const finding = defineFinding({
+      key: 'shaped',
+      experiment: shaped,
+      config: () => cfg,
+      figures: () => [],
+      section: (_c, s) => `parts ${s.parts.map(String).join(', ')}`,
+      tables: () => [],
+      headlines: () => [],
+    });
+    assert.throws(() => finding.report({}, dir), {
+      message: `${p.summary}: field "summary.parts" is missing or null (Cannot read properties of undefined (reading 'map')): not what this version writes; ${force}`,
+    });
   });
 });

@@ -13,6 +13,7 @@ import { checkMemory, loadSession } from '../../src/knowledge/session';
 import { expectedShapes, saveModelDir } from '../../src/model/checkpoint';
 import { loadModel } from '../../src/model/load';
 import { SPECIAL_TOKENS, WordTokenizer } from '../../src/model/tokenizer';
+import { readPeftLora, writePeftLora } from '../../src/peft/io';
 import { type Experiment, loadSummary, resultPaths, runExperiment } from '../../src/runner/runner';
 import { appendLinesDurable, writeFileAtomic } from '../../src/util/atomic';
 import { lockResultsDir } from '../../src/util/lock';
@@ -153,7 +154,33 @@ describe('results files', () => {
     });
   });
 
-  test('a read-only results folder says so (EACCES), not ENOENT', () => {
+  /** As root, the check runs as user nobody: it needs to read the checkout (not so in a mode-700 folder). */
+  const asNobody = (() => {
+    if (process.getuid?.() !== 0) return false;
+    const need = [
+      path.join(ROOT, 'node_modules', 'tsx', 'package.json'),
+      path.join(ROOT, 'src', 'util', 'lock.ts'),
+    ];
+    try {
+      execFileSync(
+        'setpriv',
+        [
+          '--reuid=65534',
+          '--regid=65534',
+          '--clear-groups',
+          'sh',
+          '-c',
+          need.map((f) => `test -r '${f}'`).join(' && '),
+        ],
+        { stdio: 'ignore' },
+      );
+      return false;
+    } catch {
+      return `as root this check runs as user nobody (uid 65534), who cannot read the checkout at ${ROOT} (a folder of mode 700 above it?)`;
+    }
+  })();
+
+  test('a read-only results folder says so (EACCES), not ENOENT', { skip: asNobody }, () => {
     const ro = path.join(tmp, 'read-only');
     fs.mkdirSync(ro);
     fs.chmodSync(tmp, 0o755);
@@ -182,5 +209,64 @@ describe('results files', () => {
       { cwd: ROOT, encoding: 'utf8', env: { ...process.env, HOME: tmp } },
     );
     assert.deepEqual(out.trim().split('\n'), want);
+  });
+});
+
+describe('adapter files that would give non-finite logits are refused at load', () => {
+  const m = 'model.layers.0.self_attn.q_proj';
+  const weights = (a: number, b: number) =>
+    new Map([
+      [
+        m,
+        {
+          A: new Float32Array(2 * 4).fill(a),
+          B: new Float32Array(4 * 2).fill(b),
+          inFeatures: 4,
+          outFeatures: 4,
+        },
+      ],
+    ]);
+  const write = (name: string, alpha: number, a = 0.1, b = 0.1) => {
+    const dir = path.join(tmp, `adapter-${name}`);
+    writePeftLora(dir, { r: 2, lora_alpha: alpha, target_modules: ['q_proj'] }, weights(a, b));
+    return {
+      dir,
+      cfg: path.join(dir, 'adapter_config.json'),
+      st: path.join(dir, 'adapter_model.safetensors'),
+    };
+  };
+
+  test('lora_alpha 1e308 (a scaling float32 cannot hold), or not finite in the config', () => {
+    const { dir, cfg } = write('huge-alpha', 1e308);
+    assert.throws(() => readPeftLora(dir), {
+      message: `${cfg}: field "lora_alpha": gives a scaling of 5e+307, beyond float32`,
+    });
+    fs.writeFileSync(
+      cfg,
+      fs.readFileSync(cfg, 'utf8').replace('"lora_alpha": 1e+308', '"lora_alpha": 1e999'),
+    );
+    assert.throws(() => readPeftLora(dir), {
+      message: `${cfg}: field "lora_alpha": must be a positive finite number, got Infinity`,
+    });
+  });
+
+  for (const [name, bad] of [
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+  ] as const)
+    test(`a ${name} weight names the tensor and the value`, () => {
+      const { dir, st } = write(`nan-${name}`, 4, 0.1, bad);
+      assert.throws(() => readPeftLora(dir), {
+        message: `${st}: tensor "base_model.model.${m}.lora_B.weight": value 0 is ${name}: weights must be finite`,
+      });
+    });
+
+  test('finite weights whose product with the scaling overflows float32', () => {
+    const { dir, cfg } = write('overflow', 1e30, 1e10, 1);
+    assert.throws(() => readPeftLora(dir), {
+      message: new RegExp(
+        `^${reEscape(cfg)}: field "lora_alpha": 5e\\+29 \\(scaling\\) times the weights of .*q_proj can reach 1\\.00e\\+40, beyond float32`,
+      ),
+    });
   });
 });

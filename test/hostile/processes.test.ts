@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BEACON_BASE_DIR } from '../../src/model/load';
+import { lockResultsDir } from '../../src/util/lock';
 import { coreCount, runWorkers } from '../../src/util/workers';
 import { beacons, isAlive, startBeacons, sweepArgs, writeSmallData } from '../sweep';
 
@@ -31,9 +32,10 @@ async function allGone(pids: number[], ms: number): Promise<number[]> {
 }
 
 /** Starts `reproduce --workers <n>` and resolves once it has printed its worker pids. */
-async function startWorkers(name: string, workers: string) {
+async function startWorkers(name: string, workers: string, bin = false) {
   let pids: number[] = [];
   const run = startBeacons(['reproduce', ...sweepArgs(data, path.join(tmp, name)), '--workers', workers], {
+    bin,
     onLine: (line) => {
       const m = /^\[reproduce\] worker pids ([\d, ]+)$/.exec(line);
       if (m) pids = m[1].split(', ').map(Number);
@@ -65,6 +67,36 @@ describe('worker processes die with their parent', { skip }, () => {
     run.child.kill('SIGKILL');
     await run.done;
     assert.deepEqual(await allGone(run.pids, 5000), [], 'children left behind');
+  });
+});
+
+describe('signals to the installed command (bin/beacons.js) end the run and every process under it', {
+  skip,
+}, () => {
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    test(`${sig}: the command and its workers are gone, the lock is released, one line says how to resume`, async () => {
+      const name = `bin-${sig}`;
+      const run = await startWorkers(name, '2', true);
+      assert.equal(run.pids.length, Math.min(2, coreCount()));
+      run.child.kill(sig);
+      const out = await run.done;
+      assert.deepEqual(await allGone([run.child.pid!, ...run.pids], 5000), [], 'processes left behind');
+      assert.equal(out.code, 1, out.stderr);
+      assert.equal(
+        out.stderr.trim().split('\n').at(-1),
+        `beacons: stopped by ${sig}; finished cases are cached, rerun to resume`,
+      );
+      assert.equal(fs.existsSync(path.join(tmp, name, '.lock')), false, 'lock left behind');
+    });
+
+  test('SIGKILL: no orphan (the workers watch their parent); the next run takes over the stale lock', async () => {
+    const run = await startWorkers('bin-SIGKILL', '2', true);
+    run.child.kill('SIGKILL');
+    await run.done;
+    assert.deepEqual(await allGone(run.pids, 5000), [], 'children left behind');
+    const notes: string[] = [];
+    lockResultsDir(path.join(tmp, 'bin-SIGKILL'), undefined, (m) => notes.push(m))();
+    assert.match(notes.join('\n'), new RegExp(`of pid ${run.child.pid} \\(no longer running\\)`));
   });
 });
 
