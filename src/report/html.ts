@@ -110,7 +110,8 @@ function page(title: string, body: string, withPlotly: boolean): string {
 const DRAW = `<script>
 for (const div of document.querySelectorAll('div.figure')) {
   const spec = JSON.parse(document.getElementById(div.id + '-spec').textContent);
-  Plotly.newPlot(div, spec.data, Object.assign({}, spec.layout, { autosize: true }),
+  // the page's width (a fixed width would overflow it); the height is the div's, set from the figure's own
+  Plotly.newPlot(div, spec.data, Object.assign({}, spec.layout, { autosize: true, width: undefined }),
     { responsive: true, displaylogo: false });
 }
 </script>`;
@@ -128,10 +129,16 @@ function fields(s: ReportSection): string {
   return `<dl class="finding">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${markdownish(v!)}</dd>`).join('')}</dl>`;
 }
 
+/** A figure's height on a page: its own (small multiples grow with their rows), else 480 px. */
+export function figureHeight(f: FigureSpec): number {
+  const h = f.layout['height'];
+  return typeof h === 'number' && h > 0 ? Math.ceil(h) : 480;
+}
+
 function sectionPage(s: ReportSection, reportTitle: string): string {
   const figs = (s.figures ?? []).map(
     (f, j) =>
-      `<div class="figure" id="fig-${j + 1}"></div>\n` +
+      `<div class="figure" id="fig-${j + 1}" style="height:${figureHeight(f)}px"></div>\n` +
       `<script type="application/json" id="fig-${j + 1}-spec">${scriptJSON({ data: f.data, layout: f.layout })}</script>` +
       (s.figureNotes?.[j] ? `\n<div class="note">${markdownish(s.figureNotes[j]!)}</div>` : ''),
   );
