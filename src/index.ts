@@ -31,9 +31,13 @@ export {
   type RunOrLoadResult,
   runOrLoad,
   type WhatIfOptions,
+  type WhatIfPlan,
+  type WhatIfPlans,
   type WhatIfRun,
   whatIf,
+  whatIfCaseTables,
   whatIfFigures,
+  whatIfPlan,
   whatIfTable,
 } from './findings/run-or-load';
 export type { CommonConfig, CommonOptions } from './knowledge/config';
@@ -67,5 +71,12 @@ export { type TrainConfig, type TrainResult, train } from './train/trainer';
 export { type DataFrame, danfojs, fromDataFrame, showDataFrame, toDataFrame } from './viz/dataframe';
 export { showFigure } from './viz/display';
 export { barCI, type FigureSpec, lineCI, overlay, pcaScatter, scatter } from './viz/figures';
+export { markdownish, showMarkdown } from './viz/markdown';
 export { type Panel, selector, smallMultiples } from './viz/panels';
-export { showTable, showTables } from './viz/tables';
+export {
+  groupMeans,
+  STEPS_TO_LEARN_CAPTION,
+  showTable,
+  showTables,
+  stepsToLearnByGroup,
+} from './viz/tables';

@@ -1,6 +1,7 @@
 // Opens executed notebooks in a classic Jupyter Notebook server, as a user who just cloned the repository does:
 // untrusted (a fresh signing secret, so no notebook is trusted), and checks in headless Chromium that every figure
-// shows: one visible, non-blank PNG image per figure output. (Classic Notebook sanitises untrusted text/html, which
+// shows: one visible, non-blank PNG image per figure output; and every reading or verdict (showMarkdown's text/html:
+// classic Notebook drops untrusted text/markdown without a word): one visible text per reading output. (Classic Notebook sanitises untrusted text/html, which
 // turned inline SVG figures into run-on text; image/png is shown as is.) Then, signed (trusted), that plotly.js
 // draws every figure of the first notebook (display.ts, classicPlotlyLoader). The page is kept from starting a kernel.
 // Notebooks: env BEACONS_UNTRUSTED_NOTEBOOKS (a folder or one .ipynb), else .cache/notebooks (the copies
@@ -27,6 +28,17 @@ interface Notebook {
 function outputsWith(file: string, mime: string): number {
   const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as Notebook;
   return nb.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.data && mime in o.data).length;
+}
+
+/** Reading outputs (showMarkdown: text/html with a beacons-text block) in a notebook file. */
+function readingOutputs(file: string): number {
+  const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as Notebook;
+  return nb.cells
+    .flatMap((c) => c.outputs ?? [])
+    .filter((o) => {
+      const html = o.data?.['text/html'];
+      return (Array.isArray(html) ? html.join('') : String(html ?? '')).includes('class="beacons-text"');
+    }).length;
 }
 
 /** Figure outputs (plotly bundles) in a notebook file. */
@@ -152,7 +164,7 @@ async function openNotebook(browser: import('puppeteer-core').Browser, url: stri
   return page;
 }
 
-test('classic Notebook, untrusted: every figure output shows as a visible image', {
+test('classic Notebook, untrusted: every figure output shows as a visible image, every reading as text', {
   skip: reason ?? false,
 }, async () => {
   const files = notebooks();
@@ -169,6 +181,10 @@ test('classic Notebook, untrusted: every figure output shows as a visible image'
       const page = await openNotebook(classic.browser, classic.url(name));
       const trusted = (await page.evaluate('Jupyter.notebook.trusted')) as boolean;
       const images = (await page.evaluate(figureImagesScript())) as FigureImage[];
+      // readings and verdicts (showMarkdown): sanitised HTML, each one visible with its text
+      const texts = (await page.evaluate(
+        `[...document.querySelectorAll('.output_html .beacons-text')].map((e) => ({ visible: e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden', chars: e.innerText.trim().length }))`,
+      )) as { visible: boolean; chars: number }[];
       await page.screenshot({ path: path.join(dir, `${name}.png`) });
       const first = await page.$('img[src^="data:image/png"]');
       await first?.screenshot({ path: path.join(dir, `${name}.figure-1.png`) });
@@ -186,7 +202,18 @@ test('classic Notebook, untrusted: every figure output shows as a visible image'
         );
         assert.ok(img.ink > 0.01, `${name}: figure ${i + 1} is blank (${JSON.stringify(img)})`);
       });
-      console.log(`notebook-untrusted: ${name}: untrusted, ${images.length} figure(s) shown`);
+      const readings = readingOutputs(file);
+      assert.equal(outputsWith(file, 'text/markdown'), 0, `${name}: text/markdown outputs vanish untrusted`);
+      assert.equal(texts.length, readings, `${name}: ${readings} reading output(s), ${texts.length} shown`);
+      texts.forEach((t, i) => {
+        assert.ok(
+          t.visible && t.chars > 0,
+          `${name}: reading ${i + 1} is not visible (${JSON.stringify(t)})`,
+        );
+      });
+      console.log(
+        `notebook-untrusted: ${name}: untrusted, ${images.length} figure(s) and ${texts.length} reading(s) shown`,
+      );
     }
   } finally {
     await classic.browser.close();

@@ -60,6 +60,14 @@ export function meanVerdict(
  * (TOST) with room for an effect of the margin's size (`room`: 1 − the control's accuracy for a gain over it; a
  * member at the ceiling is not ruled out); otherwise *inconclusive*, with the best member's MDE.
  */
+/**
+ * What bestOfFamily applies to a family of n conditions, in words: the one source for every text that says which
+ * multiple-comparison correction a best-of verdict carries (verdict reasons, figure readings).
+ */
+export function familyCorrection(n: number): string {
+  return `${n} conditions, Holm-adjusted`;
+}
+
 export function bestOfFamily(
   finding: string,
   members: { name: string; ci: Interval & { se: number }; room?: number }[],
@@ -85,7 +93,7 @@ export function bestOfFamily(
   const m = usable[best];
   const head = { finding, measure: m.name, estimate: m.ci.estimate, lo: m.ci.lo, hi: m.ci.hi };
   const mde = Number.isFinite(m.ci.se) ? minimumDetectableEffect(m.ci.se) : null;
-  const family = `${usable.length} conditions, Holm-adjusted`;
+  const family = familyCorrection(usable.length);
   if (m.ci.estimate > 0 && adj[best] < 0.05)
     return {
       ...head,

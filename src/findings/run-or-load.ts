@@ -9,6 +9,7 @@ import type { SummaryFile } from '../runner/experiment';
 import { CallbackProgress, formatLine } from '../runner/progress';
 import { loadSummary, runExperiment } from '../runner/runner';
 import { overlay } from '../viz/figures';
+import { groupMeans, STEPS_TO_LEARN_CAPTION, stepsToLearnByGroup } from '../viz/tables';
 import type { Finding, FindingOptions, FindingReading, FindingTable, NamedFigure } from './finding';
 import { lr } from './format';
 import { type ConfigOf, EXPERIMENTS, type FindingKey, moreFigures, readingOf } from './index';
@@ -237,4 +238,113 @@ export function caseRows(run: { dir: string }): Record<string, string | number |
   // every row gets every column (a DataFrame needs them): missing fields are null
   const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   return rows.map((r) => Object.fromEntries(cols.map((c) => [c, r[c] ?? null])));
+}
+
+/** One finding's what-if plan: changes applied to every run (`base`) and the runs (label → the settings changed). */
+export interface WhatIfPlan<K extends FindingKey> {
+  base?: ConfigChanges<ConfigOf<K>>;
+  runs: Record<string, ConfigChanges<ConfigOf<K>>>;
+}
+
+/** A what-if plan per finding (notebook 06's config cell: pick a finding, edit its plan). */
+export type WhatIfPlans = { [K in FindingKey]?: WhatIfPlan<K> };
+
+/**
+ * Run (or read) finding `key`'s plan from `plans` (an error names the findings that have one). The same as
+ * `whatIf(key, plan.runs, { ...opts, base: plan.base })`, typed for a `key` chosen at run time.
+ */
+export function whatIfPlan(
+  key: FindingKey,
+  plans: WhatIfPlans,
+  opts: Omit<WhatIfOptions<FindingKey>, 'base'> = {},
+): Promise<WhatIfRun[]> {
+  const plan = plans[key] as WhatIfPlan<FindingKey> | undefined;
+  if (!plan)
+    throw new Error(
+      `what-if: no plan for '${key}'; plans exist for: ${Object.keys(plans).join(', ') || 'none'}`,
+    );
+  return whatIf(key, plan.runs, { ...opts, base: plan.base }) as Promise<WhatIfRun[]>;
+}
+
+const percent = (v: string | number | null) => (typeof v === 'number' ? 100 * v : null);
+
+/**
+ * The cases of every run of a what-if comparison, aggregated per run by the tested table functions (groupMeans,
+ * stepsToLearnByGroup: a missing value is left out and counted, never averaged as 0), one set of tables per
+ * finding: accuracy and steps to learn (distance, drift), accuracy and cross-talk per sweep (interference),
+ * accuracy per strategy (filtering), accuracy and gain over ce per variant on the test sets (re-weighting).
+ */
+export function whatIfCaseTables(
+  key: FindingKey,
+  runs: readonly { label: string; result: { dir: string } }[],
+): FindingTable[] {
+  const rows = runs.flatMap((r) => caseRows(r.result).map((row) => ({ run: r.label, row })));
+  const parts = (id: unknown) => String(id).split('|');
+  if (key === 'distance' || key === 'drift' || key === 'regimes') {
+    const flat = rows.map(({ run, row }) => ({
+      run,
+      'learned %': percent(row['learned'] ?? null),
+      learned: row['learned'],
+      stepsToLearn: row['stepsToLearn'],
+    }));
+    return [
+      { rows: groupMeans(flat, ['run'], ['learned %']), caption: 'Per run: accuracy (% learned)' },
+      { rows: stepsToLearnByGroup(flat, ['run']), caption: `Per run: ${STEPS_TO_LEARN_CAPTION}` },
+    ];
+  }
+  if (key === 'interference') {
+    const flat = rows.map(({ run, row }) => ({
+      run,
+      sweep: parts(row['id'])[0],
+      'accuracy %': percent(row['learned share'] ?? null),
+      'cross-talk %': percent(row['crossTalk share'] ?? null),
+    }));
+    return [
+      {
+        rows: groupMeans(flat, ['run', 'sweep'], ['accuracy %', 'cross-talk %']),
+        caption:
+          'Per run and sweep: mean accuracy of the sets and % of facts answered with another fact’s target',
+      },
+    ];
+  }
+  if (key === 'filtering') {
+    const flat = rows.map(({ run, row }) => ({
+      run,
+      // ids are seed|set|strategy|share
+      strategy: parts(row['id'])[2],
+      'accuracy %': percent(row['accuracy'] ?? null),
+    }));
+    return [
+      {
+        rows: groupMeans(flat, ['run', 'strategy'], ['accuracy %']),
+        caption: 'Per run and strategy, over every share, set and seed: mean accuracy',
+      },
+    ];
+  }
+  // re-weighting: the test sets (the held-out tuning sets have ids 'tuning|seed|set'), one row per variant
+  const variants = ['ce', 'distance', 'extremes', 'inverse'];
+  const flat = rows
+    .filter(({ row }) => parts(row['id'])[0] !== 'tuning')
+    .flatMap(({ run, row }) =>
+      variants
+        .filter((v) => v in row)
+        .map((v) => {
+          const acc = row[v];
+          const ce = row['ce'];
+          return {
+            run,
+            variant: v,
+            'accuracy %': percent(acc ?? null),
+            'gain over ce (points)':
+              typeof acc === 'number' && typeof ce === 'number' ? 100 * (acc - ce) : null,
+          };
+        }),
+    );
+  return [
+    {
+      rows: groupMeans(flat, ['run', 'variant'], ['accuracy %', 'gain over ce (points)']),
+      caption:
+        'Per run and variant, over the test sets and seeds: mean accuracy and mean paired gain over ce',
+    },
+  ];
 }

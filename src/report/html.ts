@@ -9,6 +9,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../util/atomic';
 import type { FigureSpec } from '../viz/figures';
+import { inline, markdownish } from '../viz/markdown';
+
+export { markdownish };
 
 export interface ReportSection {
   title: string;
@@ -64,65 +67,6 @@ function escapeHTML(s: string): string {
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&#39;');
-}
-
-function inline(s: string): string {
-  // Code spans first (their content is not formatted), then links, bold, italic — all on escaped text.
-  return s
-    .split(/(`[^`]+`)/)
-    .map((part) => {
-      if (/^`[^`]+`$/.test(part)) return `<code>${escapeHTML(part.slice(1, -1))}</code>`;
-      return escapeHTML(part)
-        .replace(
-          /\[([^\]]+)\]\(((?:https?:\/\/|\.{0,2}\/|#)[^)\s]*|[\w.-]+\.html(?:#[\w-]*)?)\)/g,
-          '<a href="$2">$1</a>',
-        )
-        .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
-        .replace(/(^|[^*])\*([^*\s][^*]*)\*/g, '$1<em>$2</em>');
-    })
-    .join('');
-}
-
-/** `| a | b |` rows (the second one `|---|`) → a table; cells are inline markdown-ish. */
-function table(lines: string[]): string {
-  const cells = (l: string) =>
-    l
-      .trim()
-      .replace(/^\|/, '')
-      .replace(/\|$/, '')
-      .split('|')
-      .map((c) => c.trim());
-  const head = cells(lines[0]!);
-  const body = lines.slice(2).map(cells);
-  return (
-    `<table><thead><tr>${head.map((c) => `<th>${inline(c)}</th>`).join('')}</tr></thead>` +
-    `<tbody>${body.map((r) => `<tr>${r.map((c) => `<td>${inline(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`
-  );
-}
-
-/** Markdown-ish text → HTML: paragraphs, `- ` lists, `|` tables, **bold**, *italic*, `code`, [links](url); the rest escaped. */
-export function markdownish(text: string): string {
-  const out: string[] = [];
-  for (const block of text.trim().split(/\n\s*\n/)) {
-    const lines = block.split('\n').filter((l) => l.trim() !== '');
-    if (lines.length === 0) continue;
-    const heading = /^(#{2,4}) (.*)$/.exec(lines[0]!.trim());
-    if (lines.length === 1 && heading) {
-      const level = heading[1]!.length;
-      out.push(`<h${level}>${inline(heading[2]!)}</h${level}>`);
-    } else if (
-      lines.length >= 2 &&
-      lines.every((l) => /^\s*\|.*\|\s*$/.test(l)) &&
-      /^[\s|:-]+$/.test(lines[1]!)
-    ) {
-      out.push(table(lines));
-    } else if (lines.every((l) => /^\s*[-*] /.test(l))) {
-      out.push(`<ul>${lines.map((l) => `<li>${inline(l.replace(/^\s*[-*] /, ''))}</li>`).join('')}</ul>`);
-    } else {
-      out.push(`<p>${lines.map((l) => inline(l.trim())).join('\n')}</p>`);
-    }
-  }
-  return out.join('\n');
 }
 
 function slugOf(s: ReportSection, i: number): string {
@@ -189,7 +133,8 @@ function page(title: string, body: string, withPlotly: boolean): string {
 const DRAW = `<script>
 for (const div of document.querySelectorAll('div.figure')) {
   const spec = JSON.parse(document.getElementById(div.id + '-spec').textContent);
-  Plotly.newPlot(div, spec.data, Object.assign({}, spec.layout, { autosize: true }),
+  // the page's width (a fixed width would overflow it); the height is the div's, set from the figure's own
+  Plotly.newPlot(div, spec.data, Object.assign({}, spec.layout, { autosize: true, width: undefined }),
     { responsive: true, displaylogo: false });
 }
 </script>`;
@@ -216,10 +161,16 @@ function conditionsTable(cs: readonly ReportCondition[]): string {
   return `<h2>Every condition tested</h2><table class="conditions"><thead><tr><th>Condition</th><th>Number (95 % CI)</th><th>Verdict</th><th>Detectable at 80 % power</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
+/** A figure's height on a page: its own (small multiples grow with their rows), else 480 px. */
+export function figureHeight(f: FigureSpec): number {
+  const h = f.layout['height'];
+  return typeof h === 'number' && h > 0 ? Math.ceil(h) : 480;
+}
+
 function sectionPage(s: ReportSection, reportTitle: string): string {
   const figs = (s.figures ?? []).map(
     (f, j) =>
-      `<div class="figure" id="fig-${j + 1}"></div>\n` +
+      `<div class="figure" id="fig-${j + 1}" style="height:${figureHeight(f)}px"></div>\n` +
       `<script type="application/json" id="fig-${j + 1}-spec">${scriptJSON({ data: f.data, layout: f.layout })}</script>` +
       (s.figureNotes?.[j] ? `\n<div class="note">${markdownish(s.figureNotes[j]!)}</div>` : ''),
   );

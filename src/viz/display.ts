@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FigureSpec } from './figures';
+import { staticPanels } from './panels';
 
 export type MimeBundle = { [mime: string]: unknown };
 export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
@@ -190,14 +191,14 @@ async function toImageNow(spec: FigureSpec, format: 'svg' | 'png', opts: RenderO
     });
   }
   const s = await session;
-  const args = JSON.stringify({
-    data: spec.data,
-    layout: { ...spec.layout, width: opts.width ?? 760, height: opts.height ?? 460 },
-  });
+  // a static image has no dropdown: a selector's panels are drawn side by side, at the size their grid asks for
+  const drawn = staticPanels(spec);
+  const { width, height } = staticSize(drawn, opts);
+  const args = JSON.stringify({ data: drawn.data, layout: { ...drawn.layout, width, height } });
   const img = JSON.stringify({
     format,
-    width: opts.width ?? 760,
-    height: opts.height ?? 460,
+    width,
+    height,
     scale: format === 'png' ? (opts.scale ?? 2) : 1,
   });
   // A string, not a function: tsx/esbuild helpers (e.g. __name) must not leak into the page.
@@ -205,6 +206,18 @@ async function toImageNow(spec: FigureSpec, format: 'svg' | 'png', opts: RenderO
   const result = queue.then(run, run);
   queue = result.catch(() => undefined);
   return result;
+}
+
+/**
+ * The size of a figure's static image: the options', else the figure's own layout size (small multiples set it
+ * from their grid), else 760 × 460.
+ */
+export function staticSize(spec: FigureSpec, opts: RenderOptions = {}): { width: number; height: number } {
+  const own = (k: 'width' | 'height') => {
+    const v = spec.layout[k];
+    return typeof v === 'number' && v > 0 ? v : undefined;
+  };
+  return { width: opts.width ?? own('width') ?? 760, height: opts.height ?? own('height') ?? 460 };
 }
 
 /** The figure as a standalone SVG document string. */
@@ -404,6 +417,9 @@ export async function showFigure(spec: FigureSpec, opts: RenderOptions = {}): Pr
       note = `rendering with ${exe} failed: ${(e as Error).message.split('\n')[0]}`;
     }
   }
-  const size = { width: opts.width ?? 760, height: opts.height ?? 460 };
+  // shown at most 900 CSS pixels wide (a notebook's column), the height scaled with it
+  const full = staticSize(staticPanels(spec), opts);
+  const k = Math.min(1, 900 / full.width);
+  const size = { width: Math.round(full.width * k), height: Math.round(full.height * k) };
   displayBundle(figureBundle(spec, png, note), png ? { 'image/png': size } : {});
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { lineCI } from './figures';
-import { selector, smallMultiples } from './panels';
+import { lineCI, withBand, withLine } from './figures';
+import { selector, smallMultiples, staticPanels } from './panels';
 
 const panel = (label: string, k: number) => ({
   label,
@@ -45,4 +45,40 @@ test('smallMultiples puts each panel on its own axes and lists each series once 
   const legend = f.data.filter((t) => t['showlegend'] !== false).map((t) => t['name']);
   assert.deepEqual(legend, ['a', 'b']);
   assert.equal(f.layout['updatemenus'], undefined);
+});
+
+test("reference bands and lines are drawn per panel, in that panel's axes (selector and small multiples)", () => {
+  const banded = (label: string, k: number) => {
+    const p = panel(label, k);
+    return { label, spec: withLine(withBand(p.spec, 0.3, 0.5, 'paper'), 0, 'none') };
+  };
+  const panels = [banded('p1', 0.2), banded('p2', 0.5), banded('p3', 0.7)];
+  const f = smallMultiples(panels, 'All', 2);
+  const shapes = f.layout['shapes'] as { xref: string; yref: string; y0: number }[];
+  assert.equal(shapes.length, 6, 'a band and a line in each of the three panels');
+  assert.deepEqual(
+    shapes.map((s) => `${s.xref}/${s.yref}`),
+    ['x domain/y', 'x domain/y', 'x2 domain/y2', 'x2 domain/y2', 'x3 domain/y3', 'x3 domain/y3'],
+  );
+  const notes = f.layout['annotations'] as { yref: string }[];
+  assert.deepEqual(
+    notes.map((a) => a.yref),
+    ['y', 'y', 'y2', 'y2', 'y3', 'y3'],
+  );
+  // the selector switches the shapes with the panel; its static version is the small multiples
+  const sel = selector(panels, 'All');
+  const buttons = (
+    sel.layout['updatemenus'] as { buttons: { args: [unknown, { shapes: unknown[] }] }[] }[]
+  )[0].buttons;
+  assert.equal(buttons[2].args[1].shapes.length, 2);
+  const still = staticPanels(sel, 2);
+  assert.equal(still.layout['updatemenus'], undefined);
+  assert.deepEqual(still.layout['grid'], f.layout['grid']);
+  assert.equal(still.data.length, f.data.length);
+  assert.deepEqual(
+    (still.layout['shapes'] as { yref: string }[]).map((s) => s.yref),
+    shapes.map((s) => s.yref),
+  );
+  const plain = panel('x', 1).spec;
+  assert.equal(staticPanels(plain), plain, 'a figure without a selector is its own static version');
 });

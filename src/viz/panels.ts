@@ -28,20 +28,32 @@ export function selector(panels: readonly Panel[], title: string): FigureSpec {
       return { ...t, visible: i === 0 };
     }),
   );
+  // each panel's axes and its own reference lines and bands (shapes, annotations) go with it
   const axes = (i: number) => ({
     xaxis: panels[i].spec.layout['xaxis'],
     yaxis: panels[i].spec.layout['yaxis'],
+    shapes: panels[i].spec.layout['shapes'] ?? [],
+    annotations: panels[i].spec.layout['annotations'] ?? [],
   });
+  const top = (panels[0].spec.layout['margin'] as Obj | undefined)?.['t'];
   const layout: Obj = {
     ...panels[0].spec.layout,
     title: { text: `${title}: ${panels[0].label}`, x: 0.02, xanchor: 'left' },
+    // room above the plot for the title and, under it, the menu (left, clear of plotly's modebar on the right)
+    margin: {
+      ...((panels[0].spec.layout['margin'] as Obj | undefined) ?? {}),
+      t: Math.max(Number(top ?? 0), 110),
+    },
+    // staticPanels rebuilds the side-by-side version from this for static images
+    meta: { selectorTitle: title },
     updatemenus: [
       {
         type: 'dropdown',
-        x: 1,
-        xanchor: 'right',
-        y: 1.18,
-        yanchor: 'top',
+        x: 0,
+        xanchor: 'left',
+        y: 1.02,
+        yanchor: 'bottom',
+        pad: { t: 0, b: 4 },
         showactive: true,
         buttons: panels.map((p, i) => ({
           label: p.label,
@@ -82,6 +94,8 @@ export function smallMultiples(panels: readonly Panel[], title: string, columns 
     updatemenus: undefined,
   };
   const data: Trace[] = [];
+  const shapes: Obj[] = [];
+  const annotations: Obj[] = [];
   panels.forEach((p, i) => {
     const n = i === 0 ? '' : String(i + 1);
     for (const t of p.spec.data) {
@@ -95,7 +109,53 @@ export function smallMultiples(panels: readonly Panel[], title: string, columns 
     // the panel's label under its axis; the shared x quantity goes once into the figure's title
     layout[`xaxis${n}`] = { ...x, title: { text: `<b>${p.label}</b>` } };
     layout[`yaxis${n}`] = { ...y, ...(i % cols === 0 ? {} : { title: { text: '' } }) };
+    // the panel's reference lines and bands, in its own axes (not the first panel's)
+    shapes.push(...inPanel(p.spec.layout['shapes'], n));
+    annotations.push(...inPanel(p.spec.layout['annotations'], n));
   });
+  layout['shapes'] = shapes;
+  layout['annotations'] = annotations;
   delete layout['updatemenus'];
+  delete layout['meta'];
   return { data, layout };
+}
+
+/**
+ * Shapes or annotations of one panel moved into panel `n`'s axes ('' for the first): a y value to `y<n>`, a
+ * position along the whole plot ('paper') to that panel's domain.
+ */
+function inPanel(items: unknown, n: string): Obj[] {
+  if (!Array.isArray(items)) return [];
+  const ref = (r: unknown, axis: 'x' | 'y') =>
+    r === 'paper' ? `${axis}${n} domain` : r === axis || r === undefined ? `${axis}${n}` : r;
+  return (items as Obj[]).map((it) => ({ ...it, xref: ref(it['xref'], 'x'), yref: ref(it['yref'], 'y') }));
+}
+
+/**
+ * The static version of a figure: a selector's panels side by side (a dropdown means nothing in a PNG and shows one
+ * panel only); any other figure as it is.
+ */
+export function staticPanels(spec: FigureSpec, columns = 3): FigureSpec {
+  const menus = spec.layout['updatemenus'] as Obj[] | undefined;
+  const buttons = (menus?.[0]?.['buttons'] as Obj[] | undefined) ?? [];
+  const title = (spec.layout['meta'] as Obj | undefined)?.['selectorTitle'];
+  if (buttons.length === 0 || typeof title !== 'string') return spec;
+  const panels: Panel[] = buttons.map((b) => {
+    const [show, relayout] = b['args'] as [{ visible: boolean[] }, Obj];
+    const { title: _t, updatemenus: _u, meta: _m, ...rest } = spec.layout;
+    return {
+      label: String(b['label']),
+      spec: {
+        data: spec.data.filter((_, j) => show.visible[j]).map((t) => ({ ...t, visible: true })),
+        layout: {
+          ...rest,
+          xaxis: relayout['xaxis'],
+          yaxis: relayout['yaxis'],
+          shapes: relayout['shapes'],
+          annotations: relayout['annotations'],
+        },
+      },
+    };
+  });
+  return smallMultiples(panels, title, columns);
 }

@@ -5,8 +5,10 @@ import {
   formatCI,
   formatNumber,
   fromRows,
+  groupMeans,
   lineSeries,
   meanCI,
+  stepsToLearnByGroup,
   summarise,
   toHTML,
   toMarkdown,
@@ -131,4 +133,48 @@ test('lineSeries / barGroups: summary rows to figure inputs', () => {
   const bars = barGroups(s, 'bin', { series: 'method' });
   assert.deepEqual(bars[0]!.categories, ['1', '2']);
   assert.throws(() => lineSeries([{ bin: 'x', mean: 1 }], 'bin'), /row 0: field 'bin' is not a number/);
+});
+
+test('groupMeans: nulls and NaN left out (not 0), with a count where any group leaves one out', () => {
+  const rows = [
+    { m: 'a', x: 1, s: 4 },
+    { m: 'b', x: 3, s: null },
+    { m: 'a', x: 2, s: Number.NaN },
+    { m: 'b', x: 5, s: null },
+  ];
+  assert.deepEqual(groupMeans(rows, ['m'], ['x', 's']), [
+    { m: 'a', rows: 2, x: 1.5, s: 4, 's n': 1 },
+    { m: 'b', rows: 2, x: 4, s: null, 's n': 0 },
+  ]);
+  assert.throws(() => groupMeans(rows, ['m'], ['y']), /row 0: no column 'y'/);
+});
+
+test('stepsToLearnByGroup: the mean over learned facts with a step; unlearned and stepless ones counted apart', () => {
+  const rows = [
+    { method: 'lora', learned: 1, stepsToLearn: 4 },
+    { method: 'lora', learned: 1, stepsToLearn: 10 },
+    { method: 'lora', learned: 1, stepsToLearn: null },
+    { method: 'lora', learned: 0, stepsToLearn: null },
+    { method: 'full', learned: 0, stepsToLearn: null },
+  ];
+  assert.deepEqual(stepsToLearnByGroup(rows, ['method']), [
+    { method: 'lora', runs: 4, learned: 3, 'with a step': 2, 'mean steps to learn': 7, 'median steps': 7 },
+    {
+      method: 'full',
+      runs: 1,
+      learned: 0,
+      'with a step': 0,
+      'mean steps to learn': null,
+      'median steps': null,
+    },
+  ]);
+  // danfojs-style mean with null as 0 would give (4 + 10 + 0) / 3 = 4.67 for lora's learned facts
+  assert.throws(
+    () => stepsToLearnByGroup([{ method: 'x', learned: 2, stepsToLearn: 1 }], ['method']),
+    /row 0: field 'learned' is 2/,
+  );
+  assert.throws(
+    () => stepsToLearnByGroup([{ method: 'x', learned: 1, stepsToLearn: 'a' }], ['method']),
+    /row 0: field 'stepsToLearn'/,
+  );
 });

@@ -231,3 +231,90 @@ export function lineSeries(input: Table | readonly Row[], x: string, keys: Keys 
 export function barGroups(input: Table | readonly Row[], category: string, keys: Keys = {}): BarGroup[] {
   return collect(input, category, keys, false).map((s) => ({ ...s, categories: s.k.map(String) }));
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Group means for the notebooks' tables. danfojs's `groupby().mean()` counts a missing value as 0 (a fact never
+// learned has stepsToLearn = null): these say what they average instead.
+
+/** Groups in order of first appearance (the key joins the `by` values). */
+function groupsOf(rows: readonly Row[], by: readonly string[]): { key: Row; rows: Row[] }[] {
+  const out = new Map<string, { key: Row; rows: Row[] }>();
+  rows.forEach((r, i) => {
+    for (const c of by) {
+      if (!(c in r)) throw new Error(`tables: row ${i}: no column '${c}' to group by`);
+    }
+    const id = JSON.stringify(by.map((c) => r[c]));
+    const g = out.get(id) ?? { key: Object.fromEntries(by.map((c) => [c, r[c]])), rows: [] };
+    out.set(id, g);
+    g.rows.push(r);
+  });
+  return [...out.values()];
+}
+
+/**
+ * Per group (order of first appearance): `rows`, then the mean of each column over its finite numbers — a null,
+ * NaN or non-number is left out, never counted as 0. Where some group leaves a value out, a column `<c> n` says
+ * how many values each group's mean of `c` averages. A group with no value has mean null ('–').
+ */
+export function groupMeans(rows: readonly Row[], by: readonly string[], columns: readonly string[]): Row[] {
+  rows.forEach((r, i) => {
+    for (const c of columns) {
+      if (!(c in r)) throw new Error(`tables: groupMeans: row ${i}: no column '${c}'`);
+    }
+  });
+  const groups = groupsOf(rows, by);
+  const finite = (g: { rows: Row[] }, c: string) =>
+    g.rows.map((r) => r[c]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const partial = new Set(columns.filter((c) => groups.some((g) => finite(g, c).length < g.rows.length)));
+  return groups.map((g) => {
+    const out: Row = { ...g.key, rows: g.rows.length };
+    for (const c of columns) {
+      const v = finite(g, c);
+      out[c] = v.length ? v.reduce((s, x) => s + x, 0) / v.length : null;
+      if (partial.has(c)) out[`${c} n`] = v.length;
+    }
+    return out;
+  });
+}
+
+/**
+ * Steps to learn per group, from case rows with `learned` (1/0 or boolean) and `stepsToLearn` (a step or null):
+ * runs, facts learned, learned facts with a recorded step (a fact can pass the final greedy check without the
+ * early-stop check having fired during training: learned, no step), and the mean and median step over those
+ * (null where there is none). A fact not learned never enters the mean. Errors name the row and field.
+ */
+export function stepsToLearnByGroup(rows: readonly Row[], by: readonly string[]): Row[] {
+  rows.forEach((r, i) => {
+    const l = r['learned'];
+    if (!(l === 0 || l === 1 || l === true || l === false))
+      throw new Error(
+        `tables: stepsToLearnByGroup: row ${i}: field 'learned' is ${JSON.stringify(l)}, not 1/0`,
+      );
+    const s = r['stepsToLearn'];
+    if (!(s === null || s === undefined || (typeof s === 'number' && Number.isFinite(s))))
+      throw new Error(
+        `tables: stepsToLearnByGroup: row ${i}: field 'stepsToLearn' is ${JSON.stringify(s)}, not a step or null`,
+      );
+  });
+  return groupsOf(rows, by).map((g) => {
+    const learned = g.rows.filter((r) => r['learned'] === 1 || r['learned'] === true);
+    const steps = learned
+      .map((r) => r['stepsToLearn'])
+      .filter((s): s is number => typeof s === 'number')
+      .sort((a, b) => a - b);
+    const m = steps.length;
+    return {
+      ...g.key,
+      runs: g.rows.length,
+      learned: learned.length,
+      'with a step': m,
+      'mean steps to learn': m ? steps.reduce((s, x) => s + x, 0) / m : null,
+      'median steps': m ? (m % 2 ? steps[(m - 1) / 2]! : (steps[m / 2 - 1]! + steps[m / 2]!) / 2) : null,
+    };
+  });
+}
+
+/** The caption that says what `stepsToLearnByGroup`'s mean averages. */
+export const STEPS_TO_LEARN_CAPTION =
+  'Steps to learn: mean and median over the learned facts with a recorded step (facts not learned are left out, ' +
+  'not counted as 0; "with a step" says how many are averaged)';

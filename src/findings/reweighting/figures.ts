@@ -2,6 +2,7 @@
 import { barCI, type FigureSpec, withBand, withLine } from '../../viz/figures';
 import type { FindingReading } from '../finding';
 import { ci, gain, pct, pts, verdict } from '../format';
+import { familyCorrection } from '../headline';
 import type { ReweightingSummary } from './experiment';
 
 /** The paper's reported gain of its remedies, in percentage points. */
@@ -51,9 +52,9 @@ export function reweightingReading(s: ReweightingSummary): FindingReading {
     .map((v) => v.variant);
   return {
     number: `gain over plain cross-entropy${ce ? ` (${pct(ce.accuracy.estimate)})` : ''}: ${gains.join('; ')}`,
-    verdict: `${s.reproduces.length ? `credible gain for ${s.reproduces.join(', ')}` : 'no variant with a credible gain'} — ${verdict(s.reproduces.length > 0)}`,
+    verdict: `best of ${vs.length}, uncorrected: ${s.reproduces.length ? `credible gain for ${s.reproduces.join(', ')}` : 'no variant with a credible gain'} — ${verdict(s.reproduces.length > 0)}`,
     figures: {
-      reweighting: `One bar per weighting variant: its accuracy minus plain cross-entropy on the same sets (percentage points, 95 % t interval); the shaded band is the paper's +3–5 points. ${gains.join('; ')}. ${inBand.length ? `In the paper's band: ${inBand.join(', ')}.` : "No variant's estimate falls in the paper's band."} The paper's formula is not published, and the best of ${vs.length} variants is chosen after the fact (no multiple-comparison correction).`,
+      reweighting: `One bar per weighting variant: its accuracy minus plain cross-entropy on the same sets (percentage points, 95 % t interval); the shaded band is the paper's +3–5 points. ${gains.join('; ')}. ${inBand.length ? `In the paper's band: ${inBand.join(', ')}.` : "No variant's estimate falls in the paper's band."} The paper's formula is not published. Each bar's interval is that variant's own, not corrected for picking the best of ${vs.length}; the verdict is (${familyCorrection(vs.length)}), and the v1 rule beside it is not.`,
     },
   };
 }
