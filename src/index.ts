@@ -1,6 +1,7 @@
 /**
- * The library's public entry point: what is exported here is the API (the README and the notebooks import only
- * from this file; everything else is internal and may move). Layers, bottom to top: docs/design.md.
+ * The library's public entry point, chosen by hand: what is exported here is the API (the README and the notebooks
+ * import only from this file; everything else is internal and may move). Grouped bottom to top as the layers
+ * (docs/design.md): backends, model, PEFT, training, evaluation, knowledge, results cache, findings, presentation.
  */
 
 import { staleBuild } from './util/build-check';
@@ -10,27 +11,31 @@ import { staleBuild } from './util/build-check';
   if (stale) console.warn(`[beacons] warning: ${stale}`);
 }
 
-// backend
-export { type BackendInfo, type BackendName, backendInfo, initBackend } from './backend';
-// report: one finding across the shipped models and set rates, and findings 3–5 per accuracy regime (cached runs)
+// ---- Backends: pick and start the tfjs backend (auto | tensorflow | webgpu | wasm | cpu)
+export { type BackendName, backendInfo, initBackend } from './backend';
+// one finding across the shipped models and set rates, and findings 3–5 per accuracy regime (cached runs only)
 export { findingAcross } from './findings/across/across';
+export { findingByRegime, findingRegimeFigure } from './findings/across/set-accuracy-regimes';
+// ---- Findings: each finding is one object (config(o), figures(s), reading(s), section(cfg, s), tables(s), …)
+export type { Finding, FindingOptions, FindingReading, NamedFigure } from './findings/finding';
 export {
-  findingByRegime,
-  findingRegimeFigure,
-  setAccuracyRegimesExtra,
-} from './findings/across/set-accuracy-regimes';
-export { type Headline, headlineMarkdown } from './findings/headline';
-// findings: the table, each finding module, and the notebooks' run cell
-export * from './findings/index';
+  type ConfigOf,
+  distanceFinding as distance,
+  driftFinding as drift,
+  EXPERIMENTS,
+  type FindingKey,
+  filteringFinding as filtering,
+  interferenceFinding as interference,
+  regimesFinding as regimes,
+  reweightingFinding as reweighting,
+} from './findings/index';
+// the regime study priced in wall-clock time (notebook 01)
+export { wallClockMarkdown, wallClockPremise } from './findings/regimes/wall-clock';
+// ---- Notebooks: the run cell (computed or read from the cache) and what-if runs
 export {
-  applyChanges,
-  type ConfigChanges,
   caseRows,
-  describeChanges,
-  type RunOrLoadOptions,
   type RunOrLoadResult,
   runOrLoad,
-  type WhatIfOptions,
   type WhatIfPlan,
   type WhatIfPlans,
   type WhatIfRun,
@@ -40,35 +45,37 @@ export {
   whatIfPlan,
   whatIfTable,
 } from './findings/run-or-load';
-export type { CommonConfig, CommonOptions } from './knowledge/config';
-export { sample } from './knowledge/config';
-export { resolveMethodSpec, resolveTrainer, type TrainerSettings } from './knowledge/defaults';
-// knowledge: facts, the learning engine, sessions, scale presets
-export {
-  DEFAULT_PROTOCOL_NAME,
-  FACT_PROTOCOLS,
-  type Fact,
-  formatPrompt,
-  type PromptFormat,
-} from './knowledge/facts';
-export { learnFactSets, learnSingleFacts, type MethodSpec } from './knowledge/learn';
-export { getScale, METHODS, SCALES, type Scale, type ScaleName } from './knowledge/scales';
-export { type DataSpec, loadSession, type Session } from './knowledge/session';
-// eval: scoring, generation, semantic distance, statistics
-export { greedy, promptFeatureRows, type Score, type ScoredItem, teacherForced } from './metrics/evaluate';
-export { DISTANCE_PROTOCOLS, type DistanceProtocol, parseProtocol, protocolName } from './metrics/semantic';
+// ---- Knowledge: the facts a model knows, sessions, the learning engine, presets
+export { type CommonOptions, sample } from './knowledge/config';
+export { DEFAULT_PROTOCOL_NAME, FACT_PROTOCOLS, type Fact, type PromptFormat } from './knowledge/facts';
+export { learnFactSets, learnSingleFacts } from './knowledge/learn';
+export { getScale, METHODS, type ScaleName } from './knowledge/scales';
+export { loadSession, type Session } from './knowledge/session';
+// ---- Evaluation: scoring, generation, semantic-distance protocols, statistics
+export { greedy, type ScoredItem, teacherForced } from './metrics/evaluate';
+export { DISTANCE_PROTOCOLS, protocolName } from './metrics/semantic';
 export * as stats from './metrics/stats';
 export type { LlamaModel } from './model/llama';
-// core: model, PEFT, training
+// ---- Model: LLaMA-style decoder, HF model directories, tokenizers
 export { BEACON_BASE_DIR, type LoadedModel, loadModel, saveModel } from './model/load';
 export type { Tokenizer } from './model/tokenizer';
-export { loadLoraAdapter, type PeftConfig, type PeftHandle, saveLoraAdapter, wrap } from './peft/index';
-// runner: the results cache
+// ---- PEFT: the method table and wrap(model, config); LoRA adapters in Hugging Face peft's format
+export {
+  loadLoraAdapter,
+  type MethodSpec,
+  PEFT_METHODS,
+  type PeftConfig,
+  type PeftHandle,
+  saveLoraAdapter,
+  wrap,
+} from './peft/index';
+// ---- Results cache: the generic runner (results/<experiment>/<hash>/)
 export type { Experiment, SummaryFile } from './runner/experiment';
-export { loadSummary, runExperiment, runHash } from './runner/runner';
+export { loadSummary, runExperiment } from './runner/runner';
+// ---- Training: the trainer (AdamW, per-adapter clipping and early stop)
 export { type TrainConfig, type TrainResult, train } from './train/trainer';
-// presentation
-export { type DataFrame, danfojs, fromDataFrame, showDataFrame, toDataFrame } from './viz/dataframe';
+export { type DataFrame, danfojs, showDataFrame, toDataFrame } from './viz/dataframe';
+// ---- Presentation: plotly figures, tables, data frames
 export { showFigure } from './viz/display';
 export { barCI, type FigureSpec, lineCI, overlay, pcaScatter, scatter } from './viz/figures';
 export { markdownish, showMarkdown } from './viz/markdown';

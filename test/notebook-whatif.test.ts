@@ -8,15 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import {
-  applyChanges,
-  caseRows,
-  describeChanges,
-  initBackend,
-  whatIf,
-  whatIfFigures,
-  whatIfTable,
-} from '../src/index';
+import { applyChanges, describeChanges } from '../src/findings/run-or-load';
+import { caseRows, initBackend, whatIf, whatIfFigures, whatIfTable } from '../src/index';
 import { lineCI, overlay } from '../src/viz/figures';
 
 test('applyChanges merges nested settings, replaces lists and values, refuses unknown keys', () => {

@@ -20,7 +20,7 @@ import { train } from '../train/trainer';
 import { median } from './kernel';
 import { table } from './report';
 
-/** AdaLoRA's planned run length: the regime study's step budget (knowledge/scales.ts regimeSteps) */
+/** AdaLoRA's planned run length: the regime study's step budget at toy (findings/regimes/experiment.ts REGIMES_SCALES.toy.steps) */
 const PLANNED_STEPS = 48;
 
 export const BENCH_METHODS = ['lora', 'adalora', 'adapter', 'full'] as const;

@@ -13,8 +13,8 @@ import * as path from 'node:path';
 import { backendInfo } from '../backend';
 import { modelResultsDir, modelsExtra } from '../findings/across/models';
 import { setAccuracyRegimesExtra } from '../findings/across/set-accuracy-regimes';
-import { SET_FINDINGS, setRegimeDir, setRegimeLabel, setRegimesExtra } from '../findings/across/set-regimes';
-import { EXPERIMENTS, findExperiments } from '../findings/index';
+import { setRegimeDir, setRegimeLabel, setRegimesExtra } from '../findings/across/set-regimes';
+import { EXPERIMENTS, findExperiments, setRateFindings } from '../findings/index';
 import type { CommonConfig, CommonOptions } from '../knowledge/config';
 import { session } from '../knowledge/config';
 import { getScale } from '../knowledge/scales';
@@ -200,11 +200,12 @@ async function runSetRegimes(
   )
     return;
   for (const r of others) {
-    console.error(`[reproduce] findings ${SET_FINDINGS.join(', ')} at ${setRegimeLabel(r)}`);
+    const keys = setRateFindings().map((f) => f.key);
+    console.error(`[reproduce] findings ${keys.join(', ')} at ${setRegimeLabel(r)}`);
     await run([
       ...withoutOption(argv, 'results'),
       '--only',
-      SET_FINDINGS.join(','),
+      keys.join(','),
       '--set-rate',
       String(r.rate),
       ...(r.epochs === undefined ? [] : ['--set-epochs', String(r.epochs)]),

@@ -1,10 +1,12 @@
 /**
- * A finding is one module (src/findings/<name>/): its experiment, its config builder, its figures and its section of
- * results/SUMMARY.md. `defineFinding` keeps the types of the five together, so a change to a summary's shape is a
- * compile error in the figure or section that reads it; the table in index.ts lists the findings in the paper's
- * order.
+ * A finding is one module (src/findings/<name>/) and owns everything about itself: its experiment, its config
+ * builder and its own knobs per scale preset, its figures (and the figures shown beyond them), its section of
+ * results/SUMMARY.md, its headlines, its reading in words, the report's caveat and whether it runs at set learning
+ * rates. `defineFinding` keeps their types together, so a change to a summary's shape is a compile error in the
+ * figure or section that reads it; the table in index.ts lists the findings in the paper's order.
  */
 import type { CommonOptions } from '../knowledge/config';
+import type { ScaleName } from '../knowledge/scales';
 import type { Experiment, SummaryFile } from '../runner/experiment';
 import { loadSummary, resultPaths } from '../runner/runner';
 import { useStored } from '../runner/stored';
@@ -34,6 +36,22 @@ export interface Finding<Key extends string, Cfg, Case extends { id: string }, R
   tables(s: S): FindingTable[];
   /** its headline numbers with three-way verdicts (the cross-model table compares these) */
   headlines(s: S): Headline[];
+  /**
+   * its summary in words (key number, v1 verdict, a paragraph per figure); `defineFinding`'s `reading` puts the
+   * three-way verdict of the headlines before the v1 rule's
+   */
+  reading(s: S): FindingReading;
+  /** what to keep in mind when reading its verdict (protocol, not numbers): the report's caveat */
+  readonly caveat: string;
+  /** figures the report and the notebooks show beyond `figures` (not written to results/figures/) */
+  moreFigures?(s: S): NamedFigure[];
+  /**
+   * a fact-set finding (one shared adapter per set): it trains at the set learning rate, and `reproduce` runs it
+   * again at each of the scale's `setRegimes` (findings/across/set-regimes.ts)
+   */
+  readonly setRates?: boolean;
+  /** its own knobs per scale preset (the presets in knowledge/scales.ts hold only budgets several findings share) */
+  readonly scales?: Readonly<Record<ScaleName, object>>;
 }
 
 /** A section beyond the findings' own (e.g. the verdict-per-model table): SUMMARY.md markdown and its figures. */
@@ -48,24 +66,43 @@ export interface FindingReport {
   summary: SummaryFile<unknown>;
   section: string;
   figures: NamedFigure[];
+  /** the figures shown beyond `figures` (Finding.moreFigures) */
+  moreFigures: NamedFigure[];
   headlines: Headline[];
+  reading: FindingReading;
+  caveat: string;
 }
 
-/** Any finding of the table, with the one operation that needs no knowledge of its types. */
+/** Any finding of the table, with the operations that need no knowledge of its types. */
 export interface AnyFinding {
   readonly key: string;
   // biome-ignore lint/suspicious/noExplicitAny: any experiment, whatever its types (as runner's AnyExperiment)
   readonly experiment: Experiment<any, { id: string }, any, any>;
+  readonly caveat: string;
+  readonly setRates?: boolean;
+  readonly scales?: Readonly<Record<ScaleName, object>>;
   config(o?: FindingOptions): unknown;
+  /** (method syntax: a finding's own summary type is accepted where `unknown` is declared) */
+  figures(s: unknown): NamedFigure[];
+  moreFigures?(s: unknown): NamedFigure[];
+  reading(s: unknown): FindingReading;
   /** the cached summary of `config(o)` in `resultsDir` as section + figures, or undefined when not computed */
   report(o: FindingOptions, resultsDir: string): FindingReport | undefined;
+}
+
+/** The reading with the three-way verdict of the headlines before the v1 rule's (as the report shows it). */
+function withThreeWayVerdict(r: FindingReading, headlines: readonly Headline[]): FindingReading {
+  const three = headlines.map((h) => `${h.finding}: **${h.verdict}** (${h.reason})`).join('; ');
+  return { ...r, verdict: three ? `${three}. v1 rule: ${r.verdict}` : r.verdict };
 }
 
 export function defineFinding<Key extends string, Cfg, Case extends { id: string }, Res, S>(
   f: Finding<Key, Cfg, Case, Res, S>,
 ): Finding<Key, Cfg, Case, Res, S> & Pick<AnyFinding, 'report'> {
+  const reading = (s: S) => withThreeWayVerdict(f.reading(s), f.headlines(s));
   return {
     ...f,
+    reading,
     report(o, resultsDir) {
       const cfg = f.config(o);
       const summary = loadSummary(f.experiment, cfg, resultsDir);
@@ -80,12 +117,14 @@ export function defineFinding<Key extends string, Cfg, Case extends { id: string
           return {
             section: [f.section(cfg, s), headlineMarkdown(headlines)].filter(Boolean).join('\n\n'),
             figures: f.figures(s),
+            moreFigures: f.moreFigures?.(s) ?? [],
             headlines,
+            reading: reading(s),
           };
         },
         (at) => `field "summary${at.slice(1)}"`,
       );
-      return { key: f.key, summary, ...read };
+      return { key: f.key, summary, ...read, caveat: f.caveat };
     },
   };
 }

@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { SET_FINDINGS } from './across/set-regimes';
-import { EXPERIMENTS } from './index';
+import { EXPERIMENTS, setRateFindings } from './index';
 
 const RESULTS = path.resolve(__dirname, '../../results');
 const stored = (name: string) => {
@@ -62,7 +61,7 @@ test('each finding rebuilds its SUMMARY.md section, figures and tables from a st
   // headline bars, and each set finding's first figure per regime (a selector and small multiples)
   if (markdown.includes('## Findings 3–5 per accuracy regime')) {
     figureNames.push('set-accuracy-regimes');
-    for (const key of SET_FINDINGS)
+    for (const { key } of setRateFindings())
       figureNames.push(`set-regimes-${firstFigure.get(key)}`, `set-regimes-${firstFigure.get(key)}-panels`);
   }
   const files = fs.readdirSync(path.join(RESULTS, 'figures')).filter((x) => x.endsWith('.svg'));

@@ -2,18 +2,13 @@
  * The findings, in the paper's order: the one table the CLI, the report and the notebooks read. Each entry is a
  * finding module (src/findings/<name>/: experiment, config builder, figures, SUMMARY section).
  */
-import { distanceFinding, distanceReading } from './distance/index';
-import { driftFinding, driftReading } from './drift/index';
-import { filteringFinding, filteringReading } from './filtering/index';
-import type { AnyFinding, FindingReading, NamedFigure } from './finding';
-import type { Headline } from './headline';
-import {
-  interferenceFeatureShiftFigure,
-  interferenceFinding,
-  interferenceReading,
-} from './interference/index';
-import { regimesFinding, regimesReading } from './regimes/index';
-import { reweightingFinding, reweightingReading } from './reweighting/index';
+import { distanceFinding } from './distance/index';
+import { driftFinding } from './drift/index';
+import { filteringFinding } from './filtering/index';
+import type { AnyFinding, FindingReading } from './finding';
+import { interferenceFinding } from './interference/index';
+import { regimesFinding } from './regimes/index';
+import { reweightingFinding } from './reweighting/index';
 
 export const EXPERIMENTS = [
   regimesFinding,
@@ -33,46 +28,22 @@ export type FindingOf<K extends FindingKey> = Extract<(typeof EXPERIMENTS)[numbe
 /** The config (every setting, resolved) of the finding with key K. */
 export type ConfigOf<K extends FindingKey> = ReturnType<FindingOf<K>['config']>;
 
-/**
- * Each finding's summary in words (key number, verdict, a paragraph per figure; generated from the summary), and
- * the figures shown beyond the finding's own (the report and notebook 03 show the 3c feature-shift figure).
- */
-// biome-ignore lint/suspicious/noExplicitAny: each function takes the summary of its own finding
-const READINGS: Record<FindingKey, (s: any) => FindingReading> = {
-  regimes: regimesReading,
-  distance: distanceReading,
-  drift: driftReading,
-  interference: interferenceReading,
-  filtering: filteringReading,
-  reweighting: reweightingReading,
-};
-
-/**
- * The reading of finding `key`'s summary (undefined for a key without one). Its verdict is the three-way verdict of
- * the finding's headlines (headline.ts), with the v1 rule's verdict beside it.
- */
-export function readingOf(key: string, summary: unknown): FindingReading | undefined {
-  const f = (READINGS as Record<string, ((s: unknown) => FindingReading) | undefined>)[key];
-  const r = f?.(summary);
-  const finding = EXPERIMENTS.find((e) => e.key === key) as { headlines(s: unknown): Headline[] } | undefined;
-  if (r === undefined || finding === undefined) return r;
-  const three = finding
-    .headlines(summary)
-    .map((h) => `${h.finding}: **${h.verdict}** (${h.reason})`)
-    .join('; ');
-  return { ...r, verdict: three ? `${three}. v1 rule: ${r.verdict}` : r.verdict };
+/** The finding of the table with key `key`, or undefined. */
+export function findingByKey(key: string): AnyFinding | undefined {
+  return EXPERIMENTS.find((e) => e.key === key);
 }
 
-/** Figures of finding `key` beyond its own `figures(s)` (shown by the report and the notebooks, not exported). */
-export function moreFigures(key: string, summary: unknown): NamedFigure[] {
-  if (key === 'interference')
-    return [
-      {
-        name: 'interference-feature-shift',
-        spec: interferenceFeatureShiftFigure(summary as Parameters<typeof interferenceFeatureShiftFigure>[0]),
-      },
-    ];
-  return [];
+/**
+ * The reading of finding `key`'s summary (undefined for a key not in the table): the finding's `reading`, whose
+ * verdict is the three-way verdict of its headlines (headline.ts) with the v1 rule's beside it.
+ */
+export function readingOf(key: string, summary: unknown): FindingReading | undefined {
+  return findingByKey(key)?.reading(summary);
+}
+
+/** The fact-set findings: those that run at the set learning rate (and again at each Scale.setRegimes). */
+export function setRateFindings(): AnyFinding[] {
+  return EXPERIMENTS.filter((e) => e.setRates === true);
 }
 
 /** The entries named in `only` (comma-separated keys or experiment names), all of them when empty. */

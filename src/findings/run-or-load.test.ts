@@ -27,6 +27,8 @@ const finding = defineFinding({
   section: (cfg, s) => `${cfg.n} squares sum to ${s.sum}`,
   tables: (s) => [{ rows: [{ sum: s.sum }], caption: 'sum' }],
   headlines: () => [],
+  reading: (s) => ({ number: String(s.sum), verdict: 'none', figures: {} }),
+  caveat: 'a test finding',
 });
 
 test('runOrLoad computes a new config, then reads it from the cache and says which it did', async () => {

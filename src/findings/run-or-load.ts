@@ -10,9 +10,16 @@ import { CallbackProgress, formatLine } from '../runner/progress';
 import { loadSummary, runExperiment } from '../runner/runner';
 import { overlay } from '../viz/figures';
 import { groupMeans, STEPS_TO_LEARN_CAPTION, stepsToLearnByGroup } from '../viz/tables';
-import type { Finding, FindingOptions, FindingReading, FindingTable, NamedFigure } from './finding';
+import type {
+  AnyFinding,
+  Finding,
+  FindingOptions,
+  FindingReading,
+  FindingTable,
+  NamedFigure,
+} from './finding';
 import { lr } from './format';
-import { type ConfigOf, EXPERIMENTS, type FindingKey, moreFigures, readingOf } from './index';
+import { type ConfigOf, EXPERIMENTS, type FindingKey } from './index';
 
 export interface RunOrLoadOptions {
   /** results directory (default 'results', as the CLI) */
@@ -160,7 +167,7 @@ export async function whatIf<K extends FindingKey>(
       config,
       changed: describeChanges(def, config),
       result,
-      reading: readingOf(key, result.summary),
+      reading: f.reading(result.summary),
     });
   }
   return out;
@@ -171,10 +178,10 @@ const runLabel = (r: WhatIfRun) =>
 
 /** The finding's line and bar figures with every run overlaid (legend: the run and its changed settings). */
 export function whatIfFigures(key: FindingKey, runs: readonly WhatIfRun[]): NamedFigure[] {
-  const finding = EXPERIMENTS.find((f) => f.key === key)!;
+  const finding: AnyFinding = EXPERIMENTS.find((f) => f.key === key)!;
   const figs = runs.map((r) => [
-    ...(finding.figures as (s: unknown) => NamedFigure[])(r.result.summary),
-    ...moreFigures(key, r.result.summary),
+    ...finding.figures(r.result.summary),
+    ...(finding.moreFigures?.(r.result.summary) ?? []),
   ]);
   const drawable = (spec: NamedFigure['spec']) =>
     spec.data.every((t) => t['type'] === 'bar' || String(t['mode'] ?? '').includes('lines'));

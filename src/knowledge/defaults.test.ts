@@ -110,25 +110,11 @@ test('every scale preset value reaches the hash of the findings that use it', ()
     stack: ['regimes', 'distance', 'drift'],
     singleSteps: ['distance', 'drift'],
     singleLr: [],
-    setSizes: ['interference'],
     setSize: ['interference', 'filtering', 'reweighting'],
-    sets: ['interference'],
     epochs: ['interference', 'filtering', 'reweighting'],
     setLr: [],
     batchSize: ['interference', 'filtering', 'reweighting'],
-    filteringSets: ['filtering'],
-    featureSets: ['interference'],
-    reweightingSets: ['reweighting'],
-    regimeSeeds: ['regimes'],
-    regimeFacts: ['regimes'],
-    regimeFullFacts: ['regimes'],
-    regimeHeldOut: ['regimes'],
-    regimeSteps: ['regimes'],
-    regimeRates: ['regimes'],
     setRegimes: [],
-    sizeVariants: ['interference'],
-    designedSets: ['interference'],
-    regimeEndFacts: ['regimes'],
   };
   const toy = SCALES.toy as unknown as Record<string, unknown>;
   assert.deepEqual(
@@ -151,6 +137,24 @@ test('every scale preset value reaches the hash of the findings that use it', ()
     const after = withChanged(own, key, () => hashes());
     const moved = EXPERIMENTS.filter((_, i) => after[i] !== before[i]).map((e) => e.key);
     assert.deepEqual(moved, expected, `beacon-base rate '${key}'`);
+  }
+});
+
+test("every finding's own knob (Finding.scales) reaches that finding's hash and no other", () => {
+  const before = hashes();
+  const owners = EXPERIMENTS.filter((f) => f.scales !== undefined);
+  assert.deepEqual(
+    owners.map((f) => f.key),
+    ['regimes', 'interference', 'filtering', 'reweighting'],
+  );
+  for (const f of owners) {
+    const toy = f.scales!.toy as Record<string, unknown>;
+    assert.ok(Object.keys(toy).length > 0, `${f.key}: knobs at toy`);
+    for (const key of Object.keys(toy)) {
+      const after = withChanged(toy, key, () => hashes());
+      const moved = EXPERIMENTS.filter((_, i) => after[i] !== before[i]).map((e) => e.key);
+      assert.deepEqual(moved, [f.key], `${f.key} knob '${key}'`);
+    }
   }
 });
 

@@ -18,6 +18,10 @@ export interface SetRateRegime {
   epochs?: number;
 }
 
+/**
+ * A preset's budgets shared by several findings. A finding's own knobs per preset live with the finding
+ * (Finding.scales, e.g. findings/regimes/experiment.ts REGIMES_SCALES).
+ */
 export interface Scale {
   name: ScaleName;
   seeds: number[];
@@ -28,50 +32,17 @@ export interface Scale {
   singleSteps: number;
   /** learning rate per method (see knowledge/calibrate.ts) */
   singleLr: Record<string, number>;
-  /** multi-fact experiments */
-  setSizes: number[];
+  /** multi-fact experiments (findings 3–5): facts per set, epochs, the LoRA set learning rate, batch size */
   setSize: number;
-  sets: number;
   epochs: number;
   setLr: number;
   batchSize: number;
-  /** sets per seed: filtering (one set per share and strategy), knowledge-feature sets, re-weighting */
-  filteringSets: number;
-  featureSets: number;
-  reweightingSets: number;
-  /**
-   * learning-regime study (findings/regimes): each method trains single facts to convergence (early stop, at most
-   * `regimeSteps` steps) at each rate of a grid (`regimeRates` × the method's calibrated rate); the regimes are chosen
-   * on `regimeHeldOut` held-out facts (full fine-tuning: a quarter of them), the findings measured on `regimeFacts`
-   * fresh facts per seed of `regimeSeeds` (full fine-tuning: the first `regimeFullFacts` of each seed's facts)
-   */
-  regimeSeeds: number[];
-  regimeFacts: number;
-  regimeFullFacts: number;
-  regimeHeldOut: number;
-  regimeSteps: number;
-  regimeRates: number[];
-  /**
-   * the near and far ends of the distance range, oversampled for finding 1's near end − middle test: per end, this
-   * many of the nearest and farthest facts that no seed trains (findings/regimes `endFacts`); 0: none
-   */
-  regimeEndFacts: number;
-  /**
-   * interference's designed sets per seed (mean distance × pairwise target spread, 2 × 2; a multiple of 4); 0: none
-   * (the experiment's config then has no such field)
-   */
-  designedSets: number;
   /**
    * second regimes of the fact-set findings (3–5): `reproduce` also runs them at each of these multiples of the set
    * learning rate (into <results>/set-rate-<k>x/), for `epochs` where given, and SUMMARY.md compares their verdicts
    * with the calibrated ones
    */
   setRegimes: SetRateRegime[];
-  /**
-   * budget rules of interference's size sweep: 'epochs' (v1), and the controls 'total-steps' and 'steps-per-fact'
-   * (findings/interference; the controls train up to 16× more steps, so the default run leaves them to `full`)
-   */
-  sizeVariants: ('epochs' | 'total-steps' | 'steps-per-fact')[];
 }
 
 export const METHODS: Record<string, MethodSpec> = {
@@ -93,13 +64,6 @@ export const METHODS: Record<string, MethodSpec> = {
 /** Calibrated on beacon-base at the toy budget (results/calibration.json, 2026-12-02); smoke reuses them. */
 const TOY_SINGLE_LR = { lora: 6.7e-4, adalora: 5.7e-3, adapter: 1.1e-3, full: 3.7e-5 };
 
-/**
- * The learning-rate grid of the regime study, as multiples of each method's calibrated rate: a third of it
- * (under-trained at short budgets), the rate itself (≈ 50 % at the toy budget of 12 steps) and three times it
- * (converged within a few steps); measured on beacon-base, 48 steps take LoRA to 81 % / 100 % / 100 %.
- */
-const REGIME_RATES = [1 / 3, 1, 3];
-
 const TOY: Scale = {
   name: 'toy',
   seeds: [0, 1, 2],
@@ -108,30 +72,11 @@ const TOY: Scale = {
   stack: 64,
   singleSteps: 12,
   singleLr: TOY_SINGLE_LR,
-  setSizes: [1, 4, 16, 64, 256],
   setSize: 16,
-  sets: 24,
   epochs: 6,
   setLr: 4.8e-3,
   batchSize: 16,
-  // 12 paired sets per share; 24 feature sets; 81 re-weighting sets (minimum detectable effect ≤ 3 points at the
-  // measured SD of paired differences ≈ 0.095)
-  filteringSets: 4,
-  featureSets: 8,
-  reweightingSets: 27,
-  // one seed of 64 fresh facts and 32 held-out ones keep the default run within 20 minutes; `full` has six seeds
-  // and 64 held-out facts
-  regimeSeeds: [0],
-  regimeFacts: 64,
-  regimeFullFacts: 8,
-  regimeHeldOut: 32,
-  regimeSteps: 48,
-  regimeRates: REGIME_RATES,
-  // 8 of the nearest and 8 of the farthest facts (about the outer 1 % of the facts at each end) beside seed 0's 64
-  regimeEndFacts: 8,
   setRegimes: [],
-  sizeVariants: ['epochs'],
-  designedSets: 0,
 };
 
 export const SCALES: Record<ScaleName, Scale> = {
@@ -143,42 +88,20 @@ export const SCALES: Record<ScaleName, Scale> = {
     stack: 16,
     singleSteps: 8,
     singleLr: TOY_SINGLE_LR,
-    setSizes: [1, 4, 16],
     setSize: 8,
-    sets: 4,
     epochs: 4,
     setLr: 4.8e-3,
     batchSize: 8,
-    filteringSets: 1,
-    featureSets: 1,
-    reweightingSets: 2,
-    regimeSeeds: [0],
-    regimeFacts: 8,
-    regimeFullFacts: 2,
-    regimeHeldOut: 8,
-    regimeSteps: 12,
-    regimeRates: REGIME_RATES,
-    regimeEndFacts: 2,
     setRegimes: [],
-    sizeVariants: ['epochs', 'total-steps', 'steps-per-fact'],
-    designedSets: 4,
   },
   toy: TOY,
-  // the whole v2 study: six seeds of fresh facts for the regime study, interference's budget controls and designed
-  // sets, and findings 3–5 at 0.33× and 3× their rate as well
+  // the whole v2 study: toy's budgets, findings 3–5 at 0.33× and 3× their rate as well (and each finding's own
+  // `full` knobs: Finding.scales)
   full: {
     ...TOY,
     name: 'full',
-    regimeSeeds: [0, 1, 2, 3, 4, 5],
-    regimeHeldOut: 64,
-    regimeFullFacts: 16,
-    // the outer ≈ 9 % at each end of the facts no seed trains
-    regimeEndFacts: 48,
     // 3× trains 12 epochs: its first 6 are the 6-epoch run (Experiment.atEpoch), the rest reach convergence
     setRegimes: [{ rate: 0.33 }, { rate: 3, epochs: 12 }],
-    sizeVariants: ['epochs', 'total-steps', 'steps-per-fact'],
-    // 4 sets per design cell per seed: 48 sets
-    designedSets: 16,
   },
   paper: {
     name: 'paper',
@@ -188,25 +111,11 @@ export const SCALES: Record<ScaleName, Scale> = {
     stack: 16,
     singleSteps: 30,
     singleLr: { lora: 5e-4, adalora: 5e-4, adapter: 5e-4, full: 1e-5 },
-    setSizes: [1, 4, 16, 64, 256],
     setSize: 32,
-    sets: 24,
     epochs: 10,
     setLr: 5e-4,
     batchSize: 16,
-    filteringSets: 4,
-    featureSets: 8,
-    reweightingSets: 27,
-    regimeSeeds: [0, 1, 2],
-    regimeFacts: 100,
-    regimeFullFacts: 20,
-    regimeHeldOut: 64,
-    regimeSteps: 120,
-    regimeRates: REGIME_RATES,
-    regimeEndFacts: 16,
     setRegimes: [],
-    sizeVariants: ['epochs', 'total-steps', 'steps-per-fact'],
-    designedSets: 16,
   },
 };
 

@@ -31,7 +31,7 @@ const TABLE: { [M in MethodName]: PeftMethod<ConfigOf[M], SpecOf[M]> } = PEFT_ME
 
 /** The table's entry for `name`, or a clear error naming the methods there are. */
 export function peftMethod<M extends MethodName>(name: M): PeftMethod<ConfigOf[M], SpecOf[M]> {
-  const m = Object.hasOwn(TABLE, name) ? TABLE[name] : undefined;
+  const m = Object.keys(TABLE).includes(name) ? TABLE[name] : undefined;
   if (m === undefined) throw new Error(`Unknown PEFT method '${name}': use ${Object.keys(TABLE).join(', ')}`);
   return m;
 }

@@ -1,14 +1,14 @@
 /**
  * The HTML report's sections, one per finding with a cached run: the paper's claim and our SUMMARY text (from the
  * finding's section), the key number and verdict and a paragraph per figure (generated from the summary by the
- * finding's `…Reading`), a caveat on the protocol, and every figure of the finding as an interactive plotly figure.
+ * finding's `reading`), the finding's caveat on the protocol, and every figure of the finding as an interactive plotly figure.
  */
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AnyFinding, ExtraSection, FindingOptions, FindingReport } from '../findings/finding';
 import type { Headline } from '../findings/headline';
-import { EXPERIMENTS, moreFigures, readingOf } from '../findings/index';
+import { EXPERIMENTS } from '../findings/index';
 import { DEFAULT_MODEL_NAME, SHIPPED_MODEL_NAMES } from '../pretrain/shipped';
 import {
   answerMarkdown,
@@ -26,22 +26,6 @@ import { type HtmlReport, type ReportCondition, type ReportSection, writeHtmlRep
 
 export const PAPER =
   '*Semantic are Beacons: A Semantic Perspective for Unveiling Parameter-Efficient Fine-Tuning in Knowledge Learning* (Wang & Li, Findings of ACL 2024, [arXiv 2405.18292](https://arxiv.org/abs/2405.18292))';
-
-/** Per finding key: what to keep in mind when reading the verdict (protocol, not numbers). */
-export const CAVEATS: Record<string, string> = {
-  regimes:
-    'The premise is tested at matched optimiser steps, each method at the best rate of a three-rate grid; the best rates sit at the top of that grid, so a higher rate might be faster still. Wall-clock time depends on the machine, so it is not part of the cached results: notebook 01 prices the same runs with the step times of `npm run bench` (the premise at matched wall-clock). Full fine-tuning trains fewer facts than the PEFT methods (one model copy per fact), so its intervals are wide. AdaLoRA’s shorter budgets are those of a run planned for the whole step budget (its rank schedule spans it). Regimes near convergence leave too few failures to show a shape: they are listed, not counted.',
-  distance:
-    'The v1 rule (middle bins minus outer bins > 0) is about zero for any straight line and positive for any concave monotone curve, so its "yes" and "no" say little about a peak; the peak test (logistic fit with a squared term, standard errors clustered by fact, and a two-lines test) decides. On this tied-embedding model the input-embedding distance and the starting logit margin are strongly correlated, so this is not yet a verdict about semantic distance as such.',
-  drift:
-    'The paper gives no rate: the 5 % bar is ours. Distances are measured in the base model’s input-embedding space, and only failed runs whose greedy answer ends further from the target count. The regime study adds two controls for LoRA: the same facts trained toward another fact’s target, and a random rank-r update with the trained run’s Σ‖ΔW‖_F (spread evenly over the modules; the random direction is our choice of null).',
-  interference:
-    'The verdict comes from the paired test (each fact learned alone and in its set, same epochs). In the set-size curve every fact is seen the same number of times, so larger sets train for more steps; its intervals are t intervals over a few seeds: wide, and clipped to [0, 1] in the figures and tables. "Knowledge features" are our reading of the paper’s PCA (last layer, last prompt token); the per-fact measures (target log-probability, shift along e_target − e_original) are ours. The designed sets (full scale) vary the mean original→target distance and the spread between targets independently; "spread" is our reading of the paper’s "variance".',
-  filtering:
-    'Filtering changes which facts are trained, and accuracy is measured on the facts actually trained (as in the paper’s setting). Semantic filtering selects near targets, which finding 1 shows are easier on our model, and its score J = variance − mean is dominated by the mean. The random-replacement control shows the gain is not from replacement as such; the nearest-first control (the mean term alone) tests whether it is more than a selection of easier facts.',
-  reweighting:
-    'The paper’s weighting formula is not published: the variants are ours; γ and α are chosen on held-out sets, then tested once. The three-way verdict corrects for picking the best of three (Holm); the v1 rule does not, and a revision that changed only how runs were seeded once moved it.',
-};
 
 /** A finding's report section from its cached report. */
 /** A SUMMARY.md section's title (its `## ` line, else `fallback`) and its other lines. */
@@ -99,18 +83,18 @@ export function findingSection(r: FindingReport): ReportSection {
   const { title, lines } = splitTitle(r.section, r.key);
   const claimLine = lines.find((l) => l.startsWith('Paper: '));
   const rest = lines.filter((l) => l !== claimLine).join('\n');
-  const reading = readingOf(r.key, r.summary.summary);
-  const figures = [...r.figures, ...moreFigures(r.key, r.summary.summary)];
+  const reading = r.reading;
+  const figures = [...r.figures, ...r.moreFigures];
   return {
     title,
     slug: r.key,
     claim: claimLine?.replace(/^Paper: (.)/, (_, c: string) => c.toUpperCase()),
-    number: reading?.number,
+    number: reading.number,
     summary: headlineSummary(r.headlines),
     conditions: headlineConditions(r.headlines),
-    caveat: CAVEATS[r.key],
+    caveat: r.caveat,
     figures: figures.map((f) => f.spec),
-    figureNotes: figures.map((f) => reading?.figures[f.name]),
+    figureNotes: figures.map((f) => reading.figures[f.name]),
     text: `## Our protocol and numbers\n\n${rest}`,
   };
 }

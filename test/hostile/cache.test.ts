@@ -421,6 +421,8 @@ describe('edited and misshapen caches: reported with the file, the field and --f
       section: (_c, s) => `parts ${s.parts.map(String).join(', ')}`,
       tables: () => [],
       headlines: () => [],
+      reading: () => ({ number: '', verdict: '', figures: {} }),
+      caveat: '',
     });
     assert.throws(() => finding.report({}, dir), {
       message: `${p.summary}: field "summary.parts" is missing or null (Cannot read properties of undefined (reading 'map')): not what this version writes; ${force}`,

@@ -8,7 +8,7 @@ import { getScale } from '../../knowledge/scales';
 import type { FindingOptions } from '../finding';
 import { EXPERIMENTS, type FindingKey } from '../index';
 import { collectModelHeadlines, verdictTable } from './models';
-import { SET_FINDINGS, setRegimeDir, setRegimeLabel, setRegimeOptions } from './set-regimes';
+import { setRegimeDir, setRegimeLabel, setRegimeOptions } from './set-regimes';
 
 /** Markdown: the finding's verdicts per shipped model and (fact-set findings) per set rate at full scale. */
 export function findingAcross(key: FindingKey, options: FindingOptions = {}, resultsDir = 'results'): string {
@@ -22,7 +22,7 @@ export function findingAcross(key: FindingKey, options: FindingOptions = {}, res
       '',
       ...verdictTable('finding · method', models),
     );
-  if ((SET_FINDINGS as readonly string[]).includes(key)) {
+  if (finding.setRates === true) {
     const full = path.join(resultsDir, 'full');
     const regimes = [{ rate: 1 }, ...getScale('full').setRegimes].sort((a, b) => a.rate - b.rate);
     const rates = regimes

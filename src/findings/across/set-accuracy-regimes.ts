@@ -17,10 +17,10 @@ import { type Panel, selector, smallMultiples } from '../../viz/panels';
 import type { AnyFinding, ExtraSection, FindingOptions, NamedFigure } from '../finding';
 import { ci, pct } from '../format';
 import type { Headline } from '../headline';
-import { EXPERIMENTS } from '../index';
+import { EXPERIMENTS, setRateFindings } from '../index';
 import type { ReweightingCase, ReweightingResult } from '../reweighting/experiment';
 import { headlineBars, verdictCell } from './models';
-import { SET_FINDINGS, setRegimeDir, setRegimeOptions } from './set-regimes';
+import { setRegimeDir, setRegimeOptions } from './set-regimes';
 
 /** The accuracy levels of the single-fact study, and 'converged'. */
 export const SET_REGIME_TARGETS: readonly RegimeName[] = [0.3, 0.5, 0.7, 0.95, 'converged'];
@@ -47,9 +47,6 @@ export interface SetRegime extends Regime {
 /** A regime's label: '30 %' or 'converged'. */
 export const regimeLabel = (name: RegimeName): string =>
   name === 'converged' ? 'converged' : `${Math.round(100 * name)} %`;
-
-const setFindings = (): AnyFinding[] =>
-  EXPERIMENTS.filter((e) => (SET_FINDINGS as readonly string[]).includes(e.key));
 
 /** The calibrated rate and the scale's other set rates (Scale.setRegimes), where they have runs. */
 function rateRuns(options: FindingOptions, resultsDir: string): RateRun[] {
@@ -179,7 +176,7 @@ async function viewsAt(
   const run = rateRuns(options, resultsDir).find((r) => r.k === k);
   if (!run) throw new Error(`no set learning rate ${k}× in this scale`);
   const out: FindingView[] = [];
-  for (const f of setFindings().filter((x) => keys === undefined || keys.includes(x.key))) {
+  for (const f of setRateFindings().filter((x) => keys === undefined || keys.includes(x.key))) {
     const key = `${f.key}|${k}`;
     if (!loaded.has(key)) loaded.set(key, await finishedRun(f, run.options, run.dir));
     const got = loaded.get(key);

@@ -10,12 +10,9 @@ import type { Interval } from '../../metrics/stats';
 import type { AnyFinding, ExtraSection, FindingOptions } from '../finding';
 import { ci, pct } from '../format';
 import type { Headline } from '../headline';
-import { EXPERIMENTS } from '../index';
+import { setRateFindings } from '../index';
 import type { ReweightingSummary } from '../reweighting/experiment';
 import { headlineBars, verdictCell } from './models';
-
-/** The fact-set findings (one shared adapter per set), the ones with a set learning rate. */
-export const SET_FINDINGS = ['interference', 'filtering', 'reweighting'] as const;
 
 /** Where the second regime at k× the set learning rate is stored. */
 export function setRegimeDir(resultsDir: string, k: number): string {
@@ -56,7 +53,7 @@ export function setRegimesExtra(options: FindingOptions, resultsDir: string): Ex
   const others = getScale(options.scale ?? 'toy').setRegimes;
   if (others.length === 0 || options.setRateScale !== undefined) return [];
   const ks = others.map((r) => r.rate);
-  const findings = EXPERIMENTS.filter((e) => (SET_FINDINGS as readonly string[]).includes(e.key));
+  const findings = setRateFindings();
   // the regimes in order of their rate: the calibrated one (1×) among the others
   const regimes: RegimeHeadlines[] = [
     { k: 1, label: 'calibrated (1×)', ...regimeAt(findings, options, resultsDir) },

@@ -15,6 +15,7 @@ import { prepareSession, sample, session, setConfig } from '../../knowledge/conf
 import { learnedAt, shareTrue } from '../../knowledge/epochs';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from '../../knowledge/facts';
 import { learnFactSets } from '../../knowledge/learn';
+import type { ScaleName } from '../../knowledge/scales';
 import { mean, meanCI, variance } from '../../metrics/stats';
 import type { Experiment } from '../../runner/runner';
 import { deriveSeed, permutation } from '../../util/random';
@@ -34,11 +35,20 @@ export interface FilteringConfig extends SetConfig {
  */
 export type Strategy = 'semantic-greedy' | 'random' | 'nearest-first';
 
+/** Filtering's own knob per scale preset: sets per seed (one set per share and strategy). */
+export const FILTERING_SCALES: Record<ScaleName, { sets: number }> = {
+  smoke: { sets: 1 },
+  // 12 paired sets per share at toy (4 per seed)
+  toy: { sets: 4 },
+  full: { sets: 4 },
+  paper: { sets: 4 },
+};
+
 export function filteringConfig(o: SetOptions = {}): FilteringConfig {
   const { s, ...c } = setConfig(o);
   return {
     ...c,
-    sets: s.filteringSets,
+    sets: FILTERING_SCALES[s.name].sets,
     shares: Array.from({ length: 11 }, (_, i) => i / 10),
     strategies: ['semantic-greedy', 'random', 'nearest-first'],
   };

@@ -19,7 +19,7 @@ import { prepareSession, sample, session, setConfig } from '../../knowledge/conf
 import { learnedAt, shareTrue } from '../../knowledge/epochs';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from '../../knowledge/facts';
 import { learnFactSets, learnSingleFacts } from '../../knowledge/learn';
-import type { Scale } from '../../knowledge/scales';
+import type { ScaleName } from '../../knowledge/scales';
 import { promptFeatureRows } from '../../metrics/evaluate';
 import { pca } from '../../metrics/params';
 import {
@@ -64,21 +64,57 @@ export interface InterferenceConfig extends SetConfig {
   designedSets?: number;
 }
 
-/** A budget rule of the size sweep (see InterferenceConfig.sizeVariants). */
-export type SizeVariant = Scale['sizeVariants'][number];
+/**
+ * A budget rule of the size sweep: 'epochs' (v1), and the controls 'total-steps' and 'steps-per-fact' (the controls
+ * train up to 16× more steps, so the default run leaves them to `full`).
+ */
+export type SizeVariant = 'epochs' | 'total-steps' | 'steps-per-fact';
+
+/**
+ * Interference's own knobs per scale preset: the set sizes of the size sweep and its budget rules, the composition
+ * sets and the knowledge-feature sets per seed, and the designed sets per seed (mean distance × pairwise target
+ * spread, 2 × 2; a multiple of 4; 0: none, and the config then has no such field).
+ */
+export interface InterferenceKnobs {
+  setSizes: number[];
+  sizeVariants: SizeVariant[];
+  sets: number;
+  featureSets: number;
+  designedSets: number;
+}
+
+const ALL_VARIANTS: SizeVariant[] = ['epochs', 'total-steps', 'steps-per-fact'];
+
+// 24 feature sets at toy (8 per seed)
+const TOY_KNOBS: InterferenceKnobs = {
+  setSizes: [1, 4, 16, 64, 256],
+  sizeVariants: ['epochs'],
+  sets: 24,
+  featureSets: 8,
+  designedSets: 0,
+};
+
+export const INTERFERENCE_SCALES: Record<ScaleName, InterferenceKnobs> = {
+  smoke: { setSizes: [1, 4, 16], sizeVariants: ALL_VARIANTS, sets: 4, featureSets: 1, designedSets: 4 },
+  toy: TOY_KNOBS,
+  // the budget controls, and 4 designed sets per design cell per seed: 48 sets
+  full: { ...TOY_KNOBS, sizeVariants: ALL_VARIANTS, designedSets: 16 },
+  paper: { ...TOY_KNOBS, sizeVariants: ALL_VARIANTS, designedSets: 16 },
+};
 
 export function interferenceConfig(o: SetOptions = {}): InterferenceConfig {
   const { s, ...c } = setConfig(o);
+  const k = INTERFERENCE_SCALES[s.name];
   return {
     ...c,
-    sizes: s.setSizes,
-    sizeVariants: [...s.sizeVariants],
+    sizes: k.setSizes,
+    sizeVariants: [...k.sizeVariants],
     // the steps the v1 sweep gives its largest set: every N then sees each of its facts at least `epochs` times
     totalSteps:
-      c.epochs * Math.ceil(Math.max(...s.setSizes) / Math.min(c.batchSize, Math.max(...s.setSizes))),
-    sets: s.sets,
-    featureSets: s.featureSets,
-    ...(s.designedSets > 0 ? { designedSets: s.designedSets } : {}),
+      c.epochs * Math.ceil(Math.max(...k.setSizes) / Math.min(c.batchSize, Math.max(...k.setSizes))),
+    sets: k.sets,
+    featureSets: k.featureSets,
+    ...(k.designedSets > 0 ? { designedSets: k.designedSets } : {}),
   };
 }
 

@@ -31,7 +31,7 @@ import {
   type RegimeRun,
   trainableParameters,
 } from '../../knowledge/regime-runs';
-import { ratesFor } from '../../knowledge/scales';
+import { ratesFor, type ScaleName } from '../../knowledge/scales';
 import { seedFacts } from '../../knowledge/single-facts';
 import type { RegimeName } from '../../metrics/regimes';
 import type { Experiment } from '../../runner/runner';
@@ -68,8 +68,62 @@ export interface RegimesConfig extends CommonConfig {
   endFacts?: number;
 }
 
+/**
+ * The regime study's own knobs per scale preset: each method trains single facts to convergence (early stop, at most
+ * `steps` steps) at each rate of a grid (`rates` × the method's calibrated rate); the regimes are chosen on `heldOut`
+ * held-out facts (full fine-tuning: a quarter of them), the findings measured on `facts` fresh facts per seed of
+ * `seeds` (full fine-tuning: the first `fullFacts` of each seed's facts); `endFacts`: the near and far ends of the
+ * distance range, oversampled for finding 1's near end − middle test — per end, this many of the nearest and
+ * farthest facts that no seed trains (0: none).
+ */
+export interface RegimesKnobs {
+  seeds: number[];
+  facts: number;
+  fullFacts: number;
+  heldOut: number;
+  steps: number;
+  rates: number[];
+  endFacts: number;
+}
+
+/**
+ * The learning-rate grid, as multiples of each method's calibrated rate: a third of it (under-trained at short
+ * budgets), the rate itself (≈ 50 % at the toy budget of 12 steps) and three times it (converged within a few
+ * steps); measured on beacon-base, 48 steps take LoRA to 81 % / 100 % / 100 %.
+ */
+const REGIME_RATES = [1 / 3, 1, 3];
+
+// one seed of 64 fresh facts and 32 held-out ones keep the default run within 20 minutes; `full` has six seeds
+// and 64 held-out facts; endFacts 8: 8 of the nearest and 8 of the farthest (about the outer 1 % at each end)
+const TOY_KNOBS: RegimesKnobs = {
+  seeds: [0],
+  facts: 64,
+  fullFacts: 8,
+  heldOut: 32,
+  steps: 48,
+  rates: REGIME_RATES,
+  endFacts: 8,
+};
+
+export const REGIMES_SCALES: Record<ScaleName, RegimesKnobs> = {
+  smoke: { seeds: [0], facts: 8, fullFacts: 2, heldOut: 8, steps: 12, rates: REGIME_RATES, endFacts: 2 },
+  toy: TOY_KNOBS,
+  // six seeds of fresh facts; the outer ≈ 9 % at each end of the facts no seed trains
+  full: { ...TOY_KNOBS, seeds: [0, 1, 2, 3, 4, 5], heldOut: 64, fullFacts: 16, endFacts: 48 },
+  paper: {
+    seeds: [0, 1, 2],
+    facts: 100,
+    fullFacts: 20,
+    heldOut: 64,
+    steps: 120,
+    rates: REGIME_RATES,
+    endFacts: 16,
+  },
+};
+
 export function regimesConfig(o: FindingOptions = {}): RegimesConfig {
   const { s, ...c } = commonConfig(o);
+  const k = REGIMES_SCALES[s.name];
   const methods = ['lora', 'adalora', 'adapter', 'full'];
   const base = ratesFor(s, c.model, o.lr).single;
   const round = (x: number) => Number(x.toPrecision(2));
@@ -77,19 +131,19 @@ export function regimesConfig(o: FindingOptions = {}): RegimesConfig {
     ...c,
     methods,
     specs: methodSpecs(methods, o.specs),
-    rates: Object.fromEntries(methods.map((m) => [m, s.regimeRates.map((k) => round(k * base[m]))])),
-    multipliers: [...s.regimeRates],
-    steps: s.regimeSteps,
+    rates: Object.fromEntries(methods.map((m) => [m, k.rates.map((x) => round(x * base[m]))])),
+    multipliers: [...k.rates],
+    steps: k.steps,
     // the seeds of the fresh facts (each seed its own facts: knowledge/single-facts.ts seedFacts); --seeds overrides
-    seeds: o.seeds ?? [...s.regimeSeeds],
-    facts: s.regimeFacts,
-    fullFacts: s.regimeFullFacts,
-    heldOut: s.regimeHeldOut,
+    seeds: o.seeds ?? [...k.seeds],
+    facts: k.facts,
+    fullFacts: k.fullFacts,
+    heldOut: k.heldOut,
     targets: [0.3, 0.5, 0.7, 0.95, 'converged'],
     stack: s.stack,
     bins: 5,
     nullMethod: methods.includes('lora') ? 'lora' : null,
-    ...(s.regimeEndFacts > 0 ? { endFacts: s.regimeEndFacts } : {}),
+    ...(k.endFacts > 0 ? { endFacts: k.endFacts } : {}),
   };
 }
 
