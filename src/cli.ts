@@ -40,6 +40,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
     const m = await import('./commands/bench');
     return { spec: m.SPEC, run: m.run };
   },
+  operating: async () => {
+    const m = await import('./commands/operating');
+    return { spec: m.SPEC, run: m.run };
+  },
 };
 
 const USAGE = `Usage: beacons <${Object.keys(COMMANDS).join('|')}> [options]
@@ -50,6 +54,7 @@ const USAGE = `Usage: beacons <${Object.keys(COMMANDS).join('|')}> [options]
   calibrate   choose per-method learning rates for the unsaturated regime
   report      write the interactive HTML report (results/report/) from cached runs
   bench       training-step and workload benchmark against a PyTorch reference
+  operating   simulate each verdict rule at the study's sample sizes (results/operating-characteristics.md)
 Every command takes --backend auto|tensorflow|webgpu|wasm|cpu (or BEACONS_BACKEND; default auto).
 Run "beacons <command> --help" for a command's options.`;
 

@@ -48,6 +48,7 @@ export function reweightingHeadlines(s: ReweightingSummary): Headline[] {
       name: `${v.variant} − CE`,
       ci: v.gainOverCE,
       room: ce === undefined ? undefined : 1 - ce,
+      arms: ce === undefined ? [] : [ce, v.accuracy.estimate],
     }));
   return [bestOfFamily('5 re-weighting', members, 0.03)];
 }
