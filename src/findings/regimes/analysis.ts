@@ -76,6 +76,21 @@ export interface DistanceAtRegime {
   adjustedError?: string;
   /** the peak test with the margin and log rank as covariates */
   adjustedPeak: PeakSummary | null;
+  /**
+   * finding 1′: the distance effect at a fixed starting preference — with a flexible margin term (quintile
+   * dummies) beside the linear one, the margin × distance interaction, and ρ(d, learned) within margin quintiles
+   * (absent in summaries written before it; null where the fits fail)
+   */
+  conditional?: ConditionalDistance | null;
+}
+
+export interface ConditionalDistance {
+  /** learned ~ d + margin quintile dummies + log rank (standardised d; clustered by fact): d per SD */
+  binned: { coef: number; p: number } | null;
+  /** learned ~ d + margin + d × margin + log rank: the interaction per SD² */
+  interaction: { coef: number; p: number } | null;
+  /** Spearman ρ(d, learned) within each quintile of the base logit margin (low → high) */
+  withinMargin: { rho: number; p: number; n: number }[];
 }
 
 export interface EndAccuracy {
@@ -211,6 +226,48 @@ export function adjustedDistance(runs: readonly RegimeRun[], y: readonly boolean
   return { distance: at(1), margin: at(2), rank: at(3), runs: idx.length, distanceMarginR: r };
 }
 
+/**
+ * Finding 1′ with a flexible margin term: is there a distance effect at a fixed base logit margin, whatever the
+ * margin's shape, and does it change with the margin? Each fit is tried on its own (a fit that fails is null).
+ */
+export function conditionalDistance(runs: readonly RegimeRun[], y: readonly boolean[]): ConditionalDistance {
+  const idx = runs.map((_, i) => i).filter((i) => runs[i].margin !== null && runs[i].rank !== null);
+  const d = standardise(idx.map((i) => runs[i].distance));
+  const margins = idx.map((i) => runs[i].margin as number);
+  const mg = standardise(margins);
+  const rk = standardise(idx.map((i) => Math.log(runs[i].rank as number)));
+  const ys = idx.map((i) => (y[i] ? 1 : 0));
+  const ids = idx.map((i) => runs[i].fact);
+  const sorted = [...margins].sort((a, b) => a - b);
+  const cut = [1, 2, 3, 4].map(
+    (q) => sorted[Math.floor((q * sorted.length) / 5)] ?? Number.POSITIVE_INFINITY,
+  );
+  const quintile = (m: number) => cut.filter((c) => m >= c).length;
+  const q = margins.map(quintile);
+  const fit = (rows: number[][], j: number) => {
+    const r = tryOr(() => logisticFit(rows, ys, ids));
+    return r.value ? { coef: r.value.coef[j], p: r.value.p[j] } : null;
+  };
+  const binned = fit(
+    idx.map((_, j) => [1, d[j], ...[1, 2, 3, 4].map((k) => (q[j] === k ? 1 : 0)), rk[j]]),
+    1,
+  );
+  const interaction = fit(
+    idx.map((_, j) => [1, d[j], mg[j], d[j] * mg[j], rk[j]]),
+    3,
+  );
+  const withinMargin = [0, 1, 2, 3, 4].map((k) => {
+    const js = q.map((x, j) => (x === k ? j : -1)).filter((j) => j >= 0);
+    if (js.length < 5) return { rho: Number.NaN, p: Number.NaN, n: js.length };
+    const sp = spearman(
+      js.map((j) => d[j]),
+      js.map((j) => ys[j]),
+    );
+    return { rho: sp.r, p: sp.p, n: js.length };
+  });
+  return { binned, interaction, withinMargin };
+}
+
 function tryOr<T>(f: () => T): { value: T | null; error?: string } {
   try {
     return { value: f() };
@@ -301,6 +358,7 @@ function distanceAt(
     adjusted: adjusted.value,
     ...(adjusted.error ? { adjustedError: adjusted.error } : {}),
     adjustedPeak: adjustedPeak.value,
+    conditional: tryOr(() => conditionalDistance(runs, y)).value,
   };
 }
 

@@ -80,6 +80,16 @@ export function regimesSection(cfg: RegimesConfig, s: RegimesSummary): string {
         `| ${m} | ${regimeLabel(p.regime)} | ${pct(p.accuracy.rate)} | ${p.bins.map((b) => pct(b.rate)).join(' · ')} | ${p.ends ? `${pct(p.ends.near.accuracy.rate)} · ${pct(p.ends.far.accuracy.rate)}; ${gain(p.ends.nearMinusMiddle.diff)} ${ci(p.ends.nearMinusMiddle.lo, p.ends.nearMinusMiddle.hi, pts)}` : '–'} | ${gain(p.middleMinusOuter.diff)} | ${fix(p.spearman.rho, 2)} (p ${pval(p.spearman.p)}) | ${peakText(p)} | ${adjustedText(p)} | ${p.adjustedPeak ? (p.adjustedPeak.peaked ? 'peaked' : 'not peaked') : 'n/a'} |`,
     ),
   );
+  const coefText = (c: { coef: number; p: number } | null | undefined) =>
+    c ? `${fix(c.coef, 2)} (p ${pval(c.p)})` : 'not fitted';
+  const conditionalRows = s.methods.flatMap((m) =>
+    s.distance[m]
+      .filter((p) => p.conditional !== undefined)
+      .map((p) => {
+        const c = p.conditional;
+        return `| ${m} | ${regimeLabel(p.regime)} | ${p.adjusted ? coefText(p.adjusted.distance) : 'not fitted'} | ${coefText(c?.binned)} | ${coefText(c?.interaction)} | ${c ? c.withinMargin.map((w) => (Number.isFinite(w.rho) ? fix(w.rho, 2) : 'n/a')).join(' · ') : 'n/a'} | ${p.adjusted ? fix(p.adjusted.distanceMarginR, 2) : 'n/a'} |`;
+      }),
+  );
   const driftRows = s.methods.flatMap((m) =>
     s.drift[m].map(
       (d) =>
@@ -114,6 +124,16 @@ export function regimesSection(cfg: RegimesConfig, s: RegimesSummary): string {
     '| method | regime | accuracy | by distance bin (near → far) | near end · far end; near − middle bins (points, 95 % CI) | middle − outer | Spearman ρ | peak test | adjusted for margin and rank | peak test with covariates |',
     '|---|---|---|---|---|---|---|---|---|---|',
     ...distanceRows,
+    ...(conditionalRows.length
+      ? [
+          '',
+          "Finding 1′, the distance effect at a fixed starting preference (a description, not a verdict: the paper's claim is about the marginal curve). Logistic learned ~ d + margin + log rank (the linear margin term, as above), the same with the margin as quintile dummies (a flexible margin term), and with a d × margin interaction; coefficients per SD of d (interaction per SD²), standard errors clustered by fact; then Spearman's ρ(d, learned) within each quintile of the base logit margin (low → high). A positive d coefficient means nearer targets are learned worse at the same starting margin (the rising side of the paper's inverted U); a sign that changes across the margin quintiles is an interaction the linear term averages away.",
+          '',
+          '| method | regime | d given margin (linear) | d given margin (quintile dummies) | d × margin | ρ(d, learned) within margin quintiles (low → high) | r(d, margin) |',
+          '|---|---|---|---|---|---|---|',
+          ...conditionalRows,
+        ]
+      : []),
     '',
     `Finding 2 at every rate: the share of runs whose final answer is farther from the target than the original answer (at the end of each run: its early stop or ${cfg.steps} steps), Wilson interval over facts (each fact once per rate). The null control${cfg.nullMethod ? ` (${cfg.nullMethod})` : ''}: the same facts trained toward another fact's target instead of their own, at the same rate and budget — how often an update that is not aimed at the target ends farther from it anyway; "failed − null" compares it with the failed runs (those that could be pushed away) — a description, not a verdict: the null runs are not matched to failed runs (many learn their other target, and about half of the failed runs keep their original answer), so the difference compares unlike runs. LoRA's random-ΔW control: each failed run's model with a random rank-r update of the same Σ‖ΔW‖_F (spread evenly over the modules) instead of the trained one — how often an update of that size, in no particular direction, ends farther from the target; "failed − random" compares the two on the same runs. LoRA: mean Σ‖ΔW‖_F of the failed runs, pushed away vs not, at the same step count (${cfg.steps}: failed runs never stop early).`,
     '',
