@@ -233,7 +233,10 @@ export function bestOfFamily(
     m.p !== undefined ? m.p : m.ci.se > 0 ? studentTTwoSidedP(m.ci.estimate / m.ci.se, m.ci.n - 1) : 1,
   );
   const adj = holm(ps);
-  const best = live.reduce((b, m, i) => (m.ci.estimate > live[b].ci.estimate ? i : b), 0);
+  // the best member: the largest credible gain (Holm) where there is one, else the largest estimate
+  const credible = live.map((x, i) => (x.ci.estimate > 0 && adj[i] < 0.05 ? i : -1)).filter((i) => i >= 0);
+  const pool = credible.length > 0 ? credible : live.map((_, i) => i);
+  const best = pool.reduce((b, i) => (live[i].ci.estimate > live[b].ci.estimate ? i : b), pool[0]);
   const m = live[best];
   const head = { finding, measure: m.name, estimate: m.ci.estimate, lo: m.ci.lo, hi: m.ci.hi, margin };
   const family = familyText(live.length);

@@ -146,7 +146,20 @@ export interface DriftAtRate {
    */
   random?: { pushedAway: Rate };
   /** pushed away among failed runs minus the random-ΔW control's share on the same runs (Newcombe; se from width) */
-  vsRandom?: { diff: number; lo: number; hi: number; se: number; n: number };
+  vsRandom?: {
+    diff: number;
+    lo: number;
+    hi: number;
+    se: number;
+    n: number;
+    /** the discordant pairs for the exact McNemar test: pushed away trained only, random only (absent in older summaries) */
+    discordant?: { trained: number; random: number };
+  };
+  /**
+   * the null matched on what it controls for (absent in older summaries): pushed away among failed runs whose answer
+   * changed, against null runs whose answer changed without learning their unrelated target (Newcombe interval)
+   */
+  vsNullMatched?: { trained: Rate; null: Rate; diff: number; lo: number; hi: number; se: number };
 }
 
 export interface RegimesSummary {
@@ -418,17 +431,42 @@ function randomControl(failed: RegimeRun[]): Pick<DriftAtRate, 'random' | 'vsRan
   const d = rateDifference(rate(rs.map((r) => r.pushedAway)), random);
   return {
     random: { pushedAway: random },
-    vsRandom: { ...d, se: (d.hi - d.lo) / (2 * normalQuantile(0.975)), n: rs.length },
+    vsRandom: {
+      ...d,
+      se: (d.hi - d.lo) / (2 * normalQuantile(0.975)),
+      n: rs.length,
+      discordant: {
+        trained: rs.filter((r) => r.pushedAway && r.randomPushedAway !== true).length,
+        random: rs.filter((r) => !r.pushedAway && r.randomPushedAway === true).length,
+      },
+    },
   };
 }
 
 /** The null control at one rate against the failed runs trained toward their own target. */
-function nullControl(control: RegimeRun[], failed: RegimeRun[]): Pick<DriftAtRate, 'null' | 'vsNull'> {
+function nullControl(
+  control: RegimeRun[],
+  failed: RegimeRun[],
+): Pick<DriftAtRate, 'null' | 'vsNull' | 'vsNullMatched'> {
   if (control.length === 0) return {};
   const pushedNull = rate(control.map((r) => r.pushedAway));
   const amongFailed = rate(failed.map((r) => r.pushedAway));
   const d = rateDifference(amongFailed, pushedNull);
+  // matched: runs that failed and whose answer changed, in both arms
+  const trained = rate(failed.filter((r) => !r.answerIsOriginal).map((r) => r.pushedAway));
+  const matchedNull = rate(control.filter((r) => !r.learned && !r.answerIsOriginal).map((r) => r.pushedAway));
+  const m = rateDifference(trained, matchedNull);
   return {
+    ...(trained.n > 0 && matchedNull.n > 0
+      ? {
+          vsNullMatched: {
+            trained,
+            null: matchedNull,
+            ...m,
+            se: (m.hi - m.lo) / (2 * normalQuantile(0.975)),
+          },
+        }
+      : {}),
     null: { learned: rate(control.map((r) => r.learned)), pushedAway: pushedNull },
     vsNull: {
       ...d,

@@ -348,9 +348,11 @@ function randomHeadline(method: string, s: RegimesSummary): Headline | undefined
   const rows = s.drift[method].filter((d) => d.random && d.pushedAwayAmongFailed.n > 0);
   if (rows.length === 0) return undefined;
   const tests = rows.map((d) => {
-    const a = d.pushedAwayAmongFailed.k;
-    const b = d.random!.pushedAway.k;
-    const known = a === 0 || b === 0;
+    const disc = d.vsRandom?.discordant;
+    // the discordant pairs: stored, or implied by the margins where one arm pushes none away
+    const a = disc ? disc.trained : d.pushedAwayAmongFailed.k;
+    const b = disc ? disc.random : d.random!.pushedAway.k;
+    const known = disc !== undefined || a === 0 || b === 0;
     return { d, a, b, known, p: known ? mcnemarExact(a, b) : Number.NaN };
   });
   const usable = tests.filter((t) => t.known);
@@ -395,6 +397,45 @@ function randomHeadline(method: string, s: RegimesSummary): Headline | undefined
   };
 }
 
+/**
+ * Finding 2 against the null matched on what it controls for: among runs that failed and whose answer changed,
+ * the trained runs' pushed-away share minus the null runs' (trained toward an unrelated target, not learned); a
+ * family over the rates (Holm; two-proportion p), margin 5 points, the floor and ceiling rule on both shares.
+ */
+function matchedNullHeadline(method: string, s: RegimesSummary): Headline | undefined {
+  const rows = s.drift[method].filter((d) => d.vsNullMatched);
+  if (rows.length === 0) return undefined;
+  const members = rows.map((d) => {
+    const m = d.vsNullMatched!;
+    return {
+      name: `${times(d.multiplier)} rate`,
+      ci: {
+        estimate: m.diff,
+        lo: m.lo,
+        hi: m.hi,
+        se: m.se,
+        n: Math.max(m.trained.n + m.null.n, 3),
+        level: 0.95,
+        method: 'newcombe',
+      },
+      arms: [m.null.rate, m.trained.rate],
+      p: twoProportionP(m.trained, m.null),
+    };
+  });
+  const h = bestOfFamily(`2 drift away beyond the matched null · ${method}`, members, NULL_MARGIN);
+  const counts = rows
+    .map(
+      (d) =>
+        `${times(d.multiplier)}: ${d.vsNullMatched!.trained.k}/${d.vsNullMatched!.trained.n} vs ${d.vsNullMatched!.null.k}/${d.vsNullMatched!.null.n}`,
+    )
+    .join('; ');
+  return {
+    ...h,
+    measure: `pushed away, failed runs whose answer changed − null runs whose answer changed (${h.measure})`,
+    reason: `${h.reason}; pushed away trained vs null (${counts})`,
+  };
+}
+
 export function regimesHeadlines(s: RegimesSummary): Headline[] {
   return [
     ...s.premise.map(premiseHeadline),
@@ -408,6 +449,7 @@ export function regimesHeadlines(s: RegimesSummary): Headline[] {
           s.drift[m].map((d) => ({ name: `${times(d.multiplier)} rate`, r: d.pushedAwayAmongFailed })),
         ),
       ),
+    ...s.methods.map((m) => matchedNullHeadline(m, s)).filter((h): h is Headline => h !== undefined),
     ...s.methods.map((m) => randomHeadline(m, s)).filter((h): h is Headline => h !== undefined),
   ];
 }
