@@ -184,6 +184,14 @@ describe('room, power and degenerate data (DESIGN §9)', () => {
       assert.match(v.reason, /MDE|detects/);
     }
   });
+  test('a slope of a saturated outcome (level): no equivalence, but a credible slope still counts', () => {
+    const flat = { estimate: 0.0005, lo: -0.001, hi: 0.002, se: 0.0008 };
+    assert.equal(verdictLabel(verdict(flat, { margin: 0.02, level: 0.995 })), 'inconclusive (ceiling)');
+    assert.equal(verdictLabel(verdict(flat, { margin: 0.02, level: 0.01 })), 'inconclusive (floor)');
+    assert.equal(verdict(flat, { margin: 0.02, level: 0.5 }).verdict, 'does not reproduce');
+    const slope = { estimate: 0.029, lo: 0.016, hi: 0.043, se: 0.007 };
+    assert.equal(verdict(slope, { margin: 0.02, level: 0.99 }).verdict, 'reproduces');
+  });
   test('roomOf names the bound', () => {
     assert.deepEqual(roomOf([0.5, 0.6], 0.05), { equivalence: true });
     assert.equal(roomOf([0.02, 0.01], 0.05).saturated, 'floor');

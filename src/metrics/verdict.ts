@@ -108,6 +108,12 @@ export interface VerdictOptions {
    * variance (the no-variation rule).
    */
   arms?: readonly number[];
+  /**
+   * the mean level, in [0, 1], of a bounded outcome whose effect is a slope (accuracy per SD of a predictor): an
+   * equivalence result needs it at least the margin away from 0 and 1 (a slope of the margin's size must be
+   * possible); unlike `arms` it never blocks a credible effect
+   */
+  level?: number;
 }
 
 export interface VerdictResult {
@@ -156,7 +162,7 @@ export function tostP(estimate: number, se: number, margin: number): number {
 }
 
 export function verdict(e: EffectEstimate, opts: VerdictOptions): VerdictResult {
-  const { margin, alpha = 0.05, power: pw = 0.8, room, arms } = opts;
+  const { margin, alpha = 0.05, power: pw = 0.8, room, arms, level } = opts;
   if (!(margin > 0))
     throw new RangeError(`verdict: margin (the paper's effect size) must be > 0, got ${margin}`);
   for (const [k, v] of Object.entries({ estimate: e.estimate, lo: e.lo, hi: e.hi })) {
@@ -170,12 +176,28 @@ export function verdict(e: EffectEstimate, opts: VerdictOptions): VerdictResult 
   const hi90 = e.hi90 ?? e.estimate + z * se;
   const mde = minimumDetectableEffect(se, alpha, pw);
   const ci = `${fmt(e.estimate)} [${fmt(e.lo)}, ${fmt(e.hi)}]`;
-  const space = arms ? roomOf(arms, margin) : { equivalence: true as boolean };
+  const levelRoom =
+    level === undefined || !Number.isFinite(level)
+      ? undefined
+      : level < margin
+        ? ('floor' as const)
+        : level > 1 - margin
+          ? ('ceiling' as const)
+          : undefined;
+  const space: ReturnType<typeof roomOf> = arms
+    ? roomOf(arms, margin)
+    : levelRoom
+      ? { near: levelRoom, equivalence: false }
+      : { equivalence: true };
   const ceiling = (room !== undefined && room < margin) || ('near' in space && space.near === 'ceiling');
   const noRoom = (room !== undefined && room < margin) || !space.equivalence;
   const equivalent = lo90 > -margin && hi90 < margin;
   const base = { mde, equivalent, ceiling, margin };
-  const levels = arms ? ` (arms ${arms.map((a) => pct(a, 1)).join(' vs ')})` : '';
+  const levels = arms
+    ? ` (arms ${arms.map((a) => pct(a, 1)).join(' vs ')})`
+    : level !== undefined
+      ? ` (mean level ${pct(level, 1)})`
+      : '';
   const mdeText = `; MDE ${fmt(mde)} at ${pct(pw)} power`;
   // both arms saturated at one bound: nothing can show, in either direction
   if ('saturated' in space && space.saturated)

@@ -156,6 +156,10 @@ function featureHeadlines(s: InterferenceSummary): Headline[] {
   ];
 }
 
+/** The mean of a list (NaN when empty): a set outcome's level for the floor and ceiling rule. */
+const meanOf = (xs: readonly number[]) =>
+  xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
+
 /** A change of set accuracy smaller than 2 points per SD of a predictor is "no effect" (our margin). */
 export const DESIGNED_MARGIN = 0.02;
 
@@ -176,7 +180,10 @@ function designedHeadlines(s: InterferenceSummary): Headline[] {
 function varianceHeadlines(s: InterferenceSummary): Headline[] {
   const b = s.composition?.fit?.b2;
   if (!b || !Number.isFinite(b.se) || !Number.isFinite(b.estimate)) return [];
-  const v = threeWay(b, { margin: DESIGNED_MARGIN });
+  const v = threeWay(b, {
+    margin: DESIGNED_MARGIN,
+    level: meanOf(s.composition.points.map((x) => x.accuracy)),
+  });
   return [
     fromVerdict(
       {
@@ -200,7 +207,7 @@ function designedOnly(s: InterferenceSummary): Headline[] {
     measure: string,
     c: { estimate: number; lo: number; hi: number; se: number },
   ) => {
-    const v = threeWay(c, { margin: DESIGNED_MARGIN });
+    const v = threeWay(c, { margin: DESIGNED_MARGIN, level: meanOf(d.points.map((x) => x.accuracy)) });
     return fromVerdict(
       { finding, measure, estimate: c.estimate, lo: c.lo, hi: c.hi },
       v,
