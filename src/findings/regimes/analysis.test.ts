@@ -143,6 +143,17 @@ test('a planted PEFT deficit against full fine-tuning is found, and none is foun
   const h = regimesHeadlines(deficit).find((x) => x.finding.startsWith('0 '))!;
   assert.equal(h.verdict, 'reproduces', h.reason);
   assert.ok(deficit.premise[0].diff.estimate > 0.05);
+  // LoRA learns 2.5× slower here: more steps per fact (paired), and the horizon stops at the slower convergence
+  const st = deficit.premise[0].stepsToLearn!;
+  assert.ok(st.diff.lo > 0, JSON.stringify(st.diff));
+  assert.ok(st.peft > st.full);
+  const tc = deficit.premise[0].toConvergence!;
+  assert.ok(tc.horizon <= STEPS && tc.horizon > 1, `horizon ${tc.horizon}`);
+  assert.ok(
+    tc.diff.estimate >= deficit.premise[0].diff.estimate - 1e-9,
+    'a shorter horizon weighs the early gap more',
+  );
+  assert.match(h.measure, /up to the slower method's convergence/);
   const same = summarizeRegimes(cfg, simulate({ lora: 1, full: 1 }, flat), params);
   const n = regimesHeadlines(same).find((x) => x.finding.startsWith('0 '))!;
   // the simulation gives both methods the very same runs: a difference of exactly 0 with no spread is no evidence

@@ -122,6 +122,26 @@ export interface PremiseComparison {
   peft: number;
   /** accuracy on the paired facts at a few budgets */
   atBudgets: { budget: number; full: number; peft: number }[];
+  /**
+   * per fact, optimiser steps to learn (a fact never learned counts as steps + 1: censored at the horizon), PEFT −
+   * full (positive: PEFT slower), t interval over the paired facts; absent in older summaries
+   */
+  stepsToLearn?: {
+    diff: Interval & { se: number; sd: number };
+    peft: number;
+    full: number;
+    censored: { peft: number; full: number };
+  };
+  /**
+   * the area under the learning curve up to the slower method's convergence (its first budget within 1 point of its
+   * final accuracy on the paired facts) instead of the whole horizon, full − PEFT; absent in older summaries
+   */
+  toConvergence?: {
+    horizon: number;
+    diff: Interval & { se: number; sd: number };
+    full: number;
+    peft: number;
+  };
 }
 
 export interface DriftAtRate {
@@ -379,7 +399,10 @@ function distanceAt(
 function areaByFact(runs: RegimeRun[], steps: number): Map<string, number> {
   const out = new Map<string, number>();
   for (const r of runs)
-    out.set(r.fact, r.updates === null ? 0 : (steps - Math.max(0, r.updates - 1)) / steps);
+    out.set(
+      r.fact,
+      r.updates === null || r.updates > steps ? 0 : (steps - Math.max(0, r.updates - 1)) / steps,
+    );
   return out;
 }
 
@@ -406,12 +429,48 @@ function premise(
         rs.filter((r) => facts.includes(r.fact) && within(r, b)).length / Math.max(1, facts.length);
       const avg = (m: Map<string, number>) =>
         facts.reduce((a, f) => a + m.get(f)!, 0) / Math.max(1, facts.length);
+      // steps to learn, censored at the horizon
+      const stepsOf = (rs: RegimeRun[]) =>
+        new Map(rs.map((r) => [r.fact, r.updates === null ? cfg.steps + 1 : r.updates] as const));
+      const fullSteps = stepsOf(fullRuns);
+      const peftSteps = stepsOf(peftRuns);
+      const stepDiffs = facts.map((f) => peftSteps.get(f)! - fullSteps.get(f)!);
+      const meanOf = (m: Map<string, number>) =>
+        facts.reduce((a, f) => a + m.get(f)!, 0) / Math.max(1, facts.length);
+      // the horizon up to the slower method's convergence on these facts
+      const converged = (rs: RegimeRun[]) => {
+        const final = acc(rs, cfg.steps);
+        for (let b = 1; b <= cfg.steps; b++) if (acc(rs, b) >= final - 0.01) return b;
+        return cfg.steps;
+      };
+      const horizon = Math.max(converged(fullRuns), converged(peftRuns));
+      const fullH = areaByFact(fullRuns, horizon);
+      const peftH = areaByFact(peftRuns, horizon);
       return {
         method,
         lr: cfg.rates[method][bestRate[method]],
         fullLr: cfg.rates.full[bestRate.full],
         facts: facts.length,
         diff: ci,
+        ...(facts.length > 1
+          ? {
+              stepsToLearn: {
+                diff: meanCI(stepDiffs),
+                peft: meanOf(peftSteps),
+                full: meanOf(fullSteps),
+                censored: {
+                  peft: facts.filter((f) => peftSteps.get(f)! > cfg.steps).length,
+                  full: facts.filter((f) => fullSteps.get(f)! > cfg.steps).length,
+                },
+              },
+              toConvergence: {
+                horizon,
+                diff: meanCI(facts.map((f) => (fullH.get(f) ?? 0) - (peftH.get(f) ?? 0))),
+                full: meanOf(fullH),
+                peft: meanOf(peftH),
+              },
+            }
+          : {}),
         full: avg(fullArea),
         peft: avg(peftArea),
         atBudgets: checkpoints.map((budget) => ({
