@@ -342,7 +342,10 @@ export function rateAgainstBar(
 }
 
 /** The MDE and the power at the margin, as printed beside a verdict: 'MDE 3.9 points; power at ±3.0: 62 %'. */
-export function powerText(h: Pick<Headline, 'mde' | 'margin' | 'power'>): string {
+export function powerText(h: Pick<Headline, 'mde' | 'margin' | 'power' | 'because'>): string {
+  // without room or variation the design has no power to speak of, whatever its standard error says
+  if (h.because === 'floor' || h.because === 'ceiling' || h.because === 'no variation')
+    return `MDE n/a: ${h.because === 'no variation' ? 'no variation' : `no room (${h.because})`}`;
   const mde = h.mde === null || !Number.isFinite(h.mde) ? 'MDE n/a' : `MDE ${pts(h.mde)}`;
   const pw =
     h.power !== undefined && h.margin !== undefined
