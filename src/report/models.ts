@@ -131,7 +131,7 @@ export function modelsReport(models: ModelHeadlines[]): ExtraSection | undefined
       x: 'finding · method',
       y: 'effect (points)',
       protocol:
-        '+ = paper’s direction, 95 % CIs; 1: middle − outer bins (verdict: peak test); 2: % of runs pushed away',
+        '+ = paper’s direction, 95 % CIs; 1: middle bins − near end (the verdict’s contrast); 2: % of failed runs pushed away (existence)',
     },
   );
   return { section, figures: [{ name: 'models', spec: figure }] };
