@@ -43,6 +43,10 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
     const m = await import('./claims');
     return { spec: m.SPEC, run: m.run };
   },
+  operating: async () => {
+    const m = await import('./operating');
+    return { spec: m.SPEC, run: m.run };
+  },
 };
 
 /** The top-level help; a test checks the number of experiments against the findings table. */
@@ -55,5 +59,6 @@ export const USAGE = `Usage: beacons <${Object.keys(COMMANDS).join('|')}> [optio
   report      write the interactive HTML report (results/report/) from cached runs
   bench       training-step and workload benchmark against a PyTorch reference
   claims      rewrite README's and docs/'s generated blocks (the answer table) from cached results
+  operating   simulate each verdict rule at the study's sample sizes (results/operating-characteristics.md)
 Every command takes --backend auto|tensorflow|webgpu|wasm|cpu (or BEACONS_BACKEND; default auto).
 Run "beacons <command> --help" for a command's options.`;

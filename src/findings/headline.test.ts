@@ -4,6 +4,7 @@ import { normalQuantile } from '../metrics/distributions';
 import { meanCI, rate } from '../metrics/stats';
 import { mulberry32 } from '../util/random';
 import { bestOfFamily, headlineMarkdown, rateAgainstBar } from './headline';
+import { existenceHeadline, failedRunsNeeded } from './regimes/summary';
 
 /** n paired differences ~ Normal(effect, sd), seeded. */
 function diffs(n: number, effect: number, sd: number, seed: number): number[] {
@@ -59,9 +60,35 @@ test('bestOfFamily: a member at the ceiling is not ruled out by a tight interval
   assert.equal(h.verdict, 'inconclusive');
   assert.match(
     h.reason,
-    /at the ceiling \(room for a gain of less than 3\.0 points over the control\): c1 \(1\.0\)/,
+    /at a bound \(room for an effect of less than 3\.0 points\): c1 \(ceiling, room 1\.0\)/,
   );
-  assert.equal(h.mde, null);
+  assert.equal(h.because, 'ceiling');
+  // the MDE is stated for every verdict
+  assert.ok(h.mde !== null && h.mde > 0);
+});
+
+test('bestOfFamily: a family of one is not "Holm-adjusted"; members without variation or with saturated arms are left out', () => {
+  const one = bestOfFamily('test', family([0.1], 40, 0.05, 5), 0.03);
+  assert.equal(one.verdict, 'reproduces');
+  assert.match(one.reason, /a family of one, no correction/);
+  assert.doesNotMatch(one.reason, /Holm/);
+  const flat = { name: 'identical', ci: meanCI([0, 0, 0, 0, 0]) };
+  const saturated = { ...family([0], 40, 0.001, 6)[0], name: 'both at 100 %', arms: [1, 1] };
+  const h = bestOfFamily('test', [flat, saturated], 0.03);
+  assert.equal(h.verdict, 'inconclusive');
+  assert.match(
+    h.reason,
+    /left out \(cannot show an effect\): identical \(no variation\), both at 100 % \(ceiling\)/,
+  );
+  // a floor on both arms is no evidence even with a credible gain
+  const floor = { ...family([0.02], 60, 0.01, 7)[0], arms: [0.0, 0.02] };
+  assert.equal(bestOfFamily('test', [floor], 0.03).because, 'floor');
+});
+
+test('every headline line prints its MDE and power, and the inconclusive reason', () => {
+  const h = bestOfFamily('test', family([0, 0, 0], 10, 0.2, 8), 0.03);
+  const md = headlineMarkdown([h]);
+  assert.match(md, /\*\*inconclusive \(underpowered\)\*\* \(MDE \d+\.\d; power at ±3\.0: \d+ %\)/);
 });
 
 test('bestOfFamily calls an opposite effect "does not reproduce" and needs three units', () => {
@@ -105,4 +132,22 @@ test('rateAgainstBar: a planted 12 % rate clears a 5 % bar, a planted 1 % rate i
   const p = 0.05 + (mid.mde as number);
   assert.ok(Math.abs(p - 2.8016 * Math.sqrt((p * (1 - p)) / 500) - 0.05) < 1e-6);
   assert.match(headlineMarkdown([mid]), /inconclusive/);
+});
+
+test('existence (finding 2): one pushed-away failed run is existence; none among too few failed runs is a floor', () => {
+  const r = (k: number, n: number) => rate(Array.from({ length: n }, (_, i) => i < k));
+  const seen = existenceHeadline('t', 'm', [
+    { name: 'a', r: r(1, 20) },
+    { name: 'b', r: r(0, 0) },
+  ]);
+  assert.equal(seen.verdict, 'reproduces');
+  const few = existenceHeadline('t', 'm', [{ name: 'a', r: r(0, 8) }]);
+  assert.equal(few.verdict, 'inconclusive');
+  assert.equal(few.because, 'floor');
+  const none = existenceHeadline('t', 'm', [
+    { name: 'a', r: r(0, 200) },
+    { name: 'b', r: r(0, 100) },
+  ]);
+  assert.equal(none.verdict, 'does not reproduce');
+  assert.equal(failedRunsNeeded(0.05), 32);
 });

@@ -10,7 +10,16 @@
  */
 import { normalQuantile, studentTQuantile, studentTTwoSidedP } from '../metrics/distributions';
 import type { Interval } from '../metrics/stats';
-import { holm, minimumDetectableEffect, type Verdict, verdict } from '../metrics/verdict';
+import {
+  holm,
+  type InconclusiveReason,
+  power,
+  roomOf,
+  type Verdict,
+  type VerdictResult,
+  verdict,
+  verdictLabel,
+} from '../metrics/verdict';
 import { pts } from './format';
 
 export interface Headline {
@@ -23,20 +32,103 @@ export interface Headline {
   lo: number;
   hi: number;
   verdict: Verdict;
+  /** why an inconclusive verdict is inconclusive: floor, ceiling, no variation or underpowered (metrics/verdict.ts) */
+  because?: InconclusiveReason;
   /** the rule and the numbers that decided it */
   reason: string;
   /** minimum detectable effect at 80 % power (fraction), where the design defines one */
   mde: number | null;
+  /** the equivalence margin (the paper's effect size, or ours), fraction; with `mde` it gives the power column */
+  margin?: number;
+  /** power of the design to detect an effect of the margin's size (two-sided 5 %), from its standard error */
+  power?: number;
+}
+
+/** A verdict's printed form: 'reproduces', 'inconclusive (floor)', … */
+export const headlineVerdict = (h: Pick<Headline, 'verdict' | 'because'>) => verdictLabel(h);
+
+/** Power to detect an effect of `margin` given the MDE at 80 % power (the standard error is MDE / 2.80). */
+export function powerAtMargin(mde: number | null, margin: number | undefined): number | undefined {
+  if (mde === null || margin === undefined || !Number.isFinite(mde)) return undefined;
+  const se = mde / (normalQuantile(0.975) + normalQuantile(0.8));
+  return power(margin, se);
+}
+
+/**
+ * Every family of tests whose p-values are adjusted together, in one table (printed in SUMMARY.md): what the family
+ * is, and the correction. A family of one is not corrected, and the verdicts say so.
+ */
+export const MULTIPLICITY: readonly { finding: string; family: string; correction: string }[] = [
+  {
+    finding: '0 PEFT below full fine-tuning',
+    family: 'one test per PEFT method (each method is its own claim)',
+    correction: 'none',
+  },
+  {
+    finding: '1 distance curve, every regime (near end vs middle)',
+    family:
+      'per method, the regimes whose near end and middle bins leave room (up to 5: 30 / 50 / 70 / 95 % and converged)',
+    correction:
+      'Holm over the regimes for "reproduces"; "does not reproduce" needs every regime ruled out (intersection–union: no correction)',
+  },
+  {
+    finding: '1 distance curve (calibration point, peak test)',
+    family: 'one test per method',
+    correction: 'none (a description beside the regime contrast)',
+  },
+  {
+    finding: '2 push-away exists among failed runs',
+    family: 'per method, the rates of the grid with failed runs',
+    correction: 'Holm over the rates (a family of one: none)',
+  },
+  {
+    finding: '2 drift away beyond the null / random ΔW',
+    family: 'per method, the rates of the grid where the control ran on failed runs',
+    correction: 'Holm over the rates (a family of one: none)',
+  },
+  {
+    finding: '3 interference, features, by N, designed sets',
+    family: 'one test each (separate claims of the paper)',
+    correction: 'none',
+  },
+  {
+    finding: '4 filtering (semantic − random; semantic − nearest-first)',
+    family: 'the shares replaced (10 % … 100 %)',
+    correction: 'Holm over the shares',
+  },
+  {
+    finding: '5 re-weighting',
+    family: 'the re-weighting variants (distance, extremes, inverse)',
+    correction: 'Holm over the variants',
+  },
+  {
+    finding: 'findings 3–5 per rate or per accuracy regime',
+    family: 'none: each column is its own verdict',
+    correction: 'none (a finding said to reproduce in one regime of several is not corrected for the choice)',
+  },
+];
+
+/** The multiplicity table as SUMMARY.md lines. */
+export function multiplicityMarkdown(): string {
+  return [
+    '## Multiplicity: the families of tests',
+    'Where a verdict picks the best of several conditions, the p-values are adjusted over the family below (Holm 1979); a family with one member is reported as uncorrected.',
+    '',
+    '| finding | family | correction |',
+    '|---|---|---|',
+    ...MULTIPLICITY.map((m) => `| ${m.finding} | ${m.family} | ${m.correction} |`),
+  ].join('\n');
 }
 
 /**
  * A mean difference with its t interval (`meanCI`) → a three-way verdict at `margin` (fraction); the equivalence
- * test uses the 90 % t interval (TOST at α 0.05).
+ * test uses the 90 % t interval (TOST at α 0.05). `room`/`arms`: the ceiling and floor rule (metrics/verdict.ts).
  */
 export function meanVerdict(
   ci: Interval & { se: number },
   margin: number,
   room?: number,
+  arms?: readonly number[],
 ): ReturnType<typeof verdict> {
   const se = Number.isFinite(ci.se) ? ci.se : 0;
   const half90 = studentTQuantile(0.95, Math.max(1, ci.n - 1)) * se;
@@ -49,16 +141,38 @@ export function meanVerdict(
       lo90: ci.estimate - half90,
       hi90: ci.estimate + half90,
     },
-    { margin, room },
+    { margin, room, arms },
   );
 }
+
+/** A headline from a verdict: the verdict, its reason for being inconclusive, MDE, margin and power. */
+export function fromVerdict(
+  head: Pick<Headline, 'finding' | 'measure' | 'estimate' | 'lo' | 'hi'>,
+  v: VerdictResult,
+  reason: string,
+): Headline {
+  return {
+    ...head,
+    verdict: v.verdict,
+    ...(v.because ? { because: v.because } : {}),
+    reason,
+    mde: v.mde,
+    margin: v.margin,
+    power: powerAtMargin(v.mde, v.margin),
+  };
+}
+
+const familyText = (n: number) =>
+  n === 1 ? '1 condition: a family of one, no correction' : `${n} conditions, Holm-adjusted`;
 
 /**
  * The best of a family of mean differences (shares, variants), each a t interval over independent units: the
  * verdict is *reproduces* when the best one's Holm-adjusted p < 0.05 in the paper's direction; *does not reproduce*
  * when every member is ruled out — credibly in the opposite direction (Holm) or equivalent to zero within ±margin
- * (TOST) with room for an effect of the margin's size (`room`: 1 − the control's accuracy for a gain over it; a
- * member at the ceiling is not ruled out); otherwise *inconclusive*, with the best member's MDE.
+ * (TOST, with room for an effect of the margin's size and MDE ≤ margin: each member's own verdict); otherwise
+ * *inconclusive*, with the open members' MDE. A member without variation (se 0: e.g. identical sets) or with both
+ * arms saturated at one bound cannot speak and is left out of the family (named in the reason); with none left the
+ * verdict is *inconclusive* for that reason.
  */
 /**
  * What bestOfFamily applies to a family of n conditions, in words: the one source for every text that says which
@@ -70,7 +184,14 @@ export function familyCorrection(n: number): string {
 
 export function bestOfFamily(
   finding: string,
-  members: { name: string; ci: Interval & { se: number }; room?: number }[],
+  members: {
+    name: string;
+    ci: Interval & { se: number };
+    room?: number;
+    arms?: readonly number[];
+    /** the member's two-sided p-value where its own test is not the t test of `ci` (e.g. two proportions) */
+    p?: number;
+  }[],
   margin: number,
 ): Headline {
   // a t interval needs at least three units to say anything (two give df 1 and a zero SD by chance)
@@ -83,63 +204,108 @@ export function bestOfFamily(
       lo: Number.NaN,
       hi: Number.NaN,
       verdict: 'inconclusive',
+      because: 'underpowered',
       reason: 'not enough data',
       mde: null,
+      margin,
     };
+  // each member's own verdict: its room (floor, ceiling), its variation and its equivalence test with MDE ≤ margin
+  const own = new Map(usable.map((x) => [x.name, meanVerdict(x.ci, margin, x.room, x.arms)]));
+  const mute = (x: (typeof usable)[number]) =>
+    own.get(x.name)!.because === 'no variation' || roomOf(x.arms ?? [], margin).saturated !== undefined;
+  const silent = usable.filter(mute);
+  const live = usable.filter((x) => !mute(x));
+  const silentText = silent.length
+    ? `; left out (cannot show an effect): ${silent.map((x) => `${x.name} (${own.get(x.name)!.because})`).join(', ')}`
+    : '';
+  if (live.length === 0) {
+    const reasons = [...new Set(silent.map((x) => own.get(x.name)!.because!))];
+    const m = usable[0];
+    const mdeAll = Math.max(...usable.map((x) => own.get(x.name)!.mde));
+    return {
+      finding,
+      measure: m.name,
+      estimate: m.ci.estimate,
+      lo: m.ci.lo,
+      hi: m.ci.hi,
+      verdict: 'inconclusive',
+      because: reasons.length === 1 ? reasons[0] : 'no variation',
+      reason: `no condition can show an effect${silentText}`,
+      mde: mdeAll,
+      margin,
+      power: powerAtMargin(mdeAll, margin),
+    };
+  }
   // with no spread at all there is no t statistic: count it as no evidence (p = 1)
-  const ps = usable.map((m) => (m.ci.se > 0 ? studentTTwoSidedP(m.ci.estimate / m.ci.se, m.ci.n - 1) : 1));
+  const ps = live.map((m) =>
+    m.p !== undefined ? m.p : m.ci.se > 0 ? studentTTwoSidedP(m.ci.estimate / m.ci.se, m.ci.n - 1) : 1,
+  );
   const adj = holm(ps);
-  const best = usable.reduce((b, m, i) => (m.ci.estimate > usable[b].ci.estimate ? i : b), 0);
-  const m = usable[best];
-  const head = { finding, measure: m.name, estimate: m.ci.estimate, lo: m.ci.lo, hi: m.ci.hi };
-  const mde = Number.isFinite(m.ci.se) ? minimumDetectableEffect(m.ci.se) : null;
-  const family = familyCorrection(usable.length);
-  if (m.ci.estimate > 0 && adj[best] < 0.05)
+  // the best member: the largest credible gain (Holm) where there is one, else the largest estimate
+  const credible = live.map((x, i) => (x.ci.estimate > 0 && adj[i] < 0.05 ? i : -1)).filter((i) => i >= 0);
+  const pool = credible.length > 0 ? credible : live.map((_, i) => i);
+  const best = pool.reduce((b, i) => (live[i].ci.estimate > live[b].ci.estimate ? i : b), pool[0]);
+  const m = live[best];
+  const head = { finding, measure: m.name, estimate: m.ci.estimate, lo: m.ci.lo, hi: m.ci.hi, margin };
+  const family = familyText(live.length);
+  const pLabel = live.length === 1 ? 'p' : 'Holm-adjusted p';
+  if (m.ci.estimate > 0 && adj[best] < 0.05) {
+    const mde = own.get(m.name)!.mde;
     return {
       ...head,
       verdict: 'reproduces',
-      reason: `best ${m.name}: +${pts(m.ci.estimate)} points, p ${adj[best].toPrecision(2)} (${family})`,
+      reason: `best ${m.name}: +${pts(m.ci.estimate)} points, ${pLabel} ${adj[best].toPrecision(2)} (${family}); MDE ${pts(mde)} points${silentText}`,
       mde,
+      power: powerAtMargin(mde, margin),
     };
+  }
   // "does not reproduce" needs every condition ruled out: credibly the other way (Holm) or equivalent to zero
-  // within ±margin (TOST; all must pass, an intersection-union test needs no correction)
-  const against = usable.filter((x, i) => x.ci.estimate < 0 && adj[i] < 0.05).map((x) => x.name);
-  // each member's own verdict: its equivalence test and whether it has room for the margin (the ceiling rule)
-  const own = new Map(usable.map((x) => [x.name, meanVerdict(x.ci, margin, x.room)]));
-  const atCeiling = (x: (typeof usable)[number]) => own.get(x.name)!.ceiling;
-  const equivalent = usable.filter((x) => own.get(x.name)!.equivalent && !atCeiling(x)).map((x) => x.name);
-  if (usable.every((x) => against.includes(x.name) || equivalent.includes(x.name))) {
+  // within ±margin (TOST with room and power; all must pass, an intersection-union test needs no correction)
+  const against = live.filter((x, i) => x.ci.estimate < 0 && adj[i] < 0.05).map((x) => x.name);
+  const equivalent = live
+    .filter((x) => {
+      const v = own.get(x.name)!;
+      return v.equivalent && v.verdict === 'does not reproduce';
+    })
+    .map((x) => x.name);
+  const allMde = Math.max(...live.map((x) => own.get(x.name)!.mde));
+  if (live.every((x) => against.includes(x.name) || equivalent.includes(x.name))) {
     const parts = [
       against.length > 0 ? `${against.join(', ')} credibly in the opposite direction (${family})` : '',
       equivalent.length > 0
-        ? `${equivalent.filter((n) => !against.includes(n)).join(', ') || 'all'}: 90 % interval inside ±${pts(margin)} points (equivalence test)`
+        ? `${equivalent.filter((n) => !against.includes(n)).join(', ') || 'all'}: 90 % interval inside ±${pts(margin)} points (equivalence test, MDE ≤ margin)`
         : '',
     ].filter(Boolean);
     return {
       ...head,
       verdict: 'does not reproduce',
-      reason: `every condition ruled out: ${parts.join('; ')}`,
-      mde,
+      reason: `every condition ruled out: ${parts.join('; ')}; MDE up to ${pts(allMde)} points${silentText}`,
+      mde: allMde,
+      power: powerAtMargin(allMde, margin),
     };
   }
   // the conditions that keep the family from "does not reproduce"; the design's power is theirs (the largest MDE)
-  const open = usable.filter((x) => !against.includes(x.name) && !equivalent.includes(x.name));
-  // a member at the ceiling cannot show an effect of the margin's size, however small its standard error
-  const openMdes = open.map((x) =>
-    Number.isFinite(x.ci.se) && !atCeiling(x) ? minimumDetectableEffect(x.ci.se) : Number.NaN,
-  );
-  const capped = open.filter(atCeiling);
+  const open = live.filter((x) => !against.includes(x.name) && !equivalent.includes(x.name));
+  const why = (x: (typeof live)[number]) => own.get(x.name)!.because;
+  const capped = open.filter((x) => why(x) === 'ceiling' || why(x) === 'floor');
   const ceilingText = capped.length
-    ? `; at the ceiling (room for a gain of less than ${pts(margin)} points over the control): ${capped.map((x) => `${x.name} (${pts(x.room!)})`).join(', ')}`
+    ? `; at a bound (room for an effect of less than ${pts(margin)} points): ${capped.map((x) => `${x.name} (${why(x)}${x.room !== undefined ? `, room ${pts(x.room)}` : ''})`).join(', ')}`
     : '';
-  const familyMde = openMdes.some((x) => !Number.isFinite(x)) ? null : Math.max(...openMdes);
+  const familyMde = Math.max(...open.map((x) => own.get(x.name)!.mde));
   const openText =
-    open.length === usable.length ? '' : ` (not ruled out: ${open.map((x) => x.name).join(', ')})`;
+    open.length === live.length ? '' : ` (not ruled out: ${open.map((x) => x.name).join(', ')})`;
+  const reasons = new Set(open.map(why));
+  const because: InconclusiveReason =
+    capped.length === open.length && reasons.size === 1
+      ? (why(open[0]) as InconclusiveReason)
+      : 'underpowered';
   return {
     ...head,
     verdict: 'inconclusive',
-    reason: `best ${m.name}: ${pts(m.ci.estimate)} points, Holm-adjusted p ${adj[best].toPrecision(2)}; neither a credible gain nor ruled out ±${pts(margin)}${openText}${ceilingText}; the design detects ${familyMde === null ? 'n/a' : pts(familyMde)} points at 80 % power`,
+    because,
+    reason: `best ${m.name}: ${pts(m.ci.estimate)} points, ${pLabel} ${adj[best].toPrecision(2)} (${family}); neither a credible gain nor ruled out ±${pts(margin)}${openText}${ceilingText}; the design detects ${pts(familyMde)} points at 80 % power${silentText}`,
     mde: familyMde,
+    power: powerAtMargin(familyMde, margin),
   };
 }
 
@@ -183,14 +349,28 @@ export function rateAgainstBar(
   };
 }
 
+/** The MDE and the power at the margin, as printed beside a verdict: 'MDE 3.9 points; power at ±3.0: 62 %'. */
+export function powerText(h: Pick<Headline, 'mde' | 'margin' | 'power' | 'because'>): string {
+  // without room or variation the design has no power to speak of, whatever its standard error says
+  if (h.because === 'floor' || h.because === 'ceiling' || h.because === 'no variation')
+    return `MDE n/a: ${h.because === 'no variation' ? 'no variation' : `no room (${h.because})`}`;
+  const mde = h.mde === null || !Number.isFinite(h.mde) ? 'MDE n/a' : `MDE ${pts(h.mde)}`;
+  const pw =
+    h.power !== undefined && h.margin !== undefined
+      ? `; power at ±${pts(h.margin)}: ${Math.round(100 * h.power)} %`
+      : '';
+  return `${mde}${pw}`;
+}
+
 /** The headlines as SUMMARY.md lines (each finding's section ends with them). */
 export function headlineMarkdown(hs: readonly Headline[]): string {
   if (hs.length === 0) return '';
   const iv = (h: Headline) => (Number.isFinite(h.lo) ? ` [${pts(h.lo)}, ${pts(h.hi)}]` : '');
   return [
-    'Three-way verdict (reproduces / does not reproduce / inconclusive, decided by code; see "Verdict per finding × model" for the rules):',
+    'Three-way verdict (reproduces / does not reproduce / inconclusive with its reason: floor, ceiling, no variation or underpowered; decided by code; the MDE at 80 % power and the power at the equivalence margin in points beside each; see "Verdict per finding × model" for the rules):',
     ...hs.map(
-      (h) => `- ${h.finding}, ${h.measure}: ${pts(h.estimate)}${iv(h)} — **${h.verdict}**: ${h.reason}.`,
+      (h) =>
+        `- ${h.finding}, ${h.measure}: ${pts(h.estimate)}${iv(h)} — **${headlineVerdict(h)}** (${powerText(h)}): ${h.reason}.`,
     ),
   ].join('\n');
 }

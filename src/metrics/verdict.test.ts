@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { mulberry32 } from '../util/random';
 import { normalQuantile } from './distributions';
-import { holm, minimumDetectableEffect, power, tostP, verdict } from './verdict';
+import {
+  degenerate,
+  holm,
+  minimumDetectableEffect,
+  power,
+  roomOf,
+  tostP,
+  verdict,
+  verdictLabel,
+} from './verdict';
 
 const close = (a: number, b: number, tol: number, what = '') =>
   assert.ok(Math.abs(a - b) <= tol, `${what} ${a} vs ${b} (tol ${tol})`);
@@ -115,5 +124,78 @@ describe('three-way verdict', () => {
     const c = simulate(0, 16, 300, 3);
     assert.ok(c.inconclusive >= 270, JSON.stringify(c));
     assert.ok(c['does not reproduce'] <= 15, JSON.stringify(c)); // opposite-direction errors only (~2.5 %)
+  });
+});
+
+describe('room, power and degenerate data (DESIGN §9)', () => {
+  const margin = 0.02;
+  test('b = −9.9e−32 with se 0 (every designed set learns 100 %) is inconclusive (no variation), not "credibly opposite"', () => {
+    const v = verdict({ estimate: -9.9e-32, lo: -9.9e-32, hi: -9.9e-32, se: 0 }, { margin });
+    assert.equal(v.verdict, 'inconclusive');
+    assert.equal(v.because, 'no variation');
+    assert.equal(verdictLabel(v), 'inconclusive (no variation)');
+  });
+  test('constant outcomes: a zero-width interval or se 0 is no variation, whatever the estimate', () => {
+    assert.equal(verdict({ estimate: 0, lo: 0, hi: 0, se: 0 }, { margin }).because, 'no variation');
+    assert.equal(verdict({ estimate: 0.05, lo: 0.05, hi: 0.05, se: 0 }, { margin }).because, 'no variation');
+    assert.equal(
+      verdict({ estimate: 1e-17, lo: -1e-17, hi: 1e-17, se: 1e-18 }, { margin }).because,
+      'no variation',
+    );
+    assert.equal(degenerate({ estimate: 0.01, lo: 0, hi: 0.02, se: 0.005 }), false);
+  });
+  test('both arms at 100 % (interference at convergence): inconclusive (ceiling), even with se 0', () => {
+    const v = verdict({ estimate: 0, lo: 0, hi: 0, se: 0 }, { margin: 0.05, arms: [1, 1] });
+    assert.equal(verdictLabel(v), 'inconclusive (ceiling)');
+  });
+  test('both arms near 0 % (a floor): inconclusive (floor), even for an interval above zero', () => {
+    const v = verdict(
+      { estimate: 0.015, lo: 0.005, hi: 0.025, se: 0.005 },
+      { margin: 0.03, arms: [0.01, 0.025] },
+    );
+    assert.equal(verdictLabel(v), 'inconclusive (floor)');
+  });
+  test('one arm at the floor: equivalence is not "does not reproduce"; a credible effect still counts', () => {
+    const eq = { estimate: 0.002, lo: -0.004, hi: 0.008, se: 0.003 };
+    assert.equal(verdictLabel(verdict(eq, { margin: 0.03, arms: [0.02, 0.5] })), 'inconclusive (floor)');
+    assert.equal(verdictLabel(verdict(eq, { margin: 0.03, arms: [0.5, 0.99] })), 'inconclusive (ceiling)');
+    assert.equal(verdict(eq, { margin: 0.03, arms: [0.4, 0.5] }).verdict, 'does not reproduce');
+    const gain = { estimate: 0.5, lo: 0.45, hi: 0.55, se: 0.025 };
+    assert.equal(verdict(gain, { margin: 0.05, arms: [0.47, 0.97] }).verdict, 'reproduces');
+  });
+  test('equivalence with MDE above the margin: inconclusive (underpowered)', () => {
+    // 90 % interval ±1.645·se inside ±margin, but 2.80·se > margin
+    const se = 0.009;
+    const v = verdict({ estimate: 0, lo: -1.96 * se, hi: 1.96 * se, se }, { margin: 0.02 });
+    assert.equal(v.equivalent, true);
+    assert.equal(verdictLabel(v), 'inconclusive (underpowered)');
+    assert.ok(v.mde > 0.02);
+  });
+  test('a wide interval is inconclusive (underpowered), and every verdict states its MDE', () => {
+    const wide = verdict({ estimate: 0.01, lo: -0.05, hi: 0.07, se: 0.03 }, { margin: 0.03 });
+    assert.equal(verdictLabel(wide), 'inconclusive (underpowered)');
+    for (const e of [
+      { estimate: 0.05, lo: 0.03, hi: 0.07, se: 0.01 },
+      { estimate: -0.05, lo: -0.07, hi: -0.03, se: 0.01 },
+      { estimate: 0, lo: -0.005, hi: 0.005, se: 0.0025 },
+    ]) {
+      const v = verdict(e, { margin: 0.03 });
+      assert.ok(Number.isFinite(v.mde) && v.mde > 0);
+      assert.match(v.reason, /MDE|detects/);
+    }
+  });
+  test('a slope of a saturated outcome (level): no equivalence, but a credible slope still counts', () => {
+    const flat = { estimate: 0.0005, lo: -0.001, hi: 0.002, se: 0.0008 };
+    assert.equal(verdictLabel(verdict(flat, { margin: 0.02, level: 0.995 })), 'inconclusive (ceiling)');
+    assert.equal(verdictLabel(verdict(flat, { margin: 0.02, level: 0.01 })), 'inconclusive (floor)');
+    assert.equal(verdict(flat, { margin: 0.02, level: 0.5 }).verdict, 'does not reproduce');
+    const slope = { estimate: 0.029, lo: 0.016, hi: 0.043, se: 0.007 };
+    assert.equal(verdict(slope, { margin: 0.02, level: 0.99 }).verdict, 'reproduces');
+  });
+  test('roomOf names the bound', () => {
+    assert.deepEqual(roomOf([0.5, 0.6], 0.05), { equivalence: true });
+    assert.equal(roomOf([0.02, 0.01], 0.05).saturated, 'floor');
+    assert.equal(roomOf([0.99, 1], 0.05).saturated, 'ceiling');
+    assert.equal(roomOf([0.5, 0.99], 0.05).near, 'ceiling');
   });
 });

@@ -13,12 +13,69 @@
  * a decrease). Intervals come from the caller (cluster bootstrap over facts, Wilson, t…); where the (1 − 2α)
  * interval is not given it is derived from `se` by the normal approximation.
  *
+ * Room and power (DESIGN §9): a verdict is only as good as the design's ability to show an effect of the margin's
+ * size in both directions.
+ * - **no variation**: a degenerate estimate (standard error 0 or not finite, a zero-width interval, or an estimate
+ *   and standard error both below float noise — e.g. b = −9.9e−32 with se 0 from sets that all learn 100 %) is
+ *   *inconclusive (no variation)*, never "credibly opposite";
+ * - **floor / ceiling** (`arms`: the levels, in [0, 1], of the bounded outcome in the two arms compared): both arms
+ *   within the margin of the same bound leave no room in either direction — *inconclusive (floor)* or *(ceiling)*,
+ *   whatever the interval; an equivalence result ("does not reproduce") further needs every arm at least the
+ *   margin away from 0 and from 1 (an effect of ±margin must be possible), as does `room` (the largest effect the
+ *   design can show in the paper's direction);
+ * - **power**: the minimum detectable effect at 80 % power is stated for every verdict; an equivalence result counts
+ *   only where MDE ≤ margin, otherwise the verdict is *inconclusive (underpowered)*, as is any interval that neither
+ *   excludes zero nor lies inside ±margin.
+ *
  * `holm` adjusts p-values for a family of tests (Holm 1979, step-down; the family-wise error stays ≤ α): used where
- * a verdict picks the best of several shares, regimes or variants.
+ * a verdict picks the best of several shares, regimes or variants. The families are written down in one table
+ * (findings/headline.ts, `MULTIPLICITY`); a family of one is reported as uncorrected, not as "Holm-adjusted".
  */
 import { normalCdf, normalQuantile } from './distributions';
 
 export type Verdict = 'reproduces' | 'does not reproduce' | 'inconclusive';
+
+/** Why a verdict is inconclusive: no room below or above, a degenerate outcome, or too wide an interval. */
+export type InconclusiveReason = 'floor' | 'ceiling' | 'no variation' | 'underpowered';
+
+/** Below this an estimate or a standard error is float noise, not a number the data measured. */
+export const FLOAT_NOISE = 1e-9;
+
+/** 'reproduces', 'does not reproduce', or 'inconclusive (floor)' etc.: the verdict as printed. */
+export function verdictLabel(v: { verdict: Verdict; because?: InconclusiveReason }): string {
+  return v.verdict === 'inconclusive' && v.because ? `inconclusive (${v.because})` : v.verdict;
+}
+
+/**
+ * True when an estimate carries no information: its standard error is 0 or not finite, its interval has zero width,
+ * or estimate and standard error are both float noise.
+ */
+export function degenerate(e: { estimate: number; lo: number; hi: number; se: number }): boolean {
+  if (!Number.isFinite(e.se) || !(e.se > 0)) return true;
+  if (!(e.hi - e.lo > FLOAT_NOISE)) return true;
+  return Math.abs(e.estimate) < FLOAT_NOISE && e.se < FLOAT_NOISE;
+}
+
+/**
+ * The room of a bounded outcome (levels in [0, 1]) for an effect of `margin` in both directions: 'floor' or
+ * 'ceiling' where every arm lies within the margin of that bound (`saturated`: no verdict at all), and `equivalence`
+ * false where any arm lies within the margin of a bound (an equivalence result there is forced, not evidence).
+ */
+export function roomOf(
+  arms: readonly number[],
+  margin: number,
+): { saturated?: 'floor' | 'ceiling'; near?: 'floor' | 'ceiling'; equivalence: boolean } {
+  const finite = arms.filter((a) => Number.isFinite(a));
+  if (finite.length === 0) return { equivalence: true };
+  if (finite.every((a) => a < margin)) return { saturated: 'floor', near: 'floor', equivalence: false };
+  if (finite.every((a) => a > 1 - margin))
+    return { saturated: 'ceiling', near: 'ceiling', equivalence: false };
+  const floor = finite.some((a) => a < margin);
+  const ceiling = finite.some((a) => a > 1 - margin);
+  return floor || ceiling
+    ? { near: ceiling ? 'ceiling' : 'floor', equivalence: false }
+    : { equivalence: true };
+}
 
 export interface EffectEstimate {
   /** point estimate, signed so that positive is the paper's direction */
@@ -45,6 +102,18 @@ export interface VerdictOptions {
    * for a gain over it); an equivalence verdict needs room ≥ margin. Default: unlimited.
    */
   room?: number;
+  /**
+   * the levels, in [0, 1], of a bounded outcome (accuracy) in the arms compared (control, treatment): the floor and
+   * ceiling rule. Leave out for an unbounded outcome (a slope, a log-probability), where room is the outcome's
+   * variance (the no-variation rule).
+   */
+  arms?: readonly number[];
+  /**
+   * the mean level, in [0, 1], of a bounded outcome whose effect is a slope (accuracy per SD of a predictor): an
+   * equivalence result needs it at least the margin away from 0 and 1 (a slope of the margin's size must be
+   * possible); unlike `arms` it never blocks a credible effect
+   */
+  level?: number;
 }
 
 export interface VerdictResult {
@@ -55,9 +124,11 @@ export interface VerdictResult {
   mde: number;
   /** true when the (1 − 2α) interval lies inside (−margin, margin) */
   equivalent: boolean;
-  /** true when `room` < margin: an equivalence result then proves nothing (the verdict stays inconclusive) */
+  /** true when `room` < margin or an arm is within the margin of 100 %: an equivalence result then proves nothing */
   ceiling: boolean;
   margin: number;
+  /** why the verdict is inconclusive (set only when it is) */
+  because?: InconclusiveReason;
 }
 
 /**
@@ -91,21 +162,58 @@ export function tostP(estimate: number, se: number, margin: number): number {
 }
 
 export function verdict(e: EffectEstimate, opts: VerdictOptions): VerdictResult {
-  const { margin, alpha = 0.05, power: pw = 0.8, room } = opts;
+  const { margin, alpha = 0.05, power: pw = 0.8, room, arms, level } = opts;
   if (!(margin > 0))
     throw new RangeError(`verdict: margin (the paper's effect size) must be > 0, got ${margin}`);
-  for (const [k, v] of Object.entries({ estimate: e.estimate, lo: e.lo, hi: e.hi, se: e.se })) {
+  for (const [k, v] of Object.entries({ estimate: e.estimate, lo: e.lo, hi: e.hi })) {
     if (!Number.isFinite(v)) throw new RangeError(`verdict: ${k} must be finite, got ${v}`);
   }
+  if (Number.isNaN(e.se) || e.se < 0) throw new RangeError(`verdict: se must be ≥ 0, got ${e.se}`);
   if (e.lo > e.hi) throw new RangeError(`verdict: interval [${e.lo}, ${e.hi}] has lo > hi`);
+  const se = Number.isFinite(e.se) ? e.se : 0;
   const z = normalQuantile(1 - alpha);
-  const lo90 = e.lo90 ?? e.estimate - z * e.se;
-  const hi90 = e.hi90 ?? e.estimate + z * e.se;
-  const equivalent = lo90 > -margin && hi90 < margin;
-  const mde = minimumDetectableEffect(e.se, alpha, pw);
+  const lo90 = e.lo90 ?? e.estimate - z * se;
+  const hi90 = e.hi90 ?? e.estimate + z * se;
+  const mde = minimumDetectableEffect(se, alpha, pw);
   const ci = `${fmt(e.estimate)} [${fmt(e.lo)}, ${fmt(e.hi)}]`;
-  const ceiling = room !== undefined && room < margin;
+  const levelRoom =
+    level === undefined || !Number.isFinite(level)
+      ? undefined
+      : level < margin
+        ? ('floor' as const)
+        : level > 1 - margin
+          ? ('ceiling' as const)
+          : undefined;
+  const space: ReturnType<typeof roomOf> = arms
+    ? roomOf(arms, margin)
+    : levelRoom
+      ? { near: levelRoom, equivalence: false }
+      : { equivalence: true };
+  const ceiling = (room !== undefined && room < margin) || ('near' in space && space.near === 'ceiling');
+  const noRoom = (room !== undefined && room < margin) || !space.equivalence;
+  const equivalent = lo90 > -margin && hi90 < margin;
   const base = { mde, equivalent, ceiling, margin };
+  const levels = arms
+    ? ` (arms ${arms.map((a) => pct(a, 1)).join(' vs ')})`
+    : level !== undefined
+      ? ` (mean level ${pct(level, 1)})`
+      : '';
+  const mdeText = `; MDE ${fmt(mde)} at ${pct(pw)} power`;
+  // both arms saturated at one bound: nothing can show, in either direction
+  if ('saturated' in space && space.saturated)
+    return {
+      ...base,
+      verdict: 'inconclusive',
+      because: space.saturated,
+      reason: `${ci}: every arm within ${fmt(margin)} of ${space.saturated === 'floor' ? '0 %' : '100 %'}${levels}, so no effect of ±${fmt(margin)} could show (${space.saturated})`,
+    };
+  if (degenerate({ ...e, se }))
+    return {
+      ...base,
+      verdict: 'inconclusive',
+      because: 'no variation',
+      reason: `${ci} with standard error ${fmt(se)}: the outcome does not vary, so the estimate carries no evidence either way (no variation)`,
+    };
   if (e.lo > 0) {
     const size =
       e.estimate < margin
@@ -114,34 +222,48 @@ export function verdict(e: EffectEstimate, opts: VerdictOptions): VerdictResult 
     return {
       ...base,
       verdict: 'reproduces',
-      reason: `${ci}: the interval excludes zero in the paper's direction${size}`,
+      reason: `${ci}: the interval excludes zero in the paper's direction${size}${mdeText}`,
     };
   }
   if (e.hi < 0) {
     return {
       ...base,
       verdict: 'does not reproduce',
-      reason: `${ci}: the interval excludes zero in the opposite direction`,
+      reason: `${ci}: the interval excludes zero in the opposite direction${mdeText}`,
     };
   }
-  if (equivalent && ceiling) {
+  if (equivalent && noRoom) {
+    const why = ceiling ? 'ceiling' : 'floor';
+    const what =
+      room !== undefined && room < margin
+        ? `the design leaves room for an effect of at most ${fmt(room)} in the paper's direction`
+        : `an arm lies within ${fmt(margin)} of ${why === 'ceiling' ? '100 %' : '0 %'}${levels}`;
     return {
       ...base,
       verdict: 'inconclusive',
-      reason: `${ci}: the ${pct(1 - 2 * alpha)} interval [${fmt(lo90)}, ${fmt(hi90)}] lies inside ±${fmt(margin)}, but the design leaves room for an effect of at most ${fmt(room!)} in the paper's direction (ceiling), so it could not have seen one of ±${fmt(margin)}`,
+      because: why,
+      reason: `${ci}: the ${pct(1 - 2 * alpha)} interval [${fmt(lo90)}, ${fmt(hi90)}] lies inside ±${fmt(margin)}, but ${what} (${why}), so it could not have seen one of ±${fmt(margin)}`,
     };
   }
+  if (equivalent && mde > margin)
+    return {
+      ...base,
+      verdict: 'inconclusive',
+      because: 'underpowered',
+      reason: `${ci}: the ${pct(1 - 2 * alpha)} interval [${fmt(lo90)}, ${fmt(hi90)}] lies inside ±${fmt(margin)}, but the design detects only ${fmt(mde)} at ${pct(pw)} power, more than the margin (underpowered)`,
+    };
   if (equivalent) {
     return {
       ...base,
       verdict: 'does not reproduce',
-      reason: `${ci}: the ${pct(1 - 2 * alpha)} interval [${fmt(lo90)}, ${fmt(hi90)}] lies inside ±${fmt(margin)} (equivalence test)`,
+      reason: `${ci}: the ${pct(1 - 2 * alpha)} interval [${fmt(lo90)}, ${fmt(hi90)}] lies inside ±${fmt(margin)} (equivalence test)${mdeText}`,
     };
   }
   return {
     ...base,
     verdict: 'inconclusive',
-    reason: `${ci}: neither excludes zero nor rules out ±${fmt(margin)}; the design detects ${fmt(mde)} at ${pct(pw)} power`,
+    because: 'underpowered',
+    reason: `${ci}: neither excludes zero nor rules out ±${fmt(margin)}; the design detects ${fmt(mde)} at ${pct(pw)} power (underpowered)`,
   };
 }
 
@@ -175,6 +297,6 @@ function fmt(x: number): string {
   return Math.abs(x) >= 100 || x === 0 ? x.toFixed(0) : x.toPrecision(3);
 }
 
-function pct(x: number): string {
-  return `${Math.round(x * 100)} %`;
+function pct(x: number, digits = 0): string {
+  return `${(x * 100).toFixed(digits)} %`;
 }

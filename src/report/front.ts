@@ -40,7 +40,7 @@ export const FRONT_ROWS: readonly FrontRow[] = [
     short: 'PEFT below full',
     claim: 'PEFT learns facts less well than full fine-tuning',
     primary: '0 PEFT below full fine-tuning',
-    measure: 'full − PEFT accuracy over step budgets',
+    measure: 'full − PEFT accuracy until both converge',
     page: 'regimes',
   },
   {
@@ -48,15 +48,15 @@ export const FRONT_ROWS: readonly FrontRow[] = [
     short: 'moderate distance best',
     claim: 'accuracy is best at a moderate target distance',
     primary: '1 distance curve, every regime',
-    measure: 'middle − outer distance bins',
+    measure: 'middle bins − near end',
     page: 'regimes',
   },
   {
     n: 2,
     short: 'pushed away',
     claim: 'PEFT can push the model away from the target',
-    primary: '2 drift away at any rate',
-    measure: 'facts pushed away',
+    primary: '2 push-away exists among failed runs',
+    measure: 'failed runs pushed away',
     page: 'regimes',
   },
   {

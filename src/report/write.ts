@@ -5,8 +5,10 @@
 import * as path from 'node:path';
 import { backendInfo } from '../backend';
 import type { AnyFinding, ExtraSection, FindingOptions } from '../findings/finding';
+import { multiplicityMarkdown } from '../findings/headline';
 import { writeFileAtomic } from '../util/atomic';
 import { closeBrowser, exportFigure } from '../viz/display';
+import { changesMarkdown, extractVerdicts, oldVerdictsFor } from './changes';
 import { cachedReports, runLines, writeFindingsReport } from './findings';
 import { summaryMarkdown } from './summary';
 
@@ -33,9 +35,14 @@ export async function writeReport(
     '',
     ...meta,
   ].join('\n');
+  const body = summaryMarkdown(
+    [...reports.map((r) => r.section), ...extra.map((x) => x.section), multiplicityMarkdown()],
+    header,
+  );
+  const changes = changesMarkdown(oldVerdictsFor(resultsDir), extractVerdicts(body));
   writeFileAtomic(
     path.join(resultsDir, 'SUMMARY.md'),
-    summaryMarkdown([...reports.map((r) => r.section), ...extra.map((x) => x.section)], header),
+    changes ? `${body.replace(/\n+$/, '')}\n\n${changes}\n` : body,
   );
   const html = writeFindingsReport(cached, options, resultsDir, path.join(resultsDir, 'report'), extra);
   console.error(

@@ -11,6 +11,7 @@ import { barCI } from '../../viz/figures';
 import type { AnyFinding, ExtraSection, FindingOptions } from '../finding';
 import { pts } from '../format';
 import type { Headline } from '../headline';
+import { verdictLabel } from '../../metrics/verdict';
 
 /** Where `reproduce --models` puts a shipped model's results. */
 export function modelResultsDir(resultsDir: string, name: string): string {
@@ -65,7 +66,7 @@ export function headlineBars(
 /** One cell of a verdict table: the row's three-way verdict and its number with interval (points), or '—'. */
 export function verdictCell(headlines: readonly Headline[], row: string): string {
   const h = headlines.find((x) => x.finding === row);
-  return h ? `**${h.verdict}** ${pts(h.estimate)} [${pts(h.lo)}, ${pts(h.hi)}]` : '—';
+  return h ? `**${verdictLabel(h)}** ${pts(h.estimate)} [${pts(h.lo)}, ${pts(h.hi)}]` : '—';
 }
 
 /** A verdict table's markdown lines: a row per finding (first-seen order), a column per run (model, rate, …). */
@@ -88,7 +89,10 @@ export function modelsReport(models: ModelHeadlines[]): ExtraSection | undefined
   // a verdict moves when two models that both have the row disagree (a model without it is not a disagreement)
   const moved = rows.filter((r) => {
     const vs = models
-      .map((m) => m.headlines.find((x) => x.finding === r)?.verdict)
+      .map((m) => {
+        const h = m.headlines.find((x) => x.finding === r);
+        return h ? verdictLabel(h) : undefined;
+      })
       .filter((v) => v !== undefined);
     return vs.length > 1 && new Set(vs).size > 1;
   });
@@ -98,7 +102,7 @@ export function modelsReport(models: ModelHeadlines[]): ExtraSection | undefined
   );
   const section = [
     '## Verdict per finding × model',
-    `The same experiments, rules and scale on each shipped model, each with its own learning rates (calibrated by the same procedure to ≈ 50 % single-fact accuracy): ${models.map((m) => `**${m.name}** (${m.description})`).join('; ')}. Each cell: the three-way verdict, the headline number in points (rates in %) and its 95 % interval. Rules: the premise (0), full fine-tuning − PEFT accuracy averaged over step budgets, paired by fact (equivalence margin 5 points); finding 1, the peak test, at the calibration point and in every regime with Holm over the regimes (reproduces = an interior peak; does not = a U shape or a credible monotone trend in every regime); finding 2, the share pushed away against a 5 % bar (ours), and the failed runs against two controls (an unrelated target, a random update of the same norm; margin 5 points, Holm over the rates); finding 3, each fact learned alone vs together (paired; equivalence margin 5 points), also in the target's probability; findings 4 and 5, the best share / variant with Holm's correction (equivalence margin 3 points; a share or variant whose control already learns more than 97 % of the facts has no room for a 3-point gain and is not ruled out by equivalence: the ceiling rule). Each row's reason, below, states its numbers.`,
+    `The same experiments, rules and scale on each shipped model, each with its own learning rates (calibrated by the same procedure to ≈ 50 % single-fact accuracy): ${models.map((m) => `**${m.name}** (${m.description})`).join('; ')}. Each cell: the three-way verdict, the headline number in points (rates in %) and its 95 % interval. Rules (one verdict engine, metrics/verdict.ts: room, power and degenerate data; families in the multiplicity table): the premise (0), full fine-tuning − PEFT accuracy averaged over step budgets, paired by fact (equivalence margin 5 points; both arms within 5 points of 100 % is a ceiling); finding 1, the pre-registered contrast middle bins − near end (the oversampled near end in every regime, Holm over the regimes; the nearest bin at the calibration point), equivalence margin 10 points, the peak test and Spearman's ρ as descriptions; finding 2, existence of push-away among failed runs (lower bound above 0, given enough failed runs to see a 5 % rate) and, for LoRA, the failed runs against a random update of the same norm on the same runs (exact McNemar, paired); finding 3, each fact learned alone vs together (paired; equivalence margin 5 points; at the ceiling the p(target) contrast is reported instead), the variance of distances (the paper's measure) beside the pairwise target spread (ours); findings 4 and 5, the best share / variant with Holm's correction (equivalence margin 3 points; the floor and ceiling rule). "does not reproduce" needs a credible opposite effect or equivalence with MDE ≤ margin; otherwise inconclusive, with its reason (floor, ceiling, no variation, underpowered). Each row's reason, below, states its numbers.`,
     '',
     ...table,
     '',
@@ -126,7 +130,7 @@ export function modelsReport(models: ModelHeadlines[]): ExtraSection | undefined
       x: 'finding · method',
       y: 'effect (points)',
       protocol:
-        '+ = paper’s direction, 95 % CIs; 1: middle − outer bins (verdict: peak test); 2: % of runs pushed away',
+        '+ = paper’s direction, 95 % CIs; 1: middle bins − near end (the verdict’s contrast); 2: % of failed runs pushed away (existence)',
     },
   );
   return { section, figures: [{ name: 'models', spec: figure }] };

@@ -1,6 +1,7 @@
 /** Finding drift: its section of results/SUMMARY.md (claim, our number with its interval, verdict). */
 import { fix, pci, pct, verdict } from '../format';
-import { type Headline, rateAgainstBar } from '../headline';
+import type { Headline } from '../headline';
+import { existenceHeadline } from '../regimes/summary';
 import type { DriftConfig, DriftSummary } from './experiment';
 
 export function driftSection(cfg: DriftConfig, s: DriftSummary): string {
@@ -15,7 +16,7 @@ export function driftSection(cfg: DriftConfig, s: DriftSummary): string {
   return [
     '## 2. PEFT can push the model away from the target',
     'Paper: after PEFT, the learned knowledge can be further from the target than the original knowledge was.',
-    `Ours: d₀ = distance(original, target), d₁ = distance(greedy answer after training, target), ${s.protocol}; "pushed away" = not learned and d₁ > d₀; ${cfg.steps} steps, seeds ${cfg.seeds.join(', ')}. "Occurs at all": the 95 % lower bound of the share is above 0.5 % of runs; the verdict asks more — that PEFT pushes away in at least 5 % of runs (lower bound).`,
+    `Ours: d₀ = distance(original, target), d₁ = distance(greedy answer after training, target), ${s.protocol}; "pushed away" = not learned and d₁ > d₀; ${cfg.steps} steps, seeds ${cfg.seeds.join(', ')}. "Occurs at all": the 95 % lower bound of the share is above 0.5 % of runs; the verdict tests the paper's claim as stated, existence: push-away among the failed runs with a lower bound above 0, given enough failed runs to see a 5 % rate; the 5 % bar on all runs (v1) is a description.`,
     '',
     '| method | runs | failed | pushed away (95 % CI) | pushed away among failed | unchanged original among failed | occurs at all | v1 verdict (lower bound ≥ 5 % of runs) |',
     '|---|---|---|---|---|---|---|---|',
@@ -25,11 +26,16 @@ export function driftSection(cfg: DriftConfig, s: DriftSummary): string {
   ].join('\n');
 }
 
-/** Headline per PEFT method: the share of runs pushed away against the 5 % bar (ours), Wilson interval over facts. */
+/**
+ * Headline per PEFT method, the paper's claim as stated: push-away exists among the failed runs (Wilson lower bound
+ * above 0), with the room rule (enough failed runs to see a 5 % rate); the 5 % bar on all runs is a description.
+ */
 export function driftHeadlines(s: DriftSummary): Headline[] {
   return s.methods
     .filter((m) => m.method !== 'full')
     .map((m) =>
-      rateAgainstBar(`2 drift away · ${m.method}`, 'pushed away (share of runs)', m.pushedAway, 0.05),
+      existenceHeadline(`2 drift away · ${m.method}`, 'pushed away among failed runs', [
+        { name: 'the calibrated rate', r: m.pushedAwayAmongFailed },
+      ]),
     );
 }

@@ -48,16 +48,22 @@ export function filteringSection(cfg: FilteringConfig, s: FilteringSummary): str
 /** Headline: semantic − random filtering at the best share (paired by set), Holm over the shares; margin 3 points. */
 export function filteringHeadlines(s: FilteringSummary): Headline[] {
   // room: a gain over the control can be at most 1 − the control's accuracy at that share
+  const acc = (strategy: string, share: number) =>
+    s.curves.find((c) => c.strategy === strategy)?.points.find((x) => x.share === share)?.accuracy.estimate;
   const room = (strategy: string, share: number) => {
-    const p = s.curves.find((c) => c.strategy === strategy)?.points.find((x) => x.share === share);
-    return p ? 1 - p.accuracy.estimate : undefined;
+    const a = acc(strategy, share);
+    return a === undefined ? undefined : 1 - a;
   };
+  // the floor and ceiling rule: the control's and the semantic filter's accuracy at that share
+  const arms = (strategy: string, share: number) =>
+    [acc(strategy, share), acc('semantic-greedy', share)].filter((x): x is number => x !== undefined);
   const members = s.gain
     .filter((g) => g.share > 0)
     .map((g) => ({
       name: `semantic − random, ${Math.round(100 * g.share)} % replaced`,
       ci: g.diff,
       room: room('random', g.share),
+      arms: arms('random', g.share),
     }));
   const near = (s.nearestGain ?? [])
     .filter((g) => g.share > 0)
@@ -65,9 +71,13 @@ export function filteringHeadlines(s: FilteringSummary): Headline[] {
       name: `semantic − nearest-first, ${Math.round(100 * g.share)} % replaced`,
       ci: g.diff,
       room: room('nearest-first', g.share),
+      arms: arms('nearest-first', g.share),
     }));
+  // what the semantic filter does is select nearer facts (J ≈ −mean distance; it lowers the variance too): the gain
+  // over random is labelled as such, and the claim specific to the paper's objective is the gain beyond nearest-first
+  const overRandom = bestOfFamily('4 filtering', members, 0.03);
   return [
-    bestOfFamily('4 filtering', members, 0.03),
+    { ...overRandom, measure: `${overRandom.measure} (as nearer-fact selection)` },
     ...(near.length ? [bestOfFamily('4 filtering beyond nearest-first', near, 0.03)] : []),
   ];
 }

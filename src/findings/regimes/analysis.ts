@@ -76,6 +76,21 @@ export interface DistanceAtRegime {
   adjustedError?: string;
   /** the peak test with the margin and log rank as covariates */
   adjustedPeak: PeakSummary | null;
+  /**
+   * finding 1′: the distance effect at a fixed starting preference — with a flexible margin term (quintile
+   * dummies) beside the linear one, the margin × distance interaction, and ρ(d, learned) within margin quintiles
+   * (absent in summaries written before it; null where the fits fail)
+   */
+  conditional?: ConditionalDistance | null;
+}
+
+export interface ConditionalDistance {
+  /** learned ~ d + margin quintile dummies + log rank (standardised d; clustered by fact): d per SD */
+  binned: { coef: number; p: number } | null;
+  /** learned ~ d + margin + d × margin + log rank: the interaction per SD² */
+  interaction: { coef: number; p: number } | null;
+  /** Spearman ρ(d, learned) within each quintile of the base logit margin (low → high) */
+  withinMargin: { rho: number; p: number; n: number }[];
 }
 
 export interface EndAccuracy {
@@ -107,6 +122,26 @@ export interface PremiseComparison {
   peft: number;
   /** accuracy on the paired facts at a few budgets */
   atBudgets: { budget: number; full: number; peft: number }[];
+  /**
+   * per fact, optimiser steps to learn (a fact never learned counts as steps + 1: censored at the horizon), PEFT −
+   * full (positive: PEFT slower), t interval over the paired facts; absent in older summaries
+   */
+  stepsToLearn?: {
+    diff: Interval & { se: number; sd: number };
+    peft: number;
+    full: number;
+    censored: { peft: number; full: number };
+  };
+  /**
+   * the area under the learning curve up to the slower method's convergence (its first budget within 1 point of its
+   * final accuracy on the paired facts) instead of the whole horizon, full − PEFT; absent in older summaries
+   */
+  toConvergence?: {
+    horizon: number;
+    diff: Interval & { se: number; sd: number };
+    full: number;
+    peft: number;
+  };
 }
 
 export interface DriftAtRate {
@@ -131,7 +166,20 @@ export interface DriftAtRate {
    */
   random?: { pushedAway: Rate };
   /** pushed away among failed runs minus the random-ΔW control's share on the same runs (Newcombe; se from width) */
-  vsRandom?: { diff: number; lo: number; hi: number; se: number; n: number };
+  vsRandom?: {
+    diff: number;
+    lo: number;
+    hi: number;
+    se: number;
+    n: number;
+    /** the discordant pairs for the exact McNemar test: pushed away trained only, random only (absent in older summaries) */
+    discordant?: { trained: number; random: number };
+  };
+  /**
+   * the null matched on what it controls for (absent in older summaries): pushed away among failed runs whose answer
+   * changed, against null runs whose answer changed without learning their unrelated target (Newcombe interval)
+   */
+  vsNullMatched?: { trained: Rate; null: Rate; diff: number; lo: number; hi: number; se: number };
 }
 
 export interface RegimesSummary {
@@ -209,6 +257,48 @@ export function adjustedDistance(runs: readonly RegimeRun[], y: readonly boolean
   const at = (j: number) => ({ coef: fit.coef[j], p: fit.p[j] });
   const r = d.reduce((a, v, j) => a + v * mg[j], 0) / Math.max(1, d.length - 1);
   return { distance: at(1), margin: at(2), rank: at(3), runs: idx.length, distanceMarginR: r };
+}
+
+/**
+ * Finding 1′ with a flexible margin term: is there a distance effect at a fixed base logit margin, whatever the
+ * margin's shape, and does it change with the margin? Each fit is tried on its own (a fit that fails is null).
+ */
+export function conditionalDistance(runs: readonly RegimeRun[], y: readonly boolean[]): ConditionalDistance {
+  const idx = runs.map((_, i) => i).filter((i) => runs[i].margin !== null && runs[i].rank !== null);
+  const d = standardise(idx.map((i) => runs[i].distance));
+  const margins = idx.map((i) => runs[i].margin as number);
+  const mg = standardise(margins);
+  const rk = standardise(idx.map((i) => Math.log(runs[i].rank as number)));
+  const ys = idx.map((i) => (y[i] ? 1 : 0));
+  const ids = idx.map((i) => runs[i].fact);
+  const sorted = [...margins].sort((a, b) => a - b);
+  const cut = [1, 2, 3, 4].map(
+    (q) => sorted[Math.floor((q * sorted.length) / 5)] ?? Number.POSITIVE_INFINITY,
+  );
+  const quintile = (m: number) => cut.filter((c) => m >= c).length;
+  const q = margins.map(quintile);
+  const fit = (rows: number[][], j: number) => {
+    const r = tryOr(() => logisticFit(rows, ys, ids));
+    return r.value ? { coef: r.value.coef[j], p: r.value.p[j] } : null;
+  };
+  const binned = fit(
+    idx.map((_, j) => [1, d[j], ...[1, 2, 3, 4].map((k) => (q[j] === k ? 1 : 0)), rk[j]]),
+    1,
+  );
+  const interaction = fit(
+    idx.map((_, j) => [1, d[j], mg[j], d[j] * mg[j], rk[j]]),
+    3,
+  );
+  const withinMargin = [0, 1, 2, 3, 4].map((k) => {
+    const js = q.map((x, j) => (x === k ? j : -1)).filter((j) => j >= 0);
+    if (js.length < 5) return { rho: Number.NaN, p: Number.NaN, n: js.length };
+    const sp = spearman(
+      js.map((j) => d[j]),
+      js.map((j) => ys[j]),
+    );
+    return { rho: sp.r, p: sp.p, n: js.length };
+  });
+  return { binned, interaction, withinMargin };
 }
 
 function tryOr<T>(f: () => T): { value: T | null; error?: string } {
@@ -301,6 +391,7 @@ function distanceAt(
     adjusted: adjusted.value,
     ...(adjusted.error ? { adjustedError: adjusted.error } : {}),
     adjustedPeak: adjustedPeak.value,
+    conditional: tryOr(() => conditionalDistance(runs, y)).value,
   };
 }
 
@@ -308,7 +399,10 @@ function distanceAt(
 function areaByFact(runs: RegimeRun[], steps: number): Map<string, number> {
   const out = new Map<string, number>();
   for (const r of runs)
-    out.set(r.fact, r.updates === null ? 0 : (steps - Math.max(0, r.updates - 1)) / steps);
+    out.set(
+      r.fact,
+      r.updates === null || r.updates > steps ? 0 : (steps - Math.max(0, r.updates - 1)) / steps,
+    );
   return out;
 }
 
@@ -335,12 +429,48 @@ function premise(
         rs.filter((r) => facts.includes(r.fact) && within(r, b)).length / Math.max(1, facts.length);
       const avg = (m: Map<string, number>) =>
         facts.reduce((a, f) => a + m.get(f)!, 0) / Math.max(1, facts.length);
+      // steps to learn, censored at the horizon
+      const stepsOf = (rs: RegimeRun[]) =>
+        new Map(rs.map((r) => [r.fact, r.updates === null ? cfg.steps + 1 : r.updates] as const));
+      const fullSteps = stepsOf(fullRuns);
+      const peftSteps = stepsOf(peftRuns);
+      const stepDiffs = facts.map((f) => peftSteps.get(f)! - fullSteps.get(f)!);
+      const meanOf = (m: Map<string, number>) =>
+        facts.reduce((a, f) => a + m.get(f)!, 0) / Math.max(1, facts.length);
+      // the horizon up to the slower method's convergence on these facts
+      const converged = (rs: RegimeRun[]) => {
+        const final = acc(rs, cfg.steps);
+        for (let b = 1; b <= cfg.steps; b++) if (acc(rs, b) >= final - 0.01) return b;
+        return cfg.steps;
+      };
+      const horizon = Math.max(converged(fullRuns), converged(peftRuns));
+      const fullH = areaByFact(fullRuns, horizon);
+      const peftH = areaByFact(peftRuns, horizon);
       return {
         method,
         lr: cfg.rates[method][bestRate[method]],
         fullLr: cfg.rates.full[bestRate.full],
         facts: facts.length,
         diff: ci,
+        ...(facts.length > 1
+          ? {
+              stepsToLearn: {
+                diff: meanCI(stepDiffs),
+                peft: meanOf(peftSteps),
+                full: meanOf(fullSteps),
+                censored: {
+                  peft: facts.filter((f) => peftSteps.get(f)! > cfg.steps).length,
+                  full: facts.filter((f) => fullSteps.get(f)! > cfg.steps).length,
+                },
+              },
+              toConvergence: {
+                horizon,
+                diff: meanCI(facts.map((f) => (fullH.get(f) ?? 0) - (peftH.get(f) ?? 0))),
+                full: meanOf(fullH),
+                peft: meanOf(peftH),
+              },
+            }
+          : {}),
         full: avg(fullArea),
         peft: avg(peftArea),
         atBudgets: checkpoints.map((budget) => ({
@@ -360,17 +490,42 @@ function randomControl(failed: RegimeRun[]): Pick<DriftAtRate, 'random' | 'vsRan
   const d = rateDifference(rate(rs.map((r) => r.pushedAway)), random);
   return {
     random: { pushedAway: random },
-    vsRandom: { ...d, se: (d.hi - d.lo) / (2 * normalQuantile(0.975)), n: rs.length },
+    vsRandom: {
+      ...d,
+      se: (d.hi - d.lo) / (2 * normalQuantile(0.975)),
+      n: rs.length,
+      discordant: {
+        trained: rs.filter((r) => r.pushedAway && r.randomPushedAway !== true).length,
+        random: rs.filter((r) => !r.pushedAway && r.randomPushedAway === true).length,
+      },
+    },
   };
 }
 
 /** The null control at one rate against the failed runs trained toward their own target. */
-function nullControl(control: RegimeRun[], failed: RegimeRun[]): Pick<DriftAtRate, 'null' | 'vsNull'> {
+function nullControl(
+  control: RegimeRun[],
+  failed: RegimeRun[],
+): Pick<DriftAtRate, 'null' | 'vsNull' | 'vsNullMatched'> {
   if (control.length === 0) return {};
   const pushedNull = rate(control.map((r) => r.pushedAway));
   const amongFailed = rate(failed.map((r) => r.pushedAway));
   const d = rateDifference(amongFailed, pushedNull);
+  // matched: runs that failed and whose answer changed, in both arms
+  const trained = rate(failed.filter((r) => !r.answerIsOriginal).map((r) => r.pushedAway));
+  const matchedNull = rate(control.filter((r) => !r.learned && !r.answerIsOriginal).map((r) => r.pushedAway));
+  const m = rateDifference(trained, matchedNull);
   return {
+    ...(trained.n > 0 && matchedNull.n > 0
+      ? {
+          vsNullMatched: {
+            trained,
+            null: matchedNull,
+            ...m,
+            se: (m.hi - m.lo) / (2 * normalQuantile(0.975)),
+          },
+        }
+      : {}),
     null: { learned: rate(control.map((r) => r.learned)), pushedAway: pushedNull },
     vsNull: {
       ...d,

@@ -48,6 +48,22 @@ export function reweightingHeadlines(s: ReweightingSummary): Headline[] {
       name: `${v.variant} − CE`,
       ci: v.gainOverCE,
       room: ce === undefined ? undefined : 1 - ce,
+      arms: ce === undefined ? [] : [ce, v.accuracy.estimate],
     }));
-  return [bestOfFamily('5 re-weighting', members, 0.03)];
+  const h = bestOfFamily('5 re-weighting', members, 0.03);
+  // a free parameter chosen by the tie-break is not chosen: say so (the held-out sets could not rank the grid)
+  const ties = Object.entries(s.chosen ?? {})
+    .filter(([variant]) => {
+      const grid = (s.tuning ?? []).filter((t) => t.variant === variant).map((t) => t.gainOverCE.estimate);
+      return grid.length > 1 && Math.max(...grid) - Math.min(...grid) < 1e-9;
+    })
+    .map(([variant, x]) => `${variant} ${variant === 'extremes' ? 'α' : 'γ'} = ${x}`);
+  return [
+    ties.length
+      ? {
+          ...h,
+          reason: `${h.reason}; chosen by the tie-break, not by the held-out sets (every grid value tied there): ${ties.join(', ')}`,
+        }
+      : h,
+  ];
 }
