@@ -136,3 +136,17 @@ test('every answer row finds its primary headlines in the default results', () =
   assert.equal(lines.length, FRONT_ROWS.length);
   for (const l of lines) assert.ok(!l.includes('not run'), `a row has no headline: ${l}`);
 });
+
+test('every relative link in README.md and docs/*.md resolves to a file of the project', () => {
+  const broken: string[] = [];
+  for (const file of claimFiles(ROOT)) {
+    const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
+    for (const m of text.matchAll(/\[[^\]]*\]\(([^)\s]+)\)/g)) {
+      const url = m[1]!;
+      if (/^(https?:|#|mailto:)/.test(url)) continue;
+      const target = path.join(ROOT, path.dirname(file), url.split('#')[0]!);
+      if (!fs.existsSync(target)) broken.push(`${file}: ${url}`);
+    }
+  }
+  assert.deepEqual(broken, []);
+});
