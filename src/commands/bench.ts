@@ -75,15 +75,22 @@ export const SPEC = {
       arg: 'file.json',
       help: 'with --readme: the run without the SIMD BatchMatMul (BEACONS_SIMD_MATMUL=0), for the before → after line',
     },
+    ab: {
+      type: 'string',
+      arg: 'file.json',
+      help: 'with --readme: a simd-ab JSON of `npx tsx src/bench/profile.ts ab` (the kernel alone, in one process)',
+    },
   },
 } as const;
 
 export async function run(argv: string[]): Promise<void> {
   const o = parseCommand(SPEC, argv);
-  if (o.before !== undefined && o.readme === undefined) throw new Error('bench: --before needs --readme');
+  if ((o.before !== undefined || o.ab !== undefined) && o.readme === undefined) {
+    throw new Error('bench: --before and --ab need --readme');
+  }
   if (o.readme !== undefined) {
     const readme = path.resolve(fs.realpathSync(__dirname), '../../README.md');
-    updateReadme(readme, o.readme, o.before);
+    updateReadme(readme, o.readme, o.before, o.ab);
     console.error(`[bench] rewrote the bench block of ${readme} from ${o.readme}`);
     return;
   }
