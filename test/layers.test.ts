@@ -23,6 +23,7 @@ export const LAYER_OF_PATH: Record<string, Layer> = {
   'data/': 'core',
   'pretrain/corpus.ts': 'core',
   'backend.ts': 'core',
+  'kernels/': 'core',
   'gpu/': 'core',
   'metrics/': 'eval',
   'knowledge/': 'knowledge',
