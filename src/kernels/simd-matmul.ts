@@ -85,11 +85,25 @@ export function simdMatMulRuns(): number {
 }
 const instances = new WeakMap<object, Kernels>();
 
+/** The compiled matmul.wasm (once per process); throws where the engine lacks SIMD128. */
+function compiledModule(): object {
+  if (compiled === undefined) {
+    const file = kernelWasmPath();
+    try {
+      compiled = new WA.Module(fs.readFileSync(file));
+    } catch (e) {
+      throw new Error(
+        `simd-matmul: cannot compile ${file} (needs WebAssembly SIMD128): ${(e as Error).message}`,
+      );
+    }
+  }
+  return compiled;
+}
+
 function kernelsFor(backend: WasmBackendLike): Kernels {
   let k = instances.get(backend);
   if (k === undefined) {
-    compiled ??= new WA.Module(fs.readFileSync(kernelWasmPath()));
-    const instance = new WA.Instance(compiled, { env: { memory: backend.wasm.asm.memory } });
+    const instance = new WA.Instance(compiledModule(), { env: { memory: backend.wasm.asm.memory } });
     k = {
       batchMatMul: instance.exports.batch_matmul as BatchMatMulFn,
       transposeLast: instance.exports.transpose_last as TransposeFn,
@@ -347,6 +361,7 @@ export function setSimdMatMul(on: boolean): void {
     originals = found as Record<Replaced, tf.KernelConfig>;
   }
   if (on === simdMatMulEnabled()) return;
+  if (on) compiledModule(); // fail here, with tfjs's kernels still registered, not inside a training step
   for (const key of Object.keys(KERNEL_NAMES) as Replaced[]) {
     const original = originals[key];
     // a backend initialised after this runs tfjs's setup (its cwrap) through ours
@@ -354,9 +369,17 @@ export function setSimdMatMul(on: boolean): void {
   }
 }
 
-/** Called by initBackend for the wasm backend: the SIMD kernels unless BEACONS_SIMD_MATMUL=0. */
+/**
+ * Called by initBackend for the wasm backend: the SIMD kernels unless BEACONS_SIMD_MATMUL=0. Where they cannot be
+ * compiled (an engine without SIMD128) tfjs's kernels stay, with a warning: the same numbers, slower.
+ */
 export function installSimdMatMul(): boolean {
   const on = process.env.BEACONS_SIMD_MATMUL !== '0';
-  setSimdMatMul(on);
+  try {
+    setSimdMatMul(on);
+  } catch (e) {
+    console.error(`[beacons] ${(e as Error).message}; keeping tfjs's BatchMatMul and Transpose`);
+    return false;
+  }
   return on;
 }
