@@ -9,7 +9,7 @@
  *
  * The module imports the backend's own memory: it reads the inputs where tfjs keeps them and writes the output
  * tfjs allocated (`makeOutput`), with no copies, except an explicit transposed copy of `b` when `transposeB`
- * (made by tfjs's own Transpose kernel; a copy changes no value).
+ * (made by matmul.c's transpose_last in memory tfjs allocates; a copy changes no value).
  *
  * Routed to tfjs's kernel, unchanged: XNNPACK's case (untransposed, both batches 1), non-float32 inputs, shapes
  * tfjs rejects (it throws its own error), batch shapes whose broadcast size is not the larger batch (tfjs's
