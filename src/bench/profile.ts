@@ -7,17 +7,34 @@
  * a transposed 2-D product would count as plain here, but the project's gradients never make one
  * (src/model/gradients.ts).
  *
+ * `npx tsx src/bench/profile.ts ab [dir]` times the reference LoRA and full steps with and without src/kernels in
+ * alternating rounds (one process: load from other jobs hits both alike) and writes `simd-ab-<date>.json` to dir
+ * (default results/bench).
+ *
  * `npx tsx src/bench/profile.ts [lora|stacked …]` prints a table per step kind (profiled kernel times: each kernel is
  * timed on its own, so the sum exceeds an unprofiled step a little). `BEACONS_SIMD_MATMUL=0` profiles tfjs's own
  * BatchMatMul kernel instead of src/kernels/matmul.c.
  */
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
+import { setSimdMatMul } from '../kernels/simd-matmul';
 import { LlamaModel } from '../model/llama';
 import { wrap } from '../peft';
 import { train } from '../train/trainer';
-import { LORA_SETUP, REFERENCE_BATCH, REFERENCE_CONFIG, REFERENCE_SEQ, randomSequences } from './kernel';
+import { writeFileAtomic } from '../util/atomic';
+import {
+  benchTrainStep,
+  LORA_SETUP,
+  median,
+  REFERENCE_BATCH,
+  REFERENCE_CONFIG,
+  REFERENCE_SEQ,
+  randomSequences,
+} from './kernel';
+import { machineInfo } from './report';
 import { prepareFacts } from './workload';
 
 export type ProfiledStep = 'lora' | 'stacked';
@@ -118,10 +135,56 @@ export function profileTable(p: StepProfile, top = 12): string {
   return lines.join('\n');
 }
 
+/**
+ * The reference step's median time with tfjs's kernels and with src/kernels (wasm only), measured in alternating
+ * rounds in one process so that other load on the machine hits both sides alike.
+ */
+export async function simdSpeedup(method: 'lora' | 'full', rounds: number, steps: number) {
+  const off: number[] = [];
+  const on: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const simd of [false, true]) {
+      setSimdMatMul(simd);
+      const b = await benchTrainStep(method, 1, steps);
+      (simd ? on : off).push(...b.stepSeconds);
+    }
+  }
+  setSimdMatMul(process.env.BEACONS_SIMD_MATMUL !== '0');
+  return {
+    method,
+    offMedianS: median(off),
+    onMedianS: median(on),
+    speedup: median(off) / median(on),
+    off,
+    on,
+  };
+}
+
 if (require.main === module) {
   (async () => {
     await initBackend(undefined, { quiet: false });
     const kinds = process.argv.slice(2);
+    if (kinds[0] === 'ab') {
+      if (tf.getBackend() !== 'wasm') throw new Error('profile ab: needs the wasm backend');
+      const machine = machineInfo(null);
+      const steps = [];
+      for (const m of ['lora', 'full'] as const) {
+        const r = await simdSpeedup(m, 3, 3);
+        steps.push(r);
+        console.log(
+          `${m} step, median of ${r.off.length} steps each in alternating rounds: tfjs kernels ${r.offMedianS.toFixed(3)} s, src/kernels ${r.onMedianS.toFixed(3)} s, ${r.speedup.toFixed(2)}× faster`,
+        );
+      }
+      const date = new Date().toISOString();
+      const file = path.join(kinds[1] ?? 'results/bench', `simd-ab-${date.replace(/[:.]/g, '-')}.json`);
+      const loadAtEnd = os.loadavg()[0];
+      writeFileAtomic(
+        file,
+        `${JSON.stringify({ date, machine, loadAverageAtEnd: loadAtEnd, steps }, null, 2)}\n`,
+      );
+      console.log(`Wrote ${file}`);
+      return;
+    }
     for (const k of kinds.length > 0 ? kinds : ['lora', 'stacked']) {
       if (k !== 'lora' && k !== 'stacked') throw new Error(`profile: unknown step '${k}' (lora or stacked)`);
       console.log(`${profileTable(await profileStep(k))}\n`);

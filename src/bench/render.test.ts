@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { README_BEGIN, README_END, readBench, readmeBlock, updateReadme } from './render';
+import { README_BEGIN, README_END, readAb, readBench, readmeBlock, updateReadme } from './render';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 /** the run README's table came from before the bench block was generated (2026-11-26) */
@@ -54,12 +54,15 @@ describe('bench → README', () => {
       /the before run: `BEACONS_SIMD_MATMUL=0 npm run bench`, `(results\/bench\/[^`]+\.json)`/.exec(
         block,
       )?.[1];
+    const ab = /`npx tsx src\/bench\/profile\.ts ab`, `(results\/bench\/[^`]+\.json)`/.exec(block)?.[1];
     assert.ok(after !== undefined, 'the block names no results/bench file');
     const want = readmeBlock(
       readBench(path.join(ROOT, after)),
       after,
       before === undefined ? undefined : readBench(path.join(ROOT, before)),
       before,
+      ab === undefined ? undefined : readAb(path.join(ROOT, ab)),
+      ab,
     );
     assert.equal(
       block,

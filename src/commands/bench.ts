@@ -81,6 +81,11 @@ export const SPEC = {
       arg: 'file.json',
       help: 'with --readme: the run without the SIMD BatchMatMul (BEACONS_SIMD_MATMUL=0), for the before → after line',
     },
+    ab: {
+      type: 'string',
+      arg: 'file.json',
+      help: 'with --readme: a simd-ab JSON of `npx tsx src/bench/profile.ts ab` (the kernel alone, in one process)',
+    },
   },
 } as const;
 
@@ -239,10 +244,12 @@ async function methodsPhase(c: BenchContext): Promise<MethodStepTime[] | undefin
 
 export async function run(argv: string[]): Promise<void> {
   const o = parseCommand(SPEC, argv);
-  if (o.before !== undefined && o.readme === undefined) throw new Error('bench: --before needs --readme');
+  if ((o.before !== undefined || o.ab !== undefined) && o.readme === undefined) {
+    throw new Error('bench: --before and --ab need --readme');
+  }
   if (o.readme !== undefined) {
     const page = path.resolve(fs.realpathSync(__dirname), '../../docs/performance.md');
-    updateReadme(page, o.readme, o.before);
+    updateReadme(page, o.readme, o.before, o.ab);
     console.error(`[bench] rewrote the bench block of ${page} from ${o.readme}`);
     return;
   }

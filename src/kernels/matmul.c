@@ -193,3 +193,40 @@ __attribute__((export_name("batch_matmul"))) void batch_matmul(const float *a, c
     }
   }
 }
+
+/*
+ * dst [batch, cols, rows] = src [batch, rows, cols] with the last two axes swapped, for 4-byte elements (a copy of
+ * bits: float32 or int32). tfjs-wasm's Transpose walks the output with one scalar load per element; this moves 4×4
+ * blocks through SIMD registers.
+ */
+__attribute__((export_name("transpose_last"))) void transpose_last(const u32 *src, u32 *dst, u32 batch, u32 rows,
+                                                                   u32 cols) {
+  for (u32 bb = 0; bb < batch; ++bb) {
+    const u32 *S = src + bb * rows * cols;
+    u32 *D = dst + bb * rows * cols;
+    u32 r = 0;
+    for (; r + 4u <= rows; r += 4u) {
+      u32 c = 0;
+      for (; c + 4u <= cols; c += 4u) {
+        const v128_t x0 = wasm_v128_load(S + r * cols + c);
+        const v128_t x1 = wasm_v128_load(S + (r + 1u) * cols + c);
+        const v128_t x2 = wasm_v128_load(S + (r + 2u) * cols + c);
+        const v128_t x3 = wasm_v128_load(S + (r + 3u) * cols + c);
+        const v128_t t0 = wasm_i32x4_shuffle(x0, x1, 0, 4, 1, 5); /* x0[0] x1[0] x0[1] x1[1] */
+        const v128_t t1 = wasm_i32x4_shuffle(x2, x3, 0, 4, 1, 5);
+        const v128_t t2 = wasm_i32x4_shuffle(x0, x1, 2, 6, 3, 7);
+        const v128_t t3 = wasm_i32x4_shuffle(x2, x3, 2, 6, 3, 7);
+        wasm_v128_store(D + c * rows + r, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
+        wasm_v128_store(D + (c + 1u) * rows + r, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
+        wasm_v128_store(D + (c + 2u) * rows + r, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
+        wasm_v128_store(D + (c + 3u) * rows + r, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
+      }
+      for (; c < cols; ++c) {
+        for (u32 q = r; q < r + 4u; ++q) D[c * rows + q] = S[q * cols + c];
+      }
+    }
+    for (; r < rows; ++r) {
+      for (u32 c = 0; c < cols; ++c) D[c * rows + r] = S[r * cols + c];
+    }
+  }
+}

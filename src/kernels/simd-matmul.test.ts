@@ -195,6 +195,35 @@ describe('SIMD BatchMatMul on wasm (src/kernels/matmul.c)', () => {
     assert.equal(r.simdRuns, 1);
   });
 
+  test('Transpose of the last two axes: the same bits (float32, int32), other perms routed to tfjs', async () => {
+    const rnd = mulberry32(35);
+    const pick = () => SIZES[Math.floor(rnd() * SIZES.length)];
+    for (let c = 0; c < 60; c++) {
+      const lead =
+        c % 3 === 0 ? [] : c % 3 === 1 ? [1 + Math.floor(rnd() * 4)] : [2, 1 + Math.floor(rnd() * 3)];
+      const shape = [...lead, pick(), pick()];
+      const r = shape.length;
+      const swap = c % 5 !== 4;
+      const perm = swap
+        ? [...lead.map((_, i) => i), r - 1, r - 2]
+        : Array.from({ length: r }, (_, i) => (i + 1) % r); // a rotation: tfjs's kernel from rank 3
+      const int = c % 4 === 3;
+      const res = await both(() =>
+        tf.tidy(() => {
+          const x = tensor(shape, 5000 + c);
+          return tf.transpose(int ? x.mul(1000).cast('int32') : x, perm);
+        }),
+      );
+      const label = `case ${c}: ${shape} perm ${perm} ${int ? 'int32' : 'float32'}`;
+      assert.deepEqual(res.shapes[1], res.shapes[0], label);
+      assert.equal(firstDifference(res.refBits, res.gotBits), 'none', label);
+      const swapsLastTwo =
+        perm[r - 2] === r - 1 && perm[r - 1] === r - 2 && perm.slice(0, -2).every((p, i) => p === i);
+      const copied = swapsLastTwo && shape[r - 2] > 1 && shape[r - 1] > 1;
+      assert.equal(res.simdRuns, copied ? 1 : 0, `${label}: routing`);
+    }
+  });
+
   test('BEACONS_SIMD_MATMUL=0 keeps tfjs kernels; anything else installs the SIMD ones', () => {
     const saved = process.env.BEACONS_SIMD_MATMUL;
     try {

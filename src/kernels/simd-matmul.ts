@@ -9,11 +9,14 @@
  *
  * The module imports the backend's own memory: it reads the inputs where tfjs keeps them and writes the output
  * tfjs allocated (`makeOutput`), with no copies, except an explicit transposed copy of `b` when `transposeB`
- * (made by tfjs's own Transpose kernel; a copy changes no value).
+ * (made by matmul.c's transpose_last in memory tfjs allocates; a copy changes no value).
  *
  * Routed to tfjs's kernel, unchanged: XNNPACK's case (untransposed, both batches 1), non-float32 inputs, shapes
  * tfjs rejects (it throws its own error), batch shapes whose broadcast size is not the larger batch (tfjs's
  * modulo indexing), `_FusedMatMul` with prelu/leakyrelu/sigmoid/elu, and inputs that are not rank 3 there.
+ *
+ * Transpose (last two axes, float32/int32) is replaced too: a copy, so trivially the same bits, in 4×4 SIMD blocks
+ * instead of tfjs's one scalar load per element (the gradients transpose explicitly, src/model/gradients.ts).
  *
  * `BEACONS_SIMD_MATMUL=0` keeps tfjs's kernels (for users and for the before/after benchmark).
  */
@@ -65,25 +68,49 @@ export function kernelWasmPath(): string {
   throw new Error(`simd-matmul: ${WASM_FILE} not found next to ${__filename} nor at ${src}`);
 }
 
+type TransposeFn = (src: number, dst: number, batch: number, rows: number, cols: number) => void;
+
+interface Kernels {
+  batchMatMul: BatchMatMulFn;
+  transposeLast: TransposeFn;
+}
+
 let compiled: object | undefined;
 /** products run by the SIMD kernel since the process started (tests check that a case did not fall back) */
 let runs = 0;
 
-/** How many products the SIMD kernel has computed in this process. */
+/** How many products (and transposes) the SIMD kernels have computed in this process. */
 export function simdMatMulRuns(): number {
   return runs;
 }
-const instances = new WeakMap<object, BatchMatMulFn>();
+const instances = new WeakMap<object, Kernels>();
 
-function kernelFor(backend: WasmBackendLike): BatchMatMulFn {
-  let fn = instances.get(backend);
-  if (fn === undefined) {
-    compiled ??= new WA.Module(fs.readFileSync(kernelWasmPath()));
-    const instance = new WA.Instance(compiled, { env: { memory: backend.wasm.asm.memory } });
-    fn = instance.exports.batch_matmul as BatchMatMulFn;
-    instances.set(backend, fn);
+/** The compiled matmul.wasm (once per process); throws where the engine lacks SIMD128. */
+function compiledModule(): object {
+  if (compiled === undefined) {
+    const file = kernelWasmPath();
+    try {
+      compiled = new WA.Module(fs.readFileSync(file));
+    } catch (e) {
+      throw new Error(
+        `simd-matmul: cannot compile ${file} (needs WebAssembly SIMD128): ${(e as Error).message}`,
+      );
+    }
   }
-  return fn;
+  return compiled;
+}
+
+function kernelsFor(backend: WasmBackendLike): Kernels {
+  let k = instances.get(backend);
+  if (k === undefined) {
+    const instance = new WA.Instance(compiledModule(), { env: { memory: backend.wasm.asm.memory } });
+    k = {
+      batchMatMul: instance.exports.batch_matmul as BatchMatMulFn,
+      transposeLast: instance.exports.transpose_last as TransposeFn,
+    };
+    instances.set(backend, k);
+  }
+  return k;
 }
 
 function offsetOf(backend: WasmBackendLike, t: tf.TensorInfo, what: string): number {
@@ -116,20 +143,19 @@ interface Product {
  * a is [aBatches, m, k] ([aBatches, k, m] if transposeA), b is [bBatches, k, n] ([bBatches, n, k] if transposeB).
  */
 function run(backend: WasmBackendLike, p: Product): tf.TensorInfo {
-  const fn = kernelFor(backend);
-  // a transposed b becomes an explicit [bBatches, k, n] copy (tfjs's Transpose kernel); freed below
+  const kernels = kernelsFor(backend);
+  // a transposed b ([bBatches, n, k]) becomes an explicit [bBatches, k, n] copy; freed below
   let bInfo: tf.TensorInfo = p.b;
   let bCopy: tf.TensorInfo | undefined;
   if (p.transposeB) {
-    const transposeKernel = tf.getKernel('Transpose', 'wasm');
-    if (transposeKernel === undefined)
-      throw new Error('simd-matmul: the wasm backend has no Transpose kernel');
-    const b3d: tf.TensorInfo = { dataId: p.b.dataId, shape: [p.bBatches, p.n, p.k], dtype: 'float32' };
-    bCopy = transposeKernel.kernelFunc({
-      inputs: { x: b3d },
-      backend: backend as unknown as tf.KernelBackend,
-      attrs: { perm: [0, 2, 1] },
-    }) as tf.TensorInfo;
+    bCopy = backend.makeOutput([p.bBatches, p.k, p.n], 'float32');
+    kernels.transposeLast(
+      offsetOf(backend, p.b, 'b'),
+      offsetOf(backend, bCopy, 'b copy'),
+      p.bBatches,
+      p.n,
+      p.k,
+    );
     bInfo = bCopy;
   }
   const out = backend.makeOutput([p.batch, p.m, p.n], 'float32'); // [batch, m, n]
@@ -142,7 +168,7 @@ function run(backend: WasmBackendLike, p: Product): tf.TensorInfo {
     biasSize = tf.util.sizeFromShape(data.shape); // the size tfjs registered for the bias buffer
   }
   // offsets are read after every allocation above (an allocation may grow the memory; offsets stay valid)
-  fn(
+  kernels.batchMatMul(
     offsetOf(backend, p.a, 'a'),
     offsetOf(backend, bInfo, 'b'),
     offsetOf(backend, out, 'output'),
@@ -194,7 +220,13 @@ interface KernelArgs {
   attrs: tf.NamedAttrMap;
 }
 
-let originals: { batchMatMul: tf.KernelConfig; fusedMatMul: tf.KernelConfig } | undefined;
+type Replaced = 'batchMatMul' | 'fusedMatMul' | 'transpose';
+const KERNEL_NAMES: Record<Replaced, string> = {
+  batchMatMul: 'BatchMatMul',
+  fusedMatMul: '_FusedMatMul',
+  transpose: 'Transpose',
+};
+let originals: Record<Replaced, tf.KernelConfig> | undefined;
 
 function simdBatchMatMul(args: KernelArgs): tf.TensorInfo {
   const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
@@ -248,7 +280,50 @@ function simdFusedMatMul(args: KernelArgs): tf.TensorInfo {
   });
 }
 
-function originalFunc(which: 'batchMatMul' | 'fusedMatMul'): tf.KernelFunc {
+/**
+ * Transpose that swaps the last two axes of a float32 or int32 tensor (the gradients' `transposeLast`, and every 2-D
+ * transpose): a copy of bits in 4×4 SIMD blocks. Anything else, and the no-copy cases (a swapped axis of size 1), go
+ * to tfjs's kernel.
+ */
+function simdTranspose(args: KernelArgs): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const perm = args.attrs.perm as number[];
+  const r = x.shape.length;
+  const swapsLastTwo =
+    r >= 2 &&
+    perm.length === r &&
+    perm[r - 2] === r - 1 &&
+    perm[r - 1] === r - 2 &&
+    perm.slice(0, -2).every((p, i) => p === i);
+  const rows = x.shape[r - 2];
+  const cols = x.shape[r - 1];
+  if (
+    originals === undefined ||
+    (x.dtype !== 'float32' && x.dtype !== 'int32') ||
+    !swapsLastTwo ||
+    rows <= 1 ||
+    cols <= 1
+  ) {
+    return originalFunc('transpose')(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  }
+  const backend = args.backend as unknown as WasmBackendLike;
+  const batch = tf.util.sizeFromShape(x.shape.slice(0, -2));
+  const out = backend.makeOutput(
+    perm.map((p) => x.shape[p]),
+    x.dtype,
+  ); // [..., cols, rows]
+  kernelsFor(backend).transposeLast(
+    offsetOf(backend, x, 'x'),
+    offsetOf(backend, out, 'output'),
+    batch,
+    rows,
+    cols,
+  );
+  runs++;
+  return out;
+}
+
+function originalFunc(which: Replaced): tf.KernelFunc {
   if (originals === undefined) throw new Error('simd-matmul: tfjs wasm kernels not captured');
   return originals[which].kernelFunc;
 }
@@ -263,44 +338,48 @@ export function simdMatMulEnabled(): boolean {
   return originals !== undefined && tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc === simdBatchMatMul;
 }
 
+const REPLACEMENTS: Record<Replaced, (args: KernelArgs) => tf.TensorInfo> = {
+  batchMatMul: simdBatchMatMul,
+  fusedMatMul: simdFusedMatMul,
+  transpose: simdTranspose,
+};
+
 /**
- * Registers (on = true) or removes (false) the SIMD BatchMatMul and _FusedMatMul on the wasm backend; tfjs's own
- * kernels are kept and used for everything routed to them. Needs `@tensorflow/tfjs-backend-wasm` loaded.
+ * Registers (on = true) or removes (false) the SIMD BatchMatMul, _FusedMatMul and Transpose on the wasm backend;
+ * tfjs's own kernels are kept and used for everything routed to them. Needs `@tensorflow/tfjs-backend-wasm` loaded.
  */
 export function setSimdMatMul(on: boolean): void {
   if (originals === undefined) {
-    const batchMatMul = tf.getKernel('BatchMatMul', 'wasm');
-    const fusedMatMul = tf.getKernel('_FusedMatMul', 'wasm');
-    if (batchMatMul === undefined || fusedMatMul === undefined) {
-      throw new Error('simd-matmul: load @tensorflow/tfjs-backend-wasm first (no wasm BatchMatMul kernel)');
+    const found: Partial<Record<Replaced, tf.KernelConfig>> = {};
+    for (const [key, name] of Object.entries(KERNEL_NAMES) as [Replaced, string][]) {
+      const k = tf.getKernel(name, 'wasm');
+      if (k === undefined) {
+        throw new Error(`simd-matmul: load @tensorflow/tfjs-backend-wasm first (no wasm ${name} kernel)`);
+      }
+      found[key] = k;
     }
-    originals = { batchMatMul, fusedMatMul };
+    originals = found as Record<Replaced, tf.KernelConfig>;
   }
   if (on === simdMatMulEnabled()) return;
-  const { batchMatMul, fusedMatMul } = originals;
-  if (!on) {
-    reRegister(batchMatMul);
-    reRegister(fusedMatMul);
-    return;
+  if (on) compiledModule(); // fail here, with tfjs's kernels still registered, not inside a training step
+  for (const key of Object.keys(KERNEL_NAMES) as Replaced[]) {
+    const original = originals[key];
+    // a backend initialised after this runs tfjs's setup (its cwrap) through ours
+    reRegister(on ? { ...original, kernelFunc: REPLACEMENTS[key] as unknown as tf.KernelFunc } : original);
   }
-  // a backend initialised after this runs tfjs's setup (its cwrap) through ours
-  reRegister({
-    kernelName: 'BatchMatMul',
-    backendName: 'wasm',
-    setupFunc: batchMatMul.setupFunc,
-    kernelFunc: simdBatchMatMul as unknown as tf.KernelFunc,
-  });
-  reRegister({
-    kernelName: '_FusedMatMul',
-    backendName: 'wasm',
-    setupFunc: fusedMatMul.setupFunc,
-    kernelFunc: simdFusedMatMul as unknown as tf.KernelFunc,
-  });
 }
 
-/** Called by initBackend for the wasm backend: the SIMD kernels unless BEACONS_SIMD_MATMUL=0. */
+/**
+ * Called by initBackend for the wasm backend: the SIMD kernels unless BEACONS_SIMD_MATMUL=0. Where they cannot be
+ * compiled (an engine without SIMD128) tfjs's kernels stay, with a warning: the same numbers, slower.
+ */
 export function installSimdMatMul(): boolean {
   const on = process.env.BEACONS_SIMD_MATMUL !== '0';
-  setSimdMatMul(on);
+  try {
+    setSimdMatMul(on);
+  } catch (e) {
+    console.error(`[beacons] ${(e as Error).message}; keeping tfjs's BatchMatMul and Transpose`);
+    return false;
+  }
   return on;
 }

@@ -6,12 +6,12 @@
  * <results>/models/<name>/.
  */
 import * as path from 'node:path';
+import { verdictLabel } from '../../metrics/verdict';
 import { DEFAULT_MODEL_NAME, resolveModelDir, SHIPPED_MODELS } from '../../pretrain/shipped';
 import { barCI } from '../../viz/figures';
 import type { AnyFinding, ExtraSection, FindingOptions } from '../finding';
 import { pts } from '../format';
 import type { Headline } from '../headline';
-import { verdictLabel } from '../../metrics/verdict';
 
 /** Where `reproduce --models` puts a shipped model's results. */
 export function modelResultsDir(resultsDir: string, name: string): string {
