@@ -16,6 +16,8 @@ import { SPEC as PRETRAIN } from '../../src/commands/pretrain';
 import { SPEC as REPORT } from '../../src/commands/report';
 import { SPEC as REPRODUCE } from '../../src/commands/reproduce';
 import { commonConfig } from '../../src/knowledge/config';
+import { writeFileAtomic } from '../../src/util/atomic';
+import { lockResultsDir } from '../../src/util/lock';
 import { beacons } from '../sweep';
 
 let tmp = '';
@@ -143,6 +145,14 @@ describe('output folders are checked before any work', () => {
       assert.throws(() => parseCommand(spec, [`--${opt}`, path.join(dir, 'new', 'folder')]), {
         message: `--${opt} ${path.join(dir, 'new', 'folder')}: ${dir} is on a read-only file system (EROFS)`,
       });
+    // and where code writes there anyway (a notebook's runExperiment, the lock): EROFS, not ENOENT … mkdir
+    const file = path.join(dir, 'a', 'b', 'summary.json');
+    assert.throws(() => writeFileAtomic(file, '{}'), {
+      message: `${file}: cannot write (${dir} is on a read-only file system (EROFS))`,
+    });
+    assert.throws(() => lockResultsDir(path.join(dir, 'r')), {
+      message: `${path.join(dir, 'r', '.lock')}: cannot write (${dir} is on a read-only file system (EROFS))`,
+    });
   });
 });
 
