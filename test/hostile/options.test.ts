@@ -2,7 +2,7 @@
  * Hostile command lines: negative and out-of-range numbers, seeds beyond the generator's 32 bits, devices and
  * folders as data files, result folders under /proc or on a read-only file system, an unwritable pretrain --out.
  * Each is one line naming the option, the value and the cause, before any work (most through the option tables
- * directly; one through the command line).
+ * directly).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -14,11 +14,10 @@ import { SPEC as CALIBRATE } from '../../src/commands/calibrate';
 import { parseCommand } from '../../src/commands/options';
 import { SPEC as PRETRAIN } from '../../src/commands/pretrain';
 import { SPEC as REPORT } from '../../src/commands/report';
-import { SPEC as REPRODUCE } from '../../src/commands/reproduce';
+import { defaultWorkers, SPEC as REPRODUCE } from '../../src/commands/reproduce';
 import { commonConfig } from '../../src/knowledge/config';
 import { writeFileAtomic } from '../../src/util/atomic';
 import { lockResultsDir } from '../../src/util/lock';
-import { beacons } from '../sweep';
 
 let tmp = '';
 before(() => {
@@ -156,18 +155,17 @@ describe('output folders are checked before any work', () => {
   });
 });
 
-describe('the command line', () => {
-  test('BEACONS_WORKERS=abc names the variable and the value', async () => {
-    const out = await beacons(
-      ['reproduce', '--scale', 'smoke', '--results', path.join(tmp, 'w'), '--backend', 'cpu'],
-      {
-        BEACONS_WORKERS: 'abc',
-      },
-    );
-    assert.equal(out.code, 1);
-    assert.equal(
-      out.stderr.trim().split('\n').at(-1),
-      "beacons: BEACONS_WORKERS must be an integer from 1 to 1024 (or unset), got 'abc'",
-    );
+describe('environment', () => {
+  test('BEACONS_WORKERS=abc names the variable and the value', () => {
+    process.env.BEACONS_WORKERS = 'abc';
+    try {
+      assert.throws(() => defaultWorkers(), {
+        message: "BEACONS_WORKERS must be an integer from 1 to 1024 (or unset), got 'abc'",
+      });
+      process.env.BEACONS_WORKERS = '3';
+      assert.equal(defaultWorkers(), 3);
+    } finally {
+      delete process.env.BEACONS_WORKERS;
+    }
   });
 });
