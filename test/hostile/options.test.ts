@@ -93,6 +93,18 @@ describe('data files are checked before they are read or hashed', () => {
   });
 });
 
+describe('a model path', () => {
+  test('a file given as the model directory is called a file, not missing', () => {
+    const file = path.join(tmp, 'model-file');
+    fs.writeFileSync(file, '');
+    assert.throws(() => commonConfig({ scale: 'smoke', model: file }), {
+      message: new RegExp(
+        `^Model directory ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is a file, not a folder: `,
+      ),
+    });
+  });
+});
+
 describe('output folders are checked before any work', () => {
   test('under /proc or /sys: refused at once (a recursive mkdir there may never return)', () => {
     assert.throws(() => parseCommand(REPRODUCE, ['--results', '/proc/1/x']), {
