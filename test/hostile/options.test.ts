@@ -113,6 +113,10 @@ describe('output folders are checked before any work', () => {
     assert.throws(() => parseCommand(REPORT, ['--out', '/sys/x']), {
       message: '--out /sys/x: under /sys, a virtual file system: results cannot go there',
     });
+    // code that takes the lock itself (a notebook's runExperiment) is refused too, before any mkdir
+    assert.throws(() => lockResultsDir('/proc/1/x'), {
+      message: '/proc/1/x/.lock: cannot write (under /proc, a virtual file system: results cannot go there)',
+    });
   });
 
   test('a file where a folder should be; pretrain --out under a file fails before training', () => {
