@@ -237,7 +237,8 @@ function phaseOfWorker(): number | undefined {
 }
 
 /** One worker per core by default (BEACONS_WORKERS overrides); the sweep's cases are split by --shard. */
-function defaultWorkers(): number {
+/** Workers when --workers is not given: BEACONS_WORKERS (checked), else one per core up to 8. */
+export function defaultWorkers(): number {
   const env = process.env.BEACONS_WORKERS;
   if (env !== undefined && env !== '') {
     const n = /^\s*\d+\s*$/.test(env) ? Number(env) : Number.NaN;

@@ -50,8 +50,9 @@ const sessions = new Map<string, Session>();
  */
 export function modelFingerprint(dir: string): string {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    const what = fs.existsSync(dir) ? 'is a file, not a folder' : 'does not exist';
     throw new Error(
-      `Model directory ${dir} does not exist: it must hold config.json, model.safetensors (or sharded *.safetensors + model.safetensors.index.json) and tokenizer.json`,
+      `Model directory ${dir} ${what}: it must hold config.json, model.safetensors (or sharded *.safetensors + model.safetensors.index.json) and tokenizer.json`,
     );
   }
   return modelContentId(dir);

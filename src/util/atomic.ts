@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { outputDirProblem } from './paths';
 
 /** A problem with a file's content; the message names the file and, for line-based files, the line. */
 export class FileError extends Error {
@@ -33,6 +34,11 @@ const WRITE_ERRORS: Record<string, string> = {
 /** A failed write as one FileError naming `file` (full disk, read-only folder, …); other errors unchanged. */
 export function writeFailure(e: unknown, file: string): unknown {
   const code = (e as NodeJS.ErrnoException)?.code;
+  // a recursive mkdir on a read-only file system (or in a folder not writable) fails with ENOENT: say why
+  if (code === 'ENOENT' && (e as NodeJS.ErrnoException).syscall === 'mkdir') {
+    const problem = outputDirProblem(path.dirname(file));
+    if (problem !== undefined) return new FileError(file, `cannot write (${problem})`);
+  }
   if (e instanceof FileError || code === undefined || !(code in WRITE_ERRORS)) return e;
   return new FileError(file, `cannot write (${code}: ${WRITE_ERRORS[code]})`);
 }

@@ -1,8 +1,10 @@
 /**
  * Running a TypeScript script in a child Node process (its own tfjs backend) that reports one result as a line
- * `<PREFIX> <json>` on stdout. Used by the benchmark's worker processes and the backend parity test.
+ * `<PREFIX> <json>` on stdout. Used by the benchmark's worker processes and the backend parity test. The child
+ * watches its parent through a watchdog (util/workers.ts): it dies with it, even by SIGKILL.
  */
 import { spawn } from 'node:child_process';
+import { spawnWatchdog } from './workers';
 
 export interface JsonChildOptions {
   cwd?: string;
@@ -24,6 +26,8 @@ export function runJsonChild<T>(
       env: opts.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // a parent killed by SIGKILL (no handler runs) must not leave the child running
+    if (child.pid !== undefined) spawnWatchdog(process.pid, [child.pid]);
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => {

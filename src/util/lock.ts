@@ -19,7 +19,8 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { writeFailure } from './atomic';
+import { FileError, writeFailure } from './atomic';
+import { virtualDirProblem } from './paths';
 
 export class LockError extends Error {
   constructor(message: string) {
@@ -194,6 +195,9 @@ export function lockResultsDir(
   warn: (m: string) => void = (m) => console.error(m),
 ): () => void {
   const file = path.resolve(dir, lockName(shard));
+  // a recursive mkdir under /proc may never return
+  const virtual = virtualDirProblem(dir);
+  if (virtual !== undefined) throw new FileError(file, `cannot write (${virtual})`);
   try {
     fs.mkdirSync(dir, { recursive: true });
   } catch (e) {

@@ -38,6 +38,13 @@ export function inputFileProblem(file: string, limit = maxDataBytes()): string |
 
 const VIRTUAL = ['/proc', '/sys', '/dev'];
 
+/** Why `dir` is refused as an output folder because it lies under /proc, /sys or /dev, or undefined. */
+export function virtualDirProblem(dir: string): string | undefined {
+  const abs = path.resolve(dir);
+  const v = VIRTUAL.find((x) => abs === x || abs.startsWith(`${x}/`));
+  return v === undefined ? undefined : `under ${v}, a virtual file system: results cannot go there`;
+}
+
 /**
  * Why `dir` cannot be written as an output folder (created when missing), or undefined when fine: its nearest
  * existing ancestor must be a folder that this user can write on a writable file system; paths under /proc, /sys
@@ -68,9 +75,8 @@ export function outputDirProblem(dir: string): string | undefined {
   } catch {
     // keep the path as given
   }
-  for (const v of VIRTUAL)
-    if (real === v || real.startsWith(`${v}/`) || abs === v || abs.startsWith(`${v}/`))
-      return `under ${v}, a virtual file system: results cannot go there`;
+  const virtual = virtualDirProblem(abs) ?? virtualDirProblem(real);
+  if (virtual !== undefined) return virtual;
   try {
     fs.accessSync(at, fs.constants.W_OK | fs.constants.X_OK);
   } catch (e) {

@@ -30,7 +30,7 @@ export function capWorkers(n: number, note: (m: string) => void): number {
  * tiny plain-Node watchdog process polls the pids. It exits once every child is gone. Workers install no signal
  * handlers, so the SIGTERM/SIGINT the parent forwards end them at once.
  */
-function spawnWatchdog(parent: number, children: number[]): void {
+export function spawnWatchdog(parent: number, children: number[]): void {
   const code = `
     const [parent, ...kids] = process.argv.slice(1).map(Number);
     const alive = (p) => { try { process.kill(p, 0); return true; } catch (e) { return e.code === 'EPERM'; } };

@@ -2,7 +2,7 @@
  * Hostile command lines: negative and out-of-range numbers, seeds beyond the generator's 32 bits, devices and
  * folders as data files, result folders under /proc or on a read-only file system, an unwritable pretrain --out.
  * Each is one line naming the option, the value and the cause, before any work (most through the option tables
- * directly; one through the command line).
+ * directly).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -14,9 +14,10 @@ import { SPEC as CALIBRATE } from '../../src/commands/calibrate';
 import { parseCommand } from '../../src/commands/options';
 import { SPEC as PRETRAIN } from '../../src/commands/pretrain';
 import { SPEC as REPORT } from '../../src/commands/report';
-import { SPEC as REPRODUCE } from '../../src/commands/reproduce';
+import { defaultWorkers, SPEC as REPRODUCE } from '../../src/commands/reproduce';
 import { commonConfig } from '../../src/knowledge/config';
-import { beacons } from '../sweep';
+import { writeFileAtomic } from '../../src/util/atomic';
+import { lockResultsDir } from '../../src/util/lock';
 
 let tmp = '';
 before(() => {
@@ -92,6 +93,18 @@ describe('data files are checked before they are read or hashed', () => {
   });
 });
 
+describe('a model path', () => {
+  test('a file given as the model directory is called a file, not missing', () => {
+    const file = path.join(tmp, 'model-file');
+    fs.writeFileSync(file, '');
+    assert.throws(() => commonConfig({ scale: 'smoke', model: file }), {
+      message: new RegExp(
+        `^Model directory ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is a file, not a folder: `,
+      ),
+    });
+  });
+});
+
 describe('output folders are checked before any work', () => {
   test('under /proc or /sys: refused at once (a recursive mkdir there may never return)', () => {
     assert.throws(() => parseCommand(REPRODUCE, ['--results', '/proc/1/x']), {
@@ -99,6 +112,10 @@ describe('output folders are checked before any work', () => {
     });
     assert.throws(() => parseCommand(REPORT, ['--out', '/sys/x']), {
       message: '--out /sys/x: under /sys, a virtual file system: results cannot go there',
+    });
+    // code that takes the lock itself (a notebook's runExperiment) is refused too, before any mkdir
+    assert.throws(() => lockResultsDir('/proc/1/x'), {
+      message: '/proc/1/x/.lock: cannot write (under /proc, a virtual file system: results cannot go there)',
     });
   });
 
@@ -143,21 +160,28 @@ describe('output folders are checked before any work', () => {
       assert.throws(() => parseCommand(spec, [`--${opt}`, path.join(dir, 'new', 'folder')]), {
         message: `--${opt} ${path.join(dir, 'new', 'folder')}: ${dir} is on a read-only file system (EROFS)`,
       });
+    // and where code writes there anyway (a notebook's runExperiment, the lock): EROFS, not ENOENT … mkdir
+    const file = path.join(dir, 'a', 'b', 'summary.json');
+    assert.throws(() => writeFileAtomic(file, '{}'), {
+      message: `${file}: cannot write (${dir} is on a read-only file system (EROFS))`,
+    });
+    assert.throws(() => lockResultsDir(path.join(dir, 'r')), {
+      message: `${path.join(dir, 'r', '.lock')}: cannot write (${dir} is on a read-only file system (EROFS))`,
+    });
   });
 });
 
-describe('the command line', () => {
-  test('BEACONS_WORKERS=abc names the variable and the value', async () => {
-    const out = await beacons(
-      ['reproduce', '--scale', 'smoke', '--results', path.join(tmp, 'w'), '--backend', 'cpu'],
-      {
-        BEACONS_WORKERS: 'abc',
-      },
-    );
-    assert.equal(out.code, 1);
-    assert.equal(
-      out.stderr.trim().split('\n').at(-1),
-      "beacons: BEACONS_WORKERS must be an integer from 1 to 1024 (or unset), got 'abc'",
-    );
+describe('environment', () => {
+  test('BEACONS_WORKERS=abc names the variable and the value', () => {
+    process.env.BEACONS_WORKERS = 'abc';
+    try {
+      assert.throws(() => defaultWorkers(), {
+        message: "BEACONS_WORKERS must be an integer from 1 to 1024 (or unset), got 'abc'",
+      });
+      process.env.BEACONS_WORKERS = '3';
+      assert.equal(defaultWorkers(), 3);
+    } finally {
+      delete process.env.BEACONS_WORKERS;
+    }
   });
 });

@@ -3,6 +3,7 @@
  * a worker that crashes with a stack trace and a wall of source, `merge` with a shard missing.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { BEACON_BASE_DIR } from '../../src/model/load';
 import { lockResultsDir } from '../../src/util/lock';
 import { coreCount, runWorkers } from '../../src/util/workers';
-import { beacons, isAlive, startBeacons, sweepArgs, writeSmallData } from '../sweep';
+import { beacons, isAlive, ROOT, startBeacons, sweepArgs, writeSmallData } from '../sweep';
 
 const hasModel = fs.existsSync(path.join(BEACON_BASE_DIR, 'model.safetensors'));
 const skip = hasModel ? false : `no shipped model at ${BEACON_BASE_DIR}`;
@@ -97,6 +98,34 @@ describe('signals to the installed command (bin/beacons.js) end the run and ever
     const notes: string[] = [];
     lockResultsDir(path.join(tmp, 'bin-SIGKILL'), undefined, (m) => notes.push(m))();
     assert.match(notes.join('\n'), new RegExp(`of pid ${run.child.pid} \\(no longer running\\)`));
+  });
+});
+
+describe('a JSON child (benchmark workers) dies with its parent', () => {
+  test('SIGKILL to the parent: the child is stopped by its watchdog', async () => {
+    const pidFile = path.join(tmp, 'json-child.pid');
+    const script = path.join(tmp, 'json-child.js');
+    fs.writeFileSync(
+      script,
+      `require('node:fs').writeFileSync(process.argv[2], String(process.pid)); setTimeout(() => {}, 60000);`,
+    );
+    const parent = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `require(${JSON.stringify(path.join(ROOT, 'src/util/child.ts'))}).runJsonChild(${JSON.stringify(script)}, [${JSON.stringify(pidFile)}], 'R', { label: 'x' }).catch(() => {}); setTimeout(() => {}, 60000);`,
+      ],
+      { cwd: ROOT, stdio: 'ignore' },
+    );
+    const t0 = Date.now();
+    const pid = () => (fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8')) : 0);
+    while (pid() === 0 && Date.now() - t0 < 30_000) await sleep(50);
+    const child = pid();
+    assert.ok(child > 0, 'the child never started');
+    parent.kill('SIGKILL');
+    assert.deepEqual(await allGone([child], 5000), [], 'child left behind');
   });
 });
 
