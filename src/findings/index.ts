@@ -1,11 +1,12 @@
 /**
  * The findings, in the paper's order: the one table the CLI, the report and the notebooks read. Each entry is a
- * finding module (src/findings/<name>/: experiment, config builder, figures, SUMMARY section).
+ * finding module (src/findings/<name>/) that owns everything about itself (finding.ts `Finding`): add a finding by
+ * adding its row.
  */
 import { distanceFinding } from './distance/index';
 import { driftFinding } from './drift/index';
 import { filteringFinding } from './filtering/index';
-import type { AnyFinding, FindingReading } from './finding';
+import type { AnyFinding } from './finding';
 import { interferenceFinding } from './interference/index';
 import { regimesFinding } from './regimes/index';
 import { reweightingFinding } from './reweighting/index';
@@ -27,19 +28,6 @@ export type ExperimentEntry = AnyFinding;
 export type FindingOf<K extends FindingKey> = Extract<(typeof EXPERIMENTS)[number], { key: K }>;
 /** The config (every setting, resolved) of the finding with key K. */
 export type ConfigOf<K extends FindingKey> = ReturnType<FindingOf<K>['config']>;
-
-/** The finding of the table with key `key`, or undefined. */
-export function findingByKey(key: string): AnyFinding | undefined {
-  return EXPERIMENTS.find((e) => e.key === key);
-}
-
-/**
- * The reading of finding `key`'s summary (undefined for a key not in the table): the finding's `reading`, whose
- * verdict is the three-way verdict of its headlines (headline.ts) with the v1 rule's beside it.
- */
-export function readingOf(key: string, summary: unknown): FindingReading | undefined {
-  return findingByKey(key)?.reading(summary);
-}
 
 /** The fact-set findings: those that run at the set learning rate (and again at each Scale.setRegimes). */
 export function setRateFindings(): AnyFinding[] {

@@ -99,24 +99,9 @@ export function resolvePretrainConfig(partial: Partial<PretrainConfig> = {}): Pr
   };
 }
 
-export async function pretrain(
-  outDir: string,
-  partial: Partial<PretrainConfig> = {},
-  onProgress?: (epoch: number, e: ProgressEvent) => void,
-): Promise<PretrainResult> {
-  const cfg = resolvePretrainConfig(partial);
-  const cycles = checkCycles(cfg);
-  const cycleOf = (epoch: number) => cycleOfEpoch(cycles, epoch);
-  const corpus = buildCorpus(cfg.corpus);
-  const tokenizer = WordTokenizer.train(corpus.statements);
-  const examples: Example[] = corpus.statements.map((s) => ({
-    ids: [tokenizer.bosId, ...tokenizer.encode(s), tokenizer.eosId],
-    answerStart: 1,
-  }));
-  const maxLen = Math.max(...examples.map((e) => e.ids.length));
-  if (maxLen > cfg.max_position_embeddings)
-    throw new Error(`A statement has ${maxLen} tokens > max_position_embeddings`);
-  const config: ModelConfig = {
+/** The model config of a pretraining run: the recipe's shape and the corpus tokenizer's vocabulary and ids. */
+function modelConfigFor(cfg: PretrainConfig, tokenizer: WordTokenizer): ModelConfig {
+  return {
     model_type: 'llama',
     vocab_size: tokenizer.vocabSize,
     hidden_size: cfg.hidden_size,
@@ -134,7 +119,17 @@ export async function pretrain(
     eos_token_id: tokenizer.eosId,
     pad_token_id: tokenizer.padId,
   };
-  const partialDir = `${outDir}.partial`;
+}
+
+/**
+ * The model to train and where to start: the partial run in `partialDir` when there is one (its state must have been
+ * written by the same config), else a random init.
+ */
+function resumeOrStart(
+  partialDir: string,
+  cfg: PretrainConfig,
+  config: ModelConfig,
+): { model: LlamaModel; startEpoch: number; lossByEpoch: number[]; secondsBefore: number } {
   const stateFile = path.join(partialDir, 'pretrain-state.json');
   let startEpoch = 0;
   let model: LlamaModel;
@@ -160,6 +155,30 @@ export async function pretrain(
   } else {
     model = LlamaModel.random(config, cfg.seed);
   }
+  return { model, startEpoch, lossByEpoch, secondsBefore };
+}
+
+export async function pretrain(
+  outDir: string,
+  partial: Partial<PretrainConfig> = {},
+  onProgress?: (epoch: number, e: ProgressEvent) => void,
+): Promise<PretrainResult> {
+  const cfg = resolvePretrainConfig(partial);
+  const cycles = checkCycles(cfg);
+  const cycleOf = (epoch: number) => cycleOfEpoch(cycles, epoch);
+  const corpus = buildCorpus(cfg.corpus);
+  const tokenizer = WordTokenizer.train(corpus.statements);
+  const examples: Example[] = corpus.statements.map((s) => ({
+    ids: [tokenizer.bosId, ...tokenizer.encode(s), tokenizer.eosId],
+    answerStart: 1,
+  }));
+  const maxLen = Math.max(...examples.map((e) => e.ids.length));
+  if (maxLen > cfg.max_position_embeddings)
+    throw new Error(`A statement has ${maxLen} tokens > max_position_embeddings`);
+  const config = modelConfigFor(cfg, tokenizer);
+  const partialDir = `${outDir}.partial`;
+  const stateFile = path.join(partialDir, 'pretrain-state.json');
+  const { model, startEpoch, lossByEpoch, secondsBefore } = resumeOrStart(partialDir, cfg, config);
   const handle = new FullHandle(model, { method: 'full' });
   const stepsPerEpoch = Math.ceil(examples.length / cfg.batchSize);
   const totalSteps = stepsPerEpoch * cfg.epochs;

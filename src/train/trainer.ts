@@ -104,19 +104,15 @@ export interface TrainOptions {
   afterEachStep?: (step: number) => void | Promise<void>;
 }
 
-/** Trains `handle`'s variables on `examples`. Leaves no tensors behind. */
-export async function train(
-  model: LlamaModel,
-  handle: PeftHandle,
+/**
+ * The rows of each adapter group, batch by batch: group k's examples in a seeded order, reshuffled each epoch of the
+ * group, `rowsPerGroup` = min(batch size, the smallest group) rows per call. `present[k]`: group k has examples.
+ */
+function groupSampler(
   examples: Example[],
-  partial: Partial<TrainConfig>,
-  opts: TrainOptions,
-): Promise<TrainResult> {
-  const cfg: TrainConfig = { ...TRAIN_DEFAULTS, ...partial };
-  const K = handle.groups;
-  examples.forEach((e, i) => {
-    validateExample(e, i, K, model.config.max_position_embeddings);
-  });
+  K: number,
+  cfg: TrainConfig,
+): { present: boolean[]; nextRows: (k: number) => Example[] } {
   const byGroup: number[][] = Array.from({ length: K }, () => []);
   examples.forEach((e, i) => {
     byGroup[e.group ?? 0].push(i);
@@ -150,27 +146,23 @@ export async function train(
     return rows;
   };
 
-  const vars = handle.trainable;
-  const byTfName = new Map(vars.map((v) => [v.variable.name, v.name]));
-  const opt = opts.optimizer ?? new AdamW(vars, K, { ...ADAMW_DEFAULTS, ...cfg });
-  // device-side state: active mask [K], step at which each adapter was frozen [K] (−1 = still training)
-  let active: tf.Tensor1D = tf.keep(
-    tf.tensor1d(
-      present.map((p) => (p ? 1 : 0)),
-      'float32',
-    ),
-  );
-  let learned: tf.Tensor1D = tf.keep(tf.fill([K], -1));
-  let hostActive = present.slice();
+  return { present, nextRows };
+}
+
+/**
+ * The per-step losses: each step pushes a [2, K] tensor (loss, trained this step) to `pending`; `flush` reads them
+ * from the device in one go into `losses` (NaN where an adapter was frozen), keeps each adapter's last loss in
+ * `finalLoss`, and throws a TrainingError on a non-finite loss.
+ */
+function lossLog(K: number): {
+  pending: tf.Tensor2D[];
+  losses: number[][];
+  finalLoss: number[];
+  flush: () => Promise<void>;
+} {
   const pendingLosses: tf.Tensor2D[] = [];
   const losses: number[][] = [];
   const finalLoss = new Array(K).fill(Number.NaN);
-  let tokens = 0;
-  let tokensSinceCheck = 0;
-  const t0 = Date.now();
-  let tCheck = t0;
-  let step = 0;
-
   const flush = async (): Promise<void> => {
     if (pendingLosses.length === 0) return;
     const stacked = tf.stack(pendingLosses);
@@ -193,6 +185,41 @@ export async function train(
       losses.push(row);
     });
   };
+  return { pending: pendingLosses, losses, finalLoss, flush };
+}
+
+/** Trains `handle`'s variables on `examples`. Leaves no tensors behind. */
+export async function train(
+  model: LlamaModel,
+  handle: PeftHandle,
+  examples: Example[],
+  partial: Partial<TrainConfig>,
+  opts: TrainOptions,
+): Promise<TrainResult> {
+  const cfg: TrainConfig = { ...TRAIN_DEFAULTS, ...partial };
+  const K = handle.groups;
+  examples.forEach((e, i) => {
+    validateExample(e, i, K, model.config.max_position_embeddings);
+  });
+  const { present, nextRows } = groupSampler(examples, K, cfg);
+  const vars = handle.trainable;
+  const byTfName = new Map(vars.map((v) => [v.variable.name, v.name]));
+  const opt = opts.optimizer ?? new AdamW(vars, K, { ...ADAMW_DEFAULTS, ...cfg });
+  // device-side state: active mask [K], step at which each adapter was frozen [K] (−1 = still training)
+  let active: tf.Tensor1D = tf.keep(
+    tf.tensor1d(
+      present.map((p) => (p ? 1 : 0)),
+      'float32',
+    ),
+  );
+  let learned: tf.Tensor1D = tf.keep(tf.fill([K], -1));
+  let hostActive = present.slice();
+  const { pending: pendingLosses, losses, finalLoss, flush } = lossLog(K);
+  let tokens = 0;
+  let tokensSinceCheck = 0;
+  const t0 = Date.now();
+  let tCheck = t0;
+  let step = 0;
 
   try {
     for (; step < cfg.steps; step++) {
