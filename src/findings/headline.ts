@@ -162,8 +162,13 @@ export function fromVerdict(
   };
 }
 
-const familyText = (n: number) =>
-  n === 1 ? '1 condition: a family of one, no correction' : `${n} conditions, Holm-adjusted`;
+/**
+ * What bestOfFamily applies to a family of n conditions, in words: the one source for every text that says which
+ * multiple-comparison correction a best-of verdict carries (verdict reasons, figure readings).
+ */
+export function familyCorrection(n: number): string {
+  return n === 1 ? '1 condition: a family of one, no correction' : `${n} conditions, Holm-adjusted`;
+}
 
 /**
  * The best of a family of mean differences (shares, variants), each a t interval over independent units: the
@@ -174,14 +179,6 @@ const familyText = (n: number) =>
  * arms saturated at one bound cannot speak and is left out of the family (named in the reason); with none left the
  * verdict is *inconclusive* for that reason.
  */
-/**
- * What bestOfFamily applies to a family of n conditions, in words: the one source for every text that says which
- * multiple-comparison correction a best-of verdict carries (verdict reasons, figure readings).
- */
-export function familyCorrection(n: number): string {
-  return `${n} conditions, Holm-adjusted`;
-}
-
 export function bestOfFamily(
   finding: string,
   members: {
@@ -247,7 +244,7 @@ export function bestOfFamily(
   const best = pool.reduce((b, i) => (live[i].ci.estimate > live[b].ci.estimate ? i : b), pool[0]);
   const m = live[best];
   const head = { finding, measure: m.name, estimate: m.ci.estimate, lo: m.ci.lo, hi: m.ci.hi, margin };
-  const family = familyText(live.length);
+  const family = familyCorrection(live.length);
   const pLabel = live.length === 1 ? 'p' : 'Holm-adjusted p';
   if (m.ci.estimate > 0 && adj[best] < 0.05) {
     const mde = own.get(m.name)!.mde;

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { familyCorrection } from '../headline';
-import { readingOf } from '../index';
+import { reweightingFinding } from '../index';
 import type { ReweightingSummary } from './experiment';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
@@ -18,7 +18,7 @@ test('re-weighting: the figure reading names the correction the verdict applied 
   assert.ok(dirs.length > 0, 'no committed re-weighting summary');
   for (const file of dirs) {
     const s = (JSON.parse(fs.readFileSync(file, 'utf8')) as { summary: ReweightingSummary }).summary;
-    const r = readingOf('reweighting', s)!;
+    const r = reweightingFinding.reading(s);
     const n = s.variants.filter((v) => v.variant !== 'ce').length;
     const figure = r.figures['reweighting']!;
     assert.doesNotMatch(figure, /no multiple-comparison correction/, file);
