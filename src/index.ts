@@ -17,7 +17,7 @@ export { type BackendName, backendInfo, initBackend } from './backend';
 export { findingAcross } from './findings/across/across';
 export { findingByRegime, findingRegimeFigure } from './findings/across/set-accuracy-regimes';
 // ---- Findings: each finding is one object (config(o), figures(s), reading(s), section(cfg, s), tables(s), …)
-export type { Finding, FindingOptions, FindingReading, NamedFigure } from './findings/finding';
+export type { Finding, FindingOptions } from './findings/finding';
 export {
   type ConfigOf,
   distanceFinding as distance,
@@ -34,9 +34,7 @@ export { wallClockMarkdown, wallClockPremise } from './findings/regimes/wall-clo
 // ---- Notebooks: the run cell (computed or read from the cache) and what-if runs
 export {
   caseRows,
-  type RunOrLoadResult,
   runOrLoad,
-  type WhatIfPlan,
   type WhatIfPlans,
   type WhatIfRun,
   whatIf,
@@ -49,10 +47,10 @@ export {
 export { type CommonOptions, sample } from './knowledge/config';
 export { DEFAULT_PROTOCOL_NAME, FACT_PROTOCOLS, type Fact, type PromptFormat } from './knowledge/facts';
 export { learnFactSets, learnSingleFacts } from './knowledge/learn';
-export { getScale, METHODS, type ScaleName } from './knowledge/scales';
+export { getScale, METHODS } from './knowledge/scales';
 export { loadSession, type Session } from './knowledge/session';
 // ---- Evaluation: scoring, generation, semantic-distance protocols, statistics
-export { greedy, type ScoredItem, teacherForced } from './metrics/evaluate';
+export { greedy, teacherForced } from './metrics/evaluate';
 export { DISTANCE_PROTOCOLS, protocolName } from './metrics/semantic';
 export * as stats from './metrics/stats';
 export type { LlamaModel } from './model/llama';
@@ -70,16 +68,16 @@ export {
   wrap,
 } from './peft/index';
 // ---- Results cache: the generic runner (results/<experiment>/<hash>/)
-export type { Experiment, SummaryFile } from './runner/experiment';
+export type { Experiment } from './runner/experiment';
 export { loadSummary, runExperiment } from './runner/runner';
 // ---- Training: the trainer (AdamW, per-adapter clipping and early stop)
-export { type TrainConfig, type TrainResult, train } from './train/trainer';
+export { type TrainConfig, train } from './train/trainer';
 export { type DataFrame, danfojs, showDataFrame, toDataFrame } from './viz/dataframe';
 // ---- Presentation: plotly figures, tables, data frames
 export { showFigure } from './viz/display';
-export { barCI, type FigureSpec, lineCI, overlay, pcaScatter, scatter } from './viz/figures';
-export { markdownish, showMarkdown } from './viz/markdown';
-export { type Panel, selector, smallMultiples } from './viz/panels';
+export { barCI, type FigureSpec, lineCI, overlay, scatter } from './viz/figures';
+export { showMarkdown } from './viz/markdown';
+export { selector } from './viz/panels';
 export {
   groupMeans,
   STEPS_TO_LEARN_CAPTION,

@@ -64,6 +64,8 @@ test('each finding rebuilds its SUMMARY.md section, figures and tables from a st
     for (const { key } of setRateFindings())
       figureNames.push(`set-regimes-${firstFigure.get(key)}`, `set-regimes-${firstFigure.get(key)}-panels`);
   }
+  // and the answer figure of the front door (beacons claims, src/report/front.ts), in the default results only
+  if (fs.existsSync(path.join(RESULTS, 'figures', 'verdicts.svg'))) figureNames.push('verdicts');
   const files = fs.readdirSync(path.join(RESULTS, 'figures')).filter((x) => x.endsWith('.svg'));
   assert.deepEqual([...figureNames].sort(), files.map((x) => x.replace(/\.svg$/, '')).sort());
 });
