@@ -2,6 +2,8 @@
  * The findings, in the paper's order: the one table the CLI, the report and the notebooks read. Each entry is a
  * finding module (src/findings/<name>/: experiment, config builder, figures, SUMMARY section).
  */
+
+import { verdictLabel } from '../metrics/verdict';
 import { distanceFinding, distanceReading } from './distance/index';
 import { driftFinding, driftReading } from './drift/index';
 import { filteringFinding, filteringReading } from './filtering/index';
@@ -58,7 +60,7 @@ export function readingOf(key: string, summary: unknown): FindingReading | undef
   if (r === undefined || finding === undefined) return r;
   const three = finding
     .headlines(summary)
-    .map((h) => `${h.finding}: **${h.verdict}** (${h.reason})`)
+    .map((h) => `${h.finding}: **${verdictLabel(h)}** (${h.reason})`)
     .join('; ');
   return { ...r, verdict: three ? `${three}. v1 rule: ${r.verdict}` : r.verdict };
 }
