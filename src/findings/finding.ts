@@ -7,6 +7,7 @@
  */
 import type { CommonOptions } from '../knowledge/config';
 import type { ScaleName } from '../knowledge/scales';
+import { verdictLabel } from '../metrics/verdict';
 import type { Experiment, SummaryFile } from '../runner/experiment';
 import { loadSummary, resultPaths } from '../runner/runner';
 import { useStored } from '../runner/stored';
@@ -92,8 +93,10 @@ export interface AnyFinding {
 
 /** The reading with the three-way verdict of the headlines before the v1 rule's (as the report shows it). */
 function withThreeWayVerdict(r: FindingReading, headlines: readonly Headline[]): FindingReading {
-  const three = headlines.map((h) => `${h.finding}: **${h.verdict}** (${h.reason})`).join('; ');
-  return { ...r, verdict: three ? `${three}. v1 rule: ${r.verdict}` : r.verdict };
+  const three = headlines.map((h) => `${h.finding}: **${verdictLabel(h)}** (${h.reason})`).join('; ');
+  // a v1 reading that names its rule itself is not prefixed again ("v1 rule: v1 rule (…)")
+  const v1 = /^v1 rule/.test(r.verdict) ? r.verdict : `v1 rule: ${r.verdict}`;
+  return { ...r, verdict: three ? `${three}. ${v1}` : r.verdict };
 }
 
 export function defineFinding<Key extends string, Cfg, Case extends { id: string }, Res, S>(

@@ -82,8 +82,9 @@ export const MULTIPLICITY: readonly { finding: string; family: string; correctio
     correction: 'Holm over the rates (a family of one: none)',
   },
   {
-    finding: '2 drift away beyond the null / random ΔW',
-    family: 'per method, the rates of the grid where the control ran on failed runs',
+    finding: '2 drift away beyond the matched null / random ΔW',
+    family:
+      'per method, the rates of the grid where the control ran on failed runs (random ΔW: exact McNemar on the discordant runs)',
     correction: 'Holm over the rates (a family of one: none)',
   },
   {

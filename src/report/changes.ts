@@ -63,7 +63,7 @@ export function writeOldVerdicts(files: Record<string, string>, out: string): vo
 const WHY: readonly [RegExp, string][] = [
   [
     /^0 /,
-    'room rule: both arms within the 5-point margin of 100 % make an equivalence result a ceiling, not evidence; MDE ≤ margin for equivalence',
+    "the area under the learning curve is taken up to the slower method's convergence on the paired facts (v2: budgets 1–48, where the converged tail dilutes the gap); room rule on both arms; equivalence needs MDE ≤ margin",
   ],
   [
     /^1 distance curve, every regime/,

@@ -1,4 +1,6 @@
 /** The learning-regime study: its figures (interactive in the notebooks and the report; static SVG/PNG) and reading. */
+
+import { verdictLabel } from '../../metrics/verdict';
 import { type FigureSpec, type LineSeries, lineCI, withLine } from '../../viz/figures';
 import { type Panel, selector, smallMultiples } from '../../viz/panels';
 import { DRIFT_BAR } from '../drift/figures';
@@ -143,7 +145,7 @@ export function regimesReading(s: RegimesSummary): FindingReading {
     .join('; ');
   return {
     number: `mean accuracy over step budgets, PEFT vs full fine-tuning (paired facts): ${prem}. Converged: ${conv}`,
-    verdict: hs.map((h) => `${h.finding}: ${h.verdict}`).join('; '),
+    verdict: hs.map((h) => `${h.finding}: ${verdictLabel(h)}`).join('; '),
     figures: {
       'regimes-premise': `Each line is one method at its best rate: the share of fresh facts learned within each step budget (a run stops when its fact is predicted), with a bootstrap band over facts. The paper's premise predicts full fine-tuning above every PEFT method; the legend gives each method's trainable parameters. Here: ${prem}.`,
       'regimes-held-out': `The held-out facts' learning curves at each rate of the grid (${s.multipliers.map(times).join(', ')} the calibrated rate); the crosses are the regimes chosen on them (the rate and budget closest to each accuracy level, and "converged"). The findings are then measured on other, fresh facts at those points.`,
