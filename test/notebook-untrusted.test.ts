@@ -205,12 +205,12 @@ test('classic Notebook, untrusted: every figure output shows as a visible image,
       const readings = readingOutputs(file);
       assert.equal(outputsWith(file, 'text/markdown'), 0, `${name}: text/markdown outputs vanish untrusted`);
       assert.equal(texts.length, readings, `${name}: ${readings} reading output(s), ${texts.length} shown`);
-      texts.forEach((t, i) =>
+      texts.forEach((t, i) => {
         assert.ok(
           t.visible && t.chars > 0,
           `${name}: reading ${i + 1} is not visible (${JSON.stringify(t)})`,
-        ),
-      );
+        );
+      });
       console.log(
         `notebook-untrusted: ${name}: untrusted, ${images.length} figure(s) and ${texts.length} reading(s) shown`,
       );
