@@ -3,8 +3,9 @@
 # .cache/results-smoke, so the committed notebooks and results/ stay untouched), then checks in headless Chromium that
 # the figures draw: notebook 01 exported by nbconvert, and every notebook opened untrusted in classic Notebook (one
 # visible image per figure output, one visible text per reading), and that every per-case table equals its
-# recomputation from cases.jsonl (test/notebook-tables.test.ts). Notebook 06 runs its exercises here, at smoke scale. Without Jupyter or the tslab kernel it says so and skips — except under CI=true,
-# where it fails.
+# recomputation from cases.jsonl (test/notebook-tables.test.ts). Notebook 06 runs its exercises here, at smoke
+# scale (their runs cached in .cache/what-if). Without Jupyter or the tslab kernel it says so and skips — except
+# under CI=true, where it fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python="${PYTHON:-/usr/bin/python3}"

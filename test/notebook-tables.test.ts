@@ -298,6 +298,16 @@ for (const file of executed) {
         runs = new Map(t.rows.map((row) => [row[r]!, row[d]!]));
         continue;
       }
+      // notebook 06's exercise runs live in .cache/what-if (not committed): where they are gone, say so and skip
+      const gone = [...runs.values()].filter((d) => !fs.existsSync(path.resolve(ROOT, d, 'cases.jsonl')));
+      if (/^Per run/.test(t.caption) && gone.length > 0) {
+        assert.ok(
+          gone.every((d) => d.startsWith('.cache')),
+          `${file}: '${t.caption}': committed runs missing: ${gone.join(', ')}`,
+        );
+        console.log(`notebook-tables: ${file}: '${t.caption}' not checked: ${gone.join(', ')} not here`);
+        continue;
+      }
       const expected = expectedFor(t.caption, run, runsOf);
       if (!expected) {
         assert.doesNotMatch(

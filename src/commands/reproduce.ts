@@ -129,7 +129,8 @@ export async function run(argv: string[]): Promise<void> {
     return runSetRegimes(argv, values, common);
   }
   const t0 = Date.now();
-  // load the model and the pool once, before the bars start
+  // load the model and the pool once, before the bars start (seconds of silence otherwise)
+  console.error('[reproduce] loading the model and the pool of facts it knows…');
   await prepareAll(entries, cfgs);
   const s = session(cfgs[0] as CommonConfig);
   console.error(

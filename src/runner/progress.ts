@@ -166,6 +166,8 @@ export interface ProgressGroup {
   stop(): void;
 }
 
+const BAR_FORMAT = '{label} {bar} {percentage}% | {value}/{total} | eta {eta_formatted} | {message}';
+
 /** cli-progress multi-bar: an "overall" bar summing every experiment's cases, plus one bar per experiment. */
 export class BarProgressGroup implements ProgressGroup {
   private readonly multi: cliProgress.MultiBar;
@@ -173,10 +175,15 @@ export class BarProgressGroup implements ProgressGroup {
   private readonly children: { total: number; done: number }[] = [];
 
   constructor(stream: NodeJS.WritableStream = process.stderr) {
+    const tty = stream as NodeJS.WriteStream;
     this.multi = new cliProgress.MultiBar(
       {
         stream,
-        format: '{label} {bar} {percentage}% | {value}/{total} | eta {eta_formatted} | {message}',
+        // every line fits the terminal (a longer one wraps, and the redraw then scrolls the screen)
+        format: (o: cliProgress.Options, p: cliProgress.Params, payload: object) =>
+          fitWidth(cliProgress.Format.Formatter({ ...o, format: BAR_FORMAT }, p, payload), tty.columns),
+        // a narrower bar on a narrow terminal, so that the counts and the eta still fit
+        barsize: Math.max(10, Math.min(40, (tty.columns ?? 120) - 75)),
         hideCursor: true,
         clearOnComplete: false,
         stopOnComplete: false,
@@ -208,16 +215,35 @@ export class BarProgressGroup implements ProgressGroup {
         state.done = done;
         bar?.update(done, { message: info.message ?? (info.lastId ? `last ${info.lastId}` : '') });
         refreshOverall();
+        this.redraw();
       },
       stop: () => {
         bar?.update(state.done, { message: 'done' });
         refreshOverall();
+        this.redraw();
       },
     };
+  }
+  /**
+   * Draw now. cli-progress redraws on a timer, which never fires while a single process trains (the event loop
+   * is busy between updates): without this the bars froze and showed 100 % at the end. At most 10 redraws/s.
+   */
+  private lastDraw = 0;
+  private redraw(): void {
+    const t = Date.now();
+    if (t - this.lastDraw < 100) return;
+    this.lastDraw = t;
+    (this.multi as unknown as { update(): void }).update();
   }
   stop(): void {
     this.multi.stop();
   }
+}
+
+/** A bar line cut to the terminal's width (one column spare); unchanged when the width is unknown. */
+export function fitWidth(line: string, columns: number | undefined): string {
+  if (!columns || columns < 10 || line.length < columns) return line;
+  return `${line.slice(0, columns - 2)}…`;
 }
 
 function pad(label: string): string {

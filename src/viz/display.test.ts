@@ -8,6 +8,7 @@ import {
   closeBrowser,
   exportFigure,
   figureBundle,
+  fitTitle,
   type MimeBundle,
   type MimeMetadata,
   PLOTLY_MIME,
@@ -130,4 +131,23 @@ test('stableIds: plotly uids become fixed, consistently within a file', () => {
   assert.ok(
     stableIds(a).includes('url(#clipf00000xyplot)') && stableIds(a).includes('id="clipf00000xyplot"'),
   );
+});
+
+test('fitTitle wraps a static title too long for the image and makes room above the plot', () => {
+  const spec = {
+    data: [],
+    layout: {
+      title: { text: `${'word '.repeat(40).trim()}<br><sup>protocol</sup>` },
+      font: { size: 13 },
+      margin: { t: 90 },
+    },
+  };
+  const fitted = fitTitle(spec, 760);
+  const text = (fitted.layout['title'] as { text: string }).text;
+  const lines = text.split('<br>');
+  assert.ok(lines.length >= 3, text);
+  assert.equal(lines.at(-1), '<sup>protocol</sup>');
+  for (const l of lines.slice(0, -1)) assert.ok(l.length * 0.55 * 13 * 1.4 <= 720, l);
+  assert.ok((fitted.layout['margin'] as { t: number }).t > 90);
+  assert.equal(fitTitle(spec, 4000), spec, 'a title that fits is left alone');
 });

@@ -192,8 +192,8 @@ async function toImageNow(spec: FigureSpec, format: 'svg' | 'png', opts: RenderO
   }
   const s = await session;
   // a static image has no dropdown: a selector's panels are drawn side by side, at the size their grid asks for
-  const drawn = staticPanels(spec);
-  const { width, height } = staticSize(drawn, opts);
+  const { width, height } = staticSize(staticPanels(spec), opts);
+  const drawn = fitTitle(staticPanels(spec), width);
   const args = JSON.stringify({ data: drawn.data, layout: { ...drawn.layout, width, height } });
   const img = JSON.stringify({
     format,
@@ -218,6 +218,39 @@ export function staticSize(spec: FigureSpec, opts: RenderOptions = {}): { width:
     return typeof v === 'number' && v > 0 ? v : undefined;
   };
   return { width: opts.width ?? own('width') ?? 760, height: opts.height ?? own('height') ?? 460 };
+}
+
+/**
+ * The figure with its title's first line wrapped to fit `width` pixels (a static image cannot be scrolled: a long
+ * title was cut at the right), the top margin grown by a line for each added line. Plotly's title font is about
+ * 1.4 × the figure's font; a character is taken as 0.55 of that.
+ */
+export function fitTitle(spec: FigureSpec, width: number): FigureSpec {
+  const title = spec.layout['title'] as { text?: unknown } | undefined;
+  if (!title || typeof title.text !== 'string') return spec;
+  const [main = '', ...rest] = title.text.split('<br>');
+  const font = Number((spec.layout['font'] as { size?: number } | undefined)?.size ?? 13) * 1.4;
+  const max = Math.max(20, Math.floor((width - 40) / (0.55 * font)));
+  const plain = (t: string) => t.replace(/<[^>]*>/g, '');
+  if (plain(main).length <= max) return spec;
+  const lines: string[] = [];
+  let line = '';
+  for (const word of main.split(' ')) {
+    if (line && plain(`${line} ${word}`).length > max) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  const margin = (spec.layout['margin'] ?? {}) as { t?: number };
+  return {
+    data: spec.data,
+    layout: {
+      ...spec.layout,
+      title: { ...title, text: [...lines, ...rest].join('<br>') },
+      margin: { ...margin, t: (margin.t ?? 80) + Math.round(font * 1.2) * (lines.length - 1) },
+    },
+  };
 }
 
 /** The figure as a standalone SVG document string. */

@@ -223,8 +223,6 @@ export function withLine(
       text: escapeText(label),
       showarrow: false,
       font: { color, size: 12 },
-      // readable where it crosses a bar or a line
-      bgcolor: 'rgba(255,255,255,0.85)',
     },
   );
 }
