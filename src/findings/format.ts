@@ -36,3 +36,14 @@ export const lrs = (m: Readonly<Record<string, number>>) =>
   Object.entries(m)
     .map(([k, v]) => `${k} ${lr(v)}`)
     .join(', ');
+
+/**
+ * Why a curve could not be fitted, in plain words for a reader (not the fitting routine's internal message): a
+ * singular information matrix means the outcome never varies on one side of the data, or too few facts.
+ */
+export function fitFailure(error: string | undefined): string {
+  if (error === undefined) return 'no runs';
+  if (/singular|separat/i.test(error))
+    return 'the data cannot fit a curve: every fact on one side is learned, or none is, or there are too few facts';
+  return error.replace(/^\w+: /, '').split(' (')[0]!;
+}

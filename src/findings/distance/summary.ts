@@ -3,7 +3,7 @@
 import { DEFAULT_PROTOCOL_NAME } from '../../knowledge/facts';
 import { normalQuantile } from '../../metrics/distributions';
 import { rateDifference, wilsonCI } from '../../metrics/stats';
-import { ci, fix, lrs, pct, pts, pval, verdict } from '../format';
+import { ci, fitFailure, fix, lrs, pct, pts, pval, verdict } from '../format';
 import { bestOfFamily, type Headline } from '../headline';
 import { NEAR_END_MARGIN } from '../regimes/summary';
 import type { DistanceCurveConfig, DistanceCurveSummary, MethodCurve } from './experiment';
@@ -35,7 +35,7 @@ export function distanceSection(cfg: DistanceCurveConfig, s: DistanceCurveSummar
 
 function peakCell(c: MethodCurve): string {
   const p = c.peak;
-  if (!p) return `not fitted (${c.peakError ?? 'no runs'})`;
+  if (!p) return `not fitted (${fitFailure(c.peakError)})`;
   const slopes = `slope before the maximum ${fix(p.left.slope, 1)} (p ${pval(p.left.p)}), after ${fix(p.right.slope, 1)} (p ${pval(p.right.p)})`;
   if (p.peaked)
     return `**peaked** at d = ${fix(p.vertex, 2)} ${ci(p.vertexLo, p.vertexHi, (x) => fix(x, 2))}; ${slopes}`;

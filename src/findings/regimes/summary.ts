@@ -5,7 +5,7 @@ import type { RegimeName } from '../../metrics/regimes';
 import { mcnemarExact, type Rate, rateDifference } from '../../metrics/stats';
 import { holm } from '../../metrics/verdict';
 import { DRIFT_BAR } from '../drift/figures';
-import { ci, fix, gain, lr, pct, pts, pval } from '../format';
+import { ci, fitFailure, fix, gain, lr, pct, pts, pval } from '../format';
 import { bestOfFamily, fromVerdict, type Headline, meanVerdict, powerAtMargin } from '../headline';
 import type { DistanceAtRegime, PremiseComparison, RegimesSummary } from './analysis';
 import type { RegimesConfig } from './experiment';
@@ -24,7 +24,6 @@ const params = (n: number) =>
   n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : `${n}`;
 
 /** The first clause of a fitting error ('logisticFit: the information matrix is singular (…)' → '…singular'). */
-const short = (e: string | undefined) => (e ?? 'no runs').replace(/^logisticFit: /, '').split(' (')[0];
 
 /** The distance range of one oversampled end over every method's runs, e.g. "0.12–0.31". */
 function endRange(s: RegimesSummary, end: 'near' | 'far'): string {
@@ -37,7 +36,7 @@ function endRange(s: RegimesSummary, end: 'near' | 'far'): string {
 
 function peakText(p: DistanceAtRegime): string {
   if (p.noContrast) return 'no contrast (fewer than 5 learned or 5 not learned)';
-  if (!p.peak) return `not fitted (${short(p.peakError)})`;
+  if (!p.peak) return `not fitted (${fitFailure(p.peakError)})`;
   const where =
     p.peak.vertex !== null
       ? ` at d = ${fix(p.peak.vertex, 2)} ${ci(p.peak.vertexLo, p.peak.vertexHi, (x) => fix(x, 2))}`
@@ -47,7 +46,7 @@ function peakText(p: DistanceAtRegime): string {
 
 function adjustedText(p: DistanceAtRegime): string {
   const a = p.adjusted;
-  if (!a) return `not fitted (${short(p.adjustedError)})`;
+  if (!a) return `not fitted (${fitFailure(p.adjustedError)})`;
   const c = (x: { coef: number; p: number }) => `${fix(x.coef, 2)} (p ${pval(x.p)})`;
   return `d ${c(a.distance)}, margin ${c(a.margin)}, log rank ${c(a.rank)}; r(d, margin) ${fix(a.distanceMarginR, 2)}`;
 }
