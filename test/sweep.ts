@@ -91,7 +91,10 @@ export function beacons(args: string[], env?: NodeJS.ProcessEnv): Promise<Ran> {
   return startBeacons(args, { env }).done;
 }
 
-/** Every summary.json under `results`, by relative path, without its `meta` (wall times and dates). */
+/**
+ * Every summary.json under `results`, by relative path, without its `meta` (wall times and dates) and its `digest`
+ * (hashes of the summary and of the cases: compared through the summary itself, also where a tolerance applies).
+ */
 export function summaries(results: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const exp of fs.readdirSync(results).filter((f) => !f.startsWith('.'))) {
@@ -100,7 +103,7 @@ export function summaries(results: string): Record<string, unknown> {
     for (const hash of fs.readdirSync(dir)) {
       const file = path.join(dir, hash, 'summary.json');
       if (!fs.existsSync(file)) continue;
-      const { meta: _meta, ...rest } = JSON.parse(fs.readFileSync(file, 'utf8'));
+      const { meta: _meta, digest: _digest, ...rest } = JSON.parse(fs.readFileSync(file, 'utf8'));
       out[`${exp}/${hash}`] = rest;
     }
   }
