@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../util/atomic';
 import type { FigureSpec } from '../viz/figures';
-import { inline, markdownish } from '../viz/markdown';
+import { escapeHTML, inline, markdownish } from '../viz/markdown';
 
 export { markdownish };
 
@@ -59,15 +59,6 @@ export interface HtmlReport {
 }
 
 export const PLOTLY_FILE = 'plotly.min.js';
-
-function escapeHTML(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
 
 function slugOf(s: ReportSection, i: number): string {
   const slug =

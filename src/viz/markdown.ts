@@ -5,7 +5,8 @@
 // `|---|`; `\|` inside a cell), **bold**, *italic* and _italic_, `code`, [links](url); everything else escaped.
 import { displayBundle } from './display';
 
-function escapeHTML(s: string): string {
+/** Text made safe inside HTML (also in attribute values). */
+export function escapeHTML(s: string): string {
   return s
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
