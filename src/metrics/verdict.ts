@@ -36,7 +36,11 @@ import { normalCdf, normalQuantile } from './distributions';
 export type Verdict = 'reproduces' | 'does not reproduce' | 'inconclusive';
 
 /** Why a verdict is inconclusive: no room below or above, a degenerate outcome, or too wide an interval. */
-export type InconclusiveReason = 'floor' | 'ceiling' | 'no variation' | 'underpowered';
+/**
+ * Why a verdict is inconclusive: the data sit at a floor or a ceiling, do not vary, cannot detect the margin, or (the
+ * premise) an arm's best learning rate is the top of its grid, so a higher rate could move the verdict.
+ */
+export type InconclusiveReason = 'floor' | 'ceiling' | 'no variation' | 'underpowered' | 'grid edge';
 
 /** Below this an estimate or a standard error is float noise, not a number the data measured. */
 export const FLOAT_NOISE = 1e-9;

@@ -248,6 +248,12 @@ async function runUnlocked<Cfg, Case extends { id: string }, Res, Summary>(
       if (!(e instanceof FileError) || e.file !== p.summary) throw e;
       warn(`${e.message}; rewriting it from the cases`);
     }
+    // a summary written before digests existed is not trusted as stored: it is rebuilt from the cases by this
+    // code (the same numbers where the analysis has not changed since) and written with its digest
+    if (cached !== undefined && cached.digest === undefined) {
+      warn(`${p.summary} has no digest (written before 2026-12-06): rebuilding it from the cases`);
+      cached = undefined;
+    }
     out.summary = cached ?? writeSummary(exp, cfg, p, all, done, warn);
   }
   return out;

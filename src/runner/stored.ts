@@ -4,8 +4,8 @@
  *   rows it was built from (sorted by id, canonical JSON: independent of the order and of the shard files that hold
  *   them) and of its own `summary`. `checkDigest` recomputes both on every read: an edited summary or case row is
  *   reported (naming the file and `--force`), never used. Summaries written before digests existed (`digest`
- *   absent: every committed result up to 2026-12-06) are read as before, after a check that their case count
- *   matches the rows stored (`meta.cases`).
+ *   absent: results written up to 2026-12-06) are read after a check that their case count matches the rows stored
+ *   (`meta.cases`), and `reproduce` rebuilds them from their cases, with a digest (runner.ts runExperiment).
  * - shapes: valid JSON of the wrong shape (`"result": null`, `"summary": {}`) makes the code that reads it fail
  *   with a TypeError deep inside. `useStored` runs that code, and on an error runs it again on a traced copy of
  *   the stored value to find the first field that was missing, then throws ONE FileError naming the file, the

@@ -409,6 +409,27 @@ describe('edited and misshapen caches: reported with the file, the field and --f
     });
   });
 
+  test('reproduce rebuilds a summary without a digest from its cases: an edited legacy number is not kept', async () => {
+    const { dir, cfg, p } = await setup('legacy-rebuilt');
+    const { digest: _d, ...legacy } = JSON.parse(fs.readFileSync(p.summary, 'utf8'));
+    // a legacy summary (no digest) whose number was edited: the case count still matches, so a read accepts it
+    fs.writeFileSync(
+      p.summary,
+      `${JSON.stringify({ ...legacy, summary: { ...legacy.summary, total: 99 } }, null, 2)}\n`,
+    );
+    assert.equal(loadSummary(shaped, cfg, dir)?.summary.total, 99);
+    const warned: string[] = [];
+    const out = await runExperiment(shaped, cfg, { resultsDir: dir, onWarn: (m: string) => warned.push(m) });
+    assert.equal(out.summary?.summary.total, 6);
+    assert.match(
+      warned.join('\n'),
+      /has no digest \(written before 2026-12-06\): rebuilding it from the cases/,
+    );
+    const rebuilt = JSON.parse(fs.readFileSync(p.summary, 'utf8'));
+    assert.equal(typeof rebuilt.digest?.cases, 'string');
+    assert.deepEqual(rebuilt.meta, legacy.meta);
+  });
+
   test('a summary of the wrong shape ("summary": {}) read by its finding names the file and the field', async () => {
     const { dir, cfg, p } = await setup('empty-summary');
     const { digest: _d, ...legacy } = JSON.parse(fs.readFileSync(p.summary, 'utf8'));

@@ -155,7 +155,10 @@ export function regimesSection(cfg: RegimesConfig, s: RegimesSummary): string {
  * the paired facts (the whole horizon where the summary predates it), positive = the paper's direction, margin 5
  * points; the paired steps to learn are stated beside it.
  */
-function premiseHeadline(p: PremiseComparison): Headline {
+function premiseHeadline(
+  p: PremiseComparison,
+  s?: Pick<RegimesSummary, 'bestRate' | 'rates' | 'multipliers'>,
+): Headline {
   const c = p.toConvergence;
   const diff = c ? c.diff : p.diff;
   const head = {
@@ -181,11 +184,22 @@ function premiseHeadline(p: PremiseComparison): Headline {
   const steps = st
     ? `; steps to learn, PEFT − full: ${fix(st.diff.estimate, 1)} ${ci(st.diff.lo, st.diff.hi, (x) => fix(x, 1))} (means ${fix(st.peft, 1)} vs ${fix(st.full, 1)}; not learned within the horizon, counted as one step past it: ${st.censored.peft} vs ${st.censored.full}); whole horizon: ${gain(p.diff.estimate)} ${ci(p.diff.lo, p.diff.hi, pts)}`
     : '';
-  return fromVerdict(
-    head,
-    v,
-    `${v.reason} (${p.facts} facts; margin ±${pts(PREMISE_MARGIN)} points)${steps}`,
-  );
+  const reason = `${v.reason} (${p.facts} facts; margin ±${pts(PREMISE_MARGIN)} points)${steps}`;
+  // each arm runs at the best rate of its grid; one at the grid's top could do better at a higher rate. A better PEFT
+  // rate can only shrink the deficit (no "reproduces" while PEFT is at the edge), a better full rate only widen it
+  // (no "does not reproduce" while full fine-tuning is).
+  const edge = (m: string) => (s ? s.bestRate[m] === s.rates[m].length - 1 : false);
+  const blocked =
+    (v.verdict === 'reproduces' && edge(p.method)) || (v.verdict === 'does not reproduce' && edge('full'));
+  if (blocked) {
+    const who = v.verdict === 'reproduces' ? p.method : 'full fine-tuning';
+    return fromVerdict(
+      head,
+      { ...v, verdict: 'inconclusive', because: 'grid edge' },
+      `${who}'s best rate is the top of its grid (${times(s!.multipliers[s!.multipliers.length - 1])}): a higher rate could reverse "${v.verdict}"; ${reason}`,
+    );
+  }
+  return fromVerdict(head, v, reason);
 }
 
 /** Finding 1's pre-registered contrast: the middle bins minus the near end, ±10 points is "no inverted U". */
@@ -453,7 +467,7 @@ function matchedNullHeadline(method: string, s: RegimesSummary): Headline | unde
 
 export function regimesHeadlines(s: RegimesSummary): Headline[] {
   return [
-    ...s.premise.map(premiseHeadline),
+    ...s.premise.map((p) => premiseHeadline(p, s)),
     ...s.methods.map((m) => distanceHeadline(m, s.distance[m])),
     ...s.methods
       .filter((m) => m !== 'full' && s.drift[m]?.length)

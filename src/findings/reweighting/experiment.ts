@@ -6,11 +6,12 @@
  *   'distance'     w_i ∝ d_i^γ        (attend to far targets, the hardest by finding 1's far side)
  *   'extremes'     w_i ∝ 1 + α·|z_i|  (attend to both ends: near and far targets, z = standardised d)
  *   'inverse'      w_i ∝ d_i^−γ       (a control pointing the other way)
- * The free parameters are chosen on held-out sets first: sets drawn from the calibration's held-out facts (the
- * pool's last 64, which the test sets never use) train every value of the grid (γ, α ∈ `grid`), and each variant
- * keeps the value with the largest mean gain over CE there (ties: the first). The test sets then train each variant
- * once, at its chosen value. Every variant trains on the same sets with the same seeds and the same adapter
- * initialisation, side by side; differences are paired by set.
+ * The free parameters are chosen on held-out sets: sets drawn from the calibration's held-out facts (the pool's last
+ * 64, which the test sets never use). Every set, held-out and test, trains every value of the grid (γ, α ∈ `grid`)
+ * side by side with the same seeds and the same adapter initialisation, so differences are paired by set. Each
+ * variant keeps the value with the largest mean gain over CE on the held-out sets (a tie is reported, and goes to
+ * the value nearest 1); its verdict is its gain on the test sets at that value. The choice is made when summarising,
+ * so each budget (epoch) of the runs gets its own; the test sets' whole grid is a sensitivity table beside it.
  */
 
 import { CALIBRATION_FACTS } from '../../knowledge/calibrate';
@@ -21,8 +22,7 @@ import { DEFAULT_PROTOCOL_NAME, type Fact } from '../../knowledge/facts';
 import { learnFactSets } from '../../knowledge/learn';
 import type { ScaleName } from '../../knowledge/scales';
 import { mean, meanCI } from '../../metrics/stats';
-import type { Experiment, RunContext } from '../../runner/runner';
-import { canonicalJson } from '../../util/hash';
+import type { Experiment } from '../../runner/runner';
 
 export type WeightVariant = 'ce' | 'distance' | 'extremes' | 'inverse';
 
@@ -30,31 +30,33 @@ export interface ReweightingConfig extends SetConfig {
   /** test sets per seed (from the pool without the held-out facts) */
   sets: number;
   variants: WeightVariant[];
-  /** the values of γ (distance, inverse) and α (extremes) tried on the held-out sets */
+  /** the values of γ (distance, inverse) and α (extremes): every set, held-out and test, trains each of them */
   grid: number[];
   /** held-out sets per seed (drawn from the calibration's held-out facts) on which γ and α are chosen */
   tuningSets: number;
 }
 
-/** Re-weighting's own knob per scale preset: test sets per seed. */
-export const REWEIGHTING_SCALES: Record<ScaleName, { sets: number }> = {
-  smoke: { sets: 2 },
-  // 81 sets at toy (27 per seed): minimum detectable effect ≤ 3 points at the measured SD of paired differences ≈ 0.095
-  toy: { sets: 27 },
-  full: { sets: 27 },
-  paper: { sets: 27 },
+/**
+ * Re-weighting's own knobs per scale preset: test sets and held-out sets per seed. 81 test sets at toy and full
+ * (27 per seed): minimum detectable effect ≤ 3 points at the measured SD of paired differences ≈ 0.095; 42 held-out
+ * sets (14 per seed) to rank the grid — with 15 the grid's spread (2.1 points) was within one standard error.
+ */
+export const REWEIGHTING_SCALES: Record<ScaleName, { sets: number; tuningSets: number }> = {
+  smoke: { sets: 2, tuningSets: 2 },
+  toy: { sets: 27, tuningSets: 14 },
+  full: { sets: 27, tuningSets: 14 },
+  paper: { sets: 27, tuningSets: 14 },
 };
 
 export function reweightingConfig(o: SetOptions = {}): ReweightingConfig {
   const { s, ...c } = setConfig(o);
-  const sets = REWEIGHTING_SCALES[s.name].sets;
+  const k = REWEIGHTING_SCALES[s.name];
   return {
     ...c,
-    sets,
+    sets: k.sets,
     variants: ['ce', 'distance', 'extremes', 'inverse'],
     grid: [0.5, 1, 2],
-    // a sixth of the test sets: every one trains the whole grid (10 adapters), and every worker needs all of them
-    tuningSets: Math.max(2, Math.round(sets / 6)),
+    tuningSets: k.tuningSets,
   };
 }
 
@@ -87,36 +89,52 @@ export interface ReweightingCase {
   id: string;
   seed: number;
   set: number;
-  /** a held-out set on which the grid is tried (absent: a test set) */
+  /** a held-out set, on which γ and α are chosen (absent: a test set) */
   tuning?: boolean;
 }
 
 /**
- * A test set: accuracy per variant at its chosen value (`chosen`), and the per-fact outcomes behind it (facts in set
- * order; learned per variant). A held-out set: accuracy at every grid value (`grid`, by variantLabel).
+ * One set trained under every grid value (labels: variantLabel; 'ce' first). `grid`: accuracy per label at the end of
+ * the run (or, seen at an earlier epoch through `atEpoch`, after that epoch); `gridByEpoch`: per label, accuracy after
+ * each epoch. A test set also keeps its per-fact outcomes (facts in set order): `learned` per label and
+ * `learnedByEpoch` per label, [epoch][fact].
  */
-export type ReweightingResult = Record<WeightVariant, number> & {
+export interface ReweightingResult {
   facts: string[];
-  learned: Partial<Record<WeightVariant, boolean[]>>;
-  /** a test set: per variant, [epoch][fact] which were learned after each epoch (findings 3–5 per regime) */
-  learnedByEpoch?: Partial<Record<WeightVariant, boolean[][]>>;
-  chosen?: Partial<Record<WeightVariant, number>>;
-  grid?: Record<string, number>;
-  /** a held-out set: each grid value's accuracy after each epoch (the regimes are chosen on CE's) */
-  gridByEpoch?: Record<string, number[]>;
-};
+  grid: Record<string, number>;
+  gridByEpoch: Record<string, number[]>;
+  learned?: Record<string, boolean[]>;
+  learnedByEpoch?: Record<string, boolean[][]>;
+}
 
 export interface ReweightingSummary {
+  /** each variant at the value chosen on the held-out sets, on the test sets (CE: plain cross-entropy) */
   variants: {
     variant: WeightVariant;
+    /** γ or α (absent for CE) */
+    value?: number;
     accuracy: ReturnType<typeof meanCI>;
     gainOverCE: ReturnType<typeof meanCI>;
   }[];
   reproduces: string[];
-  /** the held-out sets: each grid value's gain over CE, and the value each variant keeps */
-  tuning?: { label: string; variant: WeightVariant; value: number; gainOverCE: ReturnType<typeof meanCI> }[];
-  chosen?: Partial<Record<WeightVariant, number>>;
+  /** the held-out sets: each grid value's gain over CE (the values are chosen here) */
+  tuning: GridRow[];
+  /** the test sets: each grid value's accuracy and gain over CE (a sensitivity table; the verdict uses the chosen) */
+  sensitivity: (GridRow & { accuracy: ReturnType<typeof meanCI> })[];
+  chosen: Partial<Record<WeightVariant, number>>;
+  /** per variant, the grid values tied for the best held-out gain (absent: no tie) */
+  ties: Partial<Record<WeightVariant, number[]>>;
+  /** held-out and test sets in all (every seed) */
+  heldOutSets: number;
+  testSets: number;
 }
+
+export type GridRow = {
+  label: string;
+  variant: WeightVariant;
+  value: number;
+  gainOverCE: ReturnType<typeof meanCI>;
+};
 
 const dist = (f: Fact) => f.distance[DEFAULT_PROTOCOL_NAME];
 
@@ -134,7 +152,11 @@ function setOf(cfg: ReweightingConfig, pool: Fact[], c: ReweightingCase): Fact[]
 }
 
 /** Each (variant, value) of the grid, CE first. */
-function gridOf(cfg: ReweightingConfig): { variant: WeightVariant; value: number; label: string }[] {
+export function gridOf(cfg: Pick<ReweightingConfig, 'variants' | 'grid'>): {
+  variant: WeightVariant;
+  value: number;
+  label: string;
+}[] {
   return cfg.variants.flatMap((variant): { variant: WeightVariant; value: number; label: string }[] =>
     variant === 'ce'
       ? [{ variant, value: 0, label: 'ce' }]
@@ -142,131 +164,71 @@ function gridOf(cfg: ReweightingConfig): { variant: WeightVariant; value: number
   );
 }
 
-/** Trains `sets` (each under each of `specs`: weights per fact) side by side; accuracy and flags per (set, spec). */
-async function trainVariants(
-  cfg: ReweightingConfig,
-  sets: Fact[][],
-  specs: { variant: WeightVariant; value: number }[][],
-  seed: number,
-): Promise<{ accuracy: number; learned: boolean[]; learnedByEpoch: boolean[][] }[][]> {
-  const flat: Fact[][] = [];
-  const weights: number[][] = [];
-  sets.forEach((set, i) => {
-    for (const sp of specs[i]) {
-      flat.push(set);
-      weights.push(lossWeights(set.map(dist), sp.variant, sp.value, sp.value));
-    }
-  });
-  const res = await learnFactSets(
-    session(cfg),
-    flat,
-    cfg.spec,
-    { ...cfg.train, epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
-    seed,
-    weights,
-  );
-  let k = 0;
-  return specs.map((sp) =>
-    sp.map(() => {
-      const r = res[k++];
-      const accuracy = shareTrue(r.learned);
-      return { accuracy, learned: r.learned, learnedByEpoch: r.learnedByEpoch };
-    }),
-  );
-}
-
-const tuned = new Map<string, Promise<Map<string, ReweightingResult>>>();
-
-/**
- * Every held-out set's results by case id, once per process and config: a test set needs all of them to know its γ
- * and α. Those the run has stored already (`ctx.stored()`: with workers, the first phase computed them, split
- * between the workers) are read back; the rest are computed here (each process that needs them computes the same
- * numbers, whatever its shard).
- */
-function tuningResults(
-  cfg: ReweightingConfig,
-  ctx: RunContext,
-  /** held-out sets this batch has just computed (not stored yet) */
-  known: Map<string, ReweightingResult>,
-): Promise<Map<string, ReweightingResult>> {
-  const key = canonicalJson(cfg);
-  let p = tuned.get(key);
-  if (!p) {
-    p = (async () => {
-      const cases = reweighting.cases(cfg).filter((c) => c.tuning);
-      const stored = ctx.stored();
-      const found = (id: string) => known.get(id) ?? (stored.get(id) as ReweightingResult | undefined);
-      const missing = cases.filter((c) => found(c.id) === undefined);
-      const rs = missing.length > 0 ? await runTuning(cfg, missing) : [];
-      const computed = new Map(missing.map((c, i) => [c.id, rs[i]]));
-      return new Map(cases.map((c) => [c.id, computed.get(c.id) ?? found(c.id)!]));
-    })();
-    tuned.set(key, p);
-  }
-  return p;
-}
-
-export function chooseFromGrid(
-  cfg: ReweightingConfig,
-  rs: ReweightingResult[],
-): Partial<Record<WeightVariant, number>> {
-  const out: Partial<Record<WeightVariant, number>> = {};
-  for (const variant of cfg.variants.filter((v) => v !== 'ce')) {
-    let best = cfg.grid[0];
-    let bestGain = Number.NEGATIVE_INFINITY;
-    for (const value of cfg.grid) {
-      const label = variantLabel(variant, value);
-      const g = mean(rs.map((r) => r.grid![label] - r.grid!.ce));
-      if (g > bestGain) {
-        bestGain = g;
-        best = value;
-      }
-    }
-    out[variant] = best;
-  }
-  return out;
-}
-
 /** Adapters trained side by side at most (a larger stack can exhaust the wasm backend's memory). */
 const MAX_STACK = 32;
 
-async function runTuning(cfg: ReweightingConfig, cases: ReweightingCase[]): Promise<ReweightingResult[]> {
-  const s = session(cfg);
+/**
+ * Trains each of `sets` under every grid value, side by side (at most MAX_STACK adapters at once: results do not
+ * depend on the chunking, stacked = separate runs); per set and grid value, the final and per-epoch outcomes.
+ */
+async function trainGrid(
+  cfg: ReweightingConfig,
+  sets: Fact[][],
+  seed: number,
+): Promise<{ learned: boolean[]; learnedByEpoch: boolean[][] }[][]> {
   const grid = gridOf(cfg);
-  const out: ReweightingResult[] = [];
-  for (const seed of [...new Set(cases.map((c) => c.seed))]) {
-    const mine = cases.filter((c) => c.seed === seed);
-    const sets = mine.map((c) => setOf(cfg, s.pool, c));
-    // at most MAX_STACK adapters side by side (results do not depend on the chunking: stacked = separate runs)
-    const per = Math.max(1, Math.floor(MAX_STACK / grid.length));
-    const res: Awaited<ReturnType<typeof trainVariants>> = [];
-    for (let k = 0; k < sets.length; k += per) {
-      const chunk = sets.slice(k, k + per);
-      res.push(
-        ...(await trainVariants(
-          cfg,
-          chunk,
-          chunk.map(() => grid),
-          seed,
-        )),
-      );
-    }
-    mine.forEach((c, i) => {
-      out[cases.indexOf(c)] = {
-        ce: res[i][0].accuracy,
-        distance: Number.NaN,
-        extremes: Number.NaN,
-        inverse: Number.NaN,
-        facts: sets[i].map((f) => f.record.id),
-        learned: {},
-        grid: Object.fromEntries(grid.map((g, j) => [g.label, res[i][j].accuracy])),
-        gridByEpoch: Object.fromEntries(
-          grid.map((g, j) => [g.label, res[i][j].learnedByEpoch.map((e) => shareTrue(e))]),
-        ),
-      };
+  const per = Math.max(1, Math.floor(MAX_STACK / grid.length));
+  const out: { learned: boolean[]; learnedByEpoch: boolean[][] }[][] = [];
+  for (let k = 0; k < sets.length; k += per) {
+    const chunk = sets.slice(k, k + per);
+    const flat: Fact[][] = [];
+    const weights: number[][] = [];
+    for (const set of chunk)
+      for (const g of grid) {
+        flat.push(set);
+        weights.push(lossWeights(set.map(dist), g.variant, g.value, g.value));
+      }
+    const res = await learnFactSets(
+      session(cfg),
+      flat,
+      cfg.spec,
+      { ...cfg.train, epochs: cfg.epochs, batchSize: cfg.batchSize, lr: cfg.lr },
+      seed,
+      weights,
+    );
+    chunk.forEach((_, i) => {
+      out.push(grid.map((_, j) => res[i * grid.length + j]));
     });
   }
   return out;
+}
+
+/** Mean gains closer than this are a tie (accuracies are shares of whole facts: equal means are exactly equal). */
+const TIE = 1e-9;
+
+/**
+ * Each variant's value: the grid value with the largest mean gain over CE on the held-out sets. Values within TIE of
+ * the best are a tie, reported in `ties`; a tie goes to the value nearest 1 (γ = 1: weights proportional to the
+ * distance itself; α = 1), never to the grid's first value by position.
+ */
+export function chooseFromGrid(
+  cfg: Pick<ReweightingConfig, 'variants' | 'grid'>,
+  rs: Pick<ReweightingResult, 'grid'>[],
+): { chosen: Partial<Record<WeightVariant, number>>; ties: Partial<Record<WeightVariant, number[]>> } {
+  const chosen: Partial<Record<WeightVariant, number>> = {};
+  const ties: Partial<Record<WeightVariant, number[]>> = {};
+  for (const variant of cfg.variants.filter((v) => v !== 'ce')) {
+    const gains = cfg.grid.map((value) => ({
+      value,
+      gain: mean(rs.map((r) => r.grid[variantLabel(variant, value)] - r.grid.ce)),
+    }));
+    const best = Math.max(...gains.map((g) => g.gain));
+    const top = gains.filter((g) => g.gain >= best - TIE).map((g) => g.value);
+    const from1 = (x: number) => (x > 0 ? Math.abs(Math.log(x)) : Number.POSITIVE_INFINITY);
+    chosen[variant] = top.reduce((a, b) => (from1(b) < from1(a) ? b : a));
+    if (top.length > 1) ties[variant] = top;
+  }
+  return { chosen, ties };
 }
 
 export const reweighting: Experiment<
@@ -278,10 +240,13 @@ export const reweighting: Experiment<
   name: 'reweighting',
   // 2: the config holds every PEFT and trainer default (resolved before hashing); 3: 27 sets per seed at toy scale,
   // per-fact outcomes stored; 4: γ and α chosen on held-out sets, test sets drawn without the held-out facts; 5: every
-  // set's outcomes after each epoch (learnedByEpoch, gridByEpoch); a lone adapter's products are summed as a stack's
-  version: 5,
+  // set's outcomes after each epoch (learnedByEpoch, gridByEpoch); a lone adapter's products are summed as a stack's;
+  // 6: every set trains the whole grid (the test sets too: the choice is made when summarising, per epoch), 14
+  // held-out sets per seed, ties reported and not broken by position
+  version: 6,
   prepare: prepareSession,
-  defaultBatchSize: 8,
+  // one batch: 3 sets × 10 grid values = 30 adapters side by side (MAX_STACK)
+  defaultBatchSize: 3,
   cases(cfg) {
     const tuning = cfg.seeds.flatMap((seed) =>
       Array.from({ length: cfg.tuningSets }, (_, set) => ({
@@ -296,92 +261,89 @@ export const reweighting: Experiment<
     );
     return [...tuning, ...test];
   },
-  // the held-out sets first: with workers, they are split between them instead of computed by each
-  phase: (c) => (c.tuning ? 0 : 1),
-  async runBatch(cfg, cases, ctx) {
+  async runBatch(cfg, cases) {
     const s = session(cfg);
+    const grid = gridOf(cfg);
     const out: ReweightingResult[] = new Array(cases.length);
-    // this batch's held-out sets, computed here: each set's adapters are seeded by its own identity, so a subset gives
-    // the same accuracies (test/determinism.test.ts: one process, two workers and array jobs agree)
-    const tuning = cases.filter((c) => c.tuning);
-    const mine = tuning.length > 0 ? await runTuning(cfg, tuning) : [];
-    const known = new Map(tuning.map((c, i) => [c.id, mine[i]]));
-    cases.forEach((c, i) => {
-      if (c.tuning) out[i] = known.get(c.id)!;
-    });
-    const test = cases.filter((c) => !c.tuning);
-    if (test.length === 0) return out;
-    const all = await tuningResults(cfg, ctx, known);
-    const chosen = chooseFromGrid(cfg, [...all.values()]);
-    const specs = cfg.variants.map((variant) => ({ variant, value: chosen[variant] ?? 0 }));
-    for (const seed of [...new Set(test.map((c) => c.seed))]) {
-      const mine = test.filter((c) => c.seed === seed);
+    for (const seed of [...new Set(cases.map((c) => c.seed))]) {
+      const mine = cases.filter((c) => c.seed === seed);
       const sets = mine.map((c) => setOf(cfg, s.pool, c));
-      const res = await trainVariants(
-        cfg,
-        sets,
-        sets.map(() => specs),
-        seed,
-      );
+      const res = await trainGrid(cfg, sets, seed);
       mine.forEach((c, i) => {
         const r: ReweightingResult = {
-          ce: 0,
-          distance: 0,
-          extremes: 0,
-          inverse: 0,
           facts: sets[i].map((f) => f.record.id),
-          learned: {},
-          learnedByEpoch: {},
-          chosen,
+          grid: Object.fromEntries(grid.map((g, j) => [g.label, shareTrue(res[i][j].learned)])),
+          gridByEpoch: Object.fromEntries(
+            grid.map((g, j) => [g.label, res[i][j].learnedByEpoch.map((e) => shareTrue(e))]),
+          ),
         };
-        specs.forEach((sp, j) => {
-          r[sp.variant] = res[i][j].accuracy;
-          r.learned[sp.variant] = res[i][j].learned;
-          r.learnedByEpoch![sp.variant] = res[i][j].learnedByEpoch;
-        });
+        if (!c.tuning) {
+          r.learned = Object.fromEntries(grid.map((g, j) => [g.label, res[i][j].learned]));
+          r.learnedByEpoch = Object.fromEntries(grid.map((g, j) => [g.label, res[i][j].learnedByEpoch]));
+        }
         out[cases.indexOf(c)] = r;
       });
     }
     return out;
   },
   atEpoch(cfg, c, r, epoch) {
-    // a held-out set keeps its whole-budget grid: the values the test sets were trained with were chosen on it
-    if (c.tuning) return r;
-    const out: ReweightingResult = { ...r, learned: {} };
-    for (const variant of Object.keys(r.learned) as WeightVariant[]) {
-      const learned = learnedAt(
-        r.learnedByEpoch?.[variant],
-        epoch,
-        cfg.epochs,
-        `re-weighting case ${c.id} (${variant})`,
+    const what = `re-weighting case ${c.id}`;
+    if (c.tuning) {
+      // a held-out set at this epoch: γ and α are chosen again on it, per regime
+      const grid = Object.fromEntries(
+        Object.entries(r.gridByEpoch).map(([label, accs]) => {
+          if (!Number.isInteger(epoch) || epoch < 1 || epoch > cfg.epochs)
+            throw new RangeError(`${what}: epoch must be an integer in 1..${cfg.epochs}, got ${epoch}`);
+          if (accs.length < epoch)
+            throw new Error(`${what}: no accuracy recorded after epoch ${epoch} (${label})`);
+          return [label, accs[epoch - 1]];
+        }),
       );
-      out.learned[variant] = learned;
-      out[variant] = shareTrue(learned);
+      return { ...r, grid };
     }
-    return out;
+    const learned = Object.fromEntries(
+      Object.entries(r.learnedByEpoch ?? {}).map(([label, byEpoch]) => [
+        label,
+        learnedAt(byEpoch, epoch, cfg.epochs, `${what} (${label})`),
+      ]),
+    );
+    return {
+      ...r,
+      learned,
+      grid: Object.fromEntries(Object.entries(learned).map(([label, l]) => [label, shareTrue(l)])),
+    };
   },
   summarize(cfg, results) {
     const cases = this.cases(cfg);
     const test = results.filter((_, i) => !cases[i].tuning);
     const tune = results.filter((_, i) => cases[i].tuning);
-    const variants = cfg.variants.map((variant) => ({
-      variant,
-      accuracy: meanCI(test.map((r) => r[variant])),
-      gainOverCE: meanCI(test.map((r) => r[variant] - r.ce)),
-    }));
-    const tuning = gridOf(cfg)
-      .filter((g) => g.variant !== 'ce')
-      .map((g) => ({
-        label: g.label,
-        variant: g.variant,
-        value: g.value,
-        gainOverCE: meanCI(tune.map((r) => r.grid![g.label] - r.grid!.ce)),
-      }));
+    const { chosen, ties } = chooseFromGrid(cfg, tune);
+    const gainOf = (rs: ReweightingResult[], label: string) =>
+      meanCI(rs.map((r) => r.grid[label] - r.grid.ce));
+    const variants = cfg.variants.map((variant) => {
+      const value = variant === 'ce' ? undefined : chosen[variant];
+      const label = variantLabel(variant, value);
+      return {
+        variant,
+        ...(value === undefined ? {} : { value }),
+        accuracy: meanCI(test.map((r) => r.grid[label])),
+        gainOverCE: gainOf(test, label),
+      };
+    });
+    const rows = gridOf(cfg).filter((g) => g.variant !== 'ce');
     return {
       variants,
       reproduces: variants.filter((v) => v.variant !== 'ce' && v.gainOverCE.lo > 0).map((v) => v.variant),
-      tuning,
-      chosen: tune.length > 0 ? chooseFromGrid(cfg, tune) : {},
+      tuning: rows.map((g) => ({ ...g, gainOverCE: gainOf(tune, g.label) })),
+      sensitivity: rows.map((g) => ({
+        ...g,
+        accuracy: meanCI(test.map((r) => r.grid[g.label])),
+        gainOverCE: gainOf(test, g.label),
+      })),
+      chosen,
+      ties,
+      heldOutSets: tune.length,
+      testSets: test.length,
     };
   },
 };

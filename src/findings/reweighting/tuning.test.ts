@@ -1,22 +1,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { chooseFromGrid, type ReweightingConfig, type ReweightingResult, variantLabel } from './experiment';
+import { chooseFromGrid, type ReweightingConfig, variantLabel } from './experiment';
 
 const cfg = {
   variants: ['ce', 'distance', 'extremes', 'inverse'],
   grid: [0.5, 1, 2],
-} as unknown as ReweightingConfig;
+} as unknown as Pick<ReweightingConfig, 'variants' | 'grid'>;
 
-const tuned = (grid: Record<string, number>): ReweightingResult =>
-  ({ ce: grid.ce, distance: 0, extremes: 0, inverse: 0, facts: [], learned: {}, grid }) as ReweightingResult;
+const held = (grid: Record<string, number>) => ({ grid });
 
-test('each variant keeps the grid value with the largest mean gain over CE on the held-out sets (ties: the first)', () => {
+test('each variant keeps the grid value with the largest mean gain over CE on the held-out sets', () => {
   const sets = [
-    tuned({
+    held({
       ce: 0.5,
       'distance γ=0.5': 0.5,
-      'distance γ=1': 0.6,
-      'distance γ=2': 0.55,
+      'distance γ=1': 0.55,
+      'distance γ=2': 0.65,
       'extremes α=0.5': 0.5,
       'extremes α=1': 0.5,
       'extremes α=2': 0.5,
@@ -24,7 +23,7 @@ test('each variant keeps the grid value with the largest mean gain over CE on th
       'inverse γ=1': 0.45,
       'inverse γ=2': 0.7,
     }),
-    tuned({
+    held({
       ce: 0.6,
       'distance γ=0.5': 0.6,
       'distance γ=1': 0.65,
@@ -37,8 +36,31 @@ test('each variant keeps the grid value with the largest mean gain over CE on th
       'inverse γ=2': 0.6,
     }),
   ];
-  // distance: γ=1 gains (0.1 + 0.05)/2, γ=2 (0.05 + 0.1)/2: a tie, the first (γ = 1) wins
-  assert.deepEqual(chooseFromGrid(cfg, sets), { distance: 1, extremes: 0.5, inverse: 2 });
+  const { chosen, ties } = chooseFromGrid(cfg, sets);
+  // distance: γ=2 gains 0.125 on average, the most; inverse: γ=2; extremes: every value ties at 0 → reported, γ... α=1
+  assert.deepEqual(chosen, { distance: 2, extremes: 1, inverse: 2 });
+  assert.deepEqual(ties, { extremes: [0.5, 1, 2] });
   assert.equal(variantLabel('extremes', 2), 'extremes α=2');
   assert.equal(variantLabel('ce'), 'ce');
+});
+
+test('a tie is reported and goes to the value nearest 1, never to the first by position', () => {
+  // every value at the ceiling on every held-out set (the 3× case of the verdicts issue)
+  const ceiling = held(
+    Object.fromEntries(
+      [
+        'ce',
+        ...['distance', 'extremes', 'inverse'].flatMap((v) =>
+          [0.5, 1, 2].map((x) => variantLabel(v as 'distance', x)),
+        ),
+      ].map((l) => [l, 1]),
+    ),
+  );
+  const { chosen, ties } = chooseFromGrid(cfg, [ceiling, ceiling]);
+  assert.deepEqual(chosen, { distance: 1, extremes: 1, inverse: 1 });
+  assert.deepEqual(Object.keys(ties).sort(), ['distance', 'extremes', 'inverse']);
+  // a two-way tie between 0.5 and 2 (equally far from 1 on a log scale): the first of them
+  const two = held({ ce: 0.5, 'distance γ=0.5': 0.6, 'distance γ=1': 0.5, 'distance γ=2': 0.6 });
+  const r = chooseFromGrid({ variants: ['ce', 'distance'], grid: [0.5, 1, 2] }, [two]);
+  assert.deepEqual(r, { chosen: { distance: 0.5 }, ties: { distance: [0.5, 2] } });
 });
