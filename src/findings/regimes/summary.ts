@@ -155,7 +155,7 @@ export function regimesSection(cfg: RegimesConfig, s: RegimesSummary): string {
  * the paired facts (the whole horizon where the summary predates it), positive = the paper's direction, margin 5
  * points; the paired steps to learn are stated beside it.
  */
-function premiseHeadline(
+export function premiseHeadline(
   p: PremiseComparison,
   s?: Pick<RegimesSummary, 'bestRate' | 'rates' | 'multipliers'>,
 ): Headline {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { chooseFromGrid, type ReweightingConfig, variantLabel } from './experiment';
+import { chooseFromGrid, type ReweightingConfig, reweighting, variantLabel } from './experiment';
 
 const cfg = {
   variants: ['ce', 'distance', 'extremes', 'inverse'],
@@ -63,4 +63,67 @@ test('a tie is reported and goes to the value nearest 1, never to the first by p
   const two = held({ ce: 0.5, 'distance γ=0.5': 0.6, 'distance γ=1': 0.5, 'distance γ=2': 0.6 });
   const r = chooseFromGrid({ variants: ['ce', 'distance'], grid: [0.5, 1, 2] }, [two]);
   assert.deepEqual(r, { chosen: { distance: 0.5 }, ties: { distance: [0.5, 2] } });
+});
+
+test('at an earlier epoch, γ and α are chosen again on the held-out sets at that epoch, and tested there', () => {
+  const full = {
+    variants: ['ce', 'distance'],
+    grid: [0.5, 2],
+    epochs: 2,
+    seeds: [0],
+    sets: 1,
+    tuningSets: 1,
+  } as unknown as ReweightingConfig;
+  const labels = ['ce', 'distance γ=0.5', 'distance γ=2'];
+  // held-out: γ=0.5 is best after epoch 1, γ=2 after epoch 2
+  const held = {
+    facts: ['a', 'b'],
+    grid: { ce: 0.5, 'distance γ=0.5': 0.5, 'distance γ=2': 1 },
+    gridByEpoch: { ce: [0, 0.5], 'distance γ=0.5': [0.5, 0.5], 'distance γ=2': [0, 1] },
+  };
+  // test: per fact, [epoch][fact]
+  const byEpoch: Record<string, boolean[][]> = {
+    ce: [
+      [false, false],
+      [true, false],
+    ],
+    'distance γ=0.5': [
+      [true, false],
+      [true, false],
+    ],
+    'distance γ=2': [
+      [false, false],
+      [true, true],
+    ],
+  };
+  const testSet = {
+    facts: ['c', 'd'],
+    grid: Object.fromEntries(labels.map((l) => [l, byEpoch[l][1].filter(Boolean).length / 2])),
+    gridByEpoch: Object.fromEntries(
+      labels.map((l) => [l, byEpoch[l].map((e) => e.filter(Boolean).length / 2)]),
+    ),
+    learned: Object.fromEntries(labels.map((l) => [l, byEpoch[l][1]])),
+    learnedByEpoch: byEpoch,
+  };
+  const cases = reweighting.cases(full);
+  assert.deepEqual(
+    cases.map((c) => c.id),
+    ['tuning|0|0', '0|0'],
+  );
+  const results = [held, testSet];
+  const at = (e: number) =>
+    reweighting.summarize(
+      full,
+      results.map((r, i) => reweighting.atEpoch!(full, cases[i], r, e)),
+    );
+  const one = at(1);
+  assert.deepEqual(one.chosen, { distance: 0.5 });
+  assert.equal(one.variants.find((v) => v.variant === 'distance')?.gainOverCE.estimate, 0.5);
+  const two = at(2);
+  assert.deepEqual(two.chosen, { distance: 2 });
+  assert.equal(two.variants.find((v) => v.variant === 'distance')?.gainOverCE.estimate, 0.5);
+  // the whole run is epoch 2: the summary of the results themselves agrees
+  assert.deepEqual(reweighting.summarize(full, results).chosen, { distance: 2 });
+  assert.equal(two.sensitivity.length, 2);
+  assert.equal(two.heldOutSets, 1);
 });
