@@ -22,6 +22,8 @@ export interface ShippedModel {
   dir: string;
   /** one line for tables and help texts */
   description: string;
+  /** why a target of MODELS.md's table is not met, where one is not (rendered under it; no numbers: those are probed) */
+  targetsNote?: string;
   /** differences from PRETRAIN_DEFAULTS (corpus differences from CORPUS_DEFAULTS) */
   pretrain: Partial<Omit<PretrainConfig, 'corpus'>> & { corpus?: Partial<CorpusConfig> };
 }
@@ -34,6 +36,8 @@ export const SHIPPED_MODELS: readonly ShippedModel[] = [
     name: 'beacon-base',
     dir: path.join(MODELS_DIR, 'beacon-base'),
     description: 'tied embeddings, d 128 × 4 layers, 1,200 COUNTERFACT records',
+    targetsNote:
+      'the ρ target is not met: with tied embeddings the input space is also the output space the margin is read from; kept as the tied rung of the ladder, and finding 1′ reports distance given the margin on every model',
     pretrain: {},
   },
   {
@@ -46,6 +50,8 @@ export const SHIPPED_MODELS: readonly ShippedModel[] = [
     name: 'beacon-large',
     dir: path.join(MODELS_DIR, 'beacon-large'),
     description: 'untied embeddings, d 176 × 4 layers, 2,400 COUNTERFACT records + answer-first statements',
+    targetsNote:
+      'the knowledge target is not met: its recipe (two cosine cycles) stops short of it. A longer recipe changes every beacon-large result, and pretraining plus its whole study at both scales did not fit in the CPU time of the revision that extended the study (issue 30); until then its verdicts stand on a model that knows slightly fewer of its facts (its pool holds only the facts it knows)',
     pretrain: {
       tie_word_embeddings: false,
       hidden_size: 176,

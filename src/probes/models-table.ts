@@ -117,6 +117,11 @@ export function renderModelsTable(rows: readonly ModelRow[]): string {
         `${f2(rho)} ${mark(rho <= t.inputRhoMargin)} |`,
     );
   }
+  const notes = rows.flatMap((r) => {
+    const note = SHIPPED_MODELS.find((m) => m.name === r.name)?.targetsNote;
+    return note ? [`- ${r.name}: ${note}.`] : [];
+  });
+  if (notes.length) L.push('', ...notes);
   L.push('');
   return `${L.join('\n')}\n`;
 }
