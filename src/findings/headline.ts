@@ -32,7 +32,7 @@ export interface Headline {
   lo: number;
   hi: number;
   verdict: Verdict;
-  /** why an inconclusive verdict is inconclusive: floor, ceiling, no variation or underpowered (metrics/verdict.ts) */
+  /** why an inconclusive verdict is inconclusive: floor, ceiling, no variation, underpowered or grid edge (metrics/verdict.ts) */
   because?: InconclusiveReason;
   /** the rule and the numbers that decided it */
   reason: string;
@@ -365,7 +365,7 @@ export function headlineMarkdown(hs: readonly Headline[]): string {
   if (hs.length === 0) return '';
   const iv = (h: Headline) => (Number.isFinite(h.lo) ? ` [${pts(h.lo)}, ${pts(h.hi)}]` : '');
   return [
-    'Three-way verdict (reproduces / does not reproduce / inconclusive with its reason: floor, ceiling, no variation or underpowered; decided by code; the MDE at 80 % power and the power at the equivalence margin in points beside each; see "Verdict per finding × model" for the rules):',
+    'Three-way verdict (reproduces / does not reproduce / inconclusive with its reason: floor, ceiling, no variation, underpowered or grid edge; decided by code; the MDE at 80 % power and the power at the equivalence margin in points beside each; see "Verdict per finding × model" for the rules):',
     ...hs.map(
       (h) =>
         `- ${h.finding}, ${h.measure}: ${pts(h.estimate)}${iv(h)} — **${headlineVerdict(h)}** (${powerText(h)}): ${h.reason}.`,

@@ -328,19 +328,19 @@ export function whatIfCaseTables(
       },
     ];
   }
-  // re-weighting: the test sets (the held-out tuning sets have ids 'tuning|seed|set'), one row per variant
-  const variants = ['ce', 'distance', 'extremes', 'inverse'];
+  // re-weighting: the test sets (the held-out tuning sets have ids 'tuning|seed|set'), one row per grid value
+  // (caseRows names a set's accuracy at each value 'grid.<value>', e.g. 'grid.inverse γ=1')
   const flat = rows
     .filter(({ row }) => parts(row['id'])[0] !== 'tuning')
     .flatMap(({ run, row }) =>
-      variants
-        .filter((v) => v in row)
-        .map((v) => {
-          const acc = row[v];
-          const ce = row['ce'];
+      Object.keys(row)
+        .filter((k) => k.startsWith('grid.'))
+        .map((k) => {
+          const acc = row[k];
+          const ce = row['grid.ce'];
           return {
             run,
-            variant: v,
+            variant: k.slice('grid.'.length),
             'accuracy %': percent(acc ?? null),
             'gain over ce (points)':
               typeof acc === 'number' && typeof ce === 'number' ? 100 * (acc - ce) : null,

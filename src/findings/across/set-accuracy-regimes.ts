@@ -298,7 +298,7 @@ function regimeTable(columns: readonly RegimeColumn[]): string[] {
 
 /** What a shorter budget cannot show (the section's and the notebooks' caveat). */
 export const SHORTER_BUDGET_CAVEAT =
-  'What a shorter budget cannot show: re-weighting keeps the γ and α chosen on the held-out sets at the whole budget (the values its test sets were trained with); the alone-versus-together test compares each fact alone after the same number of epochs (one step per epoch); the measures taken only after the last epoch — cross-talk answers, knowledge features and their fact-specific test — are left out of the shorter budgets. The verdicts are per regime; a finding said to reproduce in one regime of several was not corrected for the choice.';
+  'What a shorter budget cannot show: re-weighting chooses γ and α again on the held-out sets at each budget (every set trains the whole grid); the alone-versus-together test compares each fact alone after the same number of epochs (one step per epoch); the measures taken only after the last epoch — cross-talk answers, knowledge features and their fact-specific test — are left out of the shorter budgets. The verdicts are per regime; a finding said to reproduce in one regime of several was not corrected for the choice.';
 
 /** One finding's rows of the regime table, as markdown for its notebook (a note when there is nothing to show). */
 export async function findingByRegime(

@@ -51,6 +51,8 @@ export const REWEIGHTING_SCALES: Record<ScaleName, { sets: number; tuningSets: n
 export function reweightingConfig(o: SetOptions = {}): ReweightingConfig {
   const { s, ...c } = setConfig(o);
   const k = REWEIGHTING_SCALES[s.name];
+  if (!(k.tuningSets >= 1 && k.sets >= 1))
+    throw new Error(`re-weighting needs at least one held-out and one test set per seed (scale ${s.name})`);
   return {
     ...c,
     sets: k.sets,
@@ -208,8 +210,8 @@ const TIE = 1e-9;
 
 /**
  * Each variant's value: the grid value with the largest mean gain over CE on the held-out sets. Values within TIE of
- * the best are a tie, reported in `ties`; a tie goes to the value nearest 1 (γ = 1: weights proportional to the
- * distance itself; α = 1), never to the grid's first value by position.
+ * the best are a tie, reported in `ties`; a tie goes to the value nearest 1 on a log scale (γ = 1: weights
+ * proportional to the distance itself; α = 1), and between two equally near (0.5 and 2) to the smaller.
  */
 export function chooseFromGrid(
   cfg: Pick<ReweightingConfig, 'variants' | 'grid'>,
@@ -217,15 +219,19 @@ export function chooseFromGrid(
 ): { chosen: Partial<Record<WeightVariant, number>>; ties: Partial<Record<WeightVariant, number[]>> } {
   const chosen: Partial<Record<WeightVariant, number>> = {};
   const ties: Partial<Record<WeightVariant, number[]>> = {};
+  if (rs.length === 0) return { chosen, ties };
   for (const variant of cfg.variants.filter((v) => v !== 'ce')) {
-    const gains = cfg.grid.map((value) => ({
-      value,
-      gain: mean(rs.map((r) => r.grid[variantLabel(variant, value)] - r.grid.ce)),
-    }));
+    const gains = cfg.grid
+      .map((value) => ({
+        value,
+        gain: mean(rs.map((r) => r.grid[variantLabel(variant, value)] - r.grid.ce)),
+      }))
+      .filter((g) => Number.isFinite(g.gain));
+    if (gains.length === 0) continue;
     const best = Math.max(...gains.map((g) => g.gain));
     const top = gains.filter((g) => g.gain >= best - TIE).map((g) => g.value);
     const from1 = (x: number) => (x > 0 ? Math.abs(Math.log(x)) : Number.POSITIVE_INFINITY);
-    chosen[variant] = top.reduce((a, b) => (from1(b) < from1(a) ? b : a));
+    chosen[variant] = top.reduce((a, b) => (from1(b) < from1(a) || (from1(b) === from1(a) && b < a) ? b : a));
     if (top.length > 1) ties[variant] = top;
   }
   return { chosen, ties };
@@ -288,29 +294,33 @@ export const reweighting: Experiment<
   },
   atEpoch(cfg, c, r, epoch) {
     const what = `re-weighting case ${c.id}`;
+    const labels = gridOf(cfg).map((g) => g.label);
     if (c.tuning) {
       // a held-out set at this epoch: γ and α are chosen again on it, per regime
+      if (!Number.isInteger(epoch) || epoch < 1 || epoch > cfg.epochs)
+        throw new RangeError(`${what}: epoch must be an integer in 1..${cfg.epochs}, got ${epoch}`);
       const grid = Object.fromEntries(
-        Object.entries(r.gridByEpoch).map(([label, accs]) => {
-          if (!Number.isInteger(epoch) || epoch < 1 || epoch > cfg.epochs)
-            throw new RangeError(`${what}: epoch must be an integer in 1..${cfg.epochs}, got ${epoch}`);
-          if (accs.length < epoch)
-            throw new Error(`${what}: no accuracy recorded after epoch ${epoch} (${label})`);
+        labels.map((label) => {
+          const accs = r.gridByEpoch?.[label];
+          if (accs === undefined || accs.length < epoch)
+            throw new Error(
+              `${what} (${label}): no accuracy recorded after epoch ${epoch} (results computed before the per-epoch record need a rerun)`,
+            );
           return [label, accs[epoch - 1]];
         }),
       );
       return { ...r, grid };
     }
     const learned = Object.fromEntries(
-      Object.entries(r.learnedByEpoch ?? {}).map(([label, byEpoch]) => [
+      labels.map((label) => [
         label,
-        learnedAt(byEpoch, epoch, cfg.epochs, `${what} (${label})`),
+        learnedAt(r.learnedByEpoch?.[label], epoch, cfg.epochs, `${what} (${label})`),
       ]),
     );
     return {
       ...r,
       learned,
-      grid: Object.fromEntries(Object.entries(learned).map(([label, l]) => [label, shareTrue(l)])),
+      grid: Object.fromEntries(labels.map((label) => [label, shareTrue(learned[label])])),
     };
   },
   summarize(cfg, results) {

@@ -16,7 +16,7 @@ export const reweightingFinding = defineFinding({
   headlines: reweightingHeadlines,
   reading: reweightingReading,
   caveat:
-    'The paper’s weighting formula is not published: the variants are ours; γ and α are chosen on held-out sets, then tested once. The three-way verdict corrects for picking the best of three (Holm); the v1 rule does not, and a revision that changed only how runs were seeded once moved it.',
+    'The paper’s weighting formula is not published: the variants are ours; every set trains the whole grid of γ and α; the values are chosen on held-out sets and tested on the test sets (the whole grid on the test sets is a sensitivity table, not the verdict). The three-way verdict corrects for picking the best of three (Holm); the v1 rule does not, and a revision that changed only how runs were seeded once moved it.',
   setRates: true,
 });
 

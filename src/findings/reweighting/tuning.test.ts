@@ -59,10 +59,12 @@ test('a tie is reported and goes to the value nearest 1, never to the first by p
   const { chosen, ties } = chooseFromGrid(cfg, [ceiling, ceiling]);
   assert.deepEqual(chosen, { distance: 1, extremes: 1, inverse: 1 });
   assert.deepEqual(Object.keys(ties).sort(), ['distance', 'extremes', 'inverse']);
-  // a two-way tie between 0.5 and 2 (equally far from 1 on a log scale): the first of them
+  // a two-way tie between 0.5 and 2 (equally far from 1 on a log scale): the smaller
   const two = held({ ce: 0.5, 'distance γ=0.5': 0.6, 'distance γ=1': 0.5, 'distance γ=2': 0.6 });
   const r = chooseFromGrid({ variants: ['ce', 'distance'], grid: [0.5, 1, 2] }, [two]);
   assert.deepEqual(r, { chosen: { distance: 0.5 }, ties: { distance: [0.5, 2] } });
+  // no held-out sets: nothing is chosen (no crash)
+  assert.deepEqual(chooseFromGrid(cfg, []), { chosen: {}, ties: {} });
 });
 
 test('at an earlier epoch, γ and α are chosen again on the held-out sets at that epoch, and tested there', () => {
