@@ -104,13 +104,12 @@ function expectedFor(caption: string, run: () => Case[], runsOf: () => Map<strin
     const long = byRun()
       .filter((x) => !x.id.startsWith('tuning|'))
       .flatMap((x) =>
-        ['ce', 'distance', 'extremes', 'inverse']
-          .filter((v) => typeof x.r[v] === 'number')
-          .map((v) => ({
-            key: `${x.key}|${v}`,
-            acc: 100 * (x.r[v] as number),
-            gain: 100 * ((x.r[v] as number) - (x.r['ce'] as number)),
-          })),
+        // every grid value a set trained (result.grid: accuracy per value, 'ce' among them)
+        Object.entries(x.r['grid'] as Record<string, number>).map(([v, acc]) => ({
+          key: `${x.key}|${v}`,
+          acc: 100 * acc,
+          gain: 100 * (acc - (x.r['grid'] as Record<string, number>)['ce']!),
+        })),
       );
     return grouped(
       long,
@@ -171,19 +170,17 @@ function expectedFor(caption: string, run: () => Case[], runsOf: () => Map<strin
       }),
     );
   if (
-    caption.startsWith('Per variant, over every set and seed') ||
+    caption.startsWith('Per grid value, over every test set and seed') ||
     caption.startsWith('The same gain per seed')
   ) {
     const perSeed = caption.startsWith('The same gain');
     const test = run().filter((c) => !c.id.startsWith('tuning|'));
     const long = test.flatMap((c) =>
-      ['ce', 'distance', 'extremes', 'inverse']
-        .filter((v) => typeof c.result[v] === 'number')
-        .map((v) => ({
-          key: perSeed ? `${c.id.split('|')[0]}|${v}` : v,
-          acc: 100 * (c.result[v] as number),
-          gain: 100 * ((c.result[v] as number) - (c.result['ce'] as number)),
-        })),
+      Object.entries(c.result['grid'] as Record<string, number>).map(([v, acc]) => ({
+        key: perSeed ? `${c.id.split('|')[0]}|${v}` : v,
+        acc: 100 * acc,
+        gain: 100 * (acc - (c.result['grid'] as Record<string, number>)['ce']!),
+      })),
     );
     return grouped(
       long,
