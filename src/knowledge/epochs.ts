@@ -3,20 +3,30 @@
  * run's `epochs` epochs, from the outcomes recorded after each epoch (learnFactSets' learnedByEpoch).
  */
 
-/** The outcomes after `epoch` of `epochs` (1-based); a clear error when the result predates the per-epoch record. */
-export function learnedAt(
-  byEpoch: readonly (readonly boolean[])[] | undefined,
+/** What was recorded after `epoch` of `epochs` (1-based); a clear error when the result predates the per-epoch record. */
+export function recordedAt<T>(
+  byEpoch: readonly T[] | undefined,
   epoch: number,
   epochs: number,
   what: string,
-): boolean[] {
+): T {
   if (!Number.isInteger(epoch) || epoch < 1 || epoch > epochs)
     throw new RangeError(`${what}: epoch must be an integer in 1..${epochs}, got ${epoch}`);
   if (byEpoch === undefined || byEpoch.length < epoch)
     throw new Error(
       `${what}: no outcome recorded after epoch ${epoch} (${byEpoch?.length ?? 0} recorded; results computed before the per-epoch record need a rerun)`,
     );
-  return [...byEpoch[epoch - 1]];
+  return byEpoch[epoch - 1];
+}
+
+/** The outcomes (one flag per fact) after `epoch` of `epochs`: recordedAt, copied. */
+export function learnedAt(
+  byEpoch: readonly (readonly boolean[])[] | undefined,
+  epoch: number,
+  epochs: number,
+  what: string,
+): boolean[] {
+  return [...recordedAt(byEpoch, epoch, epochs, what)];
 }
 
 /** The share of true flags (NaN for none). */

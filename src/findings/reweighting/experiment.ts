@@ -17,7 +17,7 @@
 import { CALIBRATION_FACTS } from '../../knowledge/calibrate';
 import type { SetConfig, SetOptions } from '../../knowledge/config';
 import { prepareSession, sample, session, setConfig } from '../../knowledge/config';
-import { learnedAt, shareTrue } from '../../knowledge/epochs';
+import { learnedAt, recordedAt, shareTrue } from '../../knowledge/epochs';
 import { DEFAULT_PROTOCOL_NAME, type Fact } from '../../knowledge/facts';
 import { learnFactSets } from '../../knowledge/learn';
 import type { ScaleName } from '../../knowledge/scales';
@@ -297,17 +297,11 @@ export const reweighting: Experiment<
     const labels = gridOf(cfg).map((g) => g.label);
     if (c.tuning) {
       // a held-out set at this epoch: γ and α are chosen again on it, per regime
-      if (!Number.isInteger(epoch) || epoch < 1 || epoch > cfg.epochs)
-        throw new RangeError(`${what}: epoch must be an integer in 1..${cfg.epochs}, got ${epoch}`);
       const grid = Object.fromEntries(
-        labels.map((label) => {
-          const accs = r.gridByEpoch?.[label];
-          if (accs === undefined || accs.length < epoch)
-            throw new Error(
-              `${what} (${label}): no accuracy recorded after epoch ${epoch} (results computed before the per-epoch record need a rerun)`,
-            );
-          return [label, accs[epoch - 1]];
-        }),
+        labels.map((label) => [
+          label,
+          recordedAt(r.gridByEpoch?.[label], epoch, cfg.epochs, `${what} (${label})`),
+        ]),
       );
       return { ...r, grid };
     }
