@@ -63,7 +63,7 @@ export function writeOldVerdicts(files: Record<string, string>, out: string): vo
 const WHY: readonly [RegExp, string][] = [
   [
     /^0 /,
-    "the area under the learning curve is taken up to the slower method's convergence on the paired facts (v2: budgets 1–48, where the converged tail dilutes the gap); the rate grid extended to 10× and 30× (v2's best rates were all its top, 3×), and a best rate still at the top is 'inconclusive (grid edge)' in the direction it could reverse; room rule on both arms; equivalence needs MDE ≤ margin",
+    "the area under the learning curve is taken up to the slower method's convergence on the paired facts (v2: budgets 1–48, where the converged tail dilutes the gap); the rate grid extended to 10×–300× (v2's best rates were all its top, 3×; with 30× the top, still three methods'), and a best rate still at the top is 'inconclusive (grid edge)' in the direction it could reverse; room rule on both arms; equivalence needs MDE ≤ margin",
   ],
   [
     /^1 distance curve, every regime/,

@@ -89,11 +89,13 @@ export interface RegimesKnobs {
 /**
  * The learning-rate grid, as multiples of each method's calibrated rate: a third of it (under-trained at short
  * budgets), the rate itself (≈ 50 % at the toy budget of 12 steps), three times it (measured on beacon-base, 48
- * steps take LoRA to 81 % / 100 % / 100 % at the first three), and 10× and 30× beyond: with ⅓×–3× every method's best
- * rate was the grid's top, so the premise compared the best rates of a grid, not the methods' best. A best rate
- * still at the top makes the premise's verdict say so (summary.ts, 'grid edge').
+ * steps take LoRA to 81 % / 100 % / 100 % at the first three), and 10×–300× beyond: with ⅓×–3× every method's best
+ * rate was the grid's top, and with ⅓×–30× still LoRA's, Adapter's and full fine-tuning's, so the premise compared
+ * the best rates of a grid, not the methods' best. AdamW with per-adapter clipping keeps 300× finite (a diverging
+ * run stops the experiment: knowledge/regime-runs.ts). A best rate still at the top makes the premise's verdict say
+ * so (summary.ts, 'grid edge').
  */
-const REGIME_RATES = [1 / 3, 1, 3, 10, 30];
+const REGIME_RATES = [1 / 3, 1, 3, 10, 30, 100, 300];
 /** The smoke preset's grid (tests): the first three. */
 const SMOKE_RATES = REGIME_RATES.slice(0, 3);
 
