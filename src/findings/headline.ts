@@ -11,6 +11,7 @@
 import { normalQuantile, studentTQuantile, studentTTwoSidedP } from '../metrics/distributions';
 import type { Interval } from '../metrics/stats';
 import {
+  FLOAT_NOISE,
   holm,
   type InconclusiveReason,
   power,
@@ -146,6 +147,37 @@ export function meanVerdict(
   );
 }
 
+/**
+ * `meanVerdict` for n paired differences that are all the same nonzero number (standard error 0, e.g. every fact
+ * learned exactly one step later by one arm): the t test has nothing to say, but the exact sign test does — n of n
+ * differences on one side of 0 has two-sided p = 2 · 0.5ⁿ. The direction is credible when p < α (reproduces, or
+ * does not reproduce where it is the opposite one); otherwise too few pairs (underpowered). Its MDE is not defined
+ * (NaN, printed "n/a"). Anything else (an estimate at float noise, or data that vary) is `meanVerdict`'s.
+ */
+export function constantDifferenceVerdict(
+  ci: Interval & { se: number },
+  margin: number,
+  arms?: readonly number[],
+  alpha = 0.05,
+): VerdictResult {
+  const v = meanVerdict(ci, margin, undefined, arms);
+  if (v.because !== 'no variation' || !(Math.abs(ci.estimate) >= FLOAT_NOISE) || !(ci.n >= 1)) return v;
+  const p = Math.min(1, 2 * 0.5 ** ci.n);
+  const each = `${pts(ci.estimate)} points`;
+  const test = `all ${ci.n} paired differences equal ${each} (standard error 0), so the exact sign test decides: ${ci.n} of ${ci.n} on one side, p ${p.toPrecision(2)}`;
+  const base = { mde: Number.NaN, equivalent: false, ceiling: false, margin };
+  if (p >= alpha)
+    return {
+      ...base,
+      verdict: 'inconclusive',
+      because: 'underpowered',
+      reason: `${test}: too few pairs for a sign test at ${alpha} (underpowered)`,
+    };
+  return ci.estimate > 0
+    ? { ...base, verdict: 'reproduces', reason: `${test}: the paper's direction` }
+    : { ...base, verdict: 'does not reproduce', reason: `${test}: the opposite direction` };
+}
+
 /** A headline from a verdict: the verdict, its reason for being inconclusive, MDE, margin and power. */
 export function fromVerdict(
   head: Pick<Headline, 'finding' | 'measure' | 'estimate' | 'lo' | 'hi'>,
@@ -157,7 +189,7 @@ export function fromVerdict(
     verdict: v.verdict,
     ...(v.because ? { because: v.because } : {}),
     reason,
-    mde: v.mde,
+    mde: Number.isFinite(v.mde) ? v.mde : null,
     margin: v.margin,
     power: powerAtMargin(v.mde, v.margin),
   };

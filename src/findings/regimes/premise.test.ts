@@ -55,3 +55,28 @@ test('equivalence is "does not reproduce" only while full fine-tuning is inside 
   assert.equal(h.verdict, 'inconclusive');
   assert.equal(h.because, 'grid edge');
 });
+
+test('every fact one step slower (se 0): the exact sign test decides, not "no variation"', () => {
+  const constant = (d: number, n: number): PremiseComparison => {
+    const c = { estimate: d, lo: d, hi: d, se: 0, sd: 0, n, level: 0.95, method: 't' };
+    return {
+      ...comparison(d),
+      facts: n,
+      diff: c,
+      toConvergence: { horizon: 2, diff: c, full: 0.5 + d / 2, peft: 0.5 - d / 2 },
+    } as unknown as PremiseComparison;
+  };
+  // 8 of 8 facts on one side: p = 2 · 0.5⁸ = 0.0078
+  const h = premiseHeadline(constant(0.5, 8), grid(2, 2));
+  assert.equal(h.verdict, 'reproduces');
+  assert.match(h.reason, /exact sign test decides: 8 of 8 on one side, p 0\.0078/);
+  assert.equal(h.mde, null);
+  assert.equal(premiseHeadline(constant(-0.5, 8), grid(2, 2)).verdict, 'does not reproduce');
+  // 5 of 5: p = 0.0625, too few
+  const few = premiseHeadline(constant(0.5, 5), grid(2, 2));
+  assert.equal(few.verdict, 'inconclusive');
+  assert.equal(few.because, 'underpowered');
+  // no difference at all stays "no variation"
+  const none = premiseHeadline(constant(0, 8), grid(2, 2));
+  assert.equal(none.because, 'no variation');
+});
