@@ -161,7 +161,8 @@ export function constantDifferenceVerdict(
   alpha = 0.05,
 ): VerdictResult {
   const v = meanVerdict(ci, margin, undefined, arms);
-  if (v.because !== 'no variation' || !(Math.abs(ci.estimate) >= FLOAT_NOISE) || !(ci.n >= 1)) return v;
+  if (v.because !== 'no variation' || ci.se !== 0 || !(Math.abs(ci.estimate) >= FLOAT_NOISE) || !(ci.n >= 1))
+    return v;
   const p = Math.min(1, 2 * 0.5 ** ci.n);
   const each = `${pts(ci.estimate)} points`;
   const test = `all ${ci.n} paired differences equal ${each} (standard error 0), so the exact sign test decides: ${ci.n} of ${ci.n} on one side, p ${p.toPrecision(2)}`;
