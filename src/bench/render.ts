@@ -221,7 +221,9 @@ export function updateReadme(readme: string, afterFile: string, beforeFile?: str
   if (begin < 0 || end < begin) {
     throw new Error(`bench --readme: ${readme} has no '<!-- bench:begin … -->' … '${README_END}' block`);
   }
-  const rel = (p: string) => path.relative(path.dirname(readme), path.resolve(p)).split(path.sep).join('/');
+  // the files are named from the repository root (results/bench/…), wherever the page that shows them lives
+  const root = path.resolve(__dirname, '..', '..');
+  const rel = (p: string) => path.relative(root, path.resolve(p)).split(path.sep).join('/');
   const block = readmeBlock(
     readBench(afterFile),
     rel(afterFile),
