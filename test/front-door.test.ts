@@ -134,7 +134,11 @@ test('every answer row finds its primary headlines in the default results', () =
   const blocks = claimBlocks(ROOT);
   const lines = blocks['answer']!.split('\n').filter((l) => /^\| \*\*\d\*\* /.test(l));
   assert.equal(lines.length, FRONT_ROWS.length);
-  for (const l of lines) assert.ok(!l.includes('not run'), `a row has no headline: ${l}`);
+  // the default run (the first model column) has every experiment; a column of a partial run may say "not run"
+  for (const l of lines) {
+    const cells = l.split(' | ');
+    assert.ok(!cells[1]!.includes('not run'), `a row has no headline in the default results: ${l}`);
+  }
 });
 
 test('every relative link in README.md and docs/*.md resolves to a file of the project', () => {

@@ -278,7 +278,8 @@ export function answerFigure(t: FrontTable): FigureSpec {
   const n = FRONT_ROWS.length;
   const gap = 0.035;
   const width = (1 - gap * (n - 1)) / n;
-  const rowHeight = 44;
+  // the plot area stays at most 220 px tall, so the figure fits README's first screen however many columns it shows
+  const rowHeight = Math.min(44, 220 / names.length);
   const layout: { [key: string]: unknown } = {
     title: {
       text: 'Does each claim hold? Effect in points with its 95 % interval; colour = verdict<br><sup>+ = the paper’s direction; a marker per PEFT method (● LoRA, ◆ AdaLoRA, ■ Adapter) or per set</sup>',
