@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { REPO_DIR } from '../data/paths';
 import { writeFileAtomic } from '../util/atomic';
 import { notComparable, referenceBlas } from './blas';
 import { REFERENCE_BATCH, REFERENCE_SEQ } from './kernel';
@@ -222,8 +223,7 @@ export function updateReadme(readme: string, afterFile: string, beforeFile?: str
     throw new Error(`bench --readme: ${readme} has no '<!-- bench:begin … -->' … '${README_END}' block`);
   }
   // the files are named from the repository root (results/bench/…), wherever the page that shows them lives
-  const root = path.resolve(__dirname, '..', '..');
-  const rel = (p: string) => path.relative(root, path.resolve(p)).split(path.sep).join('/');
+  const rel = (p: string) => path.relative(REPO_DIR, path.resolve(p)).split(path.sep).join('/');
   const block = readmeBlock(
     readBench(afterFile),
     rel(afterFile),
