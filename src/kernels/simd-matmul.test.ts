@@ -6,10 +6,12 @@ import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
+import { stackMatMul } from '../peft/groups';
 import { mulberry32, normalArray } from '../util/random';
 import {
   installSimdMatMul,
   kernelWasmPath,
+  loneMatMul,
   setSimdMatMul,
   simdMatMulEnabled,
   simdMatMulRuns,
@@ -250,6 +252,52 @@ describe('SIMD BatchMatMul on wasm (src/kernels/matmul.c)', () => {
     assert.ok(grownTo > grownFrom, `memory ${grownFrom} → ${grownTo} bytes`);
     assert.equal(firstDifference(r.refBits, r.gotBits), 'none');
     assert.equal(r.simdRuns, 1);
+  });
+
+  test("a lone adapter's product (stackMatMul at batch 1): the zero pair's bits, value and gradients", async () => {
+    // reference: tfjs's kernels, where stackMatMul multiplies [a; 0] × [b; 0] and keeps the first half; SIMD on:
+    // loneMatMul. `a` is used a second time so the gradient accumulation order is exercised as in a model.
+    const rnd = mulberry32(57);
+    const pick = () => SIZES[Math.floor(rnd() * SIZES.length)];
+    for (let i = 0; i < 24; i++) {
+      const [m, k, n] = [pick(), pick(), pick()];
+      const a = tensor([1, m, k], 100 + i) as tf.Tensor3D;
+      const b = tensor([1, k, n], 200 + i) as tf.Tensor3D;
+      const c = tensor([1, m, k], 300 + i);
+      const r = await both(() =>
+        tf.tidy(() => {
+          const loss = (x: tf.Tensor, y: tf.Tensor) =>
+            tf.add(tf.sum(tf.square(stackMatMul(x as tf.Tensor3D, y as tf.Tensor3D))), tf.sum(tf.mul(x, c)));
+          const { value, grads } = tf.valueAndGrads(loss)([a, b]);
+          const out = stackMatMul(a, b);
+          return tf.concat([out.reshape([-1]), value.reshape([-1]), ...grads.map((g) => g.reshape([-1]))]);
+        }),
+      );
+      tf.dispose([a, b, c]);
+      assert.equal(firstDifference(r.refBits, r.gotBits), 'none', `[1, ${m}, ${k}] × [1, ${k}, ${n}]`);
+      assert.ok(r.simdRuns >= 4, `SIMD ran ${r.simdRuns} products for [1, ${m}, ${k}] × [1, ${k}, ${n}]`);
+    }
+  });
+
+  test('loneMatMul: only where the SIMD kernels are on; checks its shapes; frees what it makes', () => {
+    const a = tensor([1, 9, 50], 1) as tf.Tensor3D;
+    const b = tensor([1, 50, 7], 2) as tf.Tensor3D;
+    setSimdMatMul(false);
+    assert.equal(loneMatMul(a, b), undefined);
+    setSimdMatMul(true);
+    assert.throws(() => loneMatMul(a, tensor([1, 49, 7], 3) as tf.Tensor3D), /loneMatMul: needs \[1, m, k\]/);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) {
+      tf.tidy(() => {
+        const out = loneMatMul(a, b);
+        assert.deepEqual(out?.shape, [1, 9, 7]);
+        tf.grads((x: tf.Tensor, y: tf.Tensor) =>
+          tf.sum(loneMatMul(x as tf.Tensor3D, y as tf.Tensor3D) as tf.Tensor),
+        )([a, b]);
+      });
+    }
+    assert.equal(tf.memory().numTensors, before);
+    tf.dispose([a, b]);
   });
 
   test('no tensors or wasm buffers leak (transposed b copies are freed)', async () => {

@@ -15,6 +15,10 @@
  * tfjs rejects (it throws its own error), batch shapes whose broadcast size is not the larger batch (tfjs's
  * modulo indexing), `_FusedMatMul` with prelu/leakyrelu/sigmoid/elu, and inputs that are not rank 3 there.
  *
+ * `loneMatMul` multiplies a batch of one, [1, m, k] × [1, k, n], in this same kernel (the order tfjs-wasm uses for a
+ * batch of two or more, not XNNPACK's): src/peft/groups.ts's `stackMatMul` needs that order for a lone adapter, and
+ * without this kernel gets it by multiplying a batch of two (itself and a zero pair), twice the work.
+ *
  * Transpose (last two axes, float32/int32) is replaced too: a copy, so trivially the same bits, in 4×4 SIMD blocks
  * instead of tfjs's one scalar load per element (the gradients transpose explicitly, src/model/gradients.ts).
  *
@@ -333,6 +337,55 @@ function reRegister(config: tf.KernelConfig): void {
   tf.registerKernel(config);
 }
 
+/** The kernel behind `loneMatMul` (wasm only; registered with the replacements). */
+const LONE_KERNEL = 'BeaconsLoneMatMul';
+
+/** a [1, m, k] × b [1, k, n] → [1, m, n] in the SIMD kernel (the slow path's order at batch one). */
+function loneKernel(args: KernelArgs): tf.TensorInfo {
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const [m, k, n] = [a.shape[1], a.shape[2], b.shape[2]];
+  const common = { transposeA: false, transposeB: false, aBatches: 1, bBatches: 1, batch: 1 };
+  const backend = args.backend as unknown as WasmBackendLike;
+  return run(backend, { a, b, ...common, m, k, n, outShape: [1, m, n], lo: -Infinity, hi: Infinity });
+}
+
+/** Swaps the last two axes of a [1, r, c] tensor (the SIMD Transpose above, or tfjs's for a size-1 axis). */
+function swapLast(x: tf.Tensor3D): tf.Tensor3D {
+  return tf.transpose(x, [0, 2, 1]);
+}
+
+/**
+ * The differentiable lone product: value and gradients are what a batch of two with a zero pair gives in its first
+ * half (the project's BatchMatMul gradient, src/model/gradients.ts: dA = dy·bᵀ, dB = aᵀ·dy with explicit
+ * transposes), each product in the SIMD kernel.
+ */
+const loneOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [a, b] = args as [tf.Tensor3D, tf.Tensor3D];
+  (args[2] as tf.GradSaveFunc)([a, b]);
+  return {
+    value: tf.engine().runKernel(LONE_KERNEL, { a, b }, {}) as tf.Tensor3D,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sa, sb] = saved as [tf.Tensor3D, tf.Tensor3D];
+      const g = dy as tf.Tensor3D;
+      return [loneOp(g, swapLast(sb)), loneOp(swapLast(sa), g)];
+    },
+  };
+}) as (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D;
+
+/**
+ * a [1, m, k] × b [1, k, n] → [1, m, n] summed in the order of tfjs-wasm's batched products (the same bits as the first
+ * half of a batch of two), differentiable; undefined where the SIMD kernels are not active on the wasm backend (the
+ * caller then multiplies a batch of two).
+ */
+export function loneMatMul(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D | undefined {
+  if (a.shape[0] !== 1 || b.shape[0] !== 1 || a.shape[2] !== b.shape[1]) {
+    throw new Error(`loneMatMul: needs [1, m, k] × [1, k, n], got [${a.shape}] × [${b.shape}]`);
+  }
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+  if (tf.getBackend() !== 'wasm' || !simdMatMulEnabled()) return undefined;
+  return loneOp(a, b);
+}
+
 /** Whether the SIMD kernels are registered now. */
 export function simdMatMulEnabled(): boolean {
   return originals !== undefined && tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc === simdBatchMatMul;
@@ -359,6 +412,11 @@ export function setSimdMatMul(on: boolean): void {
       found[key] = k;
     }
     originals = found as Record<Replaced, tf.KernelConfig>;
+    tf.registerKernel({
+      kernelName: LONE_KERNEL,
+      backendName: 'wasm',
+      kernelFunc: loneKernel as unknown as tf.KernelFunc,
+    });
   }
   if (on === simdMatMulEnabled()) return;
   if (on) compiledModule(); // fail here, with tfjs's kernels still registered, not inside a training step

@@ -2,6 +2,7 @@
  * Helpers for stacked adapters: K independent adapters along axis 0, batch rows grouped by adapter.
  */
 import * as tf from '@tensorflow/tfjs';
+import { loneMatMul } from '../kernels/simd-matmul';
 import { gatherRows } from '../model/gradients';
 import type { ForwardContext } from '../model/llama';
 import { deriveSeed, uniformArray } from '../util/random';
@@ -68,11 +69,15 @@ export function selectGroups(v: tf.Tensor, layout: RowLayout, ctx: ForwardContex
  * product with more than one matrix in another order than a batch of one or a 2-D product (from an inner size of
  * about 64), so without this an adapter training alone (a run alone, or the last one left in a stack after early
  * stops) would differ in its last bits from the same adapter in a stack, and results would depend on --stack and
- * the worker count. Batches of 2, 3 and 8 sum alike (src/peft/stacking.test.ts checks it on wasm). Call it inside
+ * the worker count. Batches of 2, 3 and 8 sum alike (src/peft/stacking.test.ts checks it on wasm). Where the SIMD
+ * kernels are active (src/kernels), a batch of one runs there in the batched order directly (`loneMatMul`: the same
+ * bits, forward and gradients, without the zero pair's half of the work). Call it inside
  * the caller's tidy or gradient tape, which frees the intermediates.
  */
 export function stackMatMul(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
   if (a.shape[0] !== 1) return tf.matMul(a, b);
+  const lone = loneMatMul(a, b); // the batched order at batch one, where src/kernels is active (same bits, half the work)
+  if (lone !== undefined) return lone;
   const [m, n] = [a.shape[1], b.shape[2]];
   const out = tf.matMul(tf.concat([a, tf.zerosLike(a)]), tf.concat([b, tf.zerosLike(b)])) as tf.Tensor3D; // [2, m, n]
   return out.slice([0, 0, 0], [1, m, n]);
