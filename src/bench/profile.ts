@@ -11,6 +11,9 @@
  * alternating rounds (one process: load from other jobs hits both alike) and writes `simd-ab-<date>.json` to dir
  * (default results/bench).
  *
+ * `npx tsx src/bench/profile.ts save [dir]` profiles both steps and writes `profile-<date>.json` to dir (default
+ * results/bench), which `beacons bench --readme … --profile <file>` renders in docs/performance.md.
+ *
  * `npx tsx src/bench/profile.ts [lora|stacked …]` prints a table per step kind (profiled kernel times: each kernel is
  * timed on its own, so the sum exceeds an unprofiled step a little). `BEACONS_SIMD_MATMUL=0` profiles tfjs's own
  * BatchMatMul kernel instead of src/kernels/matmul.c.
@@ -20,7 +23,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
-import { setSimdMatMul } from '../kernels/simd-matmul';
+import { setSimdMatMul, simdMatMulEnabled } from '../kernels/simd-matmul';
 import { LlamaModel } from '../model/llama';
 import { wrap } from '../peft';
 import { train } from '../train/trainer';
@@ -34,27 +37,15 @@ import {
   REFERENCE_SEQ,
   randomSequences,
 } from './kernel';
-import { machineInfo } from './report';
+import {
+  type KernelRow,
+  machineInfo,
+  type ProfiledStep,
+  type ProfileRun,
+  profileTable,
+  type StepProfile,
+} from './report';
 import { prepareFacts } from './workload';
-
-export type ProfiledStep = 'lora' | 'stacked';
-
-export interface KernelRow {
-  /** kernel name; BatchMatMul as `BatchMatMul plain` / `BatchMatMul batched` */
-  kernel: string;
-  calls: number;
-  ms: number;
-}
-
-export interface StepProfile {
-  step: ProfiledStep;
-  backend: string;
-  /** wall time of the profiled step (profiling overhead included) */
-  wallMs: number;
-  /** sum of the kernels' times */
-  kernelMs: number;
-  rows: KernelRow[];
-}
 
 function rowName(k: { name: string; inputShapes: number[][] }): string {
   if (k.name !== 'BatchMatMul' && k.name !== '_FusedMatMul') return k.name;
@@ -112,29 +103,6 @@ export async function profileStep(step: ProfiledStep): Promise<StepProfile> {
   }
 }
 
-/** A text table of a profile: the `top` costliest kernels and the rest summed. */
-export function profileTable(p: StepProfile, top = 12): string {
-  const lines = [
-    `${p.step} step on ${p.backend}: ${p.wallMs.toFixed(0)} ms profiled wall, ${p.kernelMs.toFixed(0)} ms in kernels`,
-    `${'kernel'.padEnd(24)} ${'calls'.padStart(6)} ${'ms'.padStart(8)} ${'share'.padStart(6)}`,
-  ];
-  const shown = p.rows.slice(0, top);
-  const rest = p.rows.slice(top);
-  const row = (name: string, calls: number, ms: number) =>
-    `${name.padEnd(24)} ${String(calls).padStart(6)} ${ms.toFixed(1).padStart(8)} ${`${((100 * ms) / p.kernelMs).toFixed(1)}%`.padStart(6)}`;
-  for (const r of shown) lines.push(row(r.kernel, r.calls, r.ms));
-  if (rest.length > 0) {
-    lines.push(
-      row(
-        `(${rest.length} others)`,
-        rest.reduce((s, r) => s + r.calls, 0),
-        rest.reduce((s, r) => s + r.ms, 0),
-      ),
-    );
-  }
-  return lines.join('\n');
-}
-
 /**
  * The reference step's median time with tfjs's kernels and with src/kernels (wasm only), measured in alternating
  * rounds in one process so that other load on the machine hits both sides alike.
@@ -182,6 +150,26 @@ if (require.main === module) {
         file,
         `${JSON.stringify({ date, machine, loadAverageAtEnd: loadAtEnd, steps }, null, 2)}\n`,
       );
+      console.log(`Wrote ${file}`);
+      return;
+    }
+    if (kinds[0] === 'save') {
+      const machine = machineInfo(null);
+      const profiles: StepProfile[] = [];
+      for (const k of ['lora', 'stacked'] as const) {
+        profiles.push(await profileStep(k));
+        console.log(`${profileTable(profiles[profiles.length - 1])}\n`);
+      }
+      const date = new Date().toISOString();
+      const file = path.join(kinds[1] ?? 'results/bench', `profile-${date.replace(/[:.]/g, '-')}.json`);
+      const run: ProfileRun = {
+        date,
+        machine,
+        loadAverageAtEnd: os.loadavg()[0],
+        simdMatMul: simdMatMulEnabled(),
+        profiles,
+      };
+      writeFileAtomic(file, `${JSON.stringify(run, null, 2)}\n`);
       console.log(`Wrote ${file}`);
       return;
     }

@@ -3,7 +3,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { README_BEGIN, README_END, readAb, readBench, readmeBlock, updateReadme } from './render';
+import {
+  README_BEGIN,
+  README_END,
+  readAb,
+  readBench,
+  readmeBlock,
+  readProfile,
+  updateReadme,
+} from './render';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 /** the run README's table came from before the bench block was generated (2026-11-26) */
@@ -11,7 +19,7 @@ const OLD_RUN = 'results/bench/bench-2026-11-26T13-10-26-684Z.json';
 
 describe('bench → README', () => {
   test("a stored run renders the tables `npm run bench` printed for it (README's earlier, pasted table)", () => {
-    const block = readmeBlock(readBench(path.join(ROOT, OLD_RUN)), OLD_RUN);
+    const block = readmeBlock({ data: readBench(path.join(ROOT, OLD_RUN)), file: OLD_RUN });
     // these lines were pasted from that run's output into README before the block was generated
     for (const line of [
       'tfjs wasm lora       1.456       703    0.312                      0 → 92 → 0  7.677 → 7.579',
@@ -29,7 +37,7 @@ describe('bench → README', () => {
     try {
       const readme = path.join(dir, 'README.md');
       fs.writeFileSync(readme, `# x\n\nbefore\n${README_BEGIN}\nold numbers\n${README_END}\nafter\n`);
-      updateReadme(readme, path.join(ROOT, OLD_RUN), path.join(ROOT, OLD_RUN));
+      updateReadme(readme, path.join(ROOT, OLD_RUN), { before: path.join(ROOT, OLD_RUN) });
       const text = fs.readFileSync(readme, 'utf8');
       assert.ok(text.startsWith('# x\n\nbefore\n<!-- bench:begin'));
       assert.ok(text.endsWith(`${README_END}\nafter\n`));
@@ -41,6 +49,41 @@ describe('bench → README', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('a profile renders its tables and the bound its XNNPACK products set (hand-computed)', () => {
+    const run = readBench(path.join(ROOT, OLD_RUN)); // PyTorch's LoRA step there: median 0.2 s or so
+    const torch = run.kernel?.torch.lora?.median_step_s as number;
+    const machine = run.machine;
+    const profile = {
+      date: '2026-12-06T00:00:00.000Z',
+      machine,
+      loadAverageAtEnd: 0.1,
+      simdMatMul: true,
+      profiles: [
+        {
+          step: 'lora' as const,
+          backend: 'wasm',
+          wallMs: 900,
+          kernelMs: 800,
+          rows: [
+            { kernel: 'BatchMatMul plain', calls: 70, ms: 400 },
+            { kernel: 'Exp', calls: 2, ms: 300 },
+            { kernel: '_FusedMatMul plain', calls: 2, ms: 100 },
+          ],
+        },
+      ],
+    };
+    const block = readmeBlock({ data: run, file: OLD_RUN }, { profile: { data: profile, file: 'p.json' } });
+    assert.match(block, /`npx tsx src\/bench\/profile\.ts save`, `p\.json`, with src\/kernels/);
+    assert.ok(block.includes('Exp                           2    300.0  37.5%'), block);
+    // 400 + 100 ms of 800 ms are XNNPACK's: the ratio is at most torch ÷ 0.5 s
+    assert.ok(block.includes('take 500 ms of 800 ms in kernels (63 %)'), block);
+    assert.ok(
+      block.includes(`at most ${torch.toFixed(3)} s ÷ 0.500 s = ${(torch / 0.5).toFixed(2)} `),
+      block,
+    );
+    assert.throws(() => readProfile(path.join(ROOT, OLD_RUN)), /is not a profile result/);
   });
 
   test("docs/performance.md's bench block is what `beacons bench --readme` renders from the files it names", () => {
@@ -55,14 +98,15 @@ describe('bench → README', () => {
         block,
       )?.[1];
     const ab = /`npx tsx src\/bench\/profile\.ts ab`, `(results\/bench\/[^`]+\.json)`/.exec(block)?.[1];
+    const profile = /`npx tsx src\/bench\/profile\.ts save`, `(results\/bench\/[^`]+\.json)`/.exec(
+      block,
+    )?.[1];
     assert.ok(after !== undefined, 'the block names no results/bench file');
+    const stored = <T>(file: string | undefined, read: (f: string) => T) =>
+      file === undefined ? undefined : { data: read(path.join(ROOT, file)), file };
     const want = readmeBlock(
-      readBench(path.join(ROOT, after)),
-      after,
-      before === undefined ? undefined : readBench(path.join(ROOT, before)),
-      before,
-      ab === undefined ? undefined : readAb(path.join(ROOT, ab)),
-      ab,
+      { data: readBench(path.join(ROOT, after)), file: after },
+      { before: stored(before, readBench), ab: stored(ab, readAb), profile: stored(profile, readProfile) },
     );
     assert.equal(
       block,

@@ -3,7 +3,7 @@
  * rendered from the result JSON (results/bench/bench-<date>.json), so that no number in the README is typed by hand.
  *
  * `beacons bench --readme results/bench/<after>.json [--before results/bench/<before>.json] [--ab
- * results/bench/simd-ab-<date>.json]` rewrites the block
+ * results/bench/simd-ab-<date>.json] [--profile results/bench/profile-<date>.json]` rewrites the block
  * between `<!-- bench:begin -->` and `<!-- bench:end -->` in docs/performance.md from stored JSON, running nothing.
  */
 import * as fs from 'node:fs';
@@ -17,6 +17,9 @@ import {
   type KernelReport,
   kernelTable,
   type MachineInfo,
+  type ProfileRun,
+  profileTable,
+  type StepProfile,
   type WorkloadReport,
   workloadTable,
 } from './report';
@@ -135,53 +138,100 @@ export interface SimdAb {
   }[];
 }
 
-/** README's Performance block: the run's tables, where they come from, the before/after line and the A/B timing. */
-export function readmeBlock(
-  after: BenchResult,
-  afterFile: string,
-  before?: BenchResult,
-  beforeFile?: string,
-  ab?: SimdAb,
-  abFile?: string,
-): string {
-  const day = after.date.slice(0, 10);
+/** A stored result and the file it was read from (named from the repository root). */
+export interface Stored<T> {
+  data: T;
+  file: string;
+}
+
+/** The files besides the main run that the block can show. */
+export interface BlockParts {
+  /** the run without src/kernels (BEACONS_SIMD_MATMUL=0), for the before → after line */
+  before?: Stored<BenchResult>;
+  /** `npx tsx src/bench/profile.ts ab`: the kernel alone, in one process */
+  ab?: Stored<SimdAb>;
+  /** `npx tsx src/bench/profile.ts save`: where a step's time goes, and the ceiling it sets */
+  profile?: Stored<ProfileRun>;
+}
+
+/** Milliseconds of the products XNNPACK runs (2-D, already SIMD) in a profiled step. */
+export function xnnpackMs(p: StepProfile): number {
+  return p.rows
+    .filter((r) => r.kernel === 'BatchMatMul plain' || r.kernel === '_FusedMatMul plain')
+    .reduce((s, r) => s + r.ms, 0);
+}
+
+/**
+ * The profile's lines: both tables, and the bound the XNNPACK products put on the LoRA step's ratio to PyTorch
+ * (PyTorch's median LoRA step of `after` ÷ the time of those products alone: the ratio if every other kernel took no
+ * time).
+ */
+function profileLines(profile: Stored<ProfileRun>, after: BenchResult): string[] {
+  const run = profile.data;
   const lines = [
-    README_BEGIN,
-    `Measured by \`npm run bench\` on ${day} (ratios against PyTorch in the same run; [bench/README.md](../bench/README.md)); wasm backend (SIMD, 1 thread${after.options.simdMatMul ? ', BatchMatMul of src/kernels/matmul.c' : ''}):`,
+    '',
+    `Where a step's time goes (\`npx tsx src/bench/profile.ts save\`, \`${profile.file}\`, ${run.simdMatMul ? 'with' : 'without'} src/kernels, load average ${run.machine.loadAverage.toFixed(2)} → ${run.loadAverageAtEnd.toFixed(2)}; each kernel is timed on its own, so the kernels sum to a little more than an unprofiled step):`,
     '',
     '```text',
-    benchText(after),
+    run.profiles.map((p) => profileTable(p)).join('\n\n'),
     '```',
-    '',
-    `(\`${afterFile}\`.)`,
   ];
-  if (before !== undefined && beforeFile !== undefined) {
-    const a = headline(after);
-    const b = headline(before);
+  const lora = run.profiles.find((p) => p.step === 'lora');
+  const torch = after.kernel?.torch.lora?.median_step_s;
+  if (lora !== undefined && torch !== undefined) {
+    const plain = xnnpackMs(lora);
     lines.push(
       '',
-      `Before → after src/kernels/matmul.c (the before run: \`BEACONS_SIMD_MATMUL=0 npm run bench\`, \`${beforeFile}\`, load average ${before.machine.loadAverage.toFixed(2)}): ` +
+      `In the LoRA step, XNNPACK's 2-D products (SIMD already, one thread) take ${plain.toFixed(0)} ms of ${lora.kernelMs.toFixed(0)} ms in kernels (${((100 * plain) / lora.kernelMs).toFixed(0)} %). ` +
+        `Were every other kernel free, the step would still take that long: wasm LoRA step ÷ PyTorch at most ${torch.toFixed(3)} s ÷ ${(plain / 1000).toFixed(3)} s = ${(torch / (plain / 1000)).toFixed(2)} (PyTorch's median from the run above).`,
+    );
+  }
+  return lines;
+}
+
+/** README's Performance block: the run's tables, where they come from, and the parts given (before/after, A/B, profile). */
+export function readmeBlock(after: Stored<BenchResult>, parts: BlockParts = {}): string {
+  const { before, ab, profile } = parts;
+  const a0 = after.data;
+  const day = a0.date.slice(0, 10);
+  const lines = [
+    README_BEGIN,
+    `Measured by \`npm run bench\` on ${day} (ratios against PyTorch in the same run; [bench/README.md](../bench/README.md)); wasm backend (SIMD, 1 thread${a0.options.simdMatMul ? ', BatchMatMul of src/kernels/matmul.c' : ''}):`,
+    '',
+    '```text',
+    benchText(a0),
+    '```',
+    '',
+    `(\`${after.file}\`.)`,
+  ];
+  if (before !== undefined) {
+    const a = headline(a0);
+    const b = headline(before.data);
+    lines.push(
+      '',
+      `Before → after src/kernels/matmul.c (the before run: \`BEACONS_SIMD_MATMUL=0 npm run bench\`, \`${before.file}\`, load average ${before.data.machine.loadAverage.toFixed(2)}): ` +
         `wasm LoRA step ÷ PyTorch ${f(b.loraStep, 3)} → ${f(a.loraStep, 3)}, full step ${f(b.fullStep, 3)} → ${f(a.fullStep, 3)}; ` +
         `256-fact workload with workers, PyTorch time ÷ ours ${f(b.workload)} → ${f(a.workload)} ` +
         `(including process start and model loading ${f(b.workloadWithStartup)} → ${f(a.workloadWithStartup)}).`,
     );
-    const load = Math.max(after.machine.loadAverage, before.machine.loadAverage);
+    const load = Math.max(a0.machine.loadAverage, before.data.machine.loadAverage);
     if (load > 0.5) {
       lines.push(
-        `The two runs started at load averages up to ${load.toFixed(2)} on ${after.machine.cores} cores (the machine was shared with other jobs): each ratio compares two sides measured in the same run, but the load moved between and within runs, so the change from one run to the other is not a measurement of the kernel.`,
+        `The two runs started at load averages up to ${load.toFixed(2)} on ${a0.machine.cores} cores (the machine was shared with other jobs): each ratio compares two sides measured in the same run, but the load moved between and within runs, so the change from one run to the other is not a measurement of the kernel.`,
       );
     }
   }
-  if (ab !== undefined && abFile !== undefined) {
-    const parts = ab.steps.map(
+  if (ab !== undefined) {
+    const steps = ab.data.steps.map(
       (s) =>
         `${s.method} step ${s.offMedianS.toFixed(3)} s → ${s.onMedianS.toFixed(3)} s (${s.speedup.toFixed(2)}× faster; medians of ${s.off.length} steps each)`,
     );
     lines.push(
       '',
-      `The kernel alone, timed in alternating rounds in one process so that other load hits both sides alike (\`npx tsx src/bench/profile.ts ab\`, \`${abFile}\`, load average ${ab.machine.loadAverage.toFixed(2)} → ${ab.loadAverageAtEnd.toFixed(2)}): ${parts.join('; ')}.`,
+      `The kernel alone, timed in alternating rounds in one process so that other load hits both sides alike (\`npx tsx src/bench/profile.ts ab\`, \`${ab.file}\`, load average ${ab.data.machine.loadAverage.toFixed(2)} → ${ab.data.loadAverageAtEnd.toFixed(2)}): ${steps.join('; ')}.`,
     );
   }
+  if (profile !== undefined) lines.push(...profileLines(profile, a0));
   lines.push(README_END);
   return lines.join('\n');
 }
@@ -214,8 +264,29 @@ export function readAb(file: string): SimdAb {
   return r;
 }
 
+/** Reads a profile JSON of `npx tsx src/bench/profile.ts save`, with an error naming the file. */
+export function readProfile(file: string): ProfileRun {
+  let r: ProfileRun;
+  try {
+    r = JSON.parse(fs.readFileSync(file, 'utf8')) as ProfileRun;
+  } catch (e) {
+    throw new Error(`bench --readme: cannot read ${file}: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(r.profiles) || r.machine === undefined) {
+    throw new Error(`bench --readme: ${file} is not a profile result (machine, profiles)`);
+  }
+  return r;
+}
+
+/** The files of a bench block, read from disk (paths as given; each shown named from the repository root). */
+export interface BlockFiles {
+  before?: string;
+  ab?: string;
+  profile?: string;
+}
+
 /** Replaces README's bench block (between the markers) with one rendered from the given JSON files. */
-export function updateReadme(readme: string, afterFile: string, beforeFile?: string, abFile?: string): void {
+export function updateReadme(readme: string, afterFile: string, files: BlockFiles = {}): void {
   const text = fs.readFileSync(readme, 'utf8');
   const begin = text.indexOf('<!-- bench:begin');
   const end = text.indexOf(README_END);
@@ -224,13 +295,15 @@ export function updateReadme(readme: string, afterFile: string, beforeFile?: str
   }
   // the files are named from the repository root (results/bench/…), wherever the page that shows them lives
   const rel = (p: string) => path.relative(REPO_DIR, path.resolve(p)).split(path.sep).join('/');
+  const stored = <T>(file: string | undefined, read: (f: string) => T): Stored<T> | undefined =>
+    file === undefined ? undefined : { data: read(file), file: rel(file) };
   const block = readmeBlock(
-    readBench(afterFile),
-    rel(afterFile),
-    beforeFile === undefined ? undefined : readBench(beforeFile),
-    beforeFile === undefined ? undefined : rel(beforeFile),
-    abFile === undefined ? undefined : readAb(abFile),
-    abFile === undefined ? undefined : rel(abFile),
+    { data: readBench(afterFile), file: rel(afterFile) },
+    {
+      before: stored(files.before, readBench),
+      ab: stored(files.ab, readAb),
+      profile: stored(files.profile, readProfile),
+    },
   );
   writeFileAtomic(readme, text.slice(0, begin) + block + text.slice(end + README_END.length));
 }

@@ -125,3 +125,55 @@ export function workloadTable(w: WorkloadReport): string {
   }
   return table(['learn single facts', 'wall s', 'learned', 'updates', 'facts/s'], rows);
 }
+
+export type ProfiledStep = 'lora' | 'stacked';
+
+export interface KernelRow {
+  /** kernel name; BatchMatMul as `BatchMatMul plain` / `BatchMatMul batched` */
+  kernel: string;
+  calls: number;
+  ms: number;
+}
+
+export interface StepProfile {
+  step: ProfiledStep;
+  backend: string;
+  /** wall time of the profiled step (profiling overhead included) */
+  wallMs: number;
+  /** sum of the kernels' times */
+  kernelMs: number;
+  rows: KernelRow[];
+}
+
+/** What `npx tsx src/bench/profile.ts save` writes: both steps' kernel profiles from one process. */
+export interface ProfileRun {
+  date: string;
+  machine: MachineInfo;
+  loadAverageAtEnd: number;
+  /** whether src/kernels ran the slow-path products (BEACONS_SIMD_MATMUL unset) */
+  simdMatMul: boolean;
+  profiles: StepProfile[];
+}
+
+/** A text table of a profile: the `top` costliest kernels and the rest summed. */
+export function profileTable(p: StepProfile, top = 12): string {
+  const lines = [
+    `${p.step} step on ${p.backend}: ${p.wallMs.toFixed(0)} ms profiled wall, ${p.kernelMs.toFixed(0)} ms in kernels`,
+    `${'kernel'.padEnd(24)} ${'calls'.padStart(6)} ${'ms'.padStart(8)} ${'share'.padStart(6)}`,
+  ];
+  const shown = p.rows.slice(0, top);
+  const rest = p.rows.slice(top);
+  const row = (name: string, calls: number, ms: number) =>
+    `${name.padEnd(24)} ${String(calls).padStart(6)} ${ms.toFixed(1).padStart(8)} ${`${((100 * ms) / p.kernelMs).toFixed(1)}%`.padStart(6)}`;
+  for (const r of shown) lines.push(row(r.kernel, r.calls, r.ms));
+  if (rest.length > 0) {
+    lines.push(
+      row(
+        `(${rest.length} others)`,
+        rest.reduce((s, r) => s + r.calls, 0),
+        rest.reduce((s, r) => s + r.ms, 0),
+      ),
+    );
+  }
+  return lines.join('\n');
+}

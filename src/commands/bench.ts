@@ -86,6 +86,11 @@ export const SPEC = {
       arg: 'file.json',
       help: 'with --readme: a simd-ab JSON of `npx tsx src/bench/profile.ts ab` (the kernel alone, in one process)',
     },
+    profile: {
+      type: 'string',
+      arg: 'file.json',
+      help: "with --readme: a profile JSON of `npx tsx src/bench/profile.ts save` (where a step's time goes)",
+    },
   },
 } as const;
 
@@ -244,12 +249,12 @@ async function methodsPhase(c: BenchContext): Promise<MethodStepTime[] | undefin
 
 export async function run(argv: string[]): Promise<void> {
   const o = parseCommand(SPEC, argv);
-  if ((o.before !== undefined || o.ab !== undefined) && o.readme === undefined) {
-    throw new Error('bench: --before and --ab need --readme');
+  if ((o.before !== undefined || o.ab !== undefined || o.profile !== undefined) && o.readme === undefined) {
+    throw new Error('bench: --before, --ab and --profile need --readme');
   }
   if (o.readme !== undefined) {
     const page = path.resolve(fs.realpathSync(__dirname), '../../docs/performance.md');
-    updateReadme(page, o.readme, o.before, o.ab);
+    updateReadme(page, o.readme, { before: o.before, ab: o.ab, profile: o.profile });
     console.error(`[bench] rewrote the bench block of ${page} from ${o.readme}`);
     return;
   }

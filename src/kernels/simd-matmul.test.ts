@@ -300,6 +300,30 @@ describe('SIMD BatchMatMul on wasm (src/kernels/matmul.c)', () => {
     tf.dispose([a, b]);
   });
 
+  test('Identity shares the buffer: the same bits, alive after its input is freed, freed with the last reference', async () => {
+    setSimdMatMul(true);
+    const backend = tf.backend() as unknown as { dataIdMap: { numDataIds(): number } };
+    const idsBefore = backend.dataIdMap.numDataIds();
+    const x = tensor([3, 17], 11);
+    const want = await bits(x);
+    const y = tf.clone(x); // the Identity kernel
+    assert.equal(backend.dataIdMap.numDataIds(), idsBefore + 1, 'no second buffer');
+    x.dispose();
+    assert.equal(firstDifference(await bits(y), want), 'none');
+    y.dispose();
+    assert.equal(backend.dataIdMap.numDataIds(), idsBefore);
+    const s = tf.clone(tf.tensor(['a', 'b'])); // strings: tfjs's kernel
+    assert.deepEqual(await s.data(), ['a', 'b']);
+    s.dispose();
+    // in a gradient (tf.grads routes the seed and the accumulated gradients through Identity): the same bits
+    const a = tensor([5, 40], 12);
+    const r = await both(() =>
+      tf.tidy(() => tf.grads((v: tf.Tensor) => tf.sum(tf.mul(tf.clone(v), tf.clone(v))))([a])[0]),
+    );
+    a.dispose();
+    assert.equal(firstDifference(r.refBits, r.gotBits), 'none');
+  });
+
   test('no tensors or wasm buffers leak (transposed b copies are freed)', async () => {
     setSimdMatMul(true);
     const a = tensor([4, 20, 30], 9);

@@ -22,6 +22,9 @@
  * Transpose (last two axes, float32/int32) is replaced too: a copy, so trivially the same bits, in 4×4 SIMD blocks
  * instead of tfjs's one scalar load per element (the gradients transpose explicitly, src/model/gradients.ts).
  *
+ * Identity shares its input's buffer (a reference count, as tfjs's cpu backend and the wasm Reshape do) instead of
+ * copying it: tfjs tensors are never written in place, so the bits are the input's either way.
+ *
  * `BEACONS_SIMD_MATMUL=0` keeps tfjs's kernels (for users and for the before/after benchmark).
  */
 import * as fs from 'node:fs';
@@ -42,6 +45,7 @@ interface WasmBackendLike {
   dataIdMap: { get(dataId: tf.DataId): { id: number; memoryOffset: number; shape: number[] } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   disposeData(dataId: tf.DataId, force?: boolean): boolean;
+  incRef(dataId: tf.DataId): void;
 }
 
 type BatchMatMulFn = (
@@ -224,11 +228,12 @@ interface KernelArgs {
   attrs: tf.NamedAttrMap;
 }
 
-type Replaced = 'batchMatMul' | 'fusedMatMul' | 'transpose';
+type Replaced = 'batchMatMul' | 'fusedMatMul' | 'transpose' | 'identity';
 const KERNEL_NAMES: Record<Replaced, string> = {
   batchMatMul: 'BatchMatMul',
   fusedMatMul: '_FusedMatMul',
   transpose: 'Transpose',
+  identity: 'Identity',
 };
 let originals: Record<Replaced, tf.KernelConfig> | undefined;
 
@@ -327,6 +332,16 @@ function simdTranspose(args: KernelArgs): tf.TensorInfo {
   return out;
 }
 
+/** Identity without a copy: the output is the input's buffer, one more reference to it (strings: tfjs's kernel). */
+function sharedIdentity(args: KernelArgs): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  if (originals === undefined || x.dtype === 'string') {
+    return originalFunc('identity')(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  }
+  (args.backend as unknown as WasmBackendLike).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
 function originalFunc(which: Replaced): tf.KernelFunc {
   if (originals === undefined) throw new Error('simd-matmul: tfjs wasm kernels not captured');
   return originals[which].kernelFunc;
@@ -395,10 +410,12 @@ const REPLACEMENTS: Record<Replaced, (args: KernelArgs) => tf.TensorInfo> = {
   batchMatMul: simdBatchMatMul,
   fusedMatMul: simdFusedMatMul,
   transpose: simdTranspose,
+  identity: sharedIdentity,
 };
 
 /**
- * Registers (on = true) or removes (false) the SIMD BatchMatMul, _FusedMatMul and Transpose on the wasm backend;
+ * Registers (on = true) or removes (false) the SIMD BatchMatMul, _FusedMatMul and Transpose and the sharing Identity
+ * on the wasm backend;
  * tfjs's own kernels are kept and used for everything routed to them. Needs `@tensorflow/tfjs-backend-wasm` loaded.
  */
 export function setSimdMatMul(on: boolean): void {
@@ -436,7 +453,7 @@ export function installSimdMatMul(): boolean {
   try {
     setSimdMatMul(on);
   } catch (e) {
-    console.error(`[beacons] ${(e as Error).message}; keeping tfjs's BatchMatMul and Transpose`);
+    console.error(`[beacons] ${(e as Error).message}; keeping tfjs's kernels`);
     return false;
   }
   return on;
