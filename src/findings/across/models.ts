@@ -62,7 +62,6 @@ export function headlineBars(
   );
 }
 
-/** The SUMMARY.md section and the figure, or undefined when fewer than two models have results. */
 /** One cell of a verdict table: the row's three-way verdict and its number with interval (points), or '—'. */
 export function verdictCell(headlines: readonly Headline[], row: string): string {
   const h = headlines.find((x) => x.finding === row);
@@ -82,20 +81,48 @@ export function verdictTable(
   ];
 }
 
+/**
+ * How a row's three-way verdict stands across the models that have it: `same` (one verdict on every model, all
+ * models have the row), `moves` (two models disagree; a model without the row is no disagreement; inconclusive for
+ * different reasons is no disagreement either) or undefined (neither), with the models grouped by verdict in
+ * first-seen order.
+ */
+export function acrossModels(
+  models: readonly ModelHeadlines[],
+  row: string,
+): { kind: 'same' | 'moves'; byVerdict: [string, string[]][] } | undefined {
+  const byVerdict = new Map<string, string[]>();
+  for (const m of models) {
+    const h = m.headlines.find((x) => x.finding === row);
+    if (h === undefined) continue;
+    byVerdict.set(h.verdict, [...(byVerdict.get(h.verdict) ?? []), m.name]);
+  }
+  const groups = [...byVerdict.entries()];
+  if (groups.length > 1) return { kind: 'moves', byVerdict: groups };
+  const all = groups.length === 1 && groups[0][1].length === models.length;
+  return all ? { kind: 'same', byVerdict: groups } : undefined;
+}
+
+/** The SUMMARY.md section and the figure, or undefined when fewer than two models have results. */
 export function modelsReport(models: ModelHeadlines[]): ExtraSection | undefined {
   if (models.length < 2) return undefined;
   const rows = [...new Set(models.flatMap((m) => m.headlines.map((h) => h.finding)))];
   const table = verdictTable('finding · method', models);
-  // a verdict moves when two models that both have the row disagree (a model without it is not a disagreement)
-  const moved = rows.filter((r) => {
-    const vs = models
-      .map((m) => {
-        const h = m.headlines.find((x) => x.finding === r);
-        return h ? verdictLabel(h) : undefined;
-      })
-      .filter((v) => v !== undefined);
-    return vs.length > 1 && new Set(vs).size > 1;
-  });
+  const across = rows.map((r) => ({ row: r, a: acrossModels(models, r) }));
+  const same = across.filter((x) => x.a?.kind === 'same');
+  const moved = across.filter((x) => x.a?.kind === 'moves');
+  const stable = (verdict: string) => same.filter((x) => x.a?.byVerdict[0][0] === verdict).map((x) => x.row);
+  const stableLines = ['reproduces', 'does not reproduce']
+    .map((v) => [v, stable(v)] as const)
+    .filter(([, rs]) => rs.length > 0)
+    .map(([v, rs]) => `**${v}** on every model: ${rs.join('; ')}.`);
+  const inconclusiveEverywhere = same.filter((x) => x.a?.byVerdict[0][0] === 'inconclusive');
+  if (inconclusiveEverywhere.length > 0) {
+    stableLines.push(`Inconclusive on every model: ${inconclusiveEverywhere.map((x) => x.row).join('; ')}.`);
+  }
+  const movedText = moved.map(
+    (x) => `${x.row} (${x.a?.byVerdict.map(([v, ms]) => `${v}: ${ms.join(', ')}`).join('; ')})`,
+  );
   const missing = rows.filter((r) => models.some((m) => !m.headlines.some((x) => x.finding === r)));
   const reasons = models.flatMap((m) =>
     m.headlines.map((h) => `- ${m.name}, ${h.finding} (${h.measure}): ${h.reason}.`),
@@ -106,8 +133,9 @@ export function modelsReport(models: ModelHeadlines[]): ExtraSection | undefined
     '',
     ...table,
     '',
+    ...(stableLines.length > 0 ? [`Stable across the models: ${stableLines.join(' ')}`, ''] : []),
     moved.length > 0
-      ? `Verdicts that move with the model: ${moved.join('; ')}.`
+      ? `Verdicts that move with the model (each verdict with the models that give it): ${movedText.join('; ')}.`
       : 'No verdict moves with the model.',
     ...(missing.length > 0
       ? [
