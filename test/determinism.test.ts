@@ -13,7 +13,8 @@
  * neighbours, padded to another length, and the sums over the padded positions (exact zeros) are blocked otherwise:
  * continuous numbers such as Σ‖ΔW‖ may move in their last digits (relative 1e-6 allowed), every count, outcome
  * and verdict must stay the same. A run killed (SIGKILL) after its first batches refuses to resume at another
- * batch size, and resumed at its own gives the uninterrupted `--stack 4` run byte for byte.
+ * batch size, and resumed at its own gives the uninterrupted `--stack 4` run byte for byte, in place or copied to
+ * another folder first (as on a second machine).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -122,9 +123,23 @@ describe('the same sweep, however it is run, gives byte-identical summaries', {
     const other = await beacons(['reproduce', ...args('killed'), '--workers', '1']);
     assert.notEqual(other.code, 0);
     assert.match(other.stderr, /layout\.json: distance-curve run \w+ was computed in batches of 4 cases/);
+    // the half-finished folder copied elsewhere (another machine, another checkout path) resumes there
+    const moved = results('elsewhere');
+    fs.cpSync(dir, moved, { recursive: true });
+    const elsewhere = await beacons(['reproduce', ...args('elsewhere'), '--workers', '1', '--stack', '4']);
+    assert.equal(elsewhere.code, 0, elsewhere.stderr);
+    assert.match(elsewhere.stderr, new RegExp(`distance-curve: ${52 - before}/52 cases computed`));
     const r = await beacons(['reproduce', ...args('killed'), '--workers', '1', '--stack', '4']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, new RegExp(`distance-curve: ${52 - before}/52 cases computed`));
-    assert.deepEqual(summaryDiffs(await stackRun, summaries(dir)), []);
+    const uninterrupted = await stackRun;
+    assert.deepEqual(summaryDiffs(uninterrupted, summaries(dir)), []);
+    assert.deepEqual(summaryDiffs(uninterrupted, summaries(moved)), []);
+    // and the resumed copies hold the same case files, byte for byte
+    for (const f of ['distance-curve', 'learning-regimes', 'reweighting']) {
+      const h = fs.readdirSync(path.join(dir, f))[0];
+      const read = (root: string) => fs.readFileSync(path.join(root, f, h, 'cases.jsonl'), 'utf8');
+      assert.equal(read(moved), read(dir), `${f}/${h}/cases.jsonl differs between the two resumed copies`);
+    }
   });
 });

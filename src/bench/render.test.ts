@@ -10,6 +10,8 @@ import {
   readBench,
   readmeBlock,
   readProfile,
+  readReproduce,
+  reproduceLine,
   updateReadme,
 } from './render';
 
@@ -86,6 +88,37 @@ describe('bench → README', () => {
     assert.throws(() => readProfile(path.join(ROOT, OLD_RUN)), /is not a profile result/);
   });
 
+  test('a reproduce-time result renders as before → after with medians, and says when the case files differ', () => {
+    const machine = readBench(path.join(ROOT, OLD_RUN)).machine;
+    const run = (kernels: 'tfjs' | 'src/kernels', wallS: number) => ({
+      kernels,
+      wallS,
+      cases: 10,
+      casesSha256: 'x',
+    });
+    const data = {
+      date: '2026-12-06T00:00:00.000Z',
+      machine,
+      loadAverageAtEnd: 0.2,
+      args: ['--workers', '2', '--no-figures', '--only', 'filtering'],
+      runs: [
+        run('tfjs', 300),
+        run('src/kernels', 200),
+        run('tfjs', 320),
+        run('src/kernels', 100),
+        run('tfjs', 10),
+      ],
+      identical: true,
+    };
+    const line = reproduceLine({ data, file: 'r.json' });
+    // medians: tfjs 300 (of 10, 300, 320), src/kernels 150 (of 100, 200)
+    assert.match(line, /^`reproduce --workers 2 --no-figures --only filtering` from an empty results folder/);
+    assert.match(line, /tfjs's kernels 300 s → src\/kernels 150 s \(2\.00× faster; medians of 3 runs each/);
+    assert.match(line, /10 cases, the same case files byte for byte\.$/);
+    assert.match(reproduceLine({ data: { ...data, identical: false }, file: 'r.json' }), /DIFFER/);
+    assert.throws(() => readReproduce(path.join(ROOT, OLD_RUN)), /is not a reproduce-time result/);
+  });
+
   test("docs/performance.md's bench block is what `beacons bench --readme` renders from the files it names", () => {
     const text = fs.readFileSync(path.join(ROOT, 'docs', 'performance.md'), 'utf8');
     const begin = text.indexOf('<!-- bench:begin');
@@ -101,12 +134,20 @@ describe('bench → README', () => {
     const profile = /`npx tsx src\/bench\/profile\.ts save`, `(results\/bench\/[^`]+\.json)`/.exec(
       block,
     )?.[1];
+    const reproduce = /`npx tsx src\/bench\/reproduce-time\.ts`, `(results\/bench\/[^`]+\.json)`/.exec(
+      block,
+    )?.[1];
     assert.ok(after !== undefined, 'the block names no results/bench file');
     const stored = <T>(file: string | undefined, read: (f: string) => T) =>
       file === undefined ? undefined : { data: read(path.join(ROOT, file)), file };
     const want = readmeBlock(
       { data: readBench(path.join(ROOT, after)), file: after },
-      { before: stored(before, readBench), ab: stored(ab, readAb), profile: stored(profile, readProfile) },
+      {
+        before: stored(before, readBench),
+        ab: stored(ab, readAb),
+        profile: stored(profile, readProfile),
+        reproduce: stored(reproduce, readReproduce),
+      },
     );
     assert.equal(
       block,

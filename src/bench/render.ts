@@ -3,7 +3,8 @@
  * rendered from the result JSON (results/bench/bench-<date>.json), so that no number in the README is typed by hand.
  *
  * `beacons bench --readme results/bench/<after>.json [--before results/bench/<before>.json] [--ab
- * results/bench/simd-ab-<date>.json] [--profile results/bench/profile-<date>.json]` rewrites the block
+ * results/bench/simd-ab-<date>.json] [--profile results/bench/profile-<date>.json] [--reproduce
+ * results/bench/reproduce-<date>.json]` rewrites the block
  * between `<!-- bench:begin -->` and `<!-- bench:end -->` in docs/performance.md from stored JSON, running nothing.
  */
 import * as fs from 'node:fs';
@@ -23,6 +24,7 @@ import {
   type WorkloadReport,
   workloadTable,
 } from './report';
+import { medianWall, type ReproduceTime } from './reproduce-time';
 
 /** What `beacons bench` writes to results/bench/bench-<date>.json. */
 export interface BenchResult {
@@ -152,6 +154,25 @@ export interface BlockParts {
   ab?: Stored<SimdAb>;
   /** `npx tsx src/bench/profile.ts save`: where a step's time goes, and the ceiling it sets */
   profile?: Stored<ProfileRun>;
+  /** `npx tsx src/bench/reproduce-time.ts`: `reproduce` from an empty folder with and without src/kernels */
+  reproduce?: Stored<ReproduceTime>;
+}
+
+/** The line for a reproduce-time result: wall clock before → after, and whether the case files were the same. */
+export function reproduceLine(r: Stored<ReproduceTime>): string {
+  const d = r.data;
+  const before = medianWall(d, 'tfjs');
+  const after = medianWall(d, 'src/kernels');
+  const n = d.runs.filter((x) => x.kernels === 'tfjs').length;
+  const cases = d.runs[0]?.cases ?? 0;
+  const what = d.args.includes('--only')
+    ? `\`reproduce ${d.args.join(' ')}\``
+    : `\`npm run reproduce -- ${d.args.join(' ')}\` (every experiment)`;
+  return (
+    `${what} from an empty results folder, whole command timed (\`npx tsx src/bench/reproduce-time.ts\`, \`${r.file}\`, load average ${d.machine.loadAverage.toFixed(2)} → ${d.loadAverageAtEnd.toFixed(2)}): ` +
+    `tfjs's kernels ${before.toFixed(0)} s → src/kernels ${after.toFixed(0)} s (${(before / after).toFixed(2)}× faster${n > 1 ? `; medians of ${n} runs each, alternating` : ''}); ` +
+    `${cases} cases, ${d.identical ? 'the same case files byte for byte' : 'case files that DIFFER between the two'}.`
+  );
 }
 
 /** Milliseconds of the products XNNPACK runs (2-D, already SIMD) in a profiled step. */
@@ -191,7 +212,7 @@ function profileLines(profile: Stored<ProfileRun>, after: BenchResult): string[]
 
 /** README's Performance block: the run's tables, where they come from, and the parts given (before/after, A/B, profile). */
 export function readmeBlock(after: Stored<BenchResult>, parts: BlockParts = {}): string {
-  const { before, ab, profile } = parts;
+  const { before, ab, profile, reproduce } = parts;
   const a0 = after.data;
   const day = a0.date.slice(0, 10);
   const lines = [
@@ -231,6 +252,7 @@ export function readmeBlock(after: Stored<BenchResult>, parts: BlockParts = {}):
       `The kernel alone, timed in alternating rounds in one process so that other load hits both sides alike (\`npx tsx src/bench/profile.ts ab\`, \`${ab.file}\`, load average ${ab.data.machine.loadAverage.toFixed(2)} → ${ab.data.loadAverageAtEnd.toFixed(2)}): ${steps.join('; ')}.`,
     );
   }
+  if (reproduce !== undefined) lines.push('', reproduceLine(reproduce));
   if (profile !== undefined) lines.push(...profileLines(profile, a0));
   lines.push(README_END);
   return lines.join('\n');
@@ -278,11 +300,26 @@ export function readProfile(file: string): ProfileRun {
   return r;
 }
 
+/** Reads a reproduce-time JSON, with an error naming the file. */
+export function readReproduce(file: string): ReproduceTime {
+  let r: ReproduceTime;
+  try {
+    r = JSON.parse(fs.readFileSync(file, 'utf8')) as ReproduceTime;
+  } catch (e) {
+    throw new Error(`bench --readme: cannot read ${file}: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(r.runs) || !Array.isArray(r.args) || r.machine === undefined) {
+    throw new Error(`bench --readme: ${file} is not a reproduce-time result (machine, args, runs)`);
+  }
+  return r;
+}
+
 /** The files of a bench block, read from disk (paths as given; each shown named from the repository root). */
 export interface BlockFiles {
   before?: string;
   ab?: string;
   profile?: string;
+  reproduce?: string;
 }
 
 /** Replaces README's bench block (between the markers) with one rendered from the given JSON files. */
@@ -303,6 +340,7 @@ export function updateReadme(readme: string, afterFile: string, files: BlockFile
       before: stored(files.before, readBench),
       ab: stored(files.ab, readAb),
       profile: stored(files.profile, readProfile),
+      reproduce: stored(files.reproduce, readReproduce),
     },
   );
   writeFileAtomic(readme, text.slice(0, begin) + block + text.slice(end + README_END.length));

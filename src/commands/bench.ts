@@ -91,6 +91,11 @@ export const SPEC = {
       arg: 'file.json',
       help: "with --readme: a profile JSON of `npx tsx src/bench/profile.ts save` (where a step's time goes)",
     },
+    reproduce: {
+      type: 'string',
+      arg: 'file.json',
+      help: 'with --readme: a JSON of `npx tsx src/bench/reproduce-time.ts` (reproduce from empty, before and after)',
+    },
   },
 } as const;
 
@@ -249,12 +254,13 @@ async function methodsPhase(c: BenchContext): Promise<MethodStepTime[] | undefin
 
 export async function run(argv: string[]): Promise<void> {
   const o = parseCommand(SPEC, argv);
-  if ((o.before !== undefined || o.ab !== undefined || o.profile !== undefined) && o.readme === undefined) {
-    throw new Error('bench: --before, --ab and --profile need --readme');
+  const parts = [o.before, o.ab, o.profile, o.reproduce];
+  if (parts.some((x) => x !== undefined) && o.readme === undefined) {
+    throw new Error('bench: --before, --ab, --profile and --reproduce need --readme');
   }
   if (o.readme !== undefined) {
     const page = path.resolve(fs.realpathSync(__dirname), '../../docs/performance.md');
-    updateReadme(page, o.readme, { before: o.before, ab: o.ab, profile: o.profile });
+    updateReadme(page, o.readme, { before: o.before, ab: o.ab, profile: o.profile, reproduce: o.reproduce });
     console.error(`[bench] rewrote the bench block of ${page} from ${o.readme}`);
     return;
   }

@@ -1,0 +1,148 @@
+/**
+ * How long `beacons reproduce` takes from an empty results folder with tfjs's kernels (BEACONS_SIMD_MATMUL=0) and
+ * with src/kernels, and whether both give the same case files (they must: the kernels keep tfjs's bits).
+ *
+ *   npx tsx src/bench/reproduce-time.ts [--only filtering] [--scale smoke] [--rounds 1] [--workers 2] [--out results/bench]
+ *
+ * Each round runs `before` then `after` (alternating, so that load from other jobs lands on both), each from a fresh
+ * temporary folder, timing the whole command (process start, model loading and the merge included). Writes
+ * `reproduce-<date>.json` to --out; `beacons bench --readme … --reproduce <file>` renders it in docs/performance.md.
+ * The default `--only` is every experiment (the default `npm run reproduce`: 20–40 min a run on 2 cores).
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { REPO_DIR } from '../data/paths';
+import { writeFileAtomic } from '../util/atomic';
+import { type MachineInfo, machineInfo } from './report';
+
+/** What reproduce-time writes: the command, and each run's wall clock and case-file digest. */
+export interface ReproduceTime {
+  date: string;
+  machine: MachineInfo;
+  loadAverageAtEnd: number;
+  /** the reproduce arguments, the same for every run (the results folder excepted) */
+  args: string[];
+  runs: { kernels: 'tfjs' | 'src/kernels'; wallS: number; cases: number; casesSha256: string }[];
+  /** every run wrote the same cases.jsonl files, byte for byte */
+  identical: boolean;
+}
+
+/** The cases.jsonl files under a results folder (experiment/hash/cases.jsonl), in a fixed order, as one digest. */
+function casesDigest(dir: string): { files: number; sha256: string; cases: number } {
+  const hash = createHash('sha256');
+  let files = 0;
+  let cases = 0;
+  for (const exp of fs.readdirSync(dir).sort()) {
+    const e = path.join(dir, exp);
+    if (!fs.statSync(e).isDirectory()) continue;
+    for (const h of fs.readdirSync(e).sort()) {
+      const f = path.join(e, h, 'cases.jsonl');
+      if (!fs.existsSync(f)) continue;
+      const text = fs.readFileSync(f);
+      hash.update(`${exp}/${h}\n`);
+      hash.update(text);
+      files++;
+      cases += text.toString('utf8').split('\n').filter(Boolean).length;
+    }
+  }
+  return { files, sha256: hash.digest('hex'), cases };
+}
+
+/** Median wall seconds of the runs with these kernels. */
+export function medianWall(r: ReproduceTime, kernels: 'tfjs' | 'src/kernels'): number {
+  const xs = r.runs
+    .filter((x) => x.kernels === kernels)
+    .map((x) => x.wallS)
+    .sort((a, b) => a - b);
+  if (xs.length === 0) return Number.NaN;
+  const m = Math.floor(xs.length / 2);
+  return xs.length % 2 ? xs[m] : (xs[m - 1] + xs[m]) / 2;
+}
+
+function option(argv: string[], name: string, fallback?: string): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const v = argv[i + 1];
+  if (v === undefined || v.startsWith('--')) throw new Error(`reproduce-time: --${name} needs a value`);
+  return v;
+}
+
+if (require.main === module) {
+  const argv = process.argv.slice(2);
+  const only = option(argv, 'only');
+  const scale = option(argv, 'scale');
+  const rounds = Number(option(argv, 'rounds', '1'));
+  const workers = option(argv, 'workers', '2') as string;
+  const out = option(argv, 'out', 'results/bench') as string;
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new Error('reproduce-time: --rounds must be an integer ≥ 1');
+  const args = [
+    '--workers',
+    workers,
+    '--no-figures',
+    ...(only ? ['--only', only] : []),
+    ...(scale ? ['--scale', scale] : []),
+  ];
+  const machine = machineInfo(null);
+  const runs: ReproduceTime['runs'] = [];
+  const digests = new Set<string>();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-reproduce-time-'));
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const kernels of ['tfjs', 'src/kernels'] as const) {
+        const dir = path.join(tmp, `${r}-${kernels === 'tfjs' ? 'before' : 'after'}`);
+        const env = {
+          ...process.env,
+          BEACONS_SIMD_MATMUL: kernels === 'tfjs' ? '0' : '1',
+          BEACONS_PROGRESS: 'lines',
+        };
+        const log = `${dir}.log`;
+        console.error(
+          `[reproduce-time] round ${r + 1}/${rounds}, ${kernels}: reproduce ${args.join(' ')} (log ${log})`,
+        );
+        const fd = fs.openSync(log, 'w');
+        const t0 = performance.now();
+        const p = spawnSync(
+          process.execPath,
+          ['--import', 'tsx', path.join(REPO_DIR, 'src', 'cli.ts'), 'reproduce', ...args, '--results', dir],
+          { cwd: REPO_DIR, env, stdio: ['ignore', fd, fd] },
+        );
+        const wallS = (performance.now() - t0) / 1000;
+        fs.closeSync(fd);
+        if (p.status !== 0) {
+          const tail = fs.readFileSync(log, 'utf8').trim().split('\n').slice(-5).join('\n');
+          throw new Error(`reproduce-time: reproduce (${kernels}) exited with ${p.status}:\n${tail}`);
+        }
+        const d = casesDigest(dir);
+        if (d.files === 0)
+          throw new Error(`reproduce-time: reproduce (${kernels}) wrote no cases.jsonl under ${dir}`);
+        digests.add(d.sha256);
+        runs.push({ kernels, wallS, cases: d.cases, casesSha256: d.sha256 });
+        console.error(
+          `[reproduce-time] ${kernels}: ${wallS.toFixed(1)} s, ${d.cases} cases in ${d.files} files`,
+        );
+      }
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  const date = new Date().toISOString();
+  const result: ReproduceTime = {
+    date,
+    machine,
+    loadAverageAtEnd: os.loadavg()[0],
+    args,
+    runs,
+    identical: digests.size === 1,
+  };
+  const file = path.join(out, `reproduce-${date.replace(/[:.]/g, '-')}.json`);
+  writeFileAtomic(file, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(
+    `tfjs kernels ${medianWall(result, 'tfjs').toFixed(1)} s, src/kernels ${medianWall(result, 'src/kernels').toFixed(1)} s; case files ${result.identical ? 'identical' : 'DIFFER'}; wrote ${file}`,
+  );
+  if (!result.identical) process.exit(1);
+}
