@@ -32,9 +32,9 @@ test('modelsReport: one row per finding, one column per model, and the verdicts 
   assert.match(r.section, /\| 1 x \| \*\*reproduces\*\* 10\.0 \[9\.0, 11\.0\] \| \*\*reproduces\*\* 20\.0/);
   assert.match(
     r.section,
-    /Verdicts that move with the model \(each verdict with the models that give it\): 2 y \(inconclusive: a; does not reproduce: b\)\./,
+    /Verdicts that move with the model \(they belong to the models that give them\):\n\n- 2 y: inconclusive on a; does not reproduce on b\./,
   );
-  assert.match(r.section, /Stable across the models: \*\*reproduces\*\* on every model: 1 x\./);
+  assert.match(r.section, /Stable across the models:\n\n- reproduces on every model: 1 x\.\n/);
   // a finding one model lacks is shown as '—' and listed, not counted as a verdict that moved
   const partial = modelsReport([
     { name: 'a', description: 'A', headlines: [h('1 x', 'reproduces', 0.1), h('3 z', 'inconclusive', 0)] },
@@ -43,14 +43,17 @@ test('modelsReport: one row per finding, one column per model, and the verdicts 
   assert.ok(partial);
   assert.match(partial.section, /No verdict moves with the model\./);
   // stable means every model has the row: 1 x is, 3 z (one model) is neither stable nor moving
-  assert.match(partial.section, /Stable across the models: \*\*reproduces\*\* on every model: 1 x\.\n/);
-  assert.doesNotMatch(partial.section, /Inconclusive on every model/);
+  assert.match(
+    partial.section,
+    /Stable across the models:\n\n- reproduces on every model: 1 x\.\n\nNo verdict/,
+  );
+  assert.doesNotMatch(partial.section, /inconclusive on every model/);
   // inconclusive for different reasons is the same verdict
   const reasons = modelsReport([
     { name: 'a', description: 'A', headlines: [{ ...h('4 w', 'inconclusive', 0), because: 'floor' }] },
     { name: 'b', description: 'B', headlines: [{ ...h('4 w', 'inconclusive', 0), because: 'underpowered' }] },
   ]);
-  assert.match(reasons?.section ?? '', /Inconclusive on every model: 4 w\./);
+  assert.match(reasons?.section ?? '', /- inconclusive on every model: 4 w\./);
   assert.match(reasons?.section ?? '', /No verdict moves with the model\./);
   assert.match(partial.section, /\| 3 z \| \*\*inconclusive\*\* 0\.0 \[-1\.0, 1\.0\] \| — \|/);
   assert.match(

@@ -111,17 +111,13 @@ export function modelsReport(models: ModelHeadlines[]): ExtraSection | undefined
   const across = rows.map((r) => ({ row: r, a: acrossModels(models, r) }));
   const same = across.filter((x) => x.a?.kind === 'same');
   const moved = across.filter((x) => x.a?.kind === 'moves');
-  const stable = (verdict: string) => same.filter((x) => x.a?.byVerdict[0][0] === verdict).map((x) => x.row);
-  const stableLines = ['reproduces', 'does not reproduce']
-    .map((v) => [v, stable(v)] as const)
+  // the same three-way verdict on every model, by verdict; then each row that moves, with who gives which
+  const stableLines = (['reproduces', 'does not reproduce', 'inconclusive'] as const)
+    .map((v) => [v, same.filter((x) => x.a?.byVerdict[0][0] === v).map((x) => x.row)] as const)
     .filter(([, rs]) => rs.length > 0)
-    .map(([v, rs]) => `**${v}** on every model: ${rs.join('; ')}.`);
-  const inconclusiveEverywhere = same.filter((x) => x.a?.byVerdict[0][0] === 'inconclusive');
-  if (inconclusiveEverywhere.length > 0) {
-    stableLines.push(`Inconclusive on every model: ${inconclusiveEverywhere.map((x) => x.row).join('; ')}.`);
-  }
-  const movedText = moved.map(
-    (x) => `${x.row} (${x.a?.byVerdict.map(([v, ms]) => `${v}: ${ms.join(', ')}`).join('; ')})`,
+    .map(([v, rs]) => `- ${v} on every model: ${rs.join('; ')}.`);
+  const movedLines = moved.map(
+    (x) => `- ${x.row}: ${x.a?.byVerdict.map(([v, ms]) => `${v} on ${ms.join(', ')}`).join('; ')}.`,
   );
   const missing = rows.filter((r) => models.some((m) => !m.headlines.some((x) => x.finding === r)));
   const reasons = models.flatMap((m) =>
@@ -133,10 +129,10 @@ export function modelsReport(models: ModelHeadlines[]): ExtraSection | undefined
     '',
     ...table,
     '',
-    ...(stableLines.length > 0 ? [`Stable across the models: ${stableLines.join(' ')}`, ''] : []),
-    moved.length > 0
-      ? `Verdicts that move with the model (each verdict with the models that give it): ${movedText.join('; ')}.`
-      : 'No verdict moves with the model.',
+    ...(stableLines.length > 0 ? ['Stable across the models:', '', ...stableLines, ''] : []),
+    ...(moved.length > 0
+      ? ['Verdicts that move with the model (they belong to the models that give them):', '', ...movedLines]
+      : ['No verdict moves with the model.']),
     ...(missing.length > 0
       ? [
           '',
