@@ -13,6 +13,7 @@ import {
   FRONT_ROWS,
   frontCell,
   generatedBlocks,
+  ladderLine,
   outsideGenerated,
   rewriteGenerated,
 } from '../src/report/front';
@@ -118,6 +119,30 @@ test('a row is one verdict when the methods agree, "mixed" with the split when n
   assert.equal(mixed.word, 'mixed');
   assert.equal(cellText(mixed), '◐ mixed 1✓ 1✗ 1?');
   assert.equal(frontCell(row, []).word, 'not run');
+});
+
+test('the ladder line: same answer on every full-scale model, or changes with it; not run is neither', () => {
+  const [r0, r1, r2] = FRONT_ROWS;
+  const col = (model: string, scale: 'toy' | 'full', hs: Headline[]) => ({
+    column: { model, scale, dir: 'x' },
+    reports: [],
+    headlines: hs,
+  });
+  const a = [
+    headline(`${r0!.primary} · lora`, 'reproduces'),
+    headline(`${r1!.primary} · lora`, 'reproduces'),
+  ];
+  const b = [
+    headline(`${r0!.primary} · lora`, 'reproduces'),
+    headline(`${r1!.primary} · lora`, 'inconclusive'),
+  ];
+  const c = [...b, headline(`${r2!.primary} · lora`, 'reproduces')];
+  const t = { columns: [col('m0', 'toy', b), col('m1', 'full', a), col('m2', 'full', c)], reference: 1 };
+  assert.equal(
+    ladderLine(t),
+    `At full scale on m1, m2: the same answer on every model for claim ${r0!.n} (✓ reproduces); it changes with the model for claim ${r1!.n} ([which verdict on which model](results/full/SUMMARY.md#verdict-per-finding--model)).`,
+  );
+  assert.equal(ladderLine({ columns: [col('m1', 'full', a), col('m0', 'toy', b)], reference: 0 }), undefined);
 });
 
 test('generated blocks: rewritten in place, an unknown block is an error naming the file', () => {

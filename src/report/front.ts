@@ -225,6 +225,35 @@ export function frontTable(
   return { columns: cols, reference: Math.max(full, 0) };
 }
 
+/**
+ * Across the models at full scale (the columns with scale 'full'; at least two with results): the claims whose cell
+ * is the same on every model (verdict, or the same split of a mixed one) and those whose cell changes with the
+ * model; a claim not run on some model is in neither. Undefined with fewer than two full-scale columns.
+ */
+export function ladderLine(t: FrontTable): string | undefined {
+  const full = t.columns.filter((c) => c.column.scale === 'full');
+  if (full.length < 2) return undefined;
+  const same: string[] = [];
+  const moves: string[] = [];
+  for (const row of FRONT_ROWS) {
+    const cells = full.map((c) => frontCell(row, c.headlines));
+    if (cells.some((c) => c.word === 'not run')) continue;
+    const texts = new Set(cells.map(cellText));
+    if (texts.size === 1) same.push(`${row.n} (${cellText(cells[0]!)})`);
+    else moves.push(String(row.n));
+  }
+  const models = full.map((c) => c.column.model).join(', ');
+  const parts = [
+    same.length > 0
+      ? `the same answer on every model for claim${same.length > 1 ? 's' : ''} ${same.join(', ')}`
+      : 'no claim has the same answer on every model',
+    moves.length > 0
+      ? `it changes with the model for claim${moves.length > 1 ? 's' : ''} ${moves.join(', ')}`
+      : '',
+  ].filter(Boolean);
+  return `At full scale on ${models}: ${parts.join('; ')} ([which verdict on which model](results/full/SUMMARY.md#verdict-per-finding--model)).`;
+}
+
 /** The answer as a markdown table: finding, claim, a verdict per column, the phrase, the report page. */
 export function answerMarkdown(t: FrontTable, reportDirs: readonly { name: string; dir: string }[]): string {
   const names = t.columns.map((c) => columnName(c.column));
@@ -240,6 +269,8 @@ export function answerMarkdown(t: FrontTable, reportDirs: readonly { name: strin
     '',
     `${(['reproduces', 'does not reproduce', 'inconclusive'] as const).map((w) => `${SYMBOL[w]} ${w}`).join(' · ')} · ${SYMBOL.mixed} mixed: the PEFT methods disagree (how many of each). Our number: the first PEFT method (LoRA where it is per method) on the ${ref} run.`,
   ];
+  const ladder = ladderLine(t);
+  if (ladder !== undefined) lines.push('', ladder);
   return lines.join('\n');
 }
 
