@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { normalQuantile } from '../metrics/distributions';
 import { meanCI, rate } from '../metrics/stats';
 import { mulberry32 } from '../util/random';
-import { bestOfFamily, headlineMarkdown, rateAgainstBar } from './headline';
+import { bestOfFamily, headlineMarkdown, meanVerdict, rateAgainstBar, signTestP } from './headline';
 import { existenceHeadline, failedRunsNeeded } from './regimes/summary';
 
 /** n paired differences ~ Normal(effect, sd), seeded. */
@@ -150,4 +150,37 @@ test('existence (finding 2): one pushed-away failed run is existence; none among
   ]);
   assert.equal(none.verdict, 'does not reproduce');
   assert.equal(failedRunsNeeded(0.05), 32);
+});
+
+test('every unit the same nonzero difference: the exact sign test, in meanVerdict and in a family', () => {
+  assert.equal(signTestP(8), 2 / 256);
+  assert.equal(signTestP(0), 1);
+  const same = (d: number, n: number) => meanCI(Array.from({ length: n }, () => d));
+  // alone: 8 of 8 → p 0.0078; 3 of 3 → 0.25, too few; none at all stays "no variation"
+  assert.equal(meanVerdict(same(0.125, 8), 0.03).verdict, 'reproduces');
+  assert.equal(meanVerdict(same(-0.125, 8), 0.03).verdict, 'does not reproduce');
+  assert.equal(meanVerdict(same(0.125, 3), 0.03).because, 'underpowered');
+  assert.equal(meanVerdict(same(0, 8), 0.03).because, 'no variation');
+  assert.ok(Number.isNaN(meanVerdict(same(0.125, 8), 0.03).mde));
+  // in a family of one: a credible gain with no MDE to state (null, printed n/a)
+  const one = bestOfFamily('test', [{ name: 'constant', ci: same(0.125, 8) }], 0.03);
+  assert.equal(one.verdict, 'reproduces');
+  assert.match(one.reason, /best constant: \+12\.5 points, p 0\.0078, exact sign test: all 8 the same/);
+  assert.equal(one.mde, null);
+  // beside noisy members it joins Holm with its sign-test p, and the family's MDE stays a number
+  const noisy = family([0, 0], 10, 0.2, 11);
+  const few = bestOfFamily('test', [{ name: 'constant', ci: same(0.125, 4) }, ...noisy], 0.03);
+  assert.equal(few.verdict, 'inconclusive', few.reason); // 4 of 4: p 0.125 before Holm
+  assert.ok(few.mde !== null && Number.isFinite(few.mde), `MDE ${few.mde}`);
+  assert.doesNotMatch(few.reason, /NaN|n\/a points/);
+  // the only condition left open is the sign test's: no MDE, said in words
+  const quiet = family([0, 0], 400, 0.01, 12); // both equivalent to 0
+  const alone = bestOfFamily('test', [{ name: 'constant', ci: same(0.125, 4) }, ...quiet], 0.03);
+  assert.equal(alone.verdict, 'inconclusive', alone.reason);
+  assert.equal(alone.mde, null);
+  assert.match(alone.reason, /no MDE to state \(exact sign test on too few units\)/);
+  const against = bestOfFamily('test', [{ name: 'constant', ci: same(-0.125, 10) }], 0.03);
+  assert.equal(against.verdict, 'does not reproduce');
+  assert.match(against.reason, /constant credibly in the opposite direction/);
+  assert.equal(against.mde, null);
 });

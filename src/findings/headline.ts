@@ -122,19 +122,36 @@ export function multiplicityMarkdown(): string {
   ].join('\n');
 }
 
+/** Two-sided exact sign test of n paired differences all on one side of 0: 2 · 0.5ⁿ (at most 1). */
+export function signTestP(n: number): number {
+  return Math.min(1, 2 * 0.5 ** n);
+}
+
+/** n differences that are all the same nonzero number: standard error 0, the estimate beyond float noise. */
+export function constantNonzero(ci: Interval & { se: number }): boolean {
+  return ci.se === 0 && Math.abs(ci.estimate) >= FLOAT_NOISE && ci.n >= 1;
+}
+
 /**
  * A mean difference with its t interval (`meanCI`) → a three-way verdict at `margin` (fraction); the equivalence
  * test uses the 90 % t interval (TOST at α 0.05). `room`/`arms`: the ceiling and floor rule (metrics/verdict.ts).
+ *
+ * n differences that are all the same nonzero number (standard error 0, e.g. every fact learned exactly one step
+ * later by one arm) leave the t test nothing to say, but the exact sign test does: n of n on one side of 0 has
+ * two-sided p = 2 · 0.5ⁿ. The direction is credible when p < α (reproduces, or does not reproduce where it is the
+ * opposite one); otherwise too few units (underpowered). Its MDE is not defined (NaN, printed "n/a"), and it never
+ * gives equivalence. No difference at all (or float noise) stays "no variation".
  */
 export function meanVerdict(
   ci: Interval & { se: number },
   margin: number,
   room?: number,
   arms?: readonly number[],
-): ReturnType<typeof verdict> {
+  alpha = 0.05,
+): VerdictResult {
   const se = Number.isFinite(ci.se) ? ci.se : 0;
   const half90 = studentTQuantile(0.95, Math.max(1, ci.n - 1)) * se;
-  return verdict(
+  const v = verdict(
     {
       estimate: ci.estimate,
       lo: ci.lo,
@@ -143,29 +160,11 @@ export function meanVerdict(
       lo90: ci.estimate - half90,
       hi90: ci.estimate + half90,
     },
-    { margin, room, arms },
+    { margin, room, arms, alpha },
   );
-}
-
-/**
- * `meanVerdict` for n paired differences that are all the same nonzero number (standard error 0, e.g. every fact
- * learned exactly one step later by one arm): the t test has nothing to say, but the exact sign test does — n of n
- * differences on one side of 0 has two-sided p = 2 · 0.5ⁿ. The direction is credible when p < α (reproduces, or
- * does not reproduce where it is the opposite one); otherwise too few pairs (underpowered). Its MDE is not defined
- * (NaN, printed "n/a"). Anything else (an estimate at float noise, or data that vary) is `meanVerdict`'s.
- */
-export function constantDifferenceVerdict(
-  ci: Interval & { se: number },
-  margin: number,
-  arms?: readonly number[],
-  alpha = 0.05,
-): VerdictResult {
-  const v = meanVerdict(ci, margin, undefined, arms);
-  if (v.because !== 'no variation' || ci.se !== 0 || !(Math.abs(ci.estimate) >= FLOAT_NOISE) || !(ci.n >= 1))
-    return v;
-  const p = Math.min(1, 2 * 0.5 ** ci.n);
-  const each = `${pts(ci.estimate)} points`;
-  const test = `all ${ci.n} paired differences equal ${each} (standard error 0), so the exact sign test decides: ${ci.n} of ${ci.n} on one side, p ${p.toPrecision(2)}`;
+  if (v.because !== 'no variation' || !constantNonzero(ci)) return v;
+  const p = signTestP(ci.n);
+  const test = `all ${ci.n} paired differences equal ${pts(ci.estimate)} points (standard error 0), so the exact sign test decides: ${ci.n} of ${ci.n} on one side, p ${p.toPrecision(2)}`;
   const base = { mde: Number.NaN, equivalent: false, ceiling: false, margin };
   if (p >= alpha)
     return {
@@ -177,6 +176,12 @@ export function constantDifferenceVerdict(
   return ci.estimate > 0
     ? { ...base, verdict: 'reproduces', reason: `${test}: the paper's direction` }
     : { ...base, verdict: 'does not reproduce', reason: `${test}: the opposite direction` };
+}
+
+/** The largest finite MDE (a sign test's is not defined), or NaN when none is finite. */
+function largestMde(mdes: readonly number[]): number {
+  const finite = mdes.filter((m) => Number.isFinite(m));
+  return finite.length > 0 ? Math.max(...finite) : Number.NaN;
 }
 
 /** A headline from a verdict: the verdict, its reason for being inconclusive, MDE, margin and power. */
@@ -252,7 +257,7 @@ export function bestOfFamily(
   if (live.length === 0) {
     const reasons = [...new Set(silent.map((x) => own.get(x.name)!.because!))];
     const m = usable[0];
-    const mdeAll = Math.max(...usable.map((x) => own.get(x.name)!.mde));
+    const mdeAll = largestMde(usable.map((x) => own.get(x.name)!.mde));
     return {
       finding,
       measure: m.name,
@@ -262,14 +267,21 @@ export function bestOfFamily(
       verdict: 'inconclusive',
       because: reasons.length === 1 ? reasons[0] : 'no variation',
       reason: `no condition can show an effect${silentText}`,
-      mde: mdeAll,
+      mde: Number.isFinite(mdeAll) ? mdeAll : null,
       margin,
       power: powerAtMargin(mdeAll, margin),
     };
   }
-  // with no spread at all there is no t statistic: count it as no evidence (p = 1)
+  // with no spread there is no t statistic: every unit the same nonzero difference is the exact sign test's (as in
+  // meanVerdict); anything else without spread is no evidence (p = 1)
   const ps = live.map((m) =>
-    m.p !== undefined ? m.p : m.ci.se > 0 ? studentTTwoSidedP(m.ci.estimate / m.ci.se, m.ci.n - 1) : 1,
+    m.p !== undefined
+      ? m.p
+      : m.ci.se > 0
+        ? studentTTwoSidedP(m.ci.estimate / m.ci.se, m.ci.n - 1)
+        : constantNonzero(m.ci)
+          ? signTestP(m.ci.n)
+          : 1,
   );
   const adj = holm(ps);
   // the best member: the largest credible gain (Holm) where there is one, else the largest estimate
@@ -282,11 +294,13 @@ export function bestOfFamily(
   const pLabel = live.length === 1 ? 'p' : 'Holm-adjusted p';
   if (m.ci.estimate > 0 && adj[best] < 0.05) {
     const mde = own.get(m.name)!.mde;
+    const test =
+      m.p === undefined && constantNonzero(m.ci) ? `, exact sign test: all ${m.ci.n} the same` : '';
     return {
       ...head,
       verdict: 'reproduces',
-      reason: `best ${m.name}: +${pts(m.ci.estimate)} points, ${pLabel} ${adj[best].toPrecision(2)} (${family}); MDE ${pts(mde)} points${silentText}`,
-      mde,
+      reason: `best ${m.name}: +${pts(m.ci.estimate)} points, ${pLabel} ${adj[best].toPrecision(2)}${test} (${family}); MDE ${pts(mde)} points${silentText}`,
+      mde: Number.isFinite(mde) ? mde : null,
       power: powerAtMargin(mde, margin),
     };
   }
@@ -299,7 +313,7 @@ export function bestOfFamily(
       return v.equivalent && v.verdict === 'does not reproduce';
     })
     .map((x) => x.name);
-  const allMde = Math.max(...live.map((x) => own.get(x.name)!.mde));
+  const allMde = largestMde(live.map((x) => own.get(x.name)!.mde));
   if (live.every((x) => against.includes(x.name) || equivalent.includes(x.name))) {
     const parts = [
       against.length > 0 ? `${against.join(', ')} credibly in the opposite direction (${family})` : '',
@@ -311,7 +325,7 @@ export function bestOfFamily(
       ...head,
       verdict: 'does not reproduce',
       reason: `every condition ruled out: ${parts.join('; ')}; MDE up to ${pts(allMde)} points${silentText}`,
-      mde: allMde,
+      mde: Number.isFinite(allMde) ? allMde : null,
       power: powerAtMargin(allMde, margin),
     };
   }
@@ -322,7 +336,7 @@ export function bestOfFamily(
   const ceilingText = capped.length
     ? `; at a bound (room for an effect of less than ${pts(margin)} points): ${capped.map((x) => `${x.name} (${why(x)}${x.room !== undefined ? `, room ${pts(x.room)}` : ''})`).join(', ')}`
     : '';
-  const familyMde = Math.max(...open.map((x) => own.get(x.name)!.mde));
+  const familyMde = largestMde(open.map((x) => own.get(x.name)!.mde));
   const openText =
     open.length === live.length ? '' : ` (not ruled out: ${open.map((x) => x.name).join(', ')})`;
   const reasons = new Set(open.map(why));
@@ -334,8 +348,8 @@ export function bestOfFamily(
     ...head,
     verdict: 'inconclusive',
     because,
-    reason: `best ${m.name}: ${pts(m.ci.estimate)} points, ${pLabel} ${adj[best].toPrecision(2)} (${family}); neither a credible gain nor ruled out ±${pts(margin)}${openText}${ceilingText}; the design detects ${pts(familyMde)} points at 80 % power${silentText}`,
-    mde: familyMde,
+    reason: `best ${m.name}: ${pts(m.ci.estimate)} points, ${pLabel} ${adj[best].toPrecision(2)} (${family}); neither a credible gain nor ruled out ±${pts(margin)}${openText}${ceilingText}; ${Number.isFinite(familyMde) ? `the design detects ${pts(familyMde)} points at 80 % power` : 'no MDE to state (exact sign test on too few units)'}${silentText}`,
+    mde: Number.isFinite(familyMde) ? familyMde : null,
     power: powerAtMargin(familyMde, margin),
   };
 }

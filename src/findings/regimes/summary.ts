@@ -6,13 +6,7 @@ import { mcnemarExact, type Rate, rateDifference } from '../../metrics/stats';
 import { holm } from '../../metrics/verdict';
 import { DRIFT_BAR } from '../drift/figures';
 import { ci, fitFailure, fix, gain, lr, pct, pts, pval } from '../format';
-import {
-  bestOfFamily,
-  constantDifferenceVerdict,
-  fromVerdict,
-  type Headline,
-  powerAtMargin,
-} from '../headline';
+import { bestOfFamily, fromVerdict, type Headline, meanVerdict, powerAtMargin } from '../headline';
 import type { DistanceAtRegime, PremiseComparison, RegimesSummary } from './analysis';
 import type { RegimesConfig } from './experiment';
 
@@ -186,7 +180,7 @@ export function premiseHeadline(
       margin: PREMISE_MARGIN,
     };
   // discrete steps: every paired fact may differ by the same amount (se 0), where the exact sign test decides
-  const v = constantDifferenceVerdict(diff, PREMISE_MARGIN, c ? [c.full, c.peft] : [p.full, p.peft]);
+  const v = meanVerdict(diff, PREMISE_MARGIN, undefined, c ? [c.full, c.peft] : [p.full, p.peft]);
   const st = p.stepsToLearn;
   const steps = st
     ? `; steps to learn, PEFT − full: ${fix(st.diff.estimate, 1)} ${ci(st.diff.lo, st.diff.hi, (x) => fix(x, 1))} (means ${fix(st.peft, 1)} vs ${fix(st.full, 1)}; not learned within the horizon, counted as one step past it: ${st.censored.peft} vs ${st.censored.full}); whole horizon: ${gain(p.diff.estimate)} ${ci(p.diff.lo, p.diff.hi, pts)}`
