@@ -258,61 +258,58 @@ export function readmeBlock(after: Stored<BenchResult>, parts: BlockParts = {}):
   return lines.join('\n');
 }
 
-/** Reads a bench JSON, with an error naming the file. */
-export function readBench(file: string): BenchResult {
-  let r: BenchResult;
+/**
+ * Reads a stored JSON result of kind `what`, with an error naming the file: unreadable, or missing what `valid`
+ * checks (`fields`, named in the error).
+ */
+function readStored<T>(file: string, what: string, fields: string, valid: (r: T) => boolean): T {
+  let r: T;
   try {
-    r = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResult;
+    r = JSON.parse(fs.readFileSync(file, 'utf8')) as T;
   } catch (e) {
     throw new Error(`bench --readme: cannot read ${file}: ${(e as Error).message}`);
   }
-  if (typeof r.date !== 'string' || r.machine === undefined || !Array.isArray(r.notes)) {
-    throw new Error(`bench --readme: ${file} is not a bench result (date, machine, notes)`);
+  if (r === null || typeof r !== 'object' || !valid(r)) {
+    throw new Error(`bench --readme: ${file} is not a ${what} result (${fields})`);
   }
   return r;
 }
 
-/** Reads a simd-ab JSON, with an error naming the file. */
-export function readAb(file: string): SimdAb {
-  let r: SimdAb;
-  try {
-    r = JSON.parse(fs.readFileSync(file, 'utf8')) as SimdAb;
-  } catch (e) {
-    throw new Error(`bench --readme: cannot read ${file}: ${(e as Error).message}`);
-  }
-  if (!Array.isArray(r.steps) || r.machine === undefined) {
-    throw new Error(`bench --readme: ${file} is not a simd-ab result (machine, steps)`);
-  }
-  return r;
-}
+/** Reads a bench JSON. */
+export const readBench = (file: string): BenchResult =>
+  readStored<BenchResult>(
+    file,
+    'bench',
+    'date, machine, notes',
+    (r) => typeof r.date === 'string' && r.machine !== undefined && Array.isArray(r.notes),
+  );
 
-/** Reads a profile JSON of `npx tsx src/bench/profile.ts save`, with an error naming the file. */
-export function readProfile(file: string): ProfileRun {
-  let r: ProfileRun;
-  try {
-    r = JSON.parse(fs.readFileSync(file, 'utf8')) as ProfileRun;
-  } catch (e) {
-    throw new Error(`bench --readme: cannot read ${file}: ${(e as Error).message}`);
-  }
-  if (!Array.isArray(r.profiles) || r.machine === undefined) {
-    throw new Error(`bench --readme: ${file} is not a profile result (machine, profiles)`);
-  }
-  return r;
-}
+/** Reads a simd-ab JSON of `npx tsx src/bench/profile.ts ab`. */
+export const readAb = (file: string): SimdAb =>
+  readStored<SimdAb>(
+    file,
+    'simd-ab',
+    'machine, steps',
+    (r) => Array.isArray(r.steps) && r.machine !== undefined,
+  );
 
-/** Reads a reproduce-time JSON, with an error naming the file. */
-export function readReproduce(file: string): ReproduceTime {
-  let r: ReproduceTime;
-  try {
-    r = JSON.parse(fs.readFileSync(file, 'utf8')) as ReproduceTime;
-  } catch (e) {
-    throw new Error(`bench --readme: cannot read ${file}: ${(e as Error).message}`);
-  }
-  if (!Array.isArray(r.runs) || !Array.isArray(r.args) || r.machine === undefined) {
-    throw new Error(`bench --readme: ${file} is not a reproduce-time result (machine, args, runs)`);
-  }
-  return r;
-}
+/** Reads a profile JSON of `npx tsx src/bench/profile.ts save`. */
+export const readProfile = (file: string): ProfileRun =>
+  readStored<ProfileRun>(
+    file,
+    'profile',
+    'machine, profiles',
+    (r) => Array.isArray(r.profiles) && r.machine !== undefined,
+  );
+
+/** Reads a JSON of `npx tsx src/bench/reproduce-time.ts`. */
+export const readReproduce = (file: string): ReproduceTime =>
+  readStored<ReproduceTime>(
+    file,
+    'reproduce-time',
+    'machine, args, runs',
+    (r) => Array.isArray(r.runs) && Array.isArray(r.args) && r.machine !== undefined,
+  );
 
 /** The files of a bench block, read from disk (paths as given; each shown named from the repository root). */
 export interface BlockFiles {
