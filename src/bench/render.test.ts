@@ -12,6 +12,7 @@ import {
   readProfile,
   readReproduce,
   reproduceLine,
+  secondsLine,
   updateReadme,
 } from './render';
 
@@ -117,6 +118,16 @@ describe('bench → README', () => {
     assert.match(line, /10 cases, the same case files byte for byte\.$/);
     assert.match(reproduceLine({ data: { ...data, identical: false }, file: 'r.json' }), /DIFFER/);
     assert.throws(() => readReproduce(path.join(ROOT, OLD_RUN)), /is not a reproduce-time result/);
+  });
+
+  test("before → after: the seconds of both sides, PyTorch's own change included (hand-checked)", () => {
+    const before = readBench(path.join(ROOT, 'results/bench/bench-2026-12-06T21-18-29-759Z.json'));
+    const after = readBench(path.join(ROOT, 'results/bench/bench-2026-12-06T21-22-19-552Z.json'));
+    const line = secondsLine(before, after) ?? '';
+    // stored: ours 1.604 → 0.710 s a LoRA step; PyTorch's 256 runs 12.58 → 15.61 s (+24 %)
+    assert.match(line, /LoRA step ours 1\.604 → 0\.710 s \(−56 %\)/);
+    assert.match(line, /PyTorch 12\.6 → 15\.6 s \(\+24 %\)/);
+    assert.equal(secondsLine({ ...before, kernel: undefined, workload: undefined }, after), undefined);
   });
 
   test("docs/performance.md's bench block is what `beacons bench --readme` renders from the files it names", () => {

@@ -41,6 +41,8 @@ export interface BenchResult {
     lr: number;
     factSteps: number;
     checkEvery: number;
+    /** times the PyTorch workload ran, its median the reference (absent: once, runs before the option) */
+    torchRuns?: number;
     /** whether src/kernels/matmul.c ran tfjs-wasm's slow BatchMatMul path (absent: runs before it existed) */
     simdMatMul?: boolean;
   };
@@ -210,6 +212,35 @@ function profileLines(profile: Stored<ProfileRun>, after: BenchResult): string[]
   return lines;
 }
 
+/**
+ * The seconds behind the before → after ratios, both sides: a ratio's change mixes ours with PyTorch's own
+ * run-to-run variation, which this line shows (undefined where a run lacks the kernel or workload part).
+ */
+export function secondsLine(before: BenchResult, after: BenchResult): string | undefined {
+  const step = (r: BenchResult) => r.kernel?.tfjs.find((x) => x.method === 'lora')?.medianStepS;
+  const torchStep = (r: BenchResult) => r.kernel?.torch.lora?.median_step_s;
+  const ours = (r: BenchResult) => r.workload?.oursWorkers?.seconds;
+  const torch = (r: BenchResult) => r.workload?.torch?.seconds;
+  const parts: string[] = [];
+  const pair = (x?: number, y?: number, d = 1) => `${f(x, d)} → ${f(y, d)} s`;
+  const moved = (x?: number, y?: number) =>
+    x !== undefined && y !== undefined
+      ? ` (${y >= x ? '+' : '−'}${f((100 * Math.abs(y - x)) / x, 0)} %)`
+      : '';
+  if (step(before) !== undefined && torchStep(before) !== undefined) {
+    parts.push(
+      `LoRA step ours ${pair(step(before), step(after), 3)}${moved(step(before), step(after))}, PyTorch ${pair(torchStep(before), torchStep(after), 3)}${moved(torchStep(before), torchStep(after))}`,
+    );
+  }
+  if (ours(before) !== undefined && torch(before) !== undefined) {
+    parts.push(
+      `256-fact workload ours with workers ${pair(ours(before), ours(after))}${moved(ours(before), ours(after))}, PyTorch ${pair(torch(before), torch(after))}${moved(torch(before), torch(after))}`,
+    );
+  }
+  if (parts.length === 0) return undefined;
+  return `The seconds behind those ratios, before → after: ${parts.join('; ')}. PyTorch runs the same work in both, so its change is the machine's run-to-run variation, and each ratio's change carries it too.`;
+}
+
 /** README's Performance block: the run's tables, where they come from, and the parts given (before/after, A/B, profile). */
 export function readmeBlock(after: Stored<BenchResult>, parts: BlockParts = {}): string {
   const { before, ab, profile, reproduce } = parts;
@@ -235,6 +266,8 @@ export function readmeBlock(after: Stored<BenchResult>, parts: BlockParts = {}):
         `256-fact workload with workers, PyTorch time ÷ ours ${f(b.workload)} → ${f(a.workload)} ` +
         `(including process start and model loading ${f(b.workloadWithStartup)} → ${f(a.workloadWithStartup)}).`,
     );
+    const seconds = secondsLine(before.data, a0);
+    if (seconds !== undefined) lines.push(seconds);
     const load = Math.max(a0.machine.loadAverage, before.data.machine.loadAverage);
     if (load > 0.5) {
       lines.push(

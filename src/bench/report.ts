@@ -116,7 +116,9 @@ export function workloadTable(w: WorkloadReport): string {
   if (w.torch) {
     const t = w.torch;
     rows.push([
-      `torch ${t.facts} separate runs`,
+      t.secondsEach && t.secondsEach.length > 1
+        ? `torch ${t.facts} separate runs (median of ${t.secondsEach.map((x) => f(x, 1)).join(', ')} s)`
+        : `torch ${t.facts} separate runs`,
       f(t.seconds, 1),
       `${t.learned}/${t.facts}`,
       String(t.optimizer_steps),

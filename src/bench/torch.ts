@@ -32,6 +32,8 @@ export interface TorchFactsResult {
   peak_rss_mb: number;
   torch: string;
   blas?: string[];
+  /** every run's seconds when the workload ran several times (`seconds` is then the median run's) */
+  secondsEach?: number[];
 }
 
 /** The torch version, or a note saying why PyTorch cannot be used. */

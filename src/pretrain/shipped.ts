@@ -51,7 +51,7 @@ export const SHIPPED_MODELS: readonly ShippedModel[] = [
     dir: path.join(MODELS_DIR, 'beacon-large'),
     description: 'untied embeddings, d 176 × 4 layers, 2,400 COUNTERFACT records + answer-first statements',
     targetsNote:
-      'the knowledge target is not met: its recipe (two cosine cycles) stops short of it. A longer recipe changes every beacon-large result, and pretraining plus its whole study at both scales did not fit in the CPU time of the revision that extended the study (issue 30); until then its verdicts stand on a model that knows slightly fewer of its facts (its pool holds only the facts it knows)',
+      'the knowledge target is not met: its recipe (two cosine cycles) stops short of it. A longer recipe would replace the model and so discard both of its studies (default and full scale, now complete); pretraining anew plus both studies is more than one session of background time on 2 cores (issue 30). Its verdicts stand on a model that knows slightly fewer of its facts (its pool holds only the facts it knows)',
     pretrain: {
       tie_word_embeddings: false,
       hidden_size: 176,
