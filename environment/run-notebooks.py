@@ -10,7 +10,8 @@ compiled library `../build/index` (rebuilt first with `npm run build`). The exec
 --output-dir. Every error output and every stderr text of every cell is printed. Exit status 1 when any notebook
 has an error output, a failed cell (tslab reports compile and runtime errors as stderr + an error reply), stderr
 text that looks like an error (uncaught exception, unhandled rejection, thrown Error), a timeout or a dead kernel;
-2 on bad arguments. Needs nbclient/nbformat (Debian: python3-nbclient) and the kernel from install-jupyter.sh.
+2 on bad arguments or a kernel that cannot start (missing, or its program gone). Needs nbclient/nbformat
+(Debian: python3-nbclient) and the kernel from install-jupyter.sh.
 """
 
 import argparse
@@ -179,8 +180,30 @@ def run_notebook(path, out_path, args):
     return problems, time.monotonic() - t0
 
 
+def kernel_problem(name):
+    """Why the kernel `name` cannot start, in one line, or None: a missing spec, or a spec whose program is gone
+    (install-jupyter.sh writes one machine-wide spec; another checkout, since deleted, may have rewritten it)."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(name)
+    except NoSuchKernel:
+        return f"no Jupyter kernel named {name!r}: run bash environment/install-jupyter.sh --kernel-only"
+    program = spec.argv[0] if spec.argv else ""
+    if os.path.isabs(program) and not os.path.exists(program):
+        return (
+            f"the {name!r} kernel ({spec.resource_dir}/kernel.json) runs {program}, which does not exist "
+            f"(installed from another checkout?): run bash environment/install-jupyter.sh --kernel-only here"
+        )
+    return None
+
+
 def main():
     args = parse_args()
+    problem = kernel_problem(args.kernel)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     for item in args.env:
         name, sep, value = item.partition("=")
         if not sep or not name:
