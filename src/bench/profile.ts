@@ -19,7 +19,6 @@
  * BatchMatMul kernel instead of src/kernels/matmul.c.
  */
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
@@ -27,7 +26,6 @@ import { setSimdMatMul, simdMatMulEnabled } from '../kernels/simd-matmul';
 import { LlamaModel } from '../model/llama';
 import { wrap } from '../peft';
 import { train } from '../train/trainer';
-import { writeFileAtomic } from '../util/atomic';
 import {
   benchTrainStep,
   LORA_SETUP,
@@ -44,6 +42,7 @@ import {
   type ProfileRun,
   profileTable,
   type StepProfile,
+  writeResult,
 } from './report';
 import { prepareFacts } from './workload';
 
@@ -144,13 +143,8 @@ if (require.main === module) {
         );
       }
       const date = new Date().toISOString();
-      const file = path.join(kinds[1] ?? 'results/bench', `simd-ab-${date.replace(/[:.]/g, '-')}.json`);
-      const loadAtEnd = os.loadavg()[0];
-      writeFileAtomic(
-        file,
-        `${JSON.stringify({ date, machine, loadAverageAtEnd: loadAtEnd, steps }, null, 2)}\n`,
-      );
-      console.log(`Wrote ${file}`);
+      const ab = { date, machine, loadAverageAtEnd: os.loadavg()[0], steps };
+      console.log(`Wrote ${writeResult(kinds[1] ?? 'results/bench', 'simd-ab', ab)}`);
       return;
     }
     if (kinds[0] === 'save') {
@@ -160,17 +154,14 @@ if (require.main === module) {
         profiles.push(await profileStep(k));
         console.log(`${profileTable(profiles[profiles.length - 1])}\n`);
       }
-      const date = new Date().toISOString();
-      const file = path.join(kinds[1] ?? 'results/bench', `profile-${date.replace(/[:.]/g, '-')}.json`);
       const run: ProfileRun = {
-        date,
+        date: new Date().toISOString(),
         machine,
         loadAverageAtEnd: os.loadavg()[0],
         simdMatMul: simdMatMulEnabled(),
         profiles,
       };
-      writeFileAtomic(file, `${JSON.stringify(run, null, 2)}\n`);
-      console.log(`Wrote ${file}`);
+      console.log(`Wrote ${writeResult(kinds[1] ?? 'results/bench', 'profile', run)}`);
       return;
     }
     for (const k of kinds.length > 0 ? kinds : ['lora', 'stacked']) {

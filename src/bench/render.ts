@@ -217,25 +217,25 @@ function profileLines(profile: Stored<ProfileRun>, after: BenchResult): string[]
  * run-to-run variation, which this line shows (undefined where a run lacks the kernel or workload part).
  */
 export function secondsLine(before: BenchResult, after: BenchResult): string | undefined {
+  // one measure before → after, in seconds, with its change in percent
+  const change = (get: (r: BenchResult) => number | undefined, digits: number) => {
+    const [x, y] = [get(before), get(after)];
+    const pct =
+      x !== undefined && y !== undefined
+        ? ` (${y >= x ? '+' : '−'}${f((100 * Math.abs(y - x)) / x, 0)} %)`
+        : '';
+    return `${f(x, digits)} → ${f(y, digits)} s${pct}`;
+  };
   const step = (r: BenchResult) => r.kernel?.tfjs.find((x) => x.method === 'lora')?.medianStepS;
   const torchStep = (r: BenchResult) => r.kernel?.torch.lora?.median_step_s;
   const ours = (r: BenchResult) => r.workload?.oursWorkers?.seconds;
   const torch = (r: BenchResult) => r.workload?.torch?.seconds;
   const parts: string[] = [];
-  const pair = (x?: number, y?: number, d = 1) => `${f(x, d)} → ${f(y, d)} s`;
-  const moved = (x?: number, y?: number) =>
-    x !== undefined && y !== undefined
-      ? ` (${y >= x ? '+' : '−'}${f((100 * Math.abs(y - x)) / x, 0)} %)`
-      : '';
   if (step(before) !== undefined && torchStep(before) !== undefined) {
-    parts.push(
-      `LoRA step ours ${pair(step(before), step(after), 3)}${moved(step(before), step(after))}, PyTorch ${pair(torchStep(before), torchStep(after), 3)}${moved(torchStep(before), torchStep(after))}`,
-    );
+    parts.push(`LoRA step ours ${change(step, 3)}, PyTorch ${change(torchStep, 3)}`);
   }
   if (ours(before) !== undefined && torch(before) !== undefined) {
-    parts.push(
-      `256-fact workload ours with workers ${pair(ours(before), ours(after))}${moved(ours(before), ours(after))}, PyTorch ${pair(torch(before), torch(after))}${moved(torch(before), torch(after))}`,
-    );
+    parts.push(`256-fact workload ours with workers ${change(ours, 1)}, PyTorch ${change(torch, 1)}`);
   }
   if (parts.length === 0) return undefined;
   return `The seconds behind those ratios, before → after: ${parts.join('; ')}. PyTorch runs the same work in both, so its change is the machine's run-to-run variation, and each ratio's change carries it too.`;

@@ -1,6 +1,8 @@
 /** Machine description and the human-readable tables of `beacons bench`. */
 import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { writeFileAtomic } from '../util/atomic';
 import type { StepBench } from './kernel';
 import type { TorchFactsResult, TorchKernelResult } from './torch';
 import type { StackedResult } from './workload';
@@ -29,6 +31,16 @@ export function machineInfo(torch: string | null): MachineInfo {
     torchBlas: null,
     loadAverage: os.loadavg()[0],
   };
+}
+
+/**
+ * Writes a result as `<dir>/<kind>-<date>.json` (the date with ':' and '.' as '-'), atomically; returns the path.
+ * Every bench tool names its files this way (bench, simd-ab, profile, reproduce).
+ */
+export function writeResult(dir: string, kind: string, result: { date: string }): string {
+  const file = path.join(dir, `${kind}-${result.date.replace(/[:.]/g, '-')}.json`);
+  writeFileAtomic(file, `${JSON.stringify(result, null, 2)}\n`);
+  return file;
 }
 
 /** Peak resident set size of this process so far, in MB. */

@@ -16,8 +16,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { REPO_DIR } from '../data/paths';
-import { writeFileAtomic } from '../util/atomic';
-import { type MachineInfo, machineInfo } from './report';
+import { median } from './kernel';
+import { type MachineInfo, machineInfo, writeResult } from './report';
 
 /** What reproduce-time writes: the command, and each run's wall clock and case-file digest. */
 export interface ReproduceTime {
@@ -54,13 +54,7 @@ function casesDigest(dir: string): { files: number; sha256: string; cases: numbe
 
 /** Median wall seconds of the runs with these kernels. */
 export function medianWall(r: ReproduceTime, kernels: 'tfjs' | 'src/kernels'): number {
-  const xs = r.runs
-    .filter((x) => x.kernels === kernels)
-    .map((x) => x.wallS)
-    .sort((a, b) => a - b);
-  if (xs.length === 0) return Number.NaN;
-  const m = Math.floor(xs.length / 2);
-  return xs.length % 2 ? xs[m] : (xs[m - 1] + xs[m]) / 2;
+  return median(r.runs.filter((x) => x.kernels === kernels).map((x) => x.wallS));
 }
 
 function option(argv: string[], name: string, fallback?: string): string | undefined {
@@ -130,17 +124,15 @@ if (require.main === module) {
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  const date = new Date().toISOString();
   const result: ReproduceTime = {
-    date,
+    date: new Date().toISOString(),
     machine,
     loadAverageAtEnd: os.loadavg()[0],
     args,
     runs,
     identical: digests.size === 1,
   };
-  const file = path.join(out, `reproduce-${date.replace(/[:.]/g, '-')}.json`);
-  writeFileAtomic(file, `${JSON.stringify(result, null, 2)}\n`);
+  const file = writeResult(out, 'reproduce', result);
   console.log(
     `tfjs kernels ${medianWall(result, 'tfjs').toFixed(1)} s, src/kernels ${medianWall(result, 'src/kernels').toFixed(1)} s; case files ${result.identical ? 'identical' : 'DIFFER'}; wrote ${file}`,
   );

@@ -18,16 +18,16 @@ import { benchTrainStep, REFERENCE_BATCH, REFERENCE_SEQ, type StepBench } from '
 import { benchMethodSteps, type MethodStepTime } from '../bench/methods';
 import { canDropLearnedRows } from '../bench/probe';
 import { type BenchResult, benchText, updateReadme } from '../bench/render';
-import { type KernelReport, machineInfo, peakRssMB, type WorkloadReport } from '../bench/report';
+import { type KernelReport, machineInfo, peakRssMB, type WorkloadReport, writeResult } from '../bench/report';
 import { probeTorch, runTorch, type TorchFactsResult, type TorchKernelResult } from '../bench/torch';
 import { prepareFacts, runStacked, runStackedWorkers, writeTorchJob } from '../bench/workload';
+import { REPO_DIR } from '../data/paths';
 import { simdMatMulEnabled } from '../kernels/simd-matmul';
 import { loadSession } from '../knowledge/session';
 import { BEACON_BASE_DIR } from '../model/load';
-import { writeFileAtomic } from '../util/atomic';
 import { parseCommand } from './options';
 
-const DEFAULT_OUT = path.resolve(fs.realpathSync(__dirname), '../../results/bench');
+const DEFAULT_OUT = path.join(REPO_DIR, 'results', 'bench');
 
 export const SPEC = {
   name: 'bench',
@@ -283,7 +283,7 @@ export async function run(argv: string[]): Promise<void> {
     throw new Error('bench: --before, --ab, --profile and --reproduce need --readme');
   }
   if (o.readme !== undefined) {
-    const page = path.resolve(fs.realpathSync(__dirname), '../../docs/performance.md');
+    const page = path.join(REPO_DIR, 'docs', 'performance.md');
     updateReadme(page, o.readme, { before: o.before, ab: o.ab, profile: o.profile, reproduce: o.reproduce });
     console.error(`[bench] rewrote the bench block of ${page} from ${o.readme}`);
     return;
@@ -346,9 +346,7 @@ export async function run(argv: string[]): Promise<void> {
     memory: { peakRssMB: peakRssMB(), numTensorsStart, numTensorsEnd: tf.memory().numTensors },
     notes,
   };
-  const stamp = result.date.replace(/[:.]/g, '-');
-  const file = path.join(o.out!, `bench-${stamp}.json`);
-  writeFileAtomic(file, `${JSON.stringify(result, null, 2)}\n`);
+  const file = writeResult(o.out!, 'bench', result);
   if (o.json) {
     console.log(JSON.stringify(result, null, 2));
     return;

@@ -178,10 +178,10 @@ export function meanVerdict(
     : { ...base, verdict: 'does not reproduce', reason: `${test}: the opposite direction` };
 }
 
-/** The largest finite MDE (a sign test's is not defined), or NaN when none is finite. */
-function largestMde(mdes: readonly number[]): number {
+/** The largest finite MDE (a sign test's is not defined), or null when none is finite. */
+function largestMde(mdes: readonly number[]): number | null {
   const finite = mdes.filter((m) => Number.isFinite(m));
-  return finite.length > 0 ? Math.max(...finite) : Number.NaN;
+  return finite.length > 0 ? Math.max(...finite) : null;
 }
 
 /** A headline from a verdict: the verdict, its reason for being inconclusive, MDE, margin and power. */
@@ -267,7 +267,7 @@ export function bestOfFamily(
       verdict: 'inconclusive',
       because: reasons.length === 1 ? reasons[0] : 'no variation',
       reason: `no condition can show an effect${silentText}`,
-      mde: Number.isFinite(mdeAll) ? mdeAll : null,
+      mde: mdeAll,
       margin,
       power: powerAtMargin(mdeAll, margin),
     };
@@ -325,7 +325,7 @@ export function bestOfFamily(
       ...head,
       verdict: 'does not reproduce',
       reason: `every condition ruled out: ${parts.join('; ')}; MDE up to ${pts(allMde)} points${silentText}`,
-      mde: Number.isFinite(allMde) ? allMde : null,
+      mde: allMde,
       power: powerAtMargin(allMde, margin),
     };
   }
@@ -348,8 +348,8 @@ export function bestOfFamily(
     ...head,
     verdict: 'inconclusive',
     because,
-    reason: `best ${m.name}: ${pts(m.ci.estimate)} points, ${pLabel} ${adj[best].toPrecision(2)} (${family}); neither a credible gain nor ruled out ±${pts(margin)}${openText}${ceilingText}; ${Number.isFinite(familyMde) ? `the design detects ${pts(familyMde)} points at 80 % power` : 'no MDE to state (exact sign test on too few units)'}${silentText}`,
-    mde: Number.isFinite(familyMde) ? familyMde : null,
+    reason: `best ${m.name}: ${pts(m.ci.estimate)} points, ${pLabel} ${adj[best].toPrecision(2)} (${family}); neither a credible gain nor ruled out ±${pts(margin)}${openText}${ceilingText}; ${familyMde !== null ? `the design detects ${pts(familyMde)} points at 80 % power` : 'no MDE to state (exact sign test on too few units)'}${silentText}`,
+    mde: familyMde,
     power: powerAtMargin(familyMde, margin),
   };
 }

@@ -30,6 +30,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { transposeLast } from '../model/gradients';
 
 /** The parts of the WebAssembly API used here (this project compiles without the DOM lib, which declares them). */
 interface WasmApi {
@@ -364,11 +365,6 @@ function loneKernel(args: KernelArgs): tf.TensorInfo {
   return run(backend, { a, b, ...common, m, k, n, outShape: [1, m, n], lo: -Infinity, hi: Infinity });
 }
 
-/** Swaps the last two axes of a [1, r, c] tensor (the SIMD Transpose above, or tfjs's for a size-1 axis). */
-function swapLast(x: tf.Tensor3D): tf.Tensor3D {
-  return tf.transpose(x, [0, 2, 1]);
-}
-
 /**
  * The differentiable lone product: value and gradients are what a batch of two with a zero pair gives in its first
  * half (the project's BatchMatMul gradient, src/model/gradients.ts: dA = dy·bᵀ, dB = aᵀ·dy with explicit
@@ -382,7 +378,7 @@ const loneOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sa, sb] = saved as [tf.Tensor3D, tf.Tensor3D];
       const g = dy as tf.Tensor3D;
-      return [loneOp(g, swapLast(sb)), loneOp(swapLast(sa), g)];
+      return [loneOp(g, transposeLast(sb) as tf.Tensor3D), loneOp(transposeLast(sa) as tf.Tensor3D, g)];
     },
   };
 }) as (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D;
