@@ -3,7 +3,8 @@
 // JS copied once beside them (`plotly.min.js`, never inlined per figure). Opens from disk with no network: no CDN,
 // no fonts, no other scripts. Figures are plain FigureSpec JSON embedded in the page; hover, zoom and the legend's
 // show/hide work as in any plotly page. Text fields are "markdown-ish": paragraphs (blank lines), `- ` lists,
-// `| a | b |` tables, `## headings`, **bold**, *italic*, `code` and [links](url); everything else is escaped.
+// `| a | b |` tables, `## headings`, **bold**, *italic*, `code`, [links](url) and `<details><summary>…</summary>` /
+// `</details>` lines (collapsible, see viz/markdown.ts); everything else is escaped.
 //   writeHtmlReport('results/report', [{ title: 'Finding 1', claim: '…', figures: [spec] }]);
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -31,3 +31,65 @@ test('showMarkdown: text/html (shown untrusted) and the Markdown as text/plain, 
   );
   assert.equal(seen[0]!['text/plain'], '**How to read it.** x < y');
 });
+
+test('markdownish: a <details><summary> line and a </details> line make a collapsible block; the rest stays markdown', () => {
+  const html = markdownish(
+    'Before.\n\n<details><summary>Why **each** `<verdict>` & more</summary>\n\n- a < b\n- c\n\n</details>\n\nAfter.',
+  );
+  assert.equal(
+    html,
+    '<p>Before.</p>\n' +
+      '<details><summary>Why <strong>each</strong> <code>&lt;verdict&gt;</code> &amp; more</summary>\n' +
+      '<ul><li>a &lt; b</li><li>c</li></ul>\n' +
+      '</details>\n' +
+      '<p>After.</p>',
+  );
+  // Surrounding whitespace is allowed, and the markers need no blank line around them.
+  assert.equal(
+    markdownish('x\n  <details><summary>s</summary>  \ny\n </details> \nz'),
+    '<p>x</p>\n<details><summary>s</summary>\n<p>y</p>\n</details>\n<p>z</p>',
+  );
+});
+
+test('markdownish: unbalanced details — a stray </details> stays text, an unclosed <details> is closed at the end', () => {
+  assert.equal(markdownish('a\n\n</details>'), '<p>a</p>\n<p>&lt;/details&gt;</p>');
+  assert.equal(
+    markdownish('<details><summary>s</summary>\n\n- x'),
+    '<details><summary>s</summary>\n<ul><li>x</li></ul>\n</details>',
+  );
+  assert.equal(
+    markdownish('<details><summary>s</summary>\nx\n</details>\n</details>'),
+    '<details><summary>s</summary>\n<p>x</p>\n</details>\n<p>&lt;/details&gt;</p>',
+  );
+  // Nested blocks close in order.
+  assert.equal(
+    markdownish('<details><summary>a</summary>\n<details><summary>b</summary>\nx'),
+    '<details><summary>a</summary>\n<details><summary>b</summary>\n<p>x</p>\n</details>\n</details>',
+  );
+});
+
+test('markdownish: any other HTML stays escaped, the details tags too when not alone on their line', () => {
+  assert.equal(
+    markdownish('<script>alert(1)</script>\n\n<img src=x onerror="alert(1)">'),
+    '<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n<p>&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</p>',
+  );
+  // The summary text is escaped: a script inside it is text, not a tag.
+  assert.equal(
+    markdownish('<details><summary><script>x</script></summary>\ny\n</details>'),
+    '<details><summary>&lt;script&gt;x&lt;/script&gt;</summary>\n<p>y</p>\n</details>',
+  );
+  // Not the exact forms: escaped as text.
+  for (const line of [
+    'see <details><summary>s</summary>',
+    '<details open><summary>s</summary>',
+    '<details><summary>s</summary> tail',
+    '<details>',
+    '<summary>s</summary>',
+    '</details> tail',
+    '<DETAILS><SUMMARY>s</SUMMARY>',
+  ]) {
+    const html = markdownish(line);
+    assert.ok(!/<details|<summary|<\/details/i.test(html), `${line} → ${html}`);
+  }
+  assert.equal(markdownish('</details>'), '<p>&lt;/details&gt;</p>');
+});

@@ -2,7 +2,10 @@
 // untrusted `text/markdown` output without a word, but shows sanitised `text/html`: showMarkdown sends both the
 // HTML and the Markdown source (text/plain), so a reading or a verdict shows in every front end, trusted or not.
 // Supported: paragraphs (blank lines), `#`–`####` headings, `- ` lists, `| a | b |` tables (the second row
-// `|---|`; `\|` inside a cell), **bold**, *italic* and _italic_, `code`, [links](url); everything else escaped.
+// `|---|`; `\|` inside a cell), **bold**, *italic* and _italic_, `code`, [links](url), and a collapsible block: a
+// line that is exactly `<details><summary>TEXT</summary>` (TEXT inline markdown-ish, escaped) opens it, a line that
+// is exactly `</details>` closes it (one with nothing open stays text; one left open is closed at the end). Every
+// other tag, these two elsewhere in a line included, is escaped.
 import { displayBundle } from './display';
 
 /** Text made safe inside HTML (also in attribute values). */
@@ -104,13 +107,40 @@ function block(lines: string[], out: string[]): void {
   flush();
 }
 
-/** Markdown-ish text → HTML (see the file's head for what is supported). */
-export function markdownish(text: string): string {
-  const out: string[] = [];
+const DETAILS_OPEN = /^\s*<details><summary>(.*)<\/summary>\s*$/;
+const DETAILS_CLOSE = /^\s*<\/details>\s*$/;
+
+/** Blocks separated by blank lines → HTML, appended to `out`. */
+function blocks(text: string, out: string[]): void {
   for (const b of text.trim().split(/\n\s*\n/)) {
     const lines = b.split('\n').filter((l) => l.trim() !== '');
     if (lines.length) block(lines, out);
   }
+}
+
+/** Markdown-ish text → HTML (see the file's head for what is supported). */
+export function markdownish(text: string): string {
+  const out: string[] = [];
+  let open = 0; // <details> elements open
+  let run: string[] = []; // lines since the last <details> / </details> line
+  const flush = () => {
+    blocks(run.join('\n'), out);
+    run = [];
+  };
+  for (const line of text.split('\n')) {
+    const details = DETAILS_OPEN.exec(line);
+    if (details) {
+      flush();
+      out.push(`<details><summary>${inline(details[1]!.trim())}</summary>`);
+      open++;
+    } else if (open > 0 && DETAILS_CLOSE.test(line)) {
+      flush();
+      out.push('</details>');
+      open--;
+    } else run.push(line);
+  }
+  flush();
+  for (; open > 0; open--) out.push('</details>');
   return out.join('\n');
 }
 
