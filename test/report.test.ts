@@ -84,6 +84,8 @@ test('results/report/ is what `beacons report` writes from the committed results
       );
     }
     await assert.rejects(main(['report', '--results', out, '--backend', 'wasm']), /no cached run in/);
+    // and it wrote nothing: an empty report never replaces one already at <out>
+    assert.ok(!fs.existsSync(path.join(out, 'report')), 'no report written when nothing is cached');
   } finally {
     process.chdir(cwd);
     fs.rmSync(out, { recursive: true, force: true });

@@ -46,8 +46,14 @@ export async function run(argv: string[]): Promise<void> {
   const out = v.out ?? path.join(v.results, 'report');
   checkOutputDir(out, 'out');
   await initBackend(undefined, { quiet: true });
+  // nothing cached: say so before writing anything (an empty report would replace a good one at <out>)
+  const cached = cachedReports(EXPERIMENTS, options, v.results);
+  if (cached.reports.length === 0)
+    throw new Error(
+      `no cached run in ${v.results} for scale ${v.scale} (run "beacons reproduce" with the same options first)`,
+    );
   const r = writeFindingsReport(
-    cachedReports(EXPERIMENTS, options, v.results),
+    cached,
     options,
     v.results,
     out,
@@ -58,10 +64,6 @@ export async function run(argv: string[]): Promise<void> {
       ...modelsExtra(EXPERIMENTS, options, v.results),
     ],
   );
-  if (r.shown.length === 0)
-    throw new Error(
-      `no cached run in ${v.results} for scale ${v.scale} (run "beacons reproduce" with the same options first)`,
-    );
   for (const k of r.missing)
     console.error(`[report] ${k}: no cached run for this configuration (not in the report)`);
   console.log(`${r.index}: ${r.shown.length} findings (${r.shown.join(', ')}); plotly.js at ${r.plotly}`);
