@@ -12,6 +12,7 @@ import {
   installSimdMatMul,
   kernelWasmPath,
   loneMatMul,
+  rowGatherRuns,
   setSimdMatMul,
   simdMatMulEnabled,
   simdMatMulRuns,
@@ -224,6 +225,47 @@ describe('SIMD BatchMatMul on wasm (src/kernels/matmul.c)', () => {
       const copied = swapsLastTwo && shape[r - 2] > 1 && shape[r - 1] > 1;
       assert.equal(res.simdRuns, copied ? 1 : 0, `${label}: routing`);
     }
+  });
+
+  test('GatherV2 along axis 0 copies rows: the same bits (float32, int32), other gathers routed to tfjs', async () => {
+    const rnd = mulberry32(36);
+    for (let c = 0; c < 40; c++) {
+      const rank = 1 + (c % 3);
+      const shape = Array.from({ length: rank }, () => 1 + Math.floor(rnd() * 9));
+      const idxShape = c % 4 === 0 ? [2, 1 + Math.floor(rnd() * 5)] : [Math.floor(rnd() * 12)];
+      const idx = Array.from({ length: idxShape.reduce((a, b) => a * b, 1) }, () =>
+        Math.floor(rnd() * shape[0]),
+      );
+      const axis = c % 5 === 4 && rank > 1 ? 1 : c % 5 === 3 ? -rank : 0;
+      const int = c % 3 === 2;
+      const before = rowGatherRuns();
+      const res = await both(() =>
+        tf.tidy(() => {
+          const x = tensor(shape, 7000 + c);
+          const ids =
+            axis === 1
+              ? tf.tensor(
+                  idx.map((i) => i % shape[1]),
+                  idxShape,
+                  'int32',
+                )
+              : tf.tensor(idx, idxShape, 'int32');
+          return tf.gather(int ? x.mul(1000).cast('int32') : x, ids, axis);
+        }),
+      );
+      const label = `case ${c}: x ${shape}, indices ${idxShape}, axis ${axis}, ${int ? 'int32' : 'float32'}`;
+      assert.deepEqual(res.shapes[1], res.shapes[0], label);
+      assert.equal(firstDifference(res.refBits, res.gotBits), 'none', label);
+      const rows = axis === 0 || axis === -rank;
+      assert.equal(rowGatherRuns() - before, rows ? 1 : 0, `${label}: routing`);
+    }
+    setSimdMatMul(true);
+    const x = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    const bad = tf.tensor1d([0, 2], 'int32');
+    const n = tf.memory().numTensors;
+    assert.throws(() => tf.gather(x, bad), /GatherV2: the index value 2 is not in \[0, 1\]/);
+    assert.equal(tf.memory().numTensors, n, 'nothing made when an index is out of range');
+    tf.dispose([x, bad]);
   });
 
   test('BEACONS_SIMD_MATMUL=0 keeps tfjs kernels; anything else installs the SIMD ones', () => {

@@ -25,6 +25,10 @@
  * Identity shares its input's buffer (a reference count, as tfjs's cpu backend and the wasm Reshape do) instead of
  * copying it: tfjs tensors are never written in place, so the bits are the input's either way.
  *
+ * GatherV2 along axis 0 (float32/int32) copies whole rows in the backend's memory (`copyWithin`) instead of tfjs's
+ * element-by-element loop with stride arithmetic (about 40 ns an element): a copy, so the same bytes. The embedding
+ * lookup and the packed layout's moves between real and padded rows (src/model/packing.ts) are such gathers.
+ *
  * `BEACONS_SIMD_MATMUL=0` keeps tfjs's kernels (for users and for the before/after benchmark).
  */
 import * as fs from 'node:fs';
@@ -42,7 +46,7 @@ const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 /** The parts of tfjs-backend-wasm's `BackendWasm` used here. */
 interface WasmBackendLike {
   /** `asm.memory` is the WebAssembly.Memory of the backend's module (emscripten's `Module.asm`) */
-  wasm: { asm: { memory: object } };
+  wasm: { asm: { memory: object }; HEAPU8: Uint8Array };
   dataIdMap: { get(dataId: tf.DataId): { id: number; memoryOffset: number; shape: number[] } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   disposeData(dataId: tf.DataId, force?: boolean): boolean;
@@ -229,12 +233,13 @@ interface KernelArgs {
   attrs: tf.NamedAttrMap;
 }
 
-type Replaced = 'batchMatMul' | 'fusedMatMul' | 'transpose' | 'identity';
+type Replaced = 'batchMatMul' | 'fusedMatMul' | 'transpose' | 'identity' | 'gather';
 const KERNEL_NAMES: Record<Replaced, string> = {
   batchMatMul: 'BatchMatMul',
   fusedMatMul: '_FusedMatMul',
   transpose: 'Transpose',
   identity: 'Identity',
+  gather: 'GatherV2',
 };
 let originals: Record<Replaced, tf.KernelConfig> | undefined;
 
@@ -343,6 +348,53 @@ function sharedIdentity(args: KernelArgs): tf.TensorInfo {
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
+/**
+ * GatherV2 along axis 0 with no batch dims, float32 or int32: out[i] = x[indices[i]], a row at a time with
+ * `copyWithin` (the same bytes as tfjs's element loop). Other gathers: tfjs's kernel. Out-of-range indices throw
+ * tfjs's error before anything is written.
+ */
+function rowGather(args: KernelArgs): tf.TensorInfo {
+  const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
+  const axis = x.shape.length === 0 ? -1 : tf.util.parseAxisParam(args.attrs.axis as number, x.shape)[0];
+  const batchDims = (args.attrs.batchDims as number | undefined) ?? 0;
+  if (
+    originals === undefined ||
+    axis !== 0 ||
+    batchDims !== 0 ||
+    (x.dtype !== 'float32' && x.dtype !== 'int32') ||
+    indices.dtype !== 'int32'
+  ) {
+    return originalFunc('gather')(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  }
+  const backend = args.backend as unknown as WasmBackendLike;
+  const rows = x.shape[0];
+  const rowBytes = 4 * tf.util.sizeFromShape(x.shape.slice(1));
+  const n = tf.util.sizeFromShape(indices.shape);
+  const idxAt = offsetOf(backend, indices, 'GatherV2 indices');
+  const idx = new Int32Array(backend.wasm.HEAPU8.buffer, idxAt, n).slice(); // a copy: makeOutput may grow the heap
+  for (let i = 0; i < n; i++) {
+    const j = idx[i];
+    if (!(j >= 0 && j < rows)) throw new Error(`GatherV2: the index value ${j} is not in [0, ${rows - 1}]`);
+  }
+  const out = backend.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
+  gathers++;
+  if (n === 0 || rowBytes === 0) return out;
+  const heap = backend.wasm.HEAPU8; // after makeOutput
+  const from = offsetOf(backend, x, 'GatherV2 x');
+  const to = offsetOf(backend, out, 'GatherV2 output');
+  for (let i = 0; i < n; i++) {
+    const src = from + idx[i] * rowBytes;
+    heap.copyWithin(to + i * rowBytes, src, src + rowBytes);
+  }
+  return out;
+}
+let gathers = 0;
+
+/** How many gathers the row kernel has run (tests: routing). */
+export function rowGatherRuns(): number {
+  return gathers;
+}
+
 function originalFunc(which: Replaced): tf.KernelFunc {
   if (originals === undefined) throw new Error('simd-matmul: tfjs wasm kernels not captured');
   return originals[which].kernelFunc;
@@ -407,11 +459,12 @@ const REPLACEMENTS: Record<Replaced, (args: KernelArgs) => tf.TensorInfo> = {
   fusedMatMul: simdFusedMatMul,
   transpose: simdTranspose,
   identity: sharedIdentity,
+  gather: rowGather,
 };
 
 /**
- * Registers (on = true) or removes (false) the SIMD BatchMatMul, _FusedMatMul and Transpose and the sharing Identity
- * on the wasm backend;
+ * Registers (on = true) or removes (false) the SIMD BatchMatMul, _FusedMatMul and Transpose, the sharing Identity
+ * and the row GatherV2 on the wasm backend;
  * tfjs's own kernels are kept and used for everything routed to them. Needs `@tensorflow/tfjs-backend-wasm` loaded.
  */
 export function setSimdMatMul(on: boolean): void {

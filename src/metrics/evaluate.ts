@@ -57,6 +57,7 @@ export async function scoreTokens(
     const logits = model.forward(tf.tensor2d(ids, [B, T], 'int32'), {
       logitPositions: tf.tensor1d(positions, 'int32'),
       rowGroups,
+      lengths: items.map((it) => it.prompt.length + it.answer.length),
     }).logits as tf.Tensor2D; // [M, V], M = answer tokens of all items
     const t = tf.tensor1d(targets, 'int32');
     const logp = tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(t, logits.shape[1]).asType('float32')), -1);

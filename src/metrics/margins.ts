@@ -58,7 +58,8 @@ export async function firstTokenMargins(
         chunk.map((r, b) => b * T + r.promptIds.length - 1),
         'int32',
       );
-      return model.forward(ids, { logitPositions: pos }).logits; // [B, V]
+      return model.forward(ids, { logitPositions: pos, lengths: chunk.map((r) => r.promptIds.length) })
+        .logits; // [B, V]
     });
     chunk.forEach((r, b) => {
       const row = logits.subarray(b * V, (b + 1) * V);

@@ -14,6 +14,7 @@ import { deriveSeed, normalArray } from '../util/random';
 import type { ModelConfig } from './config';
 import { gatherRows } from './gradients';
 import { rmsNorm, ropeTables } from './layers';
+import { Packing } from './packing';
 import { headDim, isLinearWeight, parameterShapes } from './shapes';
 
 // re-exported: callers import these from the model module
@@ -43,6 +44,8 @@ export interface ForwardContext {
   cache: Map<string, tf.Tensor>;
   /** true while training (dropout active) */
   training: boolean;
+  /** the packed layout of this forward (ForwardOptions.lengths); hooks always get padded [B·T, ·] tensors */
+  packing?: Packing;
 }
 
 export interface ForwardHooks {
@@ -61,6 +64,12 @@ export interface ForwardOptions {
   logitPositions?: tf.Tensor1D;
   rowGroups?: number[];
   training?: boolean;
+  /**
+   * Real tokens in each row of a right-padded batch (length B; row b holds lengths[b] tokens, then padding). The
+   * row-wise work then runs on the real tokens only (model/packing.ts), with the same bits at every real position.
+   * Ignored with attentionMask or outputHidden; BEACONS_PACK=0 turns it off.
+   */
+  lengths?: number[];
 }
 
 export interface ForwardOutput {
@@ -164,13 +173,20 @@ export class LlamaModel {
     };
     const d = c.hidden_size;
     const N = B * T;
-    const flatIds = ids.reshape([N]) as tf.Tensor1D;
-    let x = gatherRows(this.param('model.embed_tokens.weight'), flatIds); // [N, d]
+    const packing =
+      opts.lengths !== undefined && opts.attentionMask === undefined && !opts.outputHidden
+        ? Packing.of(B, T, opts.lengths)
+        : undefined;
+    ctx.packing = packing;
+    let flatIds = ids.reshape([N]) as tf.Tensor1D;
+    if (packing) flatIds = tf.gather(flatIds, packing.real); // [Nr]
+    // the residual stream: [N, d], or [Nr, d] packed
+    let x = gatherRows(this.param('model.embed_tokens.weight'), flatIds);
     const hidden: tf.Tensor3D[] = [];
     const embeddings = opts.outputHidden ? (x.reshape([B, T, d]) as tf.Tensor3D) : undefined;
     if (embeddings) hidden.push(embeddings);
 
-    const { cos, sin } = this.positionTables(B, T, opts.attentionMask); // [N, 1, hd] each
+    const { cos, sin } = this.positionTables(B, T, opts.attentionMask, packing); // [N or Nr, 1, hd] each
     const mask = this.attentionBias(B, T, opts.attentionMask); // [B|1, 1, T, T]
     for (let i = 0; i < c.num_hidden_layers; i++) {
       const p = `model.layers.${i}`;
@@ -182,17 +198,18 @@ export class LlamaModel {
         mask,
         ctx,
       });
-      x = tf.add(x, this.hooks.sublayer ? this.hooks.sublayer(i, 'attn', hAttn, ctx) : hAttn);
+      x = tf.add(x, this.sublayer(i, 'attn', hAttn, ctx));
       const hMlp = this.mlp(
         i,
         rmsNorm(x, this.param(`${p}.post_attention_layernorm.weight`), c.rms_norm_eps),
         ctx,
       );
-      x = tf.add(x, this.hooks.sublayer ? this.hooks.sublayer(i, 'mlp', hMlp, ctx) : hMlp);
+      x = tf.add(x, this.sublayer(i, 'mlp', hMlp, ctx));
       if (opts.outputHidden && i < c.num_hidden_layers - 1) hidden.push(x.reshape([B, T, d]) as tf.Tensor3D);
     }
     x = rmsNorm(x, this.param('model.norm.weight'), c.rms_norm_eps);
     if (opts.outputHidden) hidden.push(x.reshape([B, T, d]) as tf.Tensor3D);
+    if (packing) x = packing.padded(x); // [N, d] (logits are read at real positions)
     const xs = opts.logitPositions ? gatherRows(x, opts.logitPositions) : x; // [M, d]
     const head = c.tie_word_embeddings
       ? tf.transpose(this.param('model.embed_tokens.weight')) // [d, V]
@@ -218,9 +235,27 @@ export class LlamaModel {
     });
   }
 
+  /** y = x·W, then the linear hook (which sees padded [N, ·] tensors when the forward is packed). */
   private linear(name: string, x: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {
     const y = tf.matMul(x, this.param(`${name}.weight`) as tf.Tensor) as tf.Tensor2D;
-    return this.hooks.linear ? this.hooks.linear(name, x, y, ctx) : y;
+    const hook = this.hooks.linear;
+    if (hook === undefined) return y;
+    const p = ctx.packing;
+    if (p === undefined) return hook(name, x, y, ctx);
+    const yPad = p.padded(y);
+    const out = hook(name, p.padded(x), yPad, ctx);
+    return out === yPad ? y : p.packed(out); // a module the hook leaves alone keeps y
+  }
+
+  /** The sublayer hook on a sublayer's output (padded when the forward is packed). */
+  private sublayer(layer: number, kind: 'attn' | 'mlp', h: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {
+    const hook = this.hooks.sublayer;
+    if (hook === undefined) return h;
+    const p = ctx.packing;
+    if (p === undefined) return hook(layer, kind, h, ctx);
+    const hPad = p.padded(h);
+    const out = hook(layer, kind, hPad, ctx);
+    return out === hPad ? h : p.packed(out);
   }
 
   private attention(
@@ -234,9 +269,12 @@ export class LlamaModel {
     const KV = c.num_key_value_heads;
     const hd = headDim(c);
     const p = `model.layers.${layer}.self_attn`;
-    const q = this.rope(this.linear(`${p}.q_proj`, x, a.ctx), H, a.cos, a.sin); // [N, H, hd]
-    const k = this.rope(this.linear(`${p}.k_proj`, x, a.ctx), KV, a.cos, a.sin); // [N, KV, hd]
-    const v = this.linear(`${p}.v_proj`, x, a.ctx); // [N, KV·hd]
+    // x: [N, d], or [Nr, d] packed; attention itself runs in the padded layout
+    const pack = a.ctx.packing;
+    const padded = (t: tf.Tensor, w: number) => (pack ? pack.padded(t.reshape([-1, w]) as tf.Tensor2D) : t);
+    const q = padded(this.rope(this.linear(`${p}.q_proj`, x, a.ctx), H, a.cos, a.sin), H * hd); // [N, H·hd]
+    const k = padded(this.rope(this.linear(`${p}.k_proj`, x, a.ctx), KV, a.cos, a.sin), KV * hd); // [N, KV·hd]
+    const v = padded(this.linear(`${p}.v_proj`, x, a.ctx), KV * hd); // [N, KV·hd]
     const q3 = q
       .reshape([B, T, H, hd])
       .transpose([0, 2, 1, 3])
@@ -261,7 +299,7 @@ export class LlamaModel {
       .reshape([B, H, T, hd])
       .transpose([0, 2, 1, 3])
       .reshape([B * T, H * hd]) as tf.Tensor2D;
-    return this.linear(`${p}.o_proj`, out, a.ctx);
+    return this.linear(`${p}.o_proj`, pack ? pack.packed(out) : out, a.ctx);
   }
 
   private mlp(layer: number, x: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {
@@ -280,13 +318,21 @@ export class LlamaModel {
     return tf.add(tf.mul(x.reshape([N, heads, hd]), cos), tf.mul(rotated, sin)) as tf.Tensor3D;
   }
 
-  /** cos/sin per flat position: [N, 1, hd]. Positions follow the attention mask (left padding). */
+  /** cos/sin per flat position: [N, 1, hd] ([Nr, 1, hd] packed). Positions follow the attention mask (left padding). */
   private positionTables(
     B: number,
     T: number,
     attentionMask?: tf.Tensor2D,
+    packing?: Packing,
   ): { cos: tf.Tensor; sin: tf.Tensor } {
     const hd = headDim(this.config);
+    if (packing !== undefined) {
+      const n = packing.realCount;
+      return {
+        cos: tf.gather(this.ropeCos, packing.positions).reshape([n, 1, hd]),
+        sin: tf.gather(this.ropeSin, packing.positions).reshape([n, 1, hd]),
+      };
+    }
     if (attentionMask === undefined) {
       const cos = this.ropeCos.slice([0, 0], [T, hd]);
       const sin = this.ropeSin.slice([0, 0], [T, hd]);

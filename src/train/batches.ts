@@ -29,6 +29,7 @@ export interface Batch {
   weights: tf.Tensor2D; // [K, M] loss weight of each answer token in each group
   members: tf.Tensor2D; // [K, M] 1 where the token belongs to the group
   rowGroups: number[]; // [B] adapter of each row
+  lengths: number[]; // [B] real tokens of each row (right padding): the forward packs them
   tokens: number; // real (non-pad) tokens in the batch
 }
 
@@ -94,6 +95,7 @@ export function makeBatch(rows: Example[], groups: number, padId: number): Batch
     weights: tf.tensor2d(w, [groups, M]),
     members: tf.tensor2d(mem, [groups, M]),
     rowGroups: rows.map((e) => e.group ?? 0),
+    lengths: rows.map((e) => e.ids.length),
     tokens,
   };
 }

@@ -244,6 +244,7 @@ export async function train(
           const out = model.forward(batch.ids, {
             logitPositions: batch.positions,
             rowGroups: K > 1 ? batch.rowGroups : undefined,
+            lengths: batch.lengths,
             training: true,
           });
           const logits = out.logits as tf.Tensor2D;
