@@ -173,7 +173,12 @@ export function reproduceLine(r: Stored<ReproduceTime>): string {
   return (
     `${what} from an empty results folder, whole command timed (\`npx tsx src/bench/reproduce-time.ts\`, \`${r.file}\`, load average ${d.machine.loadAverage.toFixed(2)} → ${d.loadAverageAtEnd.toFixed(2)}): ` +
     `tfjs's kernels ${before.toFixed(0)} s → src/kernels ${after.toFixed(0)} s (${(before / after).toFixed(2)}× faster${n > 1 ? `; medians of ${n} runs each, alternating` : ''}); ` +
-    `${cases} cases, ${d.identical ? 'the same case files byte for byte' : 'case files that DIFFER between the two'}.`
+    `${cases} cases, ${d.identical ? 'the same case files byte for byte' : 'case files that DIFFER between the two'}` +
+    (d.reference === undefined
+      ? '.'
+      : d.reference.differ.length === 0
+        ? `, and the same as the ${d.reference.files} committed under \`${d.reference.dir}/\`.`
+        : `; ${d.reference.differ.length} of ${d.reference.files} DIFFER from those committed under \`${d.reference.dir}/\`.`)
   );
 }
 

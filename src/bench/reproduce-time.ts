@@ -3,11 +3,14 @@
  * with src/kernels, and whether both give the same case files (they must: the kernels keep tfjs's bits).
  *
  *   npx tsx src/bench/reproduce-time.ts [--only filtering] [--scale smoke] [--rounds 1] [--workers 2] [--out results/bench]
+ *                                       [--reference results]
  *
  * Each round runs `before` then `after` (alternating, so that load from other jobs lands on both), each from a fresh
  * temporary folder, timing the whole command (process start, model loading and the merge included). Writes
  * `reproduce-<date>.json` to --out; `beacons bench --readme … --reproduce <file>` renders it in docs/performance.md.
  * The default `--only` is every experiment (the default `npm run reproduce`: 20–40 min a run on 2 cores).
+ * `--reference <dir>` also compares every run's case files with the same files under dir (the committed caches):
+ * `reference` in the JSON says whether each one was there and the same, byte for byte.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -29,27 +32,45 @@ export interface ReproduceTime {
   runs: { kernels: 'tfjs' | 'src/kernels'; wallS: number; cases: number; casesSha256: string }[];
   /** every run wrote the same cases.jsonl files, byte for byte */
   identical: boolean;
+  /** with --reference: the folder, and the case files of the runs that differ from it or are missing there */
+  reference?: { dir: string; files: number; differ: string[] };
 }
 
-/** The cases.jsonl files under a results folder (experiment/hash/cases.jsonl), in a fixed order, as one digest. */
-function casesDigest(dir: string): { files: number; sha256: string; cases: number } {
-  const hash = createHash('sha256');
-  let files = 0;
-  let cases = 0;
+/** The cases.jsonl files under a results folder (experiment/hash/cases.jsonl), relative, in a fixed order. */
+function caseFiles(dir: string): string[] {
+  const out: string[] = [];
   for (const exp of fs.readdirSync(dir).sort()) {
     const e = path.join(dir, exp);
     if (!fs.statSync(e).isDirectory()) continue;
     for (const h of fs.readdirSync(e).sort()) {
-      const f = path.join(e, h, 'cases.jsonl');
-      if (!fs.existsSync(f)) continue;
-      const text = fs.readFileSync(f);
-      hash.update(`${exp}/${h}\n`);
-      hash.update(text);
-      files++;
-      cases += text.toString('utf8').split('\n').filter(Boolean).length;
+      if (fs.existsSync(path.join(e, h, 'cases.jsonl'))) out.push(path.join(exp, h, 'cases.jsonl'));
     }
   }
-  return { files, sha256: hash.digest('hex'), cases };
+  return out;
+}
+
+/** The case files under a results folder as one digest. */
+function casesDigest(dir: string): { files: number; sha256: string; cases: number } {
+  const hash = createHash('sha256');
+  let cases = 0;
+  const files = caseFiles(dir);
+  for (const f of files) {
+    const text = fs.readFileSync(path.join(dir, f));
+    hash.update(`${path.dirname(f)}\n`);
+    hash.update(text);
+    cases += text.toString('utf8').split('\n').filter(Boolean).length;
+  }
+  return { files: files.length, sha256: hash.digest('hex'), cases };
+}
+
+/** The case files of `dir` that are missing under `reference` or differ from it. */
+function differFrom(dir: string, reference: string): { files: number; differ: string[] } {
+  const files = caseFiles(dir);
+  const differ = files.filter((f) => {
+    const ref = path.join(reference, f);
+    return !fs.existsSync(ref) || !fs.readFileSync(ref).equals(fs.readFileSync(path.join(dir, f)));
+  });
+  return { files: files.length, differ };
 }
 
 /** Median wall seconds of the runs with these kernels. */
@@ -72,6 +93,10 @@ if (require.main === module) {
   const rounds = Number(option(argv, 'rounds', '1'));
   const workers = option(argv, 'workers', '2') as string;
   const out = option(argv, 'out', 'results/bench') as string;
+  const reference = option(argv, 'reference');
+  if (reference !== undefined && !fs.existsSync(reference))
+    throw new Error(`reproduce-time: --reference ${reference} does not exist`);
+  const compared = { files: 0, differ: new Set<string>() };
   if (!Number.isInteger(rounds) || rounds < 1)
     throw new Error('reproduce-time: --rounds must be an integer ≥ 1');
   const args = [
@@ -115,6 +140,11 @@ if (require.main === module) {
         if (d.files === 0)
           throw new Error(`reproduce-time: reproduce (${kernels}) wrote no cases.jsonl under ${dir}`);
         digests.add(d.sha256);
+        if (reference !== undefined) {
+          const c = differFrom(dir, reference);
+          compared.files = Math.max(compared.files, c.files);
+          for (const f of c.differ) compared.differ.add(f);
+        }
         runs.push({ kernels, wallS, cases: d.cases, casesSha256: d.sha256 });
         console.error(
           `[reproduce-time] ${kernels}: ${wallS.toFixed(1)} s, ${d.cases} cases in ${d.files} files`,
@@ -131,10 +161,14 @@ if (require.main === module) {
     args,
     runs,
     identical: digests.size === 1,
+    ...(reference !== undefined
+      ? { reference: { dir: reference, files: compared.files, differ: [...compared.differ].sort() } }
+      : {}),
   };
   const file = writeResult(out, 'reproduce', result);
+  const ref = result.reference;
   console.log(
-    `tfjs kernels ${medianWall(result, 'tfjs').toFixed(1)} s, src/kernels ${medianWall(result, 'src/kernels').toFixed(1)} s; case files ${result.identical ? 'identical' : 'DIFFER'}; wrote ${file}`,
+    `tfjs kernels ${medianWall(result, 'tfjs').toFixed(1)} s, src/kernels ${medianWall(result, 'src/kernels').toFixed(1)} s; case files ${result.identical ? 'identical' : 'DIFFER'}${ref ? `; against ${ref.dir}: ${ref.differ.length === 0 ? `all ${ref.files} the same` : `${ref.differ.length} of ${ref.files} differ (${ref.differ.join(', ')})`}` : ''}; wrote ${file}`,
   );
-  if (!result.identical) process.exit(1);
+  if (!result.identical || (ref !== undefined && ref.differ.length > 0)) process.exit(1);
 }
