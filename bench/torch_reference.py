@@ -223,7 +223,8 @@ def facts(args):
         a0 = ex["answerStart"]
         positions = torch.arange(a0 - 1, len(ex["ids"]) - 1)
         tgt = ids[0, a0:]
-        params = model.new_lora(r, alpha, targets, job.get("seed", 0) + n)
+        # "n": the fact's index in the whole workload, when a job holds part of it (the same init as in one run)
+        params = model.new_lora(r, alpha, targets, job.get("seed", 0) + ex.get("n", n))
         opt = adamw(params, lr)
         for _ in range(steps):
             logits = model.forward(ids, positions)

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import {
+  benchText,
   README_BEGIN,
   README_END,
   readAb,
@@ -117,7 +118,29 @@ describe('bench → README', () => {
     assert.match(line, /tfjs's kernels 300 s → src\/kernels 150 s \(2\.00× faster; medians of 3 runs each/);
     assert.match(line, /10 cases, the same case files byte for byte\.$/);
     assert.match(reproduceLine({ data: { ...data, identical: false }, file: 'r.json' }), /DIFFER/);
+    const ref = (differ: string[]) =>
+      reproduceLine({ data: { ...data, reference: { dir: 'results', files: 6, differ } }, file: 'r.json' });
+    assert.match(ref([]), /byte for byte, and the same as the 6 committed under `results\/`\.$/);
+    assert.match(ref(['a/b/cases.jsonl']), /; 1 of 6 DIFFER from those committed under `results\/`\.$/);
     assert.throws(() => readReproduce(path.join(ROOT, OLD_RUN)), /is not a reproduce-time result/);
+  });
+
+  test('PyTorch on both cores: its row and its ratio against ours with workers (hand-computed)', () => {
+    const run = readBench(path.join(ROOT, OLD_RUN));
+    const w = run.workload!;
+    const torch = w.torch!;
+    const cores = { ...torch, processes: 2, seconds: 8.75, secondsEach: [9, 8.75, 8.5] };
+    const text = benchText({
+      ...run,
+      workload: { ...w, torchCores: cores, ratioCores: 8.75 / w.oursWorkers!.seconds },
+    });
+    assert.ok(text.includes('torch 2 processes × 1 thread (median of 9.0, 8.8, 8.5 s)'), text);
+    const expected = (8.75 / w.oursWorkers!.seconds).toFixed(2);
+    assert.ok(
+      text.includes(`   PyTorch on both cores (2 processes × 1 thread) ÷ ours with workers = ${expected}`),
+      text,
+    );
+    assert.ok(!benchText(run).includes('both cores'), 'an older run has no such line');
   });
 
   test("before → after: the seconds of both sides, PyTorch's own change included (hand-checked)", () => {

@@ -88,6 +88,10 @@ export function benchText(r: BenchResult): string {
         if (withStart !== undefined)
           lines.push(`   … including process start and model loading = ${withStart.toFixed(2)}`);
       }
+      if (w.ratioCores !== undefined && w.torchCores !== undefined)
+        lines.push(
+          `   PyTorch on both cores (${w.torchCores.processes} processes × 1 thread) ÷ ours with workers = ${w.ratioCores.toFixed(2)}`,
+        );
     }
   }
   if (r.methods) {

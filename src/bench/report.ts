@@ -98,10 +98,17 @@ export interface WorkloadReport {
   /** the same stacks split over worker processes (one per core) */
   oursWorkers?: StackedResult & { workers: number; wallWithStartup: number };
   torch?: TorchFactsResult;
+  /**
+   * PyTorch on every core the way a user would: the facts split over one process per core, 1 thread each (on this
+   * workload one thread is not slower than two); `seconds` is the slowest process's, the median run's
+   */
+  torchCores?: TorchFactsResult & { processes: number };
   /** PyTorch seconds ÷ our seconds (≥ 1: ours is faster) */
   ratio?: number;
   /** PyTorch seconds ÷ our seconds with workers */
   ratioWorkers?: number;
+  /** PyTorch on every core (torchCores) ÷ our seconds with workers */
+  ratioCores?: number;
 }
 
 export function workloadTable(w: WorkloadReport): string {
@@ -131,6 +138,19 @@ export function workloadTable(w: WorkloadReport): string {
       t.secondsEach && t.secondsEach.length > 1
         ? `torch ${t.facts} separate runs (median of ${t.secondsEach.map((x) => f(x, 1)).join(', ')} s)`
         : `torch ${t.facts} separate runs`,
+      f(t.seconds, 1),
+      `${t.learned}/${t.facts}`,
+      String(t.optimizer_steps),
+      f(t.facts / t.seconds, 2),
+    ]);
+  }
+  if (w.torchCores) {
+    const t = w.torchCores;
+    const label = `torch ${t.processes} processes × 1 thread`;
+    rows.push([
+      t.secondsEach && t.secondsEach.length > 1
+        ? `${label} (median of ${t.secondsEach.map((x) => f(x, 1)).join(', ')} s)`
+        : label,
       f(t.seconds, 1),
       `${t.learned}/${t.facts}`,
       String(t.optimizer_steps),

@@ -152,21 +152,25 @@ export async function runStacked(
   };
 }
 
-/** Writes the job file for `torch_reference.py facts` (base weights as F32 safetensors); returns its path. */
+/**
+ * Writes the job files for `torch_reference.py facts` (base weights as F32 safetensors, written once): `job` holds
+ * every fact; `parts[p]` the facts i with i mod parts = p (each keeping its index n, so its LoRA init is the one it
+ * gets in the whole run), for one PyTorch process per core.
+ */
 export async function writeTorchJob(
   set: FactSet,
   steps: number,
   lr: number,
   seed: number,
-): Promise<{ job: string; dir: string }> {
+  parts = 0,
+): Promise<{ job: string; dir: string; parts: string[] }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-bench-'));
   const weights = path.join(dir, 'model.safetensors');
   writeSafetensors(weights, await set.model.toTensors());
-  const job = path.join(dir, 'job.json');
-  const body = {
+  const examples = set.examples.map((e, n) => ({ ids: e.ids, answerStart: e.answerStart, n }));
+  const common = {
     config: set.model.config,
     weights,
-    examples: set.examples.map((e) => ({ ids: e.ids, answerStart: e.answerStart })),
     steps,
     lr,
     seed,
@@ -174,8 +178,19 @@ export async function writeTorchJob(
     alpha: LORA_SETUP.alpha,
     targetModules: LORA_SETUP.targetModules,
   };
-  fs.writeFileSync(job, JSON.stringify(body));
-  return { job, dir };
+  const write = (name: string, exs: typeof examples) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, JSON.stringify({ ...common, examples: exs }));
+    return file;
+  };
+  const job = write('job.json', examples);
+  const partFiles = Array.from({ length: parts }, (_, p) =>
+    write(
+      `job-${p}.json`,
+      examples.filter((_, i) => i % parts === p),
+    ),
+  );
+  return { job, dir, parts: partFiles };
 }
 
 /**

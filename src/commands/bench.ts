@@ -4,8 +4,9 @@
  * 1. Kernel: LoRA (r 8 on q_proj, v_proj) and full fine-tuning train steps on the reference config (d 256, 4 layers,
  *    batch 16 × seq 64), tokens/s per tfjs backend (wasm; cpu only with --all, ≈ 25 s a step), against the same step
  *    in PyTorch (bench/torch_reference.py, 2 threads, OpenBLAS): ratio tfjs ÷ PyTorch tokens/s.
- * 2. Workload: wall time to learn N single facts (stacked adapters + early stop vs N separate PyTorch runs):
- *    ratio PyTorch seconds ÷ ours (≥ 1: ours is faster).
+ * 2. Workload: wall time to learn N single facts (stacked adapters + early stop vs N separate PyTorch runs, in one
+ *    2-thread process and split over one 1-thread process per core): ratio PyTorch seconds ÷ ours (≥ 1: ours is
+ *    faster).
  * Prints tables (or the JSON with --json) and writes results/bench/bench-<date>.json atomically.
  */
 
@@ -225,9 +226,12 @@ async function workloadPhase(c: BenchContext): Promise<WorkloadReport> {
         `  ${oursWorkers.seconds.toFixed(1)} s training (${oursWorkers.wallWithStartup.toFixed(1)} s with process start and model loading), ${oursWorkers.learned}/${oursWorkers.facts} learned`,
       );
     }
+    let torchCores: WorkloadReport['torchCores'];
     if (torchProbe.ok) {
-      const { job, dir } = await writeTorchJob(set, factSteps, lr, 0);
+      const processes = oursWorkers?.workers ?? 0;
+      const { job, dir, parts } = await writeTorchJob(set, factSteps, lr, 0, processes);
       const runs: TorchFactsResult[] = [];
+      const coreRuns: NonNullable<WorkloadReport['torchCores']>[] = [];
       try {
         for (let i = 0; i < torchRuns; i++) {
           log(
@@ -241,6 +245,31 @@ async function workloadPhase(c: BenchContext): Promise<WorkloadReport> {
           runs.push(r.value);
           log(`  ${r.value.seconds.toFixed(1)} s, ${r.value.learned}/${r.value.facts} learned`);
         }
+        // the same facts over one PyTorch process per core, as ours with workers (alternating with the runs above
+        // would be fairer to load changes, but each kind keeps its own median)
+        for (let i = 0; processes > 1 && i < torchRuns; i++) {
+          log(`torch on ${processes} processes × 1 thread ${i + 1}/${torchRuns}…`);
+          const rs = await Promise.all(
+            parts.map((p) => runTorch<TorchFactsResult>(['facts', '--threads', '1', '--job', p])),
+          );
+          const bad = rs.find((r) => !r.ok);
+          if (bad !== undefined && !bad.ok) {
+            notes.push(bad.note);
+            break;
+          }
+          const vs = rs.map((r) => (r as { value: TorchFactsResult }).value);
+          coreRuns.push({
+            ...vs[0],
+            processes,
+            facts: vs.reduce((a, v) => a + v.facts, 0),
+            learned: vs.reduce((a, v) => a + v.learned, 0),
+            optimizer_steps: vs.reduce((a, v) => a + v.optimizer_steps, 0),
+            seconds: Math.max(...vs.map((v) => v.seconds)), // they run concurrently: the slowest one's
+            peak_rss_mb: vs.reduce((a, v) => a + v.peak_rss_mb, 0),
+          });
+          const last = coreRuns[coreRuns.length - 1];
+          log(`  ${last.seconds.toFixed(1)} s, ${last.learned}/${last.facts} learned`);
+        }
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
@@ -250,6 +279,10 @@ async function workloadPhase(c: BenchContext): Promise<WorkloadReport> {
         const mid = sorted[Math.floor((sorted.length - 1) / 2)];
         torchFacts = { ...mid, secondsEach: runs.map((r) => r.seconds) };
       }
+      if (coreRuns.length > 0) {
+        const sorted = [...coreRuns].sort((x, y) => x.seconds - y.seconds);
+        torchCores = { ...sorted[Math.floor((sorted.length - 1) / 2)], secondsEach: coreRuns.map((r) => r.seconds) };
+      }
     }
     return {
       source: set.source,
@@ -258,6 +291,9 @@ async function workloadPhase(c: BenchContext): Promise<WorkloadReport> {
       torch: torchFacts,
       ratio: torchFacts ? torchFacts.seconds / ours.seconds : undefined,
       ratioWorkers: torchFacts && oursWorkers ? torchFacts.seconds / oursWorkers.seconds : undefined,
+      ...(torchCores && oursWorkers
+        ? { torchCores, ratioCores: torchCores.seconds / oursWorkers.seconds }
+        : {}),
     };
   } finally {
     set.model.dispose();
