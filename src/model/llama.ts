@@ -5,7 +5,8 @@
  * Parameters are kept under their Hugging Face names (`model.layers.0.self_attn.q_proj.weight`, …). Linear weights
  * are stored TRANSPOSED, [in, out], so every projection is a plain 2-D `matMul(x, W)`: the only matMul form that
  * reaches XNNPACK on the wasm backend (see gradients.ts). `fromTensors` / `toTensors` convert to and from the HF
- * layout [out, in]. All activations are flat [N, d] with N = B·T between attention blocks.
+ * layout [out, in]. All activations are flat [N, d] with N = B·T between attention blocks (or the Nr real tokens of
+ * a right-padded batch, when `lengths` is given: model/packing.ts).
  *
  * PEFT methods plug in through `hooks` (see ForwardHooks) and never edit the model's code.
  */
