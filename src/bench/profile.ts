@@ -44,7 +44,7 @@ import {
   type StepProfile,
   writeResult,
 } from './report';
-import { prepareFacts } from './workload';
+import { prepareFacts, runStacked } from './workload';
 
 function rowName(k: { name: string; inputShapes: number[][] }): string {
   if (k.name !== 'BatchMatMul' && k.name !== '_FusedMatMul') return k.name;
@@ -127,6 +127,38 @@ export async function simdSpeedup(method: 'lora' | 'full', rounds: number, steps
   };
 }
 
+/**
+ * The packed layout alone (src/model/packing.ts): stacked training of `facts` single facts (the workload's stacks of
+ * 64, early stop) with BEACONS_PACK=0 and on, in alternating rounds in one process, after one warm-up run.
+ */
+export async function packingSpeedup(facts: number, rounds: number) {
+  const set = prepareFacts(facts, 0);
+  const saved = process.env.BEACONS_PACK;
+  const off: number[] = [];
+  const on: number[] = [];
+  try {
+    await runStacked(set, 64, 30, 1e-3, 0, 5); // warm-up
+    for (let r = 0; r < rounds; r++) {
+      for (const pack of r % 2 === 0 ? [false, true] : [true, false]) {
+        process.env.BEACONS_PACK = pack ? '1' : '0';
+        (pack ? on : off).push((await runStacked(set, 64, 30, 1e-3, 0, 5)).seconds);
+      }
+    }
+  } finally {
+    if (saved === undefined) delete process.env.BEACONS_PACK;
+    else process.env.BEACONS_PACK = saved;
+    set.model.dispose();
+  }
+  return {
+    facts: set.examples.length,
+    offMedianS: median(off),
+    onMedianS: median(on),
+    speedup: median(off) / median(on),
+    off,
+    on,
+  };
+}
+
 if (require.main === module) {
   (async () => {
     await initBackend(undefined, { quiet: false });
@@ -142,8 +174,12 @@ if (require.main === module) {
           `${m} step, median of ${r.off.length} steps each in alternating rounds: tfjs kernels ${r.offMedianS.toFixed(3)} s, src/kernels ${r.onMedianS.toFixed(3)} s, ${r.speedup.toFixed(2)}× faster`,
         );
       }
+      const packing = await packingSpeedup(128, 6);
+      console.log(
+        `packed layout, stacked training of ${packing.facts} facts, median of ${packing.off.length} runs each in alternating rounds: padded ${packing.offMedianS.toFixed(2)} s, packed ${packing.onMedianS.toFixed(2)} s, ${packing.speedup.toFixed(2)}× faster`,
+      );
       const date = new Date().toISOString();
-      const ab = { date, machine, loadAverageAtEnd: os.loadavg()[0], steps };
+      const ab = { date, machine, loadAverageAtEnd: os.loadavg()[0], steps, packing };
       console.log(`Wrote ${writeResult(kinds[1] ?? 'results/bench', 'simd-ab', ab)}`);
       return;
     }

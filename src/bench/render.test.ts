@@ -125,6 +125,30 @@ describe('bench → README', () => {
     assert.throws(() => readReproduce(path.join(ROOT, OLD_RUN)), /is not a reproduce-time result/);
   });
 
+  test("the A/B file's packed-layout line, when it has one", () => {
+    const run = readBench(path.join(ROOT, OLD_RUN));
+    const step = { method: 'lora', offMedianS: 2, onMedianS: 1, speedup: 2, off: [2], on: [1] };
+    const ab = { date: run.date, machine: run.machine, loadAverageAtEnd: 0.1, steps: [step] };
+    const packing = {
+      facts: 128,
+      offMedianS: 5.5,
+      onMedianS: 5,
+      speedup: 1.1,
+      off: [5.5, 5.4, 6],
+      on: [5, 4.9, 5.2],
+    };
+    const with_ = readmeBlock(
+      { data: run, file: OLD_RUN },
+      { ab: { data: { ...ab, packing }, file: 'ab.json' } },
+    );
+    assert.match(
+      with_,
+      /stacked training of 128 facts .*: 5\.50 s → 5\.00 s \(1\.10× faster; medians of 3 runs each\)\./,
+    );
+    const without = readmeBlock({ data: run, file: OLD_RUN }, { ab: { data: ab, file: 'ab.json' } });
+    assert.ok(!without.includes('packed layout'));
+  });
+
   test('PyTorch on both cores: its row and its ratio against ours with workers (hand-computed)', () => {
     const run = readBench(path.join(ROOT, OLD_RUN));
     const w = run.workload!;

@@ -144,6 +144,15 @@ export interface SimdAb {
     off: number[];
     on: number[];
   }[];
+  /** the packed layout alone: stacked training of `facts` facts with BEACONS_PACK=0 (off) and on (newer runs) */
+  packing?: {
+    facts: number;
+    offMedianS: number;
+    onMedianS: number;
+    speedup: number;
+    off: number[];
+    on: number[];
+  };
 }
 
 /** A stored result and the file it was read from (named from the repository root). */
@@ -293,6 +302,12 @@ export function readmeBlock(after: Stored<BenchResult>, parts: BlockParts = {}):
       '',
       `The kernel alone, timed in alternating rounds in one process so that other load hits both sides alike (\`npx tsx src/bench/profile.ts ab\`, \`${ab.file}\`, load average ${ab.data.machine.loadAverage.toFixed(2)} → ${ab.data.loadAverageAtEnd.toFixed(2)}): ${steps.join('; ')}.`,
     );
+    const p = ab.data.packing;
+    if (p !== undefined)
+      lines.push(
+        '',
+        `The packed layout alone, the same way (src/kernels on in both; stacked training of ${p.facts} facts in stacks of 64 with early stop, \`BEACONS_PACK=0\` against on): ${p.offMedianS.toFixed(2)} s → ${p.onMedianS.toFixed(2)} s (${p.speedup.toFixed(2)}× faster; medians of ${p.off.length} runs each).`,
+      );
   }
   if (reproduce !== undefined) lines.push('', reproduceLine(reproduce));
   if (profile !== undefined) lines.push(...profileLines(profile, a0));
