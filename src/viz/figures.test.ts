@@ -94,6 +94,38 @@ test('barCI: one bar trace per group, grouped, with error bars', () => {
   roundTrips(spec);
 });
 
+test('barCI horizontal: bars along x, categories down the y axis (first on top), height grows with them', () => {
+  const groups = (n: number) =>
+    ['LoRA', 'Adapter'].map((name) => ({
+      name,
+      categories: Array.from({ length: n }, (_, i) => `finding ${i} · a long name`),
+      mean: Array.from({ length: n }, (_, i) => i),
+      lo: Array.from({ length: n }, (_, i) => i - 1),
+      hi: Array.from({ length: n }, (_, i) => i + 1),
+    }));
+  const spec = barCI(groups(3), labels, { horizontal: true, yRange: [-5, 5] });
+  const t = spec.data[0]!;
+  assert.equal(t['orientation'], 'h');
+  assert.deepEqual(t['y'], groups(3)[0]!.categories);
+  assert.deepEqual(t['x'], [0, 1, 2]);
+  assert.ok(t['error_x']);
+  assert.equal(t['error_y'], undefined);
+  const axis = (k: string) => spec.layout[k] as { title: { text: string }; [k: string]: unknown };
+  // labels.x names the categories, labels.y the values: each on the axis that shows them
+  assert.equal(axis('yaxis').title.text, labels.x);
+  assert.equal(axis('xaxis').title.text, labels.y);
+  assert.equal(axis('yaxis')['autorange'], 'reversed');
+  assert.deepEqual(axis('xaxis')['range'], [-5, 5]);
+  const tall = barCI(groups(30), labels, { horizontal: true });
+  assert.ok((tall.layout['height'] as number) > 3 * (spec.layout['height'] as number));
+  assert.ok((tall.layout['height'] as number) >= 30 * 20, 'at least 20 px per category');
+  roundTrips(spec);
+  // the default stays vertical, with no fixed size
+  const vertical = barCI(groups(3), labels);
+  assert.equal(vertical.data[0]!['orientation'], undefined);
+  assert.equal(vertical.layout['height'], undefined);
+});
+
 test('linearFit: exact line, and r', () => {
   const f = linearFit([0, 1, 2, 3], [1, 3, 5, 7]);
   assert.equal(f.slope, 2);

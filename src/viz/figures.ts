@@ -298,27 +298,52 @@ export interface BarGroup {
   hi?: readonly number[];
 }
 
-/** Grouped bar chart with 95 % CI error bars. */
+/**
+ * Grouped bar chart with 95 % CI error bars. `horizontal`: bars along x, a category per row on the y axis (first
+ * at the top), the plot as tall as its categories need (for many categories with long names); `labels.x` still
+ * names the categories and `labels.y` the values, each on the axis that shows them; `yRange` is the value axis's.
+ */
 export function barCI(
   groups: readonly BarGroup[],
   labels: Labels,
-  opts: { yRange?: [number, number] } = {},
+  opts: { yRange?: [number, number]; horizontal?: boolean } = {},
 ): FigureSpec {
+  const horizontal = opts.horizontal === true;
   const data: Trace[] = groups.map((g, i) => {
     const n = g.categories.length;
     for (const f of ['mean', 'lo', 'hi'] as const) checkLength(`bar group '${g.name}'`, f, g[f], n);
+    const [cat, val] = horizontal ? (['y', 'x'] as const) : (['x', 'y'] as const);
     const trace: Trace = {
       type: 'bar',
       name: g.name,
-      x: [...g.categories],
-      y: clean(g.mean),
+      ...(horizontal ? { orientation: 'h' } : {}),
+      [cat]: [...g.categories],
+      [val]: clean(g.mean),
       marker: { color: colour(i) },
     };
-    if (g.lo && g.hi) trace['error_y'] = errorBars(g.mean, g.lo, g.hi, '#333');
+    if (g.lo && g.hi) trace[`error_${val}`] = errorBars(g.mean, g.lo, g.hi, '#333');
     return trace;
   });
-  const layout: FigureSpec['layout'] = { ...baseLayout(labels), barmode: 'group', bargap: 0.2 };
-  if (opts.yRange) (layout['yaxis'] as { [k: string]: unknown })['range'] = [...opts.yRange];
+  if (!horizontal) {
+    const layout: FigureSpec['layout'] = { ...baseLayout(labels), barmode: 'group', bargap: 0.2 };
+    if (opts.yRange) (layout['yaxis'] as { [k: string]: unknown })['range'] = [...opts.yRange];
+    return { data, layout };
+  }
+  const layout: FigureSpec['layout'] = {
+    ...baseLayout({ ...labels, x: labels.y, y: labels.x }),
+    barmode: 'group',
+    bargap: 0.25,
+  };
+  const xaxis = layout['xaxis'] as { [k: string]: unknown };
+  Object.assign(xaxis, { zeroline: true, zerolinecolor: '#888', zerolinewidth: 1 });
+  if (opts.yRange) xaxis['range'] = [...opts.yRange];
+  // the first category on top; the top and bottom margins plus a row per category (a bar per group in it)
+  (layout['yaxis'] as { [k: string]: unknown })['autorange'] = 'reversed';
+  const categories = new Set(groups.flatMap((g) => g.categories)).size;
+  const margin = layout['margin'] as { t: number; b: number };
+  layout['height'] = margin.t + margin.b + 20 + categories * (8 * Math.max(1, groups.length) + 12);
+  // wide enough for long category names beside the bars (the HTML report fits the page's width instead)
+  layout['width'] = 980;
   return { data, layout };
 }
 

@@ -46,6 +46,7 @@ export function headlineBars(
   columns: readonly { name: string; headlines: readonly Headline[] }[],
   rows: readonly string[],
   labels: Parameters<typeof barCI>[1],
+  opts: Parameters<typeof barCI>[2] = {},
 ): ReturnType<typeof barCI> {
   return barCI(
     columns.map((c) => {
@@ -59,6 +60,7 @@ export function headlineBars(
       };
     }),
     labels,
+    opts,
   );
 }
 
@@ -156,6 +158,8 @@ export function modelsReport(models: ModelHeadlines[]): ExtraSection | undefined
       protocol:
         '+ = paper’s direction, 95 % CIs; 1: middle bins − near end (the verdict’s contrast); 2: % of failed runs pushed away (existence)',
     },
+    // ~30 rows with long names: a row per finding · method, bars along x
+    { horizontal: true },
   );
   return { section, figures: [{ name: 'models', spec: figure }] };
 }
