@@ -281,7 +281,10 @@ async function workloadPhase(c: BenchContext): Promise<WorkloadReport> {
       }
       if (coreRuns.length > 0) {
         const sorted = [...coreRuns].sort((x, y) => x.seconds - y.seconds);
-        torchCores = { ...sorted[Math.floor((sorted.length - 1) / 2)], secondsEach: coreRuns.map((r) => r.seconds) };
+        torchCores = {
+          ...sorted[Math.floor((sorted.length - 1) / 2)],
+          secondsEach: coreRuns.map((r) => r.seconds),
+        };
       }
     }
     return {
