@@ -62,13 +62,28 @@ export function torchEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Runs the script with `args`; resolves to its JSON output or a note. */
-export function runTorch<T>(args: string[], timeoutMs = 600_000): Promise<TorchResult<T>> {
+/**
+ * One thread in every pool a PyTorch process can use: torch's intra-op threads (set by --threads 1), and OpenMP's
+ * and OpenBLAS's own, which otherwise start one thread per core in each process (two single-thread processes on
+ * two cores would then run four busy threads).
+ */
+export const ONE_THREAD_ENV: NodeJS.ProcessEnv = {
+  OMP_NUM_THREADS: '1',
+  OPENBLAS_NUM_THREADS: '1',
+  MKL_NUM_THREADS: '1',
+};
+
+/** Runs the script with `args` (and `env` over torchEnv()); resolves to its JSON output or a note. */
+export function runTorch<T>(
+  args: string[],
+  timeoutMs = 600_000,
+  env: NodeJS.ProcessEnv = {},
+): Promise<TorchResult<T>> {
   return new Promise((resolve) => {
     execFile(
       PYTHON,
       [TORCH_SCRIPT, ...args],
-      { env: torchEnv(), timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+      { env: { ...torchEnv(), ...env }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
       (error, stdout, stderr) => {
         if (error) {
           const tail = stderr.trim().split('\n').slice(-3).join(' | ');

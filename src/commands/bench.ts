@@ -20,7 +20,13 @@ import { benchMethodSteps, type MethodStepTime } from '../bench/methods';
 import { canDropLearnedRows } from '../bench/probe';
 import { type BenchResult, benchText, updateReadme } from '../bench/render';
 import { type KernelReport, machineInfo, peakRssMB, type WorkloadReport, writeResult } from '../bench/report';
-import { probeTorch, runTorch, type TorchFactsResult, type TorchKernelResult } from '../bench/torch';
+import {
+  ONE_THREAD_ENV,
+  probeTorch,
+  runTorch,
+  type TorchFactsResult,
+  type TorchKernelResult,
+} from '../bench/torch';
 import { prepareFacts, runStacked, runStackedWorkers, writeTorchJob } from '../bench/workload';
 import { REPO_DIR } from '../data/paths';
 import { simdMatMulEnabled } from '../kernels/simd-matmul';
@@ -250,7 +256,9 @@ async function workloadPhase(c: BenchContext): Promise<WorkloadReport> {
         for (let i = 0; processes > 1 && i < torchRuns; i++) {
           log(`torch on ${processes} processes × 1 thread ${i + 1}/${torchRuns}…`);
           const rs = await Promise.all(
-            parts.map((p) => runTorch<TorchFactsResult>(['facts', '--threads', '1', '--job', p])),
+            parts.map((p) =>
+              runTorch<TorchFactsResult>(['facts', '--threads', '1', '--job', p], undefined, ONE_THREAD_ENV),
+            ),
           );
           const bad = rs.find((r) => !r.ok);
           if (bad !== undefined && !bad.ok) {
