@@ -122,6 +122,26 @@ describe('bench → README', () => {
       reproduceLine({ data: { ...data, reference: { dir: 'results', files: 6, differ } }, file: 'r.json' });
     assert.match(ref([]), /byte for byte, and the same as the 6 committed under `results\/`\.$/);
     assert.match(ref(['a/b/cases.jsonl']), /; 1 of 6 DIFFER from those committed under `results\/`\.$/);
+    const packed = (wallS: number, on: boolean) => ({
+      kernels: 'src/kernels' as const,
+      packed: on,
+      wallS,
+      cases: 10,
+      casesSha256: 'x',
+    });
+    const pack = reproduceLine({
+      data: {
+        ...data,
+        switched: 'packing',
+        runs: [packed(100, false), packed(80, true), packed(102, false), packed(78, true)],
+      },
+      file: 'p.json',
+    });
+    // medians: padded 101 (of 100, 102), packed 79 (of 80, 78)
+    assert.match(
+      pack,
+      /the packed layout alone \(src\/kernels on in both\), padded \(`BEACONS_PACK=0`\) 101 s → packed 79 s \(1\.28× faster; medians of 2 runs each, alternating\)/,
+    );
     assert.throws(() => readReproduce(path.join(ROOT, OLD_RUN)), /is not a reproduce-time result/);
   });
 
@@ -192,9 +212,9 @@ describe('bench → README', () => {
     const profile = /`npx tsx src\/bench\/profile\.ts save`, `(results\/bench\/[^`]+\.json)`/.exec(
       block,
     )?.[1];
-    const reproduce = /`npx tsx src\/bench\/reproduce-time\.ts`, `(results\/bench\/[^`]+\.json)`/.exec(
-      block,
-    )?.[1];
+    const reproduce = [
+      ...block.matchAll(/`npx tsx src\/bench\/reproduce-time\.ts`, `(results\/bench\/[^`]+\.json)`/g),
+    ].map((m) => m[1]);
     assert.ok(after !== undefined, 'the block names no results/bench file');
     const stored = <T>(file: string | undefined, read: (f: string) => T) =>
       file === undefined ? undefined : { data: read(path.join(ROOT, file)), file };
@@ -204,7 +224,7 @@ describe('bench → README', () => {
         before: stored(before, readBench),
         ab: stored(ab, readAb),
         profile: stored(profile, readProfile),
-        reproduce: stored(reproduce, readReproduce),
+        reproduce: reproduce.map((f) => ({ data: readReproduce(path.join(ROOT, f)), file: f })),
       },
     );
     assert.equal(

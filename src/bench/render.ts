@@ -170,22 +170,26 @@ export interface BlockParts {
   /** `npx tsx src/bench/profile.ts save`: where a step's time goes, and the ceiling it sets */
   profile?: Stored<ProfileRun>;
   /** `npx tsx src/bench/reproduce-time.ts`: `reproduce` from an empty folder with and without src/kernels */
-  reproduce?: Stored<ReproduceTime>;
+  reproduce?: Stored<ReproduceTime>[];
 }
 
 /** The line for a reproduce-time result: wall clock before → after, and whether the case files were the same. */
 export function reproduceLine(r: Stored<ReproduceTime>): string {
   const d = r.data;
-  const before = medianWall(d, 'tfjs');
-  const after = medianWall(d, 'src/kernels');
-  const n = d.runs.filter((x) => x.kernels === 'tfjs').length;
+  const before = medianWall(d, 'before');
+  const after = medianWall(d, 'after');
+  const packing = d.switched === 'packing';
+  const n = d.runs.filter((x) => (packing ? x.packed === false : x.kernels === 'tfjs')).length;
   const cases = d.runs[0]?.cases ?? 0;
   const what = d.args.includes('--only')
     ? `\`reproduce ${d.args.join(' ')}\``
     : `\`npm run reproduce -- ${d.args.join(' ')}\` (every experiment)`;
   return (
     `${what} from an empty results folder, whole command timed (\`npx tsx src/bench/reproduce-time.ts\`, \`${r.file}\`, load average ${d.machine.loadAverage.toFixed(2)} → ${d.loadAverageAtEnd.toFixed(2)}): ` +
-    `tfjs's kernels ${before.toFixed(0)} s → src/kernels ${after.toFixed(0)} s (${(before / after).toFixed(2)}× faster${n > 1 ? `; medians of ${n} runs each, alternating` : ''}); ` +
+    (packing
+      ? `the packed layout alone (src/kernels on in both), padded (\`BEACONS_PACK=0\`) ${before.toFixed(0)} s → packed ${after.toFixed(0)} s`
+      : `tfjs's kernels ${before.toFixed(0)} s → src/kernels ${after.toFixed(0)} s`) +
+    ` (${(before / after).toFixed(2)}× faster${n > 1 ? `; medians of ${n} runs each, alternating` : ''}); ` +
     `${cases} cases, ${d.identical ? 'the same case files byte for byte' : 'case files that DIFFER between the two'}` +
     (d.reference === undefined
       ? '.'
@@ -309,7 +313,7 @@ export function readmeBlock(after: Stored<BenchResult>, parts: BlockParts = {}):
         `The packed layout alone, the same way (src/kernels on in both; stacked training of ${p.facts} facts in stacks of 64 with early stop, \`BEACONS_PACK=0\` against on): ${p.offMedianS.toFixed(2)} s → ${p.onMedianS.toFixed(2)} s (${p.speedup.toFixed(2)}× faster; medians of ${p.off.length} runs each).`,
       );
   }
-  if (reproduce !== undefined) lines.push('', reproduceLine(reproduce));
+  for (const r of reproduce ?? []) lines.push('', reproduceLine(r));
   if (profile !== undefined) lines.push(...profileLines(profile, a0));
   lines.push(README_END);
   return lines.join('\n');
@@ -394,7 +398,7 @@ export function updateReadme(readme: string, afterFile: string, files: BlockFile
       before: stored(files.before, readBench),
       ab: stored(files.ab, readAb),
       profile: stored(files.profile, readProfile),
-      reproduce: stored(files.reproduce, readReproduce),
+      reproduce: files.reproduce?.split(',').map((f) => ({ data: readReproduce(f), file: rel(f) })),
     },
   );
   writeFileAtomic(readme, text.slice(0, begin) + block + text.slice(end + README_END.length));

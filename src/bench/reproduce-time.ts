@@ -1,9 +1,11 @@
 /**
- * How long `beacons reproduce` takes from an empty results folder with tfjs's kernels (BEACONS_SIMD_MATMUL=0) and
- * with src/kernels, and whether both give the same case files (they must: the kernels keep tfjs's bits).
+ * How long `beacons reproduce` takes from an empty results folder with tfjs's kernels (BEACONS_SIMD_MATMUL=0, which
+ * also turns the packed layout off) and with src/kernels, and whether both give the same case files (they must: the
+ * kernels keep tfjs's bits). `--switch packing` compares the packed layout alone instead (src/kernels on in both
+ * runs, BEACONS_PACK=0 before).
  *
  *   npx tsx src/bench/reproduce-time.ts [--only filtering] [--scale smoke] [--rounds 1] [--workers 2] [--out results/bench]
- *                                       [--reference results]
+ *                                       [--reference results] [--switch kernels|packing]
  *
  * Each round runs `before` then `after` (alternating, so that load from other jobs lands on both), each from a fresh
  * temporary folder, timing the whole command (process start, model loading and the merge included). Writes
@@ -29,7 +31,16 @@ export interface ReproduceTime {
   loadAverageAtEnd: number;
   /** the reproduce arguments, the same for every run (the results folder excepted) */
   args: string[];
-  runs: { kernels: 'tfjs' | 'src/kernels'; wallS: number; cases: number; casesSha256: string }[];
+  /** what differs between the before and after runs (absent in older files: kernels) */
+  switched?: 'kernels' | 'packing';
+  /** `packed`: present when switched = packing (kernels are src/kernels in both) */
+  runs: {
+    kernels: 'tfjs' | 'src/kernels';
+    packed?: boolean;
+    wallS: number;
+    cases: number;
+    casesSha256: string;
+  }[];
   /** every run wrote the same cases.jsonl files, byte for byte */
   identical: boolean;
   /** with --reference: the folder, and the case files of the runs that differ from it or are missing there */
@@ -73,9 +84,11 @@ function differFrom(dir: string, reference: string): { files: number; differ: st
   return { files: files.length, differ };
 }
 
-/** Median wall seconds of the runs with these kernels. */
-export function medianWall(r: ReproduceTime, kernels: 'tfjs' | 'src/kernels'): number {
-  return median(r.runs.filter((x) => x.kernels === kernels).map((x) => x.wallS));
+/** Median wall seconds of the before runs (tfjs's kernels, or padded) or the after runs. */
+export function medianWall(r: ReproduceTime, side: 'before' | 'after'): number {
+  const isBefore = (x: ReproduceTime['runs'][number]) =>
+    r.switched === 'packing' ? x.packed === false : x.kernels === 'tfjs';
+  return median(r.runs.filter((x) => isBefore(x) === (side === 'before')).map((x) => x.wallS));
 }
 
 function option(argv: string[], name: string, fallback?: string): string | undefined {
@@ -94,6 +107,9 @@ if (require.main === module) {
   const workers = option(argv, 'workers', '2') as string;
   const out = option(argv, 'out', 'results/bench') as string;
   const reference = option(argv, 'reference');
+  const switched = option(argv, 'switch', 'kernels');
+  if (switched !== 'kernels' && switched !== 'packing')
+    throw new Error(`reproduce-time: --switch must be kernels or packing, got ${switched}`);
   if (reference !== undefined && !fs.existsSync(reference))
     throw new Error(`reproduce-time: --reference ${reference} does not exist`);
   const compared = { files: 0, differ: new Set<string>() };
@@ -112,11 +128,13 @@ if (require.main === module) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'beacons-reproduce-time-'));
   try {
     for (let r = 0; r < rounds; r++) {
-      for (const kernels of ['tfjs', 'src/kernels'] as const) {
-        const dir = path.join(tmp, `${r}-${kernels === 'tfjs' ? 'before' : 'after'}`);
+      for (const side of ['before', 'after'] as const) {
+        const dir = path.join(tmp, `${r}-${side}`);
+        const kernels = switched === 'kernels' && side === 'before' ? 'tfjs' : 'src/kernels';
         const env = {
           ...process.env,
           BEACONS_SIMD_MATMUL: kernels === 'tfjs' ? '0' : '1',
+          BEACONS_PACK: switched === 'packing' && side === 'before' ? '0' : '1',
           BEACONS_PROGRESS: 'lines',
         };
         const log = `${dir}.log`;
@@ -145,7 +163,13 @@ if (require.main === module) {
           compared.files = Math.max(compared.files, c.files);
           for (const f of c.differ) compared.differ.add(f);
         }
-        runs.push({ kernels, wallS, cases: d.cases, casesSha256: d.sha256 });
+        runs.push({
+          kernels,
+          ...(switched === 'packing' ? { packed: side === 'after' } : {}),
+          wallS,
+          cases: d.cases,
+          casesSha256: d.sha256,
+        });
         console.error(
           `[reproduce-time] ${kernels}: ${wallS.toFixed(1)} s, ${d.cases} cases in ${d.files} files`,
         );
@@ -158,6 +182,7 @@ if (require.main === module) {
     date: new Date().toISOString(),
     machine,
     loadAverageAtEnd: os.loadavg()[0],
+    switched,
     args,
     runs,
     identical: digests.size === 1,
@@ -168,7 +193,7 @@ if (require.main === module) {
   const file = writeResult(out, 'reproduce', result);
   const ref = result.reference;
   console.log(
-    `tfjs kernels ${medianWall(result, 'tfjs').toFixed(1)} s, src/kernels ${medianWall(result, 'src/kernels').toFixed(1)} s; case files ${result.identical ? 'identical' : 'DIFFER'}${ref ? `; against ${ref.dir}: ${ref.differ.length === 0 ? `all ${ref.files} the same` : `${ref.differ.length} of ${ref.files} differ (${ref.differ.join(', ')})`}` : ''}; wrote ${file}`,
+    `${switched === 'packing' ? 'padded' : 'tfjs kernels'} ${medianWall(result, 'before').toFixed(1)} s, ${switched === 'packing' ? 'packed' : 'src/kernels'} ${medianWall(result, 'after').toFixed(1)} s; case files ${result.identical ? 'identical' : 'DIFFER'}${ref ? `; against ${ref.dir}: ${ref.differ.length === 0 ? `all ${ref.files} the same` : `${ref.differ.length} of ${ref.files} differ (${ref.differ.join(', ')})`}` : ''}; wrote ${file}`,
   );
   if (!result.identical || (ref !== undefined && ref.differ.length > 0)) process.exit(1);
 }

@@ -107,7 +107,7 @@ export const SPEC = {
     reproduce: {
       type: 'string',
       arg: 'file.json',
-      help: 'with --readme: a JSON of `npx tsx src/bench/reproduce-time.ts` (reproduce from empty, before and after)',
+      help: 'with --readme: JSONs of `npx tsx src/bench/reproduce-time.ts` (reproduce from empty, before and after), comma-separated, a line each',
     },
   },
 } as const;
