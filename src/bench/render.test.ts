@@ -14,6 +14,7 @@ import {
   readReproduce,
   reproduceLine,
   secondsLine,
+  speed,
   updateReadme,
 } from './render';
 
@@ -167,6 +168,13 @@ describe('bench → README', () => {
     );
     const without = readmeBlock({ data: run, file: OLD_RUN }, { ab: { data: ab, file: 'ab.json' } });
     assert.ok(!without.includes('packed layout'));
+  });
+
+  test('a speed ratio in words', () => {
+    assert.equal(speed(1.89), '1.89× faster');
+    assert.equal(speed(1 / 1.25), '1.25× slower');
+    assert.equal(speed(0.998), 'the same speed');
+    assert.equal(speed(1.004), 'the same speed');
   });
 
   test('PyTorch on both cores: its row and its ratio against ours with workers (hand-computed)', () => {

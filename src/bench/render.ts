@@ -125,6 +125,13 @@ export function headline(r: BenchResult) {
   };
 }
 
+/** A before ÷ after time ratio in words: "1.89× faster", "1.05× slower", or "the same speed" (within 0.5 %). */
+export function speed(ratio: number): string {
+  if (ratio >= 1.005) return `${ratio.toFixed(2)}× faster`;
+  if (ratio <= 1 / 1.005) return `${(1 / ratio).toFixed(2)}× slower`;
+  return 'the same speed';
+}
+
 const f = (x: number | undefined, d = 2) => (x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
 
 export const README_BEGIN =
@@ -189,7 +196,7 @@ export function reproduceLine(r: Stored<ReproduceTime>): string {
     (packing
       ? `the packed layout alone (src/kernels on in both), padded (\`BEACONS_PACK=0\`) ${before.toFixed(0)} s → packed ${after.toFixed(0)} s`
       : `tfjs's kernels ${before.toFixed(0)} s → src/kernels ${after.toFixed(0)} s`) +
-    ` (${(before / after).toFixed(2)}× faster${n > 1 ? `; medians of ${n} runs each, alternating` : ''}); ` +
+    ` (${speed(before / after)}${n > 1 ? `; medians of ${n} runs each, alternating` : ''}); ` +
     `${cases} cases, ${d.identical ? 'the same case files byte for byte' : 'case files that DIFFER between the two'}` +
     (d.reference === undefined
       ? '.'
@@ -300,7 +307,7 @@ export function readmeBlock(after: Stored<BenchResult>, parts: BlockParts = {}):
   if (ab !== undefined) {
     const steps = ab.data.steps.map(
       (s) =>
-        `${s.method} step ${s.offMedianS.toFixed(3)} s → ${s.onMedianS.toFixed(3)} s (${s.speedup.toFixed(2)}× faster; medians of ${s.off.length} steps each)`,
+        `${s.method} step ${s.offMedianS.toFixed(3)} s → ${s.onMedianS.toFixed(3)} s (${speed(s.speedup)}; medians of ${s.off.length} steps each)`,
     );
     lines.push(
       '',
@@ -310,7 +317,7 @@ export function readmeBlock(after: Stored<BenchResult>, parts: BlockParts = {}):
     if (p !== undefined)
       lines.push(
         '',
-        `The packed layout alone, the same way (src/kernels on in both; stacked training of ${p.facts} facts in stacks of 64 with early stop, \`BEACONS_PACK=0\` against on): ${p.offMedianS.toFixed(2)} s → ${p.onMedianS.toFixed(2)} s (${p.speedup.toFixed(2)}× faster; medians of ${p.off.length} runs each).`,
+        `The packed layout alone, the same way (src/kernels on in both; stacked training of ${p.facts} facts in stacks of 64 with early stop, \`BEACONS_PACK=0\` against on): ${p.offMedianS.toFixed(2)} s → ${p.onMedianS.toFixed(2)} s (${speed(p.speedup)}; medians of ${p.off.length} runs each).`,
       );
   }
   for (const r of reproduce ?? []) lines.push('', reproduceLine(r));

@@ -131,6 +131,7 @@ if (require.main === module) {
       for (const side of ['before', 'after'] as const) {
         const dir = path.join(tmp, `${r}-${side}`);
         const kernels = switched === 'kernels' && side === 'before' ? 'tfjs' : 'src/kernels';
+        const label = `${side}: ${kernels}${switched === 'packing' ? (side === 'before' ? ', padded' : ', packed') : ''}`;
         const env = {
           ...process.env,
           BEACONS_SIMD_MATMUL: kernels === 'tfjs' ? '0' : '1',
@@ -139,7 +140,7 @@ if (require.main === module) {
         };
         const log = `${dir}.log`;
         console.error(
-          `[reproduce-time] round ${r + 1}/${rounds}, ${kernels}: reproduce ${args.join(' ')} (log ${log})`,
+          `[reproduce-time] round ${r + 1}/${rounds}, ${label}: reproduce ${args.join(' ')} (log ${log})`,
         );
         const fd = fs.openSync(log, 'w');
         const t0 = performance.now();
@@ -152,11 +153,11 @@ if (require.main === module) {
         fs.closeSync(fd);
         if (p.status !== 0) {
           const tail = fs.readFileSync(log, 'utf8').trim().split('\n').slice(-5).join('\n');
-          throw new Error(`reproduce-time: reproduce (${kernels}) exited with ${p.status}:\n${tail}`);
+          throw new Error(`reproduce-time: reproduce (${label}) exited with ${p.status}:\n${tail}`);
         }
         const d = casesDigest(dir);
         if (d.files === 0)
-          throw new Error(`reproduce-time: reproduce (${kernels}) wrote no cases.jsonl under ${dir}`);
+          throw new Error(`reproduce-time: reproduce (${label}) wrote no cases.jsonl under ${dir}`);
         digests.add(d.sha256);
         if (reference !== undefined) {
           const c = differFrom(dir, reference);
@@ -171,7 +172,7 @@ if (require.main === module) {
           casesSha256: d.sha256,
         });
         console.error(
-          `[reproduce-time] ${kernels}: ${wallS.toFixed(1)} s, ${d.cases} cases in ${d.files} files`,
+          `[reproduce-time] ${label}: ${wallS.toFixed(1)} s, ${d.cases} cases in ${d.files} files`,
         );
       }
     }
