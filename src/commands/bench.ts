@@ -187,6 +187,16 @@ async function kernelPhase(c: BenchContext): Promise<KernelReport> {
   return { tfjs, torch, ratios };
 }
 
+/**
+ * The run with the median time (the lower middle one of an even count), with every run's seconds; its counts are
+ * the same in every run. undefined for no runs.
+ */
+function medianRun<T extends { seconds: number }>(runs: T[]): (T & { secondsEach: number[] }) | undefined {
+  if (runs.length === 0) return undefined;
+  const sorted = [...runs].sort((x, y) => x.seconds - y.seconds);
+  return { ...sorted[Math.floor((sorted.length - 1) / 2)], secondsEach: runs.map((r) => r.seconds) };
+}
+
 /** 2. Workload level: wall time to learn N single facts, stacked with early stop, against N separate PyTorch runs. */
 async function workloadPhase(c: BenchContext): Promise<WorkloadReport> {
   const { nFacts, perStack, lr, checkEvery, factSteps, torchProbe, torchRuns, notes, log } = c;
@@ -251,8 +261,7 @@ async function workloadPhase(c: BenchContext): Promise<WorkloadReport> {
           runs.push(r.value);
           log(`  ${r.value.seconds.toFixed(1)} s, ${r.value.learned}/${r.value.facts} learned`);
         }
-        // the same facts over one PyTorch process per core, as ours with workers (alternating with the runs above
-        // would be fairer to load changes, but each kind keeps its own median)
+        // the same facts over one PyTorch process per core, as ours with workers
         for (let i = 0; processes > 1 && i < torchRuns; i++) {
           log(`torch on ${processes} processes × 1 thread ${i + 1}/${torchRuns}…`);
           const rs = await Promise.all(
@@ -281,19 +290,8 @@ async function workloadPhase(c: BenchContext): Promise<WorkloadReport> {
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
-      if (runs.length > 0) {
-        // the run with the median time is the reference (its counts are the same in every run)
-        const sorted = [...runs].sort((x, y) => x.seconds - y.seconds);
-        const mid = sorted[Math.floor((sorted.length - 1) / 2)];
-        torchFacts = { ...mid, secondsEach: runs.map((r) => r.seconds) };
-      }
-      if (coreRuns.length > 0) {
-        const sorted = [...coreRuns].sort((x, y) => x.seconds - y.seconds);
-        torchCores = {
-          ...sorted[Math.floor((sorted.length - 1) / 2)],
-          secondsEach: coreRuns.map((r) => r.seconds),
-        };
-      }
+      torchFacts = medianRun(runs);
+      torchCores = medianRun(coreRuns);
     }
     return {
       source: set.source,

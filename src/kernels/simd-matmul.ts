@@ -34,7 +34,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { transposeLast } from '../model/gradients';
+import { transposeLast } from '../util/tensors';
 
 /** The parts of the WebAssembly API used here (this project compiles without the DOM lib, which declares them). */
 interface WasmApi {

@@ -10,16 +10,10 @@
  *    is slow on cpu. (A one-hot product, the first version, was 50–1000× slower than the scatter.)
  */
 import * as tf from '@tensorflow/tfjs';
+import { transposeLast } from '../util/tensors';
 
-/** Swaps the last two axes. */
-export function transposeLast(x: tf.Tensor): tf.Tensor {
-  const r = x.rank;
-  if (r < 2) throw new Error(`transposeLast needs rank ≥ 2, got ${r}`);
-  const perm = Array.from({ length: r }, (_, i) => i);
-  perm[r - 2] = r - 1;
-  perm[r - 1] = r - 2;
-  return tf.transpose(x, perm);
-}
+// re-exported for the importers of model/gradients (defined in util/ so that kernels/ needs nothing of model/)
+export { transposeLast };
 
 /** matMul(x, y) with optional transposes, always computed as a plain product of explicit transposes. */
 export function plainMatMul(x: tf.Tensor, y: tf.Tensor, tx = false, ty = false): tf.Tensor {

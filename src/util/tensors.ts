@@ -28,3 +28,13 @@ export async function tidyRead(fn: () => tf.Tensor): Promise<tf.TypedArray> {
   const [v] = await tidyReadAll(() => [fn()]);
   return v;
 }
+
+/** Swaps the last two axes. */
+export function transposeLast(x: tf.Tensor): tf.Tensor {
+  const r = x.rank;
+  if (r < 2) throw new Error(`transposeLast needs rank ≥ 2, got ${r}`);
+  const perm = Array.from({ length: r }, (_, i) => i);
+  perm[r - 2] = r - 1;
+  perm[r - 1] = r - 2;
+  return tf.transpose(x, perm);
+}
