@@ -52,6 +52,11 @@ export interface ForwardContext {
 export interface ForwardHooks {
   /** Called after each linear projection y = x·W of module `name` (e.g. `model.layers.0.self_attn.q_proj`). */
   linear?(name: string, x: tf.Tensor2D, y: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D;
+  /**
+   * Whether `linear` changes module `name` now (default: every module). Where it does not, the forward keeps y and
+   * skips the hook, and with it the padded copies of x and y a packed forward would make for it.
+   */
+  linearWraps?(name: string): boolean;
   /** Called on a sublayer's output before the residual add (Houlsby adapters). h: [N, d] */
   sublayer?(layer: number, kind: 'attn' | 'mlp', h: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D;
 }
@@ -240,7 +245,7 @@ export class LlamaModel {
   private linear(name: string, x: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {
     const y = tf.matMul(x, this.param(`${name}.weight`) as tf.Tensor) as tf.Tensor2D;
     const hook = this.hooks.linear;
-    if (hook === undefined) return y;
+    if (hook === undefined || this.hooks.linearWraps?.(name) === false) return y;
     const p = ctx.packing;
     if (p === undefined) return hook(name, x, y, ctx);
     const yPad = p.padded(y);

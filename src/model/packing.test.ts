@@ -13,7 +13,7 @@ import { scoreTokens } from '../metrics/evaluate';
 import { type PeftConfig, wrap } from '../peft';
 import type { Example } from '../train/batches';
 import { train } from '../train/trainer';
-import { LlamaModel } from './llama';
+import { LlamaModel, linearModuleNames } from './llama';
 import { Packing } from './packing';
 
 const ALL = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
@@ -156,6 +156,36 @@ for (const backend of ['wasm'])
       m.dispose();
     });
   });
+
+describe('linearWraps: the modules a method leaves alone are the ones its hook returns y for', () => {
+  for (const method of ['lora', 'adalora', 'adapter']) {
+    test(method, async () => {
+      await initBackend('wasm', { quiet: true });
+      const config = tinyConfig();
+      const m = LlamaModel.random(config, 1);
+      // LoRA on q, v only here (SPECS wraps every module), so that some module is left alone by each method
+      const spec = method === 'lora' ? { ...SPECS.lora, targetModules: ['q_proj', 'v_proj'] } : SPECS[method];
+      const h = wrap(m, spec as PeftConfig);
+      const wraps = m.hooks.linearWraps;
+      assert.ok(wraps !== undefined && m.hooks.linear !== undefined);
+      const ctx = { batch: 1, seq: 2, cache: new Map(), training: false };
+      let wrapped = 0;
+      tf.tidy(() => {
+        for (const name of linearModuleNames(config)) {
+          const [inF, outF] = m.param(`${name}.weight`).shape;
+          const x = tf.ones([2, inF]) as tf.Tensor2D;
+          const y = tf.ones([2, outF]) as tf.Tensor2D;
+          const out = m.hooks.linear!(name, x, y, ctx);
+          assert.equal(out !== y, wraps(name), `${name}: the hook ${out !== y ? 'changes' : 'keeps'} y`);
+          if (wraps(name)) wrapped++;
+        }
+      });
+      assert.ok(wrapped > 0 && wrapped < linearModuleNames(config).length, 'some modules wrapped, some not');
+      h.remove();
+      m.dispose();
+    });
+  }
+});
 
 describe('Packing.of', () => {
   test('packs only a padded batch, only on wasm, and only when BEACONS_PACK is not 0', async () => {

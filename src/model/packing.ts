@@ -38,8 +38,6 @@ export class Packing {
   readonly positions: tf.Tensor1D;
 
   private constructor(
-    readonly batch: number,
-    readonly seq: number,
     readonly realCount: number,
     real: number[],
     slot: Int32Array,
@@ -74,7 +72,7 @@ export class Packing {
         slot[b * T + t] = real.length - 1; // a pad slot repeats its row's last real token
       }
     });
-    return new Packing(B, T, Nr, real, slot, positions);
+    return new Packing(Nr, real, slot, positions);
   }
 
   /**

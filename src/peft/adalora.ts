@@ -203,7 +203,10 @@ export class AdaLoraHandle implements PeftHandle {
     this.allocator = new RankAllocator([...this.triplets.values()], c.beta1, c.beta2);
     this.fixedMask = variableOf(tf.ones([K, this.modules.length * r]), false);
     this.currentMask = variableOf(tf.ones([K, this.modules.length * r]), false);
-    model.hooks = { linear: (name, x, y, ctx) => this.apply(name, x, y, ctx) };
+    model.hooks = {
+      linear: (name, x, y, ctx) => this.apply(name, x, y, ctx),
+      linearWraps: (name) => this.triplets.has(name) && !this.merged.has(name),
+    };
   }
 
   /** α / (ranknum + 1e-5), ranknum = initR (peft) */

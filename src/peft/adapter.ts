@@ -204,7 +204,12 @@ export class AdapterHandle implements PeftHandle {
     }
     model.hooks = {
       sublayer: (layer, kind, h, ctx) => this.apply(layer, kind, h, ctx),
-      ...(this.trainNorms ? { linear: (name, x, y, ctx) => this.normLinear(name, x, y, ctx) } : {}),
+      ...(this.trainNorms
+        ? {
+            linear: (name, x, y, ctx) => this.normLinear(name, x, y, ctx),
+            linearWraps: (name) => this.normOf(name) !== undefined,
+          }
+        : {}),
     };
   }
 
@@ -223,15 +228,21 @@ export class AdapterHandle implements PeftHandle {
     return tf.add(h, out) as tf.Tensor2D;
   }
 
-  /** y = n·W of a linear fed by a trained norm → y + ((n ⊘ w) ⊙ δ_k)·W, i.e. the norm weight w + δ_k. */
-  private normLinear(name: string, x: tf.Tensor2D, y: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {
-    const leaf = name.slice(name.lastIndexOf('.') + 1);
-    const norm = NORM_OF[leaf];
-    if (norm === undefined) return y;
+  /** The trained norm feeding linear `name` (its weight's name and δ), or undefined. */
+  private normOf(name: string): { wName: string; delta: tf.Variable } | undefined {
+    const norm = NORM_OF[name.slice(name.lastIndexOf('.') + 1)];
+    if (norm === undefined) return undefined;
     const layer = /\.layers\.(\d+)\./.exec(name)![1];
     const wName = `model.layers.${layer}.${norm}.weight`;
     const delta = this.normDelta.get(wName);
-    if (delta === undefined) return y;
+    return delta === undefined ? undefined : { wName, delta };
+  }
+
+  /** y = n·W of a linear fed by a trained norm → y + ((n ⊘ w) ⊙ δ_k)·W, i.e. the norm weight w + δ_k. */
+  private normLinear(name: string, x: tf.Tensor2D, y: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D {
+    const found = this.normOf(name);
+    if (found === undefined) return y;
+    const { wName, delta } = found;
     const layout = rowLayout(ctx, this.groups);
     const xhat = tf.div(x, this.model.param(wName)); // [N, d] the normalised input x̂
     const dn = addGroupBias(tf.zerosLike(xhat) as tf.Tensor2D, selectGroups(delta, layout, ctx), layout); // [N, d] δ of each row

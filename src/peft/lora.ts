@@ -105,7 +105,10 @@ export class LoraHandle implements PeftHandle {
       this.trainable.push({ name: `${m}.lora_A`, variable: a, stacked: true, decay: true });
       this.trainable.push({ name: `${m}.lora_B`, variable: b, stacked: true, decay: true });
     }
-    model.hooks = { linear: (name, x, y, ctx) => this.apply(name, x, y, ctx) };
+    model.hooks = {
+      linear: (name, x, y, ctx) => this.apply(name, x, y, ctx),
+      linearWraps: (name) => this.a.has(name) && !this.merged.has(name),
+    };
   }
 
   /** α/r, or α/√r with rsLoRA (peft LoraLayer.update_layer) */
