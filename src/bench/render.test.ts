@@ -143,6 +143,24 @@ describe('bench → README', () => {
       pack,
       /the packed layout alone \(src\/kernels on in both\), padded \(`BEACONS_PACK=0`\) 101 s → packed 79 s \(1\.28× faster; medians of 2 runs each, alternating\)/,
     );
+    const sided = (wallS: number, side: 'before' | 'after') => ({
+      ...packed(wallS, true),
+      packed: undefined,
+      side,
+    });
+    const drop = reproduceLine({
+      data: {
+        ...data,
+        switched: 'drop',
+        runs: [sided(90, 'before'), sided(60, 'after'), sided(30, 'after')],
+      },
+      file: 'd.json',
+    });
+    // medians: before 90 (one run), after 45 (of 60, 30)
+    assert.match(
+      drop,
+      /rows dropped from the batch at once \(src\/kernels on in both\), dropped every checkEvery steps \(`BEACONS_DROP_AT_ONCE=0`\) 90 s → dropped at once 45 s \(2\.00× faster\); 10 cases/,
+    );
     assert.throws(() => readReproduce(path.join(ROOT, OLD_RUN)), /is not a reproduce-time result/);
   });
 

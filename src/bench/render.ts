@@ -24,7 +24,7 @@ import {
   type WorkloadReport,
   workloadTable,
 } from './report';
-import { medianWall, type ReproduceTime } from './reproduce-time';
+import { medianWall, type ReproduceTime, runsOf, SWITCHES } from './reproduce-time';
 
 /** What `beacons bench` writes to results/bench/bench-<date>.json. */
 export interface BenchResult {
@@ -185,17 +185,17 @@ export function reproduceLine(r: Stored<ReproduceTime>): string {
   const d = r.data;
   const before = medianWall(d, 'before');
   const after = medianWall(d, 'after');
-  const packing = d.switched === 'packing';
-  const n = d.runs.filter((x) => (packing ? x.packed === false : x.kernels === 'tfjs')).length;
+  const sw = SWITCHES[d.switched ?? 'kernels'];
+  const n = runsOf(d, 'before').length;
   const cases = d.runs[0]?.cases ?? 0;
   const what = d.args.includes('--only')
     ? `\`reproduce ${d.args.join(' ')}\``
     : `\`npm run reproduce -- ${d.args.join(' ')}\` (every experiment)`;
   return (
     `${what} from an empty results folder, whole command timed (\`npx tsx src/bench/reproduce-time.ts\`, \`${r.file}\`, load average ${d.machine.loadAverage.toFixed(2)} → ${d.loadAverageAtEnd.toFixed(2)}): ` +
-    (packing
-      ? `the packed layout alone (src/kernels on in both), padded (\`BEACONS_PACK=0\`) ${before.toFixed(0)} s → packed ${after.toFixed(0)} s`
-      : `tfjs's kernels ${before.toFixed(0)} s → src/kernels ${after.toFixed(0)} s`) +
+    (sw.alone === ''
+      ? `${sw.before} ${before.toFixed(0)} s → ${sw.after} ${after.toFixed(0)} s`
+      : `${sw.alone} (src/kernels on in both), ${sw.before} (\`${sw.env}=0\`) ${before.toFixed(0)} s → ${sw.after} ${after.toFixed(0)} s`) +
     ` (${speed(before / after)}${n > 1 ? `; medians of ${n} runs each, alternating` : ''}); ` +
     `${cases} cases, ${d.identical ? 'the same case files byte for byte' : 'case files that DIFFER between the two'}` +
     (d.reference === undefined

@@ -2,10 +2,11 @@
  * How long `beacons reproduce` takes from an empty results folder with tfjs's kernels (BEACONS_SIMD_MATMUL=0, which
  * also turns the packed layout off) and with src/kernels, and whether both give the same case files (they must: the
  * kernels keep tfjs's bits). `--switch packing` compares the packed layout alone instead (src/kernels on in both
- * runs, BEACONS_PACK=0 before).
+ * runs, BEACONS_PACK=0 before); `--switch drop` compares dropping learned adapters' rows every `checkEvery` steps
+ * (BEACONS_DROP_AT_ONCE=0) with dropping them after every step (the trainer's default on wasm).
  *
  *   npx tsx src/bench/reproduce-time.ts [--only filtering] [--scale smoke] [--rounds 1] [--workers 2] [--out results/bench]
- *                                       [--reference results] [--switch kernels|packing]
+ *                                       [--reference results] [--switch kernels|packing|drop]
  *
  * Each round runs `before` then `after` (alternating, so that load from other jobs lands on both), each from a fresh
  * temporary folder, timing the whole command (process start, model loading and the merge included). Writes
@@ -32,11 +33,12 @@ export interface ReproduceTime {
   /** the reproduce arguments, the same for every run (the results folder excepted) */
   args: string[];
   /** what differs between the before and after runs (absent in older files: kernels) */
-  switched?: 'kernels' | 'packing';
-  /** `packed`: present when switched = packing (kernels are src/kernels in both) */
+  switched?: Switch;
+  /** `packed`: present when switched = packing (kernels are src/kernels in both); `side`: in newer files */
   runs: {
     kernels: 'tfjs' | 'src/kernels';
     packed?: boolean;
+    side?: 'before' | 'after';
     wallS: number;
     cases: number;
     casesSha256: string;
@@ -59,6 +61,19 @@ function caseFiles(dir: string): string[] {
   }
   return out;
 }
+
+/** What a reproduce-time run can switch between its before and after runs: the variable, and each side's name. */
+export const SWITCHES = {
+  kernels: { env: 'BEACONS_SIMD_MATMUL', before: "tfjs's kernels", after: 'src/kernels', alone: '' },
+  packing: { env: 'BEACONS_PACK', before: 'padded', after: 'packed', alone: 'the packed layout alone' },
+  drop: {
+    env: 'BEACONS_DROP_AT_ONCE',
+    before: 'dropped every checkEvery steps',
+    after: 'dropped at once',
+    alone: "learned adapters' rows dropped from the batch at once",
+  },
+} as const;
+export type Switch = keyof typeof SWITCHES;
 
 /** The case files under a results folder as one digest. */
 function casesDigest(dir: string): { files: number; sha256: string; cases: number } {
@@ -84,11 +99,20 @@ function differFrom(dir: string, reference: string): { files: number; differ: st
   return { files: files.length, differ };
 }
 
-/** Median wall seconds of the before runs (tfjs's kernels, or padded) or the after runs. */
-export function medianWall(r: ReproduceTime, side: 'before' | 'after'): number {
+/** The runs of one side: before (tfjs's kernels, padded, …) or after; older files have no `side` field. */
+export function runsOf(r: ReproduceTime, side: 'before' | 'after'): ReproduceTime['runs'] {
   const isBefore = (x: ReproduceTime['runs'][number]) =>
-    r.switched === 'packing' ? x.packed === false : x.kernels === 'tfjs';
-  return median(r.runs.filter((x) => isBefore(x) === (side === 'before')).map((x) => x.wallS));
+    x.side !== undefined
+      ? x.side === 'before'
+      : r.switched === 'packing'
+        ? x.packed === false
+        : x.kernels === 'tfjs';
+  return r.runs.filter((x) => isBefore(x) === (side === 'before'));
+}
+
+/** Median wall seconds of the before runs or the after runs. */
+export function medianWall(r: ReproduceTime, side: 'before' | 'after'): number {
+  return median(runsOf(r, side).map((x) => x.wallS));
 }
 
 function option(argv: string[], name: string, fallback?: string): string | undefined {
@@ -107,9 +131,12 @@ if (require.main === module) {
   const workers = option(argv, 'workers', '2') as string;
   const out = option(argv, 'out', 'results/bench') as string;
   const reference = option(argv, 'reference');
-  const switched = option(argv, 'switch', 'kernels');
-  if (switched !== 'kernels' && switched !== 'packing')
-    throw new Error(`reproduce-time: --switch must be kernels or packing, got ${switched}`);
+  const switched = option(argv, 'switch', 'kernels') as Switch;
+  if (!Object.hasOwn(SWITCHES, switched))
+    throw new Error(
+      `reproduce-time: --switch must be one of ${Object.keys(SWITCHES).join(', ')}, got ${switched}`,
+    );
+  const sw = SWITCHES[switched];
   if (reference !== undefined && !fs.existsSync(reference))
     throw new Error(`reproduce-time: --reference ${reference} does not exist`);
   const compared = { files: 0, differ: new Set<string>() };
@@ -131,13 +158,9 @@ if (require.main === module) {
       for (const side of ['before', 'after'] as const) {
         const dir = path.join(tmp, `${r}-${side}`);
         const kernels = switched === 'kernels' && side === 'before' ? 'tfjs' : 'src/kernels';
-        const label = `${side}: ${kernels}${switched === 'packing' ? (side === 'before' ? ', padded' : ', packed') : ''}`;
-        const env = {
-          ...process.env,
-          BEACONS_SIMD_MATMUL: kernels === 'tfjs' ? '0' : '1',
-          BEACONS_PACK: switched === 'packing' && side === 'before' ? '0' : '1',
-          BEACONS_PROGRESS: 'lines',
-        };
+        const label = `${side}: ${sw[side]}`;
+        const env: NodeJS.ProcessEnv = { ...process.env, BEACONS_PROGRESS: 'lines' };
+        for (const o of Object.values(SWITCHES)) env[o.env] = o === sw && side === 'before' ? '0' : '1';
         const log = `${dir}.log`;
         console.error(
           `[reproduce-time] round ${r + 1}/${rounds}, ${label}: reproduce ${args.join(' ')} (log ${log})`,
@@ -167,6 +190,7 @@ if (require.main === module) {
         runs.push({
           kernels,
           ...(switched === 'packing' ? { packed: side === 'after' } : {}),
+          side,
           wallS,
           cases: d.cases,
           casesSha256: d.sha256,
@@ -194,7 +218,7 @@ if (require.main === module) {
   const file = writeResult(out, 'reproduce', result);
   const ref = result.reference;
   console.log(
-    `${switched === 'packing' ? 'padded' : 'tfjs kernels'} ${medianWall(result, 'before').toFixed(1)} s, ${switched === 'packing' ? 'packed' : 'src/kernels'} ${medianWall(result, 'after').toFixed(1)} s; case files ${result.identical ? 'identical' : 'DIFFER'}${ref ? `; against ${ref.dir}: ${ref.differ.length === 0 ? `all ${ref.files} the same` : `${ref.differ.length} of ${ref.files} differ (${ref.differ.join(', ')})`}` : ''}; wrote ${file}`,
+    `${sw.before} ${medianWall(result, 'before').toFixed(1)} s, ${sw.after} ${medianWall(result, 'after').toFixed(1)} s; case files ${result.identical ? 'identical' : 'DIFFER'}${ref ? `; against ${ref.dir}: ${ref.differ.length === 0 ? `all ${ref.files} the same` : `${ref.differ.length} of ${ref.files} differ (${ref.differ.join(', ')})`}` : ''}; wrote ${file}`,
   );
   if (!result.identical || (ref !== undefined && ref.differ.length > 0)) process.exit(1);
 }
