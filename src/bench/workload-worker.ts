@@ -19,12 +19,22 @@ interface Job {
 async function main(job: Job): Promise<void> {
   await initBackend(job.backend, { quiet: true });
   const set = prepareFacts(job.facts, 0);
-  // this worker's stacks, each keeping the adapter seeds the single-process run gives it
-  const stacks: number[] = [];
+  // this worker's stacks; each fact keeps its index, so its adapter the seed the single-process run gives it
+  const ids: number[] = [];
   for (let s = 0; s * job.perStack < set.examples.length; s++)
-    if (s % job.workers === job.index) stacks.push(s);
-  const mine = stacks.flatMap((s) => set.examples.slice(s * job.perStack, (s + 1) * job.perStack));
-  const r = await runStacked({ ...set, examples: mine }, job.perStack, job.steps, job.lr, 0, job.checkEvery);
+    if (s % job.workers === job.index)
+      for (let i = s * job.perStack; i < Math.min((s + 1) * job.perStack, set.examples.length); i++)
+        ids.push(i);
+  const mine = ids.map((i) => set.examples[i]);
+  const r = await runStacked(
+    { ...set, examples: mine },
+    job.perStack,
+    job.steps,
+    job.lr,
+    0,
+    job.checkEvery,
+    ids,
+  );
   set.model.dispose();
   console.log(`WORKLOAD_JSON ${JSON.stringify(r)}`);
 }

@@ -95,11 +95,17 @@ export interface StackedResult {
   adapterSteps: number;
   /** trainer steps of each stack (the slowest adapter's) */
   stackSteps: number[];
+  /** per fact (its index in the whole set): the step whose forward predicted its answer, or null */
+  learnedAt: { id: number; at: number | null }[];
   numTensorsBefore: number;
   numTensorsAfter: number;
 }
 
-/** Learns the facts `perStack` at a time with stacked adapters and early stopping. */
+/**
+ * Learns the facts `perStack` at a time with stacked adapters and early stopping. Fact i's adapter is seeded by
+ * `seed + ids[i]` (`ids`: each example's index in the whole fact set, default its position), so a fact learns the
+ * same whatever stack, position or worker it trains in (src/peft/stacking.test.ts).
+ */
 export async function runStacked(
   set: FactSet,
   perStack: number,
@@ -107,30 +113,35 @@ export async function runStacked(
   lr: number,
   seed: number,
   checkEvery: number,
+  ids: number[] = set.examples.map((_, i) => i),
 ): Promise<StackedResult> {
   const numTensorsBefore = tf.memory().numTensors;
   const t0 = performance.now();
   let learned = 0;
   let adapterSteps = 0;
   const stackSteps: number[] = [];
+  const learnedAt: StackedResult['learnedAt'] = [];
   for (let start = 0; start < set.examples.length; start += perStack) {
     const chunk = set.examples.slice(start, start + perStack).map((e, k) => ({ ...e, group: k }));
+    const seeds = ids.slice(start, start + perStack).map((i) => seed + i);
     const handle = wrap(set.model, {
       method: 'lora',
       ...LORA_SETUP,
       groups: chunk.length,
-      seed: seed + start,
+      seed: seeds[0],
+      seeds,
     });
     try {
       const r = await train(
         set.model,
         handle,
         chunk,
-        { steps, batchSize: 1, earlyStop: true, lr, seed, checkEvery },
+        { steps, batchSize: 1, earlyStop: true, lr, seed, checkEvery, groupSeeds: seeds },
         { padId: set.padId },
       );
       stackSteps.push(r.steps);
-      for (const at of r.learnedAt) {
+      for (const [k, at] of r.learnedAt.entries()) {
+        learnedAt.push({ id: ids[start + k], at });
         if (at !== null) learned++;
         // learnedAt = the step whose forward predicted the answer (its update skipped): at − 1 updates
         adapterSteps += at === null ? steps : at - 1;
@@ -147,6 +158,7 @@ export async function runStacked(
     learned,
     adapterSteps,
     stackSteps,
+    learnedAt,
     numTensorsBefore,
     numTensorsAfter: tf.memory().numTensors,
   };
@@ -229,6 +241,7 @@ export async function runStackedWorkers(
     learned: parts.reduce((a, p) => a + p.learned, 0),
     adapterSteps: parts.reduce((a, p) => a + p.adapterSteps, 0),
     stackSteps: parts.flatMap((p) => p.stackSteps),
+    learnedAt: parts.flatMap((p) => p.learnedAt).sort((a, b) => a.id - b.id),
     numTensorsBefore: parts.reduce((a, p) => a + p.numTensorsBefore, 0),
     numTensorsAfter: parts.reduce((a, p) => a + p.numTensorsAfter, 0),
     workers,
