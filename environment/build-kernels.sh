@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds src/kernels/matmul.wasm from src/kernels/matmul.c (the SIMD128 batched matmul of the wasm backend,
-# see src/kernels/simd-matmul.ts) with Debian's clang and lld: `apt-get install -y clang lld`.
+# see src/kernels/simd-matmul.ts) and src/kernels/adamw.c (the fused AdamW update, src/kernels/adamw.ts) with
+# Debian's clang and lld: `apt-get install -y clang lld`.
 # The committed .wasm was built with "Debian clang version 14.0.6"; src/kernels/simd-matmul.test.ts rebuilds it
 # with this script and compares the bytes.
 #
@@ -18,6 +19,6 @@ cd "$here"
 "$CLANG" --target=wasm32 -O2 -msimd128 -ffp-contract=off -fno-fast-math -ffreestanding -fno-builtin -nostdlib \
   -fno-ident -Wall -Wextra -Werror \
   -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all -Wl,--initial-memory=65536 -Wl,-z,stack-size=0 \
-  -o "$tmp/matmul.wasm" src/kernels/matmul.c
+  -o "$tmp/matmul.wasm" src/kernels/matmul.c src/kernels/adamw.c
 cp "$tmp/matmul.wasm" "$out"
 echo "wrote $out ($(stat -c %s "$out") bytes)"

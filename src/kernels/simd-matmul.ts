@@ -44,7 +44,7 @@ interface WasmApi {
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` used here. */
-interface WasmBackendLike {
+export interface WasmBackendLike {
   /** `asm.memory` is the WebAssembly.Memory of the backend's module (emscripten's `Module.asm`) */
   wasm: { asm: { memory: object }; HEAPU8: Uint8Array };
   dataIdMap: { get(dataId: tf.DataId): { id: number; memoryOffset: number; shape: number[] } | undefined };
@@ -83,9 +83,36 @@ export function kernelWasmPath(): string {
 
 type TransposeFn = (src: number, dst: number, batch: number, rows: number, cols: number) => void;
 
+/** src/kernels/adamw.c's `adamw` (see src/kernels/adamw.ts) */
+export type AdamWFn = (
+  p: number,
+  m: number,
+  v: number,
+  g: number,
+  coef: number,
+  active: number,
+  pOut: number,
+  mOut: number,
+  vOut: number,
+  groups: number,
+  per: number,
+  beta1: number,
+  omb1: number,
+  beta2: number,
+  omb2: number,
+  bc1: number,
+  bc2: number,
+  eps: number,
+  lr: number,
+  decay: number,
+  useDecay: number,
+  hasActive: number,
+) => void;
+
 interface Kernels {
   batchMatMul: BatchMatMulFn;
   transposeLast: TransposeFn;
+  adamw: AdamWFn;
 }
 
 let compiled: object | undefined;
@@ -113,20 +140,23 @@ function compiledModule(): object {
   return compiled;
 }
 
-function kernelsFor(backend: WasmBackendLike): Kernels {
+/** The kernels of matmul.wasm, instantiated on this backend's memory (once per backend). */
+export function kernelsFor(backend: WasmBackendLike): Kernels {
   let k = instances.get(backend);
   if (k === undefined) {
     const instance = new WA.Instance(compiledModule(), { env: { memory: backend.wasm.asm.memory } });
     k = {
       batchMatMul: instance.exports.batch_matmul as BatchMatMulFn,
       transposeLast: instance.exports.transpose_last as TransposeFn,
+      adamw: instance.exports.adamw as AdamWFn,
     };
     instances.set(backend, k);
   }
   return k;
 }
 
-function offsetOf(backend: WasmBackendLike, t: tf.TensorInfo, what: string): number {
+/** Where a tensor's data starts in the backend's memory (bytes). */
+export function offsetOf(backend: WasmBackendLike, t: tf.TensorInfo, what: string): number {
   const data = backend.dataIdMap.get(t.dataId);
   if (data === undefined) throw new Error(`simd-matmul: ${what} has no data on the wasm backend`);
   return data.memoryOffset;

@@ -4,6 +4,7 @@
  * adapters train exactly as K separate runs. All state lives on the backend; no host reads.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedAdamW } from '../kernels/adamw';
 import type { TrainableVariable } from '../peft/types';
 import { newVariable } from '../util/tensors';
 
@@ -80,10 +81,27 @@ export class AdamW {
         if (g0 === undefined) continue;
         const p = tv.variable;
         const bshape = tv.stacked ? [K, ...Array(p.rank - 1).fill(1)] : Array(p.rank).fill(1);
-        const c = coef.reshape(bshape);
-        const g = tf.mul(g0, c);
         const m = this.m.get(tv.name)!;
         const v = this.v.get(tv.name)!;
+        // wasm with src/kernels: the same update in one pass, the same bits (src/kernels/adamw.test.ts)
+        const decay = tv.decay && weightDecay > 0 ? 1 - lr * weightDecay : undefined;
+        const fused = fusedAdamW({ p, m, v, g: g0, coef, active }, tv.stacked ? K : 1, {
+          beta1,
+          beta2,
+          bc1,
+          bc2,
+          eps,
+          lr,
+          decay,
+        });
+        if (fused !== undefined) {
+          p.assign(fused[0]);
+          m.assign(fused[1]);
+          v.assign(fused[2]);
+          continue;
+        }
+        const c = coef.reshape(bshape);
+        const g = tf.mul(g0, c);
         let mNew = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
         let vNew = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
         const upd = tf.div(tf.div(mNew, bc1), tf.add(tf.sqrt(tf.div(vNew, bc2)), eps));
