@@ -8,8 +8,8 @@
  * (src/model/gradients.ts).
  *
  * `npx tsx src/bench/profile.ts ab [dir]` times the reference LoRA and full steps with and without src/kernels in
- * alternating rounds (one process: load from other jobs hits both alike) and writes `simd-ab-<date>.json` to dir
- * (default results/bench).
+ * alternating rounds (one process: load from other jobs hits both alike), then each of AB_SWITCHES alone on stacked
+ * training, and writes `simd-ab-<date>.json` to dir (default results/bench).
  *
  * `npx tsx src/bench/profile.ts save [dir]` profiles both steps and writes `profile-<date>.json` to dir (default
  * results/bench), which `beacons bench --readme … --profile <file>` renders in docs/performance.md.
@@ -127,26 +127,35 @@ export async function simdSpeedup(method: 'lora' | 'full', rounds: number, steps
   };
 }
 
+/** What `switchSpeedup` can turn off: the variable that does it (`=0`). */
+export const AB_SWITCHES = {
+  packing: 'BEACONS_PACK',
+  adamw: 'BEACONS_FUSED_ADAMW',
+  drop: 'BEACONS_DROP_AT_ONCE',
+} as const;
+
 /**
- * The packed layout alone (src/model/packing.ts): stacked training of `facts` single facts (the workload's stacks of
- * 64, early stop) with BEACONS_PACK=0 and on, in alternating rounds in one process, after one warm-up run.
+ * One switch alone (the packed layout, src/model/packing.ts; the fused AdamW, src/kernels/adamw.ts; dropping learned
+ * rows at once, src/train/trainer.ts): stacked training of `facts` single facts (the workload's stacks of 64, early
+ * stop, checkEvery 5) with its variable at 0 and on, in alternating rounds in one process, after one warm-up run.
  */
-export async function packingSpeedup(facts: number, rounds: number) {
+export async function switchSpeedup(which: keyof typeof AB_SWITCHES, facts: number, rounds: number) {
+  const env = AB_SWITCHES[which];
   const set = prepareFacts(facts, 0);
-  const saved = process.env.BEACONS_PACK;
+  const saved = process.env[env];
   const off: number[] = [];
   const on: number[] = [];
   try {
     await runStacked(set, 64, 30, 1e-3, 0, 5); // warm-up
     for (let r = 0; r < rounds; r++) {
-      for (const pack of r % 2 === 0 ? [false, true] : [true, false]) {
-        process.env.BEACONS_PACK = pack ? '1' : '0';
-        (pack ? on : off).push((await runStacked(set, 64, 30, 1e-3, 0, 5)).seconds);
+      for (const turnOn of r % 2 === 0 ? [false, true] : [true, false]) {
+        process.env[env] = turnOn ? '1' : '0';
+        (turnOn ? on : off).push((await runStacked(set, 64, 30, 1e-3, 0, 5)).seconds);
       }
     }
   } finally {
-    if (saved === undefined) delete process.env.BEACONS_PACK;
-    else process.env.BEACONS_PACK = saved;
+    if (saved === undefined) delete process.env[env];
+    else process.env[env] = saved;
     set.model.dispose();
   }
   return {
@@ -174,12 +183,16 @@ if (require.main === module) {
           `${m} step, median of ${r.off.length} steps each in alternating rounds: tfjs kernels ${r.offMedianS.toFixed(3)} s, src/kernels ${r.onMedianS.toFixed(3)} s, ${r.speedup.toFixed(2)}× faster`,
         );
       }
-      const packing = await packingSpeedup(128, 6);
-      console.log(
-        `packed layout, stacked training of ${packing.facts} facts, median of ${packing.off.length} runs each in alternating rounds: padded ${packing.offMedianS.toFixed(2)} s, packed ${packing.onMedianS.toFixed(2)} s, ${packing.speedup.toFixed(2)}× faster`,
-      );
+      const alone: Record<string, Awaited<ReturnType<typeof switchSpeedup>>> = {};
+      for (const which of Object.keys(AB_SWITCHES) as (keyof typeof AB_SWITCHES)[]) {
+        const r = await switchSpeedup(which, 128, 6);
+        alone[which] = r;
+        console.log(
+          `${which} alone (${AB_SWITCHES[which]}=0 against on), stacked training of ${r.facts} facts, median of ${r.off.length} runs each in alternating rounds: off ${r.offMedianS.toFixed(2)} s, on ${r.onMedianS.toFixed(2)} s, ${r.speedup.toFixed(2)}× faster`,
+        );
+      }
       const date = new Date().toISOString();
-      const ab = { date, machine, loadAverageAtEnd: os.loadavg()[0], steps, packing };
+      const ab = { date, machine, loadAverageAtEnd: os.loadavg()[0], steps, ...alone };
       console.log(`Wrote ${writeResult(kinds[1] ?? 'results/bench', 'simd-ab', ab)}`);
       return;
     }

@@ -186,6 +186,18 @@ describe('bench → README', () => {
     );
     const without = readmeBlock({ data: run, file: OLD_RUN }, { ab: { data: ab, file: 'ab.json' } });
     assert.ok(!without.includes('packed layout'));
+    // the fused AdamW and the row dropping, each on its own line with its own variable
+    const adamw = { ...packing, offMedianS: 6, onMedianS: 4, speedup: 1.5 };
+    const all = readmeBlock(
+      { data: run, file: OLD_RUN },
+      { ab: { data: { ...ab, packing, adamw, drop: packing }, file: 'ab.json' } },
+    );
+    assert.match(
+      all,
+      /The fused AdamW alone, .*`BEACONS_FUSED_ADAMW=0` against on\): 6\.00 s → 4\.00 s \(1\.50× faster/,
+    );
+    assert.match(all, /rows at once alone, .*`BEACONS_DROP_AT_ONCE=0` against on\): 5\.50 s → 5\.00 s/);
+    assert.ok(!without.includes('AdamW'));
   });
 
   test('a speed ratio in words', () => {

@@ -152,15 +152,29 @@ export interface SimdAb {
     on: number[];
   }[];
   /** the packed layout alone: stacked training of `facts` facts with BEACONS_PACK=0 (off) and on (newer runs) */
-  packing?: {
-    facts: number;
-    offMedianS: number;
-    onMedianS: number;
-    speedup: number;
-    off: number[];
-    on: number[];
-  };
+  packing?: SwitchAb;
+  /** the fused AdamW alone (BEACONS_FUSED_ADAMW=0 against on; newer runs) */
+  adamw?: SwitchAb;
+  /** dropping learned rows at once alone (BEACONS_DROP_AT_ONCE=0 against on; newer runs) */
+  drop?: SwitchAb;
 }
+
+/** One switch of `profile.ts ab` on stacked training: run times off and on, alternating. */
+export interface SwitchAb {
+  facts: number;
+  offMedianS: number;
+  onMedianS: number;
+  speedup: number;
+  off: number[];
+  on: number[];
+}
+
+/** How the block names each switch of the A/B file, and the variable that turns it off. */
+const AB_LINES: Record<'packing' | 'adamw' | 'drop', { what: string; env: string }> = {
+  packing: { what: 'The packed layout alone', env: 'BEACONS_PACK' },
+  adamw: { what: 'The fused AdamW alone', env: 'BEACONS_FUSED_ADAMW' },
+  drop: { what: "Dropping learned adapters' rows at once alone", env: 'BEACONS_DROP_AT_ONCE' },
+};
 
 /** A stored result and the file it was read from (named from the repository root). */
 export interface Stored<T> {
@@ -313,12 +327,14 @@ export function readmeBlock(after: Stored<BenchResult>, parts: BlockParts = {}):
       '',
       `The kernel alone, timed in alternating rounds in one process so that other load hits both sides alike (\`npx tsx src/bench/profile.ts ab\`, \`${ab.file}\`, load average ${ab.data.machine.loadAverage.toFixed(2)} → ${ab.data.loadAverageAtEnd.toFixed(2)}): ${steps.join('; ')}.`,
     );
-    const p = ab.data.packing;
-    if (p !== undefined)
-      lines.push(
-        '',
-        `The packed layout alone, the same way (src/kernels on in both; stacked training of ${p.facts} facts in stacks of 64 with early stop, \`BEACONS_PACK=0\` against on): ${p.offMedianS.toFixed(2)} s → ${p.onMedianS.toFixed(2)} s (${speed(p.speedup)}; medians of ${p.off.length} runs each).`,
-      );
+    for (const [key, { what, env }] of Object.entries(AB_LINES)) {
+      const p = ab.data[key as keyof typeof AB_LINES];
+      if (p !== undefined)
+        lines.push(
+          '',
+          `${what}, the same way (src/kernels on in both; stacked training of ${p.facts} facts in stacks of 64 with early stop, \`${env}=0\` against on): ${p.offMedianS.toFixed(2)} s → ${p.onMedianS.toFixed(2)} s (${speed(p.speedup)}; medians of ${p.off.length} runs each).`,
+        );
+    }
   }
   for (const r of reproduce ?? []) lines.push('', reproduceLine(r));
   if (profile !== undefined) lines.push(...profileLines(profile, a0));
