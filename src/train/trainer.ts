@@ -7,10 +7,7 @@
  * own shuffling with `groupSeeds`), trained side by side; a frozen adapter gets no optimiser, schedule or
  * afterStep (AdaLoRA importance/mask) update, so the result equals K separate runs (see src/peft/stacking.test.ts),
  * provided every group has at least `batchSize` examples (rows per group are capped at the smallest group's count).
- * Host reads happen only every `checkEvery` steps (losses, NaN guard, progress), and so does freeing the rows of
- * finished adapters — except on backends whose reads cost nothing (wasm, cpu, tensorflow: they run each op before
- * returning), where learned rows leave the batch after every step. Which rows a step carries never changes an
- * adapter's result (the stacking tests run an adapter alone and among others), only the time.
+ * Host reads happen only every `checkEvery` steps (losses, NaN guard, freeing rows of finished adapters).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LlamaModel } from '../model/llama';
@@ -42,10 +39,7 @@ export interface TrainConfig {
   groupSeeds?: number[];
   /** freeze each adapter as soon as the step's forward predicts all its answer tokens (teacher forcing) */
   earlyStop: boolean;
-  /**
-   * steps between host reads (loss history, NaN guard, progress, dropping finished adapters' rows); on backends
-   * with free reads (SYNC_READS) finished adapters' rows are dropped after every step whatever this says
-   */
+  /** steps between host reads (loss history, NaN guard, dropping finished adapters' rows) */
   checkEvery: number;
 }
 
@@ -109,13 +103,6 @@ export interface TrainOptions {
    */
   afterEachStep?: (step: number) => void | Promise<void>;
 }
-
-/**
- * Backends that run each op before returning, so reading a small tensor costs no pipeline stall: there the trainer
- * reads the early-stop mask after every step and stops computing finished adapters' rows at once (on webgpu a read
- * waits for the queue, so it happens only every `checkEvery` steps).
- */
-const SYNC_READS = new Set(['wasm', 'cpu', 'tensorflow']);
 
 /**
  * The rows of each adapter group, batch by batch: group k's examples in a seeded order, reshuffled each epoch of the
@@ -233,9 +220,6 @@ export async function train(
   const t0 = Date.now();
   let tCheck = t0;
   let step = 0;
-  // BEACONS_DROP_AT_ONCE=0: only every checkEvery steps everywhere (for the before/after timing only)
-  const dropAtOnce =
-    cfg.earlyStop && SYNC_READS.has(tf.getBackend()) && process.env.BEACONS_DROP_AT_ONCE !== '0';
 
   try {
     for (; step < cfg.steps; step++) {
@@ -312,8 +296,6 @@ export async function train(
         });
         tokensSinceCheck = 0;
         tCheck = now;
-      } else if (dropAtOnce) {
-        hostActive = Array.from(active.dataSync()).map((a) => a > 0);
       }
       await opts.afterEachStep?.(stepNo);
     }
