@@ -65,7 +65,7 @@ export const SPEC = {
       min: 1,
       max: 10_000,
       default: 5,
-      help: "steps between the trainer's host reads (progress; on webgpu also dropping learned adapters' rows, which wasm and cpu drop after every step)",
+      help: "steps between dropping learned adapters' rows from a stack",
     },
     'no-torch': { type: 'boolean', help: 'skip the PyTorch reference' },
     'torch-runs': {
@@ -212,8 +212,8 @@ async function workloadPhase(c: BenchContext): Promise<WorkloadReport> {
     log(
       `ours: ${Math.ceil(set.examples.length / k)} stack(s) of ≤ ${k} adapters, ≤ ${factSteps} steps, early stop…`,
     );
-    // drop learned adapters' rows when the trainer can (after every step on wasm and cpu, every checkEvery steps on
-    // webgpu); else keep them (still correct: frozen adapters get no update) and run every stack to the step limit
+    // drop learned adapters' rows every 5 steps when the trainer can; else keep them (still correct: frozen
+    // adapters get no update) and run every stack to the step limit
     const probe = canDropLearnedRows();
     const canDrop = probe.ok;
     if (!canDrop) {
