@@ -131,12 +131,10 @@ export async function simdSpeedup(method: 'lora' | 'full', rounds: number, steps
 export const AB_SWITCHES = {
   packing: 'BEACONS_PACK',
   adamw: 'BEACONS_FUSED_ADAMW',
-  drop: 'BEACONS_DROP_AT_ONCE',
 } as const;
 
 /**
- * One switch alone (the packed layout, src/model/packing.ts; the fused AdamW, src/kernels/adamw.ts; dropping learned
- * rows at once, src/train/trainer.ts): stacked training of `facts` single facts (the workload's stacks of 64, early
+ * One switch alone (the packed layout, src/model/packing.ts; the fused AdamW, src/kernels/adamw.ts): stacked training of `facts` single facts (the workload's stacks of 64, early
  * stop, checkEvery 5) with its variable at 0 and on, in alternating rounds in one process, after one warm-up run.
  */
 export async function switchSpeedup(which: keyof typeof AB_SWITCHES, facts: number, rounds: number) {

@@ -148,18 +148,18 @@ describe('bench → README', () => {
       packed: undefined,
       side,
     });
-    const drop = reproduceLine({
+    const fused = reproduceLine({
       data: {
         ...data,
-        switched: 'drop',
+        switched: 'adamw',
         runs: [sided(90, 'before'), sided(60, 'after'), sided(30, 'after')],
       },
-      file: 'd.json',
+      file: 'f.json',
     });
     // medians: before 90 (one run), after 45 (of 60, 30)
     assert.match(
-      drop,
-      /rows dropped from the batch at once \(src\/kernels on in both\), dropped every checkEvery steps \(`BEACONS_DROP_AT_ONCE=0`\) 90 s → dropped at once 45 s \(2\.00× faster\); 10 cases/,
+      fused,
+      /the fused AdamW update \(src\/kernels on in both\), tfjs ops \(`BEACONS_FUSED_ADAMW=0`\) 90 s → fused 45 s \(2\.00× faster\); 10 cases/,
     );
     assert.throws(() => readReproduce(path.join(ROOT, OLD_RUN)), /is not a reproduce-time result/);
   });
@@ -186,17 +186,16 @@ describe('bench → README', () => {
     );
     const without = readmeBlock({ data: run, file: OLD_RUN }, { ab: { data: ab, file: 'ab.json' } });
     assert.ok(!without.includes('packed layout'));
-    // the fused AdamW and the row dropping, each on its own line with its own variable
+    // the fused AdamW on its own line with its own variable
     const adamw = { ...packing, offMedianS: 6, onMedianS: 4, speedup: 1.5 };
     const all = readmeBlock(
       { data: run, file: OLD_RUN },
-      { ab: { data: { ...ab, packing, adamw, drop: packing }, file: 'ab.json' } },
+      { ab: { data: { ...ab, packing, adamw }, file: 'ab.json' } },
     );
     assert.match(
       all,
       /The fused AdamW alone, .*`BEACONS_FUSED_ADAMW=0` against on\): 6\.00 s → 4\.00 s \(1\.50× faster/,
     );
-    assert.match(all, /rows at once alone, .*`BEACONS_DROP_AT_ONCE=0` against on\): 5\.50 s → 5\.00 s/);
     assert.ok(!without.includes('AdamW'));
   });
 

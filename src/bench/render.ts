@@ -155,8 +155,6 @@ export interface SimdAb {
   packing?: SwitchAb;
   /** the fused AdamW alone (BEACONS_FUSED_ADAMW=0 against on; newer runs) */
   adamw?: SwitchAb;
-  /** dropping learned rows at once alone (BEACONS_DROP_AT_ONCE=0 against on; newer runs) */
-  drop?: SwitchAb;
 }
 
 /** One switch of `profile.ts ab` on stacked training: run times off and on, alternating. */
@@ -170,10 +168,9 @@ export interface SwitchAb {
 }
 
 /** How the block names each switch of the A/B file, and the variable that turns it off. */
-const AB_LINES: Record<'packing' | 'adamw' | 'drop', { what: string; env: string }> = {
+const AB_LINES: Record<'packing' | 'adamw', { what: string; env: string }> = {
   packing: { what: 'The packed layout alone', env: 'BEACONS_PACK' },
   adamw: { what: 'The fused AdamW alone', env: 'BEACONS_FUSED_ADAMW' },
-  drop: { what: "Dropping learned adapters' rows at once alone", env: 'BEACONS_DROP_AT_ONCE' },
 };
 
 /** A stored result and the file it was read from (named from the repository root). */

@@ -2,12 +2,11 @@
  * How long `beacons reproduce` takes from an empty results folder with tfjs's kernels (BEACONS_SIMD_MATMUL=0, which
  * also turns the packed layout off) and with src/kernels, and whether both give the same case files (they must: the
  * kernels keep tfjs's bits). `--switch packing` compares the packed layout alone instead (src/kernels on in both
- * runs, BEACONS_PACK=0 before); `--switch drop` compares dropping learned adapters' rows every `checkEvery` steps
- * (BEACONS_DROP_AT_ONCE=0) with dropping them after every step (the trainer's default on wasm); `--switch adamw`
- * the fused AdamW update (src/kernels/adamw.ts) against tfjs's ops (BEACONS_FUSED_ADAMW=0).
+ * runs, BEACONS_PACK=0 before); `--switch adamw` the fused AdamW update (src/kernels/adamw.ts) against tfjs's ops
+ * (BEACONS_FUSED_ADAMW=0 before).
  *
  *   npx tsx src/bench/reproduce-time.ts [--only filtering] [--scale smoke] [--rounds 1] [--workers 2] [--out results/bench]
- *                                       [--reference results] [--switch kernels|packing|adamw|drop]
+ *                                       [--reference results] [--switch kernels|packing|adamw]
  *
  * Each round runs `before` then `after` (alternating, so that load from other jobs lands on both), each from a fresh
  * temporary folder, timing the whole command (process start, model loading and the merge included). Writes
@@ -68,12 +67,6 @@ export const SWITCHES = {
   kernels: { env: 'BEACONS_SIMD_MATMUL', before: "tfjs's kernels", after: 'src/kernels', alone: '' },
   packing: { env: 'BEACONS_PACK', before: 'padded', after: 'packed', alone: 'the packed layout alone' },
   adamw: { env: 'BEACONS_FUSED_ADAMW', before: 'tfjs ops', after: 'fused', alone: 'the fused AdamW update' },
-  drop: {
-    env: 'BEACONS_DROP_AT_ONCE',
-    before: 'dropped every checkEvery steps',
-    after: 'dropped at once',
-    alone: "learned adapters' rows dropped from the batch at once",
-  },
 } as const;
 export type Switch = keyof typeof SWITCHES;
 
