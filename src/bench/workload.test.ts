@@ -1,5 +1,5 @@
 /**
- * The workload benchmark learns each fact the same whatever stack, position or worker process it trains in: fact i's
+ * The workload benchmark learns each fact at the same step whatever stack, position or worker process it trains in: fact i's
  * adapter is seeded by its index in the whole set, so the single-process run, other stack sizes and the workers
  * report the very same step at which each fact was learned (they once seeded a worker's stacks by their position in
  * that worker, so the workers learned other facts in other step counts than the single-process run).
