@@ -103,8 +103,9 @@ export interface StackedResult {
 
 /**
  * Learns the facts `perStack` at a time with stacked adapters and early stopping. Fact i's adapter is seeded by
- * `seed + ids[i]` (`ids`: each example's index in the whole fact set, default its position), so a fact learns the
- * same whatever stack, position or worker it trains in (src/peft/stacking.test.ts).
+ * `seed + ids[i]` (`ids`: each example's index in the whole fact set, default its position), so a fact starts and
+ * trains alike whatever stack, position or worker it trains in (src/peft/stacking.test.ts; on wasm its last bits
+ * can still move with its stack's padded length, docs/reliability.md; workload.test.ts checks the learned step).
  */
 export async function runStacked(
   set: FactSet,

@@ -1,7 +1,8 @@
 /**
  * AdamW (Loshchilov & Hutter; PyTorch's torch.optim.AdamW semantics) over an explicit variable list, with
  * per-adapter gradient-norm clipping and per-adapter freezing for stacked variables (axis 0 = adapter), so K stacked
- * adapters train exactly as K separate runs. All state lives on the backend; no host reads.
+ * adapters train exactly as K separate runs. All state lives on the backend; no host reads. On wasm with src/kernels
+ * each variable's update is one fused pass with the same bits (src/kernels/adamw.ts); elsewhere the tfjs ops below.
  */
 import * as tf from '@tensorflow/tfjs';
 import { fusedAdamW } from '../kernels/adamw';
