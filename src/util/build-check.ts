@@ -32,3 +32,26 @@ export function staleBuild(entry: string): string | undefined {
     ? `the compiled library (${path.dirname(entry)}) is older than src/: run 'npm run build' and restart the kernel`
     : undefined;
 }
+
+/**
+ * How a child Node process runs one of the project's TypeScript files (worker processes, the benchmark's workers):
+ * its compiled twin in build/ when there is one and the build is not older than src/ (no tsx transform at start:
+ * about 0.7 s less per process on a 2-core machine), else the source through tsx. Files outside src/, and every
+ * file when BEACONS_FROM_SOURCE=1, run through tsx.
+ */
+export function nodeArgsFor(script: string, src = path.resolve(__dirname, '..')): string[] {
+  const rel = path.relative(src, path.resolve(script));
+  if (
+    path.basename(src) === 'src' &&
+    process.env.BEACONS_FROM_SOURCE !== '1' &&
+    rel.endsWith('.ts') &&
+    !rel.startsWith('..') &&
+    !path.isAbsolute(rel)
+  ) {
+    const build = path.join(path.dirname(src), 'build');
+    const twin = path.join(build, rel.replace(/\.ts$/, '.js'));
+    const index = path.join(build, 'index.js');
+    if (fs.existsSync(twin) && fs.existsSync(index) && staleBuild(index) === undefined) return [twin];
+  }
+  return ['--import', 'tsx', script];
+}

@@ -4,6 +4,7 @@
  * watches its parent through a watchdog (util/workers.ts): it dies with it, even by SIGKILL.
  */
 import { spawn } from 'node:child_process';
+import { nodeArgsFor } from './build-check';
 import { spawnWatchdog } from './workers';
 
 export interface JsonChildOptions {
@@ -13,7 +14,10 @@ export interface JsonChildOptions {
   label: string;
 }
 
-/** Runs `node --import tsx <script> ...args` and resolves with the JSON after `prefix`; rejects with its stderr tail. */
+/**
+ * Runs `node --import tsx <script> ...args` (or its compiled twin, `nodeArgsFor`) and resolves with the JSON after
+ * `prefix`; rejects with its stderr tail.
+ */
 export function runJsonChild<T>(
   script: string,
   args: string[],
@@ -21,7 +25,7 @@ export function runJsonChild<T>(
   opts: JsonChildOptions,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    const child = spawn(process.execPath, [...nodeArgsFor(script), ...args], {
       cwd: opts.cwd,
       env: opts.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],

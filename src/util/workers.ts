@@ -1,8 +1,8 @@
 /**
  * Worker processes that live and die with their parent (README, Reliability).
  *
- * Parent side, `runWorkers`: spawns n children (`node --import tsx <script> …`) with
- * 'error'/'exit' handlers; forwards SIGINT/SIGTERM/SIGHUP to them; when one fails (cannot start, or exits non-zero)
+ * Parent side, `runWorkers`: spawns n children (`node --import tsx <script> …`, or its compiled twin: build-check.ts
+ * nodeArgsFor) with 'error'/'exit' handlers; forwards SIGINT/SIGTERM/SIGHUP to them; when one fails (cannot start, or exits non-zero)
  * the others are stopped, and the run fails with ONE line (the child's own `beacons: …` error when it printed
  * one; stack traces and minified sources are kept back, BEACONS_DEBUG=1 shows them). A parent that exits any other
  * way kills the children it leaves behind ('exit' handler).
@@ -11,6 +11,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as os from 'node:os';
 import * as readline from 'node:readline';
+import { nodeArgsFor } from './build-check';
 
 /** The number of cores (worker processes beyond it only compete for them). */
 export const coreCount = (): number => Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
@@ -103,7 +104,7 @@ export function runWorkers(n: number, spec: WorkerSpec): Promise<void> {
     for (let i = 0; i < n; i++) {
       let child: ChildProcess;
       try {
-        child = spawn(process.execPath, ['--import', 'tsx', spec.script, ...spec.args(i)], {
+        child = spawn(process.execPath, [...nodeArgsFor(spec.script), ...spec.args(i)], {
           stdio: ['ignore', 'inherit', 'pipe'],
           env: { ...process.env, ...spec.env },
         });
