@@ -44,6 +44,7 @@ import {
   type StepProfile,
   writeResult,
 } from './report';
+import { SWITCHES } from './reproduce-time';
 import { prepareFacts, runStacked } from './workload';
 
 function rowName(k: { name: string; inputShapes: number[][] }): string {
@@ -127,18 +128,15 @@ export async function simdSpeedup(method: 'lora' | 'full', rounds: number, steps
   };
 }
 
-/** What `switchSpeedup` can turn off: the variable that does it (`=0`). */
-export const AB_SWITCHES = {
-  packing: 'BEACONS_PACK',
-  adamw: 'BEACONS_FUSED_ADAMW',
-} as const;
+/** What `switchSpeedup` can turn off (its variable at 0: reproduce-time's SWITCHES). */
+export const AB_SWITCHES = ['packing', 'adamw'] as const;
 
 /**
  * One switch alone (the packed layout, src/model/packing.ts; the fused AdamW, src/kernels/adamw.ts): stacked training of `facts` single facts (the workload's stacks of 64, early
  * stop, checkEvery 5) with its variable at 0 and on, in alternating rounds in one process, after one warm-up run.
  */
-export async function switchSpeedup(which: keyof typeof AB_SWITCHES, facts: number, rounds: number) {
-  const env = AB_SWITCHES[which];
+export async function switchSpeedup(which: (typeof AB_SWITCHES)[number], facts: number, rounds: number) {
+  const env = SWITCHES[which].env;
   const set = prepareFacts(facts, 0);
   const saved = process.env[env];
   const off: number[] = [];
@@ -182,11 +180,11 @@ if (require.main === module) {
         );
       }
       const alone: Record<string, Awaited<ReturnType<typeof switchSpeedup>>> = {};
-      for (const which of Object.keys(AB_SWITCHES) as (keyof typeof AB_SWITCHES)[]) {
+      for (const which of AB_SWITCHES) {
         const r = await switchSpeedup(which, 128, 6);
         alone[which] = r;
         console.log(
-          `${which} alone (${AB_SWITCHES[which]}=0 against on), stacked training of ${r.facts} facts, median of ${r.off.length} runs each in alternating rounds: off ${r.offMedianS.toFixed(2)} s, on ${r.onMedianS.toFixed(2)} s, ${r.speedup.toFixed(2)}× faster`,
+          `${which} alone (${SWITCHES[which].env}=0 against on), stacked training of ${r.facts} facts, median of ${r.off.length} runs each in alternating rounds: off ${r.offMedianS.toFixed(2)} s, on ${r.onMedianS.toFixed(2)} s, ${r.speedup.toFixed(2)}× faster`,
         );
       }
       const date = new Date().toISOString();

@@ -167,10 +167,10 @@ export interface SwitchAb {
   on: number[];
 }
 
-/** How the block names each switch of the A/B file, and the variable that turns it off. */
-const AB_LINES: Record<'packing' | 'adamw', { what: string; env: string }> = {
-  packing: { what: 'The packed layout alone', env: 'BEACONS_PACK' },
-  adamw: { what: 'The fused AdamW alone', env: 'BEACONS_FUSED_ADAMW' },
+/** How the block names each switch of the A/B file (its variable: reproduce-time's SWITCHES). */
+const AB_LINES: Record<'packing' | 'adamw', string> = {
+  packing: 'The packed layout alone',
+  adamw: 'The fused AdamW alone',
 };
 
 /** A stored result and the file it was read from (named from the repository root). */
@@ -324,8 +324,9 @@ export function readmeBlock(after: Stored<BenchResult>, parts: BlockParts = {}):
       '',
       `The kernel alone, timed in alternating rounds in one process so that other load hits both sides alike (\`npx tsx src/bench/profile.ts ab\`, \`${ab.file}\`, load average ${ab.data.machine.loadAverage.toFixed(2)} → ${ab.data.loadAverageAtEnd.toFixed(2)}): ${steps.join('; ')}.`,
     );
-    for (const [key, { what, env }] of Object.entries(AB_LINES)) {
-      const p = ab.data[key as keyof typeof AB_LINES];
+    for (const [key, what] of Object.entries(AB_LINES) as [keyof typeof AB_LINES, string][]) {
+      const p = ab.data[key];
+      const env = SWITCHES[key].env;
       if (p !== undefined)
         lines.push(
           '',
