@@ -129,11 +129,13 @@ export async function simdSpeedup(method: 'lora' | 'full', rounds: number, steps
 }
 
 /** What `switchSpeedup` can turn off (its variable at 0: reproduce-time's SWITCHES). */
-export const AB_SWITCHES = ['packing', 'adamw'] as const;
+export const AB_SWITCHES = ['packing', 'adamw', 'transposes'] as const;
 
 /**
- * One switch alone (the packed layout, src/model/packing.ts; the fused AdamW, src/kernels/adamw.ts): stacked training of `facts` single facts (the workload's stacks of 64, early
- * stop, checkEvery 5) with its variable at 0 and on, in alternating rounds in one process, after one warm-up run.
+ * One switch alone (the packed layout, src/model/packing.ts; the fused AdamW, src/kernels/adamw.ts; frozen weights'
+ * transposes, src/model/frozen-transposes.ts): stacked training of `facts` single facts (the workload's stacks of
+ * 64, early stop, checkEvery 5) with its variable at 0 and on, in alternating rounds in one process, after one
+ * warm-up run.
  */
 export async function switchSpeedup(which: (typeof AB_SWITCHES)[number], facts: number, rounds: number) {
   const env = SWITCHES[which].env;

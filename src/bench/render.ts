@@ -155,6 +155,8 @@ export interface SimdAb {
   packing?: SwitchAb;
   /** the fused AdamW alone (BEACONS_FUSED_ADAMW=0 against on; newer runs) */
   adamw?: SwitchAb;
+  /** frozen weights' transposes once a run alone (BEACONS_FROZEN_TRANSPOSES=0 against on; newer runs) */
+  transposes?: SwitchAb;
 }
 
 /** One switch of `profile.ts ab` on stacked training: run times off and on, alternating. */
@@ -168,9 +170,10 @@ export interface SwitchAb {
 }
 
 /** How the block names each switch of the A/B file (its variable: reproduce-time's SWITCHES). */
-const AB_LINES: Record<'packing' | 'adamw', string> = {
+const AB_LINES: Record<'packing' | 'adamw' | 'transposes', string> = {
   packing: 'The packed layout alone',
   adamw: 'The fused AdamW alone',
+  transposes: "Frozen weights' transposes made once a run alone",
 };
 
 /** A stored result and the file it was read from (named from the repository root). */

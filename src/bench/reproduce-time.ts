@@ -3,10 +3,11 @@
  * also turns the packed layout off) and with src/kernels, and whether both give the same case files (they must: the
  * kernels keep tfjs's bits). `--switch packing` compares the packed layout alone instead (src/kernels on in both
  * runs, BEACONS_PACK=0 before); `--switch adamw` the fused AdamW update (src/kernels/adamw.ts) against tfjs's ops
- * (BEACONS_FUSED_ADAMW=0 before).
+ * (BEACONS_FUSED_ADAMW=0 before); `--switch transposes` frozen weights' transposes made once a run
+ * (src/model/frozen-transposes.ts) against every step (BEACONS_FROZEN_TRANSPOSES=0 before).
  *
  *   npx tsx src/bench/reproduce-time.ts [--only filtering] [--scale smoke] [--rounds 1] [--workers 2] [--out results/bench]
- *                                       [--reference results] [--switch kernels|packing|adamw]
+ *                                       [--reference results] [--switch kernels|packing|adamw|transposes]
  *
  * Each round runs `before` then `after` (alternating, so that load from other jobs lands on both), each from a fresh
  * temporary folder, timing the whole command (process start, model loading and the merge included). Writes
@@ -67,6 +68,12 @@ export const SWITCHES = {
   kernels: { env: 'BEACONS_SIMD_MATMUL', before: "tfjs's kernels", after: 'src/kernels', alone: '' },
   packing: { env: 'BEACONS_PACK', before: 'padded', after: 'packed', alone: 'the packed layout alone' },
   adamw: { env: 'BEACONS_FUSED_ADAMW', before: 'tfjs ops', after: 'fused', alone: 'the fused AdamW update' },
+  transposes: {
+    env: 'BEACONS_FROZEN_TRANSPOSES',
+    before: 'every step',
+    after: 'once a run',
+    alone: "frozen weights' transposes made once a run",
+  },
 } as const;
 export type Switch = keyof typeof SWITCHES;
 

@@ -11,13 +11,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { transposeLast } from '../util/tensors';
+import { transposeLastCached } from './frozen-transposes';
 
 // re-exported for the importers of model/gradients (defined in util/ so that kernels/ needs nothing of model/)
 export { transposeLast };
 
-/** matMul(x, y) with optional transposes, always computed as a plain product of explicit transposes. */
+/**
+ * matMul(x, y) with optional transposes, always computed as a plain product of explicit transposes (a frozen
+ * weight's transpose is made once per training run: src/model/frozen-transposes.ts).
+ */
 export function plainMatMul(x: tf.Tensor, y: tf.Tensor, tx = false, ty = false): tf.Tensor {
-  return tf.matMul(tx ? transposeLast(x) : x, ty ? transposeLast(y) : y);
+  return tf.matMul(tx ? transposeLastCached(x) : x, ty ? transposeLastCached(y) : y);
 }
 
 let installed = false;

@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, normalArray } from '../util/random';
 import type { ModelConfig } from './config';
+import { transposeLastCached } from './frozen-transposes';
 import { gatherRows } from './gradients';
 import { rmsNorm, ropeTables } from './layers';
 import { Packing } from './packing';
@@ -218,7 +219,7 @@ export class LlamaModel {
     if (packing) x = packing.padded(x); // [N, d] (logits are read at real positions)
     const xs = opts.logitPositions ? gatherRows(x, opts.logitPositions) : x; // [M, d]
     const head = c.tie_word_embeddings
-      ? tf.transpose(this.param('model.embed_tokens.weight')) // [d, V]
+      ? transposeLastCached(this.param('model.embed_tokens.weight')) // [d, V] (kept while it is frozen)
       : this.param('lm_head.weight'); // [d, V]
     const logits2d = tf.matMul(xs, head);
     const logits = opts.logitPositions ? logits2d : logits2d.reshape([B, T, c.vocab_size]);

@@ -10,6 +10,7 @@
  * Host reads happen only every `checkEvery` steps (losses, NaN guard, freeing rows of finished adapters).
  */
 import * as tf from '@tensorflow/tfjs';
+import { cacheFrozenTransposes } from '../model/frozen-transposes';
 import type { LlamaModel } from '../model/llama';
 import type { PeftHandle } from '../peft/types';
 import { deriveSeed, permutation } from '../util/random';
@@ -217,6 +218,9 @@ export async function train(
   const { pending: pendingLosses, losses, finalLoss, flush } = lossLog(K);
   let tokens = 0;
   let tokensSinceCheck = 0;
+  // the base weights this run does not train: their transposes made once, not every step (same bits)
+  const training = new Set<tf.Variable>(vars.map((v) => v.variable));
+  const releaseTransposes = cacheFrozenTransposes([...model.params.values()].filter((p) => !training.has(p)));
   const t0 = Date.now();
   let tCheck = t0;
   let step = 0;
@@ -303,6 +307,7 @@ export async function train(
     const learnedAt = Array.from(await learned.data()).map((s) => (s < 0 ? null : s));
     return { steps: step, losses, learnedAt, finalLoss, tokens, seconds: (Date.now() - t0) / 1000 };
   } finally {
+    releaseTransposes();
     tf.dispose(pendingLosses);
     tf.dispose([active, learned]);
     if (opts.optimizer === undefined) opt.dispose();
