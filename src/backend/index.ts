@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { installSimdMatMul } from '../kernels/simd-matmul';
 import { installFastGradients } from '../model/gradients';
+import { installLeanBackprop } from './lean-backprop';
 
 export type BackendName = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
@@ -108,6 +109,7 @@ export async function initBackend(
   quietCpuBanner();
   // BEACONS_SLOW_GRADIENTS=1 keeps tfjs's own matMul gradient (for the before/after benchmark only)
   if (process.env.BEACONS_SLOW_GRADIENTS !== '1') installFastGradients();
+  installLeanBackprop(); // the same backward pass, freeing each node's tensors once it has run (BEACONS_LEAN_MEMORY=0: tfjs's)
   const skipped: string[] = [];
   const order: Exclude<BackendName, 'auto'>[] =
     requested === 'auto' ? ['tensorflow', 'webgpu', 'wasm', 'cpu'] : [requested];

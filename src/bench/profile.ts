@@ -129,13 +129,13 @@ export async function simdSpeedup(method: 'lora' | 'full', rounds: number, steps
 }
 
 /** What `switchSpeedup` can turn off (its variable at 0: reproduce-time's SWITCHES). */
-export const AB_SWITCHES = ['packing', 'adamw', 'transposes'] as const;
+export const AB_SWITCHES = ['packing', 'adamw', 'transposes', 'memory'] as const;
 
 /**
  * One switch alone (the packed layout, src/model/packing.ts; the fused AdamW, src/kernels/adamw.ts; frozen weights'
- * transposes, src/model/frozen-transposes.ts): stacked training of `facts` single facts (the workload's stacks of
- * 64, early stop, checkEvery 5) with its variable at 0 and on, in alternating rounds in one process, after one
- * warm-up run.
+ * transposes, src/model/frozen-transposes.ts; tensors freed once spent, src/backend/lean-backprop.ts): stacked
+ * training of `facts` single facts (the workload's stacks of 64, early stop, checkEvery 5) with its variable at 0
+ * and on, in alternating rounds in one process, after one warm-up run.
  */
 export async function switchSpeedup(which: (typeof AB_SWITCHES)[number], facts: number, rounds: number) {
   const env = SWITCHES[which].env;
@@ -166,6 +166,43 @@ export async function switchSpeedup(which: (typeof AB_SWITCHES)[number], facts: 
   };
 }
 
+/**
+ * What freeing tensors once spent saves in memory: the peak of live tensor bytes (`tf.profile`'s peakBytes) while
+ * training one stack of 64 facts, with BEACONS_LEAN_MEMORY=0 and on; and what fresh memory costs on this machine
+ * (allocating and filling 128 MB that the process has not touched, median of 3, in ms a MB): a wasm heap only grows,
+ * so each worker process pays its peak once.
+ */
+export async function memoryEffect(): Promise<{
+  peakMBOff: number;
+  peakMBOn: number;
+  firstTouchMsPerMB: number;
+}> {
+  const set = prepareFacts(64, 0);
+  const saved = process.env.BEACONS_LEAN_MEMORY;
+  const peak: Record<'0' | '1', number> = { '0': 0, '1': 0 };
+  try {
+    for (const v of ['0', '1'] as const) {
+      process.env.BEACONS_LEAN_MEMORY = v;
+      const info = await tf.profile(async () => {
+        await runStacked(set, 64, 30, 1e-3, 0, 5);
+        return [];
+      });
+      peak[v] = info.peakBytes / 2 ** 20;
+    }
+  } finally {
+    if (saved === undefined) delete process.env.BEACONS_LEAN_MEMORY;
+    else process.env.BEACONS_LEAN_MEMORY = saved;
+    set.model.dispose();
+  }
+  const touch: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    new Float32Array(128 * 2 ** 18).fill(1); // 128 MB, fresh each time
+    touch.push((performance.now() - t) / 128);
+  }
+  return { peakMBOff: peak['0'], peakMBOn: peak['1'], firstTouchMsPerMB: median(touch) };
+}
+
 if (require.main === module) {
   (async () => {
     await initBackend(undefined, { quiet: false });
@@ -189,8 +226,12 @@ if (require.main === module) {
           `${which} alone (${SWITCHES[which].env}=0 against on), stacked training of ${r.facts} facts, median of ${r.off.length} runs each in alternating rounds: off ${r.offMedianS.toFixed(2)} s, on ${r.onMedianS.toFixed(2)} s, ${r.speedup.toFixed(2)}× faster`,
         );
       }
+      const memory = await memoryEffect();
+      console.log(
+        `live tensors at the peak of a 64-fact stack: ${memory.peakMBOff.toFixed(0)} MB kept to the end, ${memory.peakMBOn.toFixed(0)} MB freed once spent; fresh memory ${memory.firstTouchMsPerMB.toFixed(2)} ms a MB`,
+      );
       const date = new Date().toISOString();
-      const ab = { date, machine, loadAverageAtEnd: os.loadavg()[0], steps, ...alone };
+      const ab = { date, machine, loadAverageAtEnd: os.loadavg()[0], steps, ...alone, memoryEffect: memory };
       console.log(`Wrote ${writeResult(kinds[1] ?? 'results/bench', 'simd-ab', ab)}`);
       return;
     }

@@ -197,6 +197,23 @@ describe('bench → README', () => {
       /The fused AdamW alone, .*`BEACONS_FUSED_ADAMW=0` against on\): 6\.00 s → 4\.00 s \(1\.50× faster/,
     );
     assert.ok(!without.includes('AdamW'));
+    // frozen transposes and tensors freed once spent, the latter with its memory
+    const transposes = { ...packing, offMedianS: 3, onMedianS: 2, speedup: 1.5 };
+    const memory = { ...packing, offMedianS: 4, onMedianS: 4, speedup: 1 };
+    const memoryEffect = { peakMBOff: 180.4, peakMBOn: 95.2, firstTouchMsPerMB: 4.567 };
+    const newer = readmeBlock(
+      { data: run, file: OLD_RUN },
+      { ab: { data: { ...ab, transposes, memory, memoryEffect }, file: 'ab.json' } },
+    );
+    assert.match(
+      newer,
+      /Frozen weights' transposes made once a run alone, .*`BEACONS_FROZEN_TRANSPOSES=0` against on\): 3\.00 s → 2\.00 s/,
+    );
+    assert.match(
+      newer,
+      /Tensors freed once spent alone, .*`BEACONS_LEAN_MEMORY=0` against on\): 4\.00 s → 4\.00 s \(the same speed; medians of 3 runs each\)\. Live tensors at the peak of one 64-fact stack: 180 MB → 95 MB\. .* fresh memory cost 4\.57 ms a MB/,
+    );
+    assert.ok(!all.includes('Live tensors'));
   });
 
   test('a speed ratio in words', () => {

@@ -157,6 +157,10 @@ export interface SimdAb {
   adamw?: SwitchAb;
   /** frozen weights' transposes once a run alone (BEACONS_FROZEN_TRANSPOSES=0 against on; newer runs) */
   transposes?: SwitchAb;
+  /** tensors freed once spent alone (BEACONS_LEAN_MEMORY=0 against on; newer runs) */
+  memory?: SwitchAb;
+  /** its memory: peak live tensor MB of a 64-fact stack off and on, and this machine's cost of fresh memory */
+  memoryEffect?: { peakMBOff: number; peakMBOn: number; firstTouchMsPerMB: number };
 }
 
 /** One switch of `profile.ts ab` on stacked training: run times off and on, alternating. */
@@ -170,10 +174,11 @@ export interface SwitchAb {
 }
 
 /** How the block names each switch of the A/B file (its variable: reproduce-time's SWITCHES). */
-const AB_LINES: Record<'packing' | 'adamw' | 'transposes', string> = {
+const AB_LINES: Record<'packing' | 'adamw' | 'transposes' | 'memory', string> = {
   packing: 'The packed layout alone',
   adamw: 'The fused AdamW alone',
   transposes: "Frozen weights' transposes made once a run alone",
+  memory: 'Tensors freed once spent alone',
 };
 
 /** A stored result and the file it was read from (named from the repository root). */
@@ -330,10 +335,15 @@ export function readmeBlock(after: Stored<BenchResult>, parts: BlockParts = {}):
     for (const [key, what] of Object.entries(AB_LINES) as [keyof typeof AB_LINES, string][]) {
       const p = ab.data[key];
       const env = SWITCHES[key].env;
+      const m = key === 'memory' ? ab.data.memoryEffect : undefined;
+      const memory =
+        m === undefined
+          ? ''
+          : ` Live tensors at the peak of one 64-fact stack: ${m.peakMBOff.toFixed(0)} MB → ${m.peakMBOn.toFixed(0)} MB. In one process the heap has grown already, so this line shows no cost of fresh memory; a new process pays it once for its peak, and here fresh memory cost ${m.firstTouchMsPerMB.toFixed(2)} ms a MB (128 MB allocated and filled, median of 3).`;
       if (p !== undefined)
         lines.push(
           '',
-          `${what}, the same way (src/kernels on in both; stacked training of ${p.facts} facts in stacks of 64 with early stop, \`${env}=0\` against on): ${p.offMedianS.toFixed(2)} s → ${p.onMedianS.toFixed(2)} s (${speed(p.speedup)}; medians of ${p.off.length} runs each).`,
+          `${what}, the same way (src/kernels on in both; stacked training of ${p.facts} facts in stacks of 64 with early stop, \`${env}=0\` against on): ${p.offMedianS.toFixed(2)} s → ${p.onMedianS.toFixed(2)} s (${speed(p.speedup)}; medians of ${p.off.length} runs each).${memory}`,
         );
     }
   }

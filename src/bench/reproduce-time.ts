@@ -4,10 +4,11 @@
  * kernels keep tfjs's bits). `--switch packing` compares the packed layout alone instead (src/kernels on in both
  * runs, BEACONS_PACK=0 before); `--switch adamw` the fused AdamW update (src/kernels/adamw.ts) against tfjs's ops
  * (BEACONS_FUSED_ADAMW=0 before); `--switch transposes` frozen weights' transposes made once a run
- * (src/model/frozen-transposes.ts) against every step (BEACONS_FROZEN_TRANSPOSES=0 before).
+ * (src/model/frozen-transposes.ts) against every step (BEACONS_FROZEN_TRANSPOSES=0 before); `--switch memory`
+ * tensors freed once spent (src/backend/lean-backprop.ts) against kept to the end of a step (BEACONS_LEAN_MEMORY=0).
  *
  *   npx tsx src/bench/reproduce-time.ts [--only filtering] [--scale smoke] [--rounds 1] [--workers 2] [--out results/bench]
- *                                       [--reference results] [--switch kernels|packing|adamw|transposes]
+ *                                       [--reference results] [--switch kernels|packing|adamw|transposes|memory]
  *
  * Each round runs `before` then `after` (alternating, so that load from other jobs lands on both), each from a fresh
  * temporary folder, timing the whole command (process start, model loading and the merge included). Writes
@@ -73,6 +74,12 @@ export const SWITCHES = {
     before: 'every step',
     after: 'once a run',
     alone: "frozen weights' transposes made once a run",
+  },
+  memory: {
+    env: 'BEACONS_LEAN_MEMORY',
+    before: 'kept to the end',
+    after: 'freed once spent',
+    alone: 'tensors freed once spent',
   },
 } as const;
 export type Switch = keyof typeof SWITCHES;

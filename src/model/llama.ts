@@ -11,6 +11,7 @@
  * PEFT methods plug in through `hooks` (see ForwardHooks) and never edit the model's code.
  */
 import * as tf from '@tensorflow/tfjs';
+import { leanMemory } from '../backend/lean-backprop';
 import { deriveSeed, normalArray } from '../util/random';
 import type { ModelConfig } from './config';
 import { transposeLastCached } from './frozen-transposes';
@@ -42,7 +43,10 @@ export interface ForwardContext {
   seq: number;
   /** adapter index of each batch row (stacked adapters), length `batch`; undefined = one adapter */
   rowGroups?: number[];
-  /** scratch space for hooks (e.g. a block mask built once per forward); tensors in it are disposed by tidy */
+  /**
+   * scratch space for hooks (e.g. a block mask built once per forward), shared by the layers: put tensors in kept
+   * (`tf.keep`; each layer runs in its own tidy), forward disposes them at its end
+   */
   cache: Map<string, tf.Tensor>;
   /** true while training (dropout active) */
   training: boolean;
@@ -195,24 +199,41 @@ export class LlamaModel {
 
     const { cos, sin } = this.positionTables(B, T, opts.attentionMask, packing); // [N or Nr, 1, hd] each
     const mask = this.attentionBias(B, T, opts.attentionMask); // [B|1, 1, T, T]
-    for (let i = 0; i < c.num_hidden_layers; i++) {
+    // one layer: [N or Nr, d] → the same. Without hidden states to return, each layer runs in its own tidy, so that
+    // what its backward does not need is freed before the next layer (the tape keeps what it saves): less memory,
+    // the same kernels (BEACONS_LEAN_MEMORY=0: one scope, src/backend/lean-backprop.ts)
+    const layer = (i: number, x0: tf.Tensor2D): tf.Tensor2D => {
       const p = `model.layers.${i}`;
-      const hAttn = this.attention(i, rmsNorm(x, this.param(`${p}.input_layernorm.weight`), c.rms_norm_eps), {
-        B,
-        T,
-        cos,
-        sin,
-        mask,
-        ctx,
-      });
-      x = tf.add(x, this.sublayer(i, 'attn', hAttn, ctx));
+      const hAttn = this.attention(
+        i,
+        rmsNorm(x0, this.param(`${p}.input_layernorm.weight`), c.rms_norm_eps),
+        {
+          B,
+          T,
+          cos,
+          sin,
+          mask,
+          ctx,
+        },
+      );
+      const h: tf.Tensor2D = tf.add(x0, this.sublayer(i, 'attn', hAttn, ctx));
       const hMlp = this.mlp(
         i,
-        rmsNorm(x, this.param(`${p}.post_attention_layernorm.weight`), c.rms_norm_eps),
+        rmsNorm(h, this.param(`${p}.post_attention_layernorm.weight`), c.rms_norm_eps),
         ctx,
       );
-      x = tf.add(x, this.sublayer(i, 'mlp', hMlp, ctx));
-      if (opts.outputHidden && i < c.num_hidden_layers - 1) hidden.push(x.reshape([B, T, d]) as tf.Tensor3D);
+      return tf.add(h, this.sublayer(i, 'mlp', hMlp, ctx));
+    };
+    try {
+      for (let i = 0; i < c.num_hidden_layers; i++) {
+        x = opts.outputHidden || !leanMemory() ? layer(i, x) : tf.tidy(() => layer(i, x));
+        if (opts.outputHidden && i < c.num_hidden_layers - 1)
+          hidden.push(x.reshape([B, T, d]) as tf.Tensor3D);
+      }
+    } finally {
+      // what the hooks shared between layers (kept, so that no layer's tidy frees it; the tape saves its own copies)
+      tf.dispose([...ctx.cache.values()]);
+      ctx.cache.clear();
     }
     x = rmsNorm(x, this.param('model.norm.weight'), c.rms_norm_eps);
     if (opts.outputHidden) hidden.push(x.reshape([B, T, d]) as tf.Tensor3D);

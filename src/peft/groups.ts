@@ -56,7 +56,7 @@ export function selectGroups(v: tf.Tensor, layout: RowLayout, ctx: ForwardContex
   const rest = v.shape.slice(1);
   let idx = ctx.cache.get(`groups:${layout.active.join(',')}`);
   if (idx === undefined) {
-    idx = tf.tensor1d(layout.active, 'int32');
+    idx = tf.keep(tf.tensor1d(layout.active, 'int32')); // shared by the layers; forward disposes ctx.cache
     ctx.cache.set(`groups:${layout.active.join(',')}`, idx);
   }
   const flat = v.reshape([v.shape[0], rest.reduce((a, b) => a * b, 1)]) as tf.Tensor2D;
