@@ -47,7 +47,7 @@ describe('bench → README', () => {
       assert.ok(text.startsWith('# x\n\nbefore\n<!-- bench:begin'));
       assert.ok(text.endsWith(`${README_END}\nafter\n`));
       assert.ok(!text.includes('old numbers'));
-      assert.match(text, /Before → after src\/kernels\/matmul\.c/);
+      assert.match(text, /Before → after src\/kernels \(the before run: /);
       fs.writeFileSync(readme, '# no block\n');
       assert.throws(() => updateReadme(readme, path.join(ROOT, OLD_RUN)), /has no '<!-- bench:begin/);
       assert.throws(() => readBench(readme), /cannot read .*README\.md/);
@@ -239,6 +239,24 @@ describe('bench → README', () => {
       text,
     );
     assert.ok(!benchText(run).includes('both cores'), 'an older run has no such line');
+  });
+
+  test("including start-up against PyTorch's fastest run (hand-computed)", () => {
+    const run = readBench(path.join(ROOT, OLD_RUN));
+    const w = run.workload!;
+    const torch = { ...w.torch!, seconds: 15, secondsEach: [15, 12, 18] };
+    const wall = w.oursWorkers!.wallWithStartup;
+    const text = benchText({ ...run, workload: { ...w, torch } });
+    assert.ok(
+      text.includes(`   … including process start and model loading = ${(15 / wall).toFixed(2)}`),
+      text,
+    );
+    assert.ok(
+      text.includes(`   … the same against PyTorch's fastest of its 3 runs = ${(12 / wall).toFixed(2)}`),
+      text,
+    );
+    const one = benchText({ ...run, workload: { ...w, torch: { ...torch, secondsEach: [15] } } });
+    assert.ok(!one.includes('fastest'), 'one run: no such line');
   });
 
   test("before → after: the seconds of both sides, PyTorch's own change included (hand-checked)", () => {
