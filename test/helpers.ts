@@ -1,5 +1,6 @@
-/** Shared test fixtures: a tiny LLaMA config and a toy fact set. */
+/** Shared test fixtures: a tiny LLaMA config, toy fact sets, a tiny AdaLoRA. */
 import type { ModelConfig } from '../src/model/config';
+import type { PeftConfig } from '../src/peft';
 import type { Example } from '../src/train/batches';
 
 export function tinyConfig(over: Partial<ModelConfig> = {}): ModelConfig {
@@ -32,3 +33,26 @@ export function toyFacts(n: number, vocab = 24, group?: (i: number) => number): 
   }
   return out;
 }
+
+/** Facts of 3–9 tokens (answers of 1–2), so that every stacked batch pads most rows (bitwise-equivalence tests). */
+export function raggedFacts(n: number, vocab: number): Example[] {
+  return Array.from({ length: n }, (_, i) => {
+    const len = 3 + ((i * 5) % 7);
+    const ids = Array.from({ length: len }, (_, t) => 3 + ((i * 13 + t * 7 + t * t) % (vocab - 3)));
+    return { ids, answerStart: len - 1 - (i % 2) };
+  });
+}
+
+/** A small AdaLoRA that prunes within 12 steps (bitwise-equivalence tests). */
+export const TINY_ADALORA: PeftConfig = {
+  method: 'adalora',
+  initR: 3,
+  targetR: 1,
+  alpha: 8,
+  dropout: 0.1,
+  targetModules: ['q_proj', 'v_proj', 'down_proj'],
+  tinit: 2,
+  tfinal: 4,
+  deltaT: 2,
+  totalSteps: 12,
+};

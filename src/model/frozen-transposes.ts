@@ -47,19 +47,20 @@ export function transposeLastCached(x: tf.Tensor): tf.Tensor {
  */
 export function cacheFrozenTransposes(weights: Iterable<tf.Tensor>): () => void {
   if (!frozenTransposesEnabled()) return () => {};
-  const made: [tf.Tensor, tf.Tensor][] = [];
+  const made: [object, tf.Tensor, tf.Tensor][] = [];
   for (const w of weights) {
     if (w.rank !== 2 || other.has(w.dataId)) continue;
     const t = tf.tidy(() => transposeLast(w)); // [n, m] of w's [m, n]
+    const data = tf.keep(tf.clone(w)); // w's data as it is now (shared, no copy), whatever is assigned to w later
     other.set(w.dataId, t);
-    other.set(t.dataId, w);
-    made.push([w, t]);
+    other.set(t.dataId, data);
+    made.push([w.dataId, t, data]);
   }
   return () => {
-    for (const [w, t] of made) {
-      other.delete(w.dataId);
+    for (const [dataId, t, data] of made) {
+      other.delete(dataId);
       other.delete(t.dataId);
-      t.dispose();
+      tf.dispose([t, data]);
     }
     made.length = 0;
   };

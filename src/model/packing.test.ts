@@ -7,40 +7,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, mock, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { tinyConfig } from '../../test/helpers';
+import { raggedFacts, TINY_ADALORA, tinyConfig } from '../../test/helpers';
 import { initBackend } from '../backend';
 import { scoreTokens } from '../metrics/evaluate';
 import { type PeftConfig, wrap } from '../peft';
-import type { Example } from '../train/batches';
 import { train } from '../train/trainer';
 import { LlamaModel, linearModuleNames } from './llama';
 import { Packing } from './packing';
 
 const ALL = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
 
-/** Facts of 3–9 tokens (answers of 1–2), so that every stacked batch pads most rows. */
-function facts(n: number, vocab: number): Example[] {
-  return Array.from({ length: n }, (_, i) => {
-    const len = 3 + ((i * 5) % 7);
-    const ids = Array.from({ length: len }, (_, t) => 3 + ((i * 13 + t * 7 + t * t) % (vocab - 3)));
-    return { ids, answerStart: len - 1 - (i % 2) };
-  });
-}
-
 const SPECS: Record<string, PeftConfig> = {
   lora: { method: 'lora', r: 2, alpha: 4, dropout: 0.1, targetModules: ALL },
-  adalora: {
-    method: 'adalora',
-    initR: 3,
-    targetR: 1,
-    alpha: 8,
-    dropout: 0.1,
-    targetModules: ['q_proj', 'v_proj', 'down_proj'],
-    tinit: 2,
-    tfinal: 4,
-    deltaT: 2,
-    totalSteps: 12,
-  },
+  adalora: TINY_ADALORA,
   adapter: { method: 'adapter', bottleneck: 4, trainNorms: true },
   full: { method: 'full' },
 };
@@ -63,7 +42,7 @@ async function trainOnce(config: ReturnType<typeof tinyConfig>, method: string, 
     const m = LlamaModel.random(config, 11, 0.3);
     const stacked = method !== 'full';
     const K = stacked ? 4 : 1;
-    const examples = facts(8, config.vocab_size).map((e, i) => ({ ...e, group: stacked ? i % K : 0 }));
+    const examples = raggedFacts(8, config.vocab_size).map((e, i) => ({ ...e, group: stacked ? i % K : 0 }));
     const h = wrap(m, { ...SPECS[method], ...(stacked ? { groups: K } : {}) } as PeftConfig);
     const r = await train(
       m,
@@ -140,7 +119,7 @@ for (const backend of ['wasm'])
 
     test('the teacher-forced scorer: the same log-probabilities and argmax hits', async () => {
       const m = LlamaModel.random(config, 3, 0.3);
-      const items = facts(9, config.vocab_size).map((e) => ({
+      const items = raggedFacts(9, config.vocab_size).map((e) => ({
         prompt: e.ids.slice(0, e.answerStart),
         answer: e.ids.slice(e.answerStart),
       }));

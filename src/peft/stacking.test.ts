@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { tinyConfig } from '../../test/helpers';
+import { TINY_ADALORA, tinyConfig } from '../../test/helpers';
 import { initBackend } from '../backend';
 import { LlamaModel } from '../model/llama';
 import type { Example } from '../train/batches';
@@ -35,18 +35,7 @@ function factsOf(id: number): Example[] {
 type Spec = PeftConfig;
 const SPECS: Record<string, Spec> = {
   lora: { method: 'lora', r: 2, alpha: 4, dropout: 0.1, targetModules: ALL },
-  adalora: {
-    method: 'adalora',
-    initR: 3,
-    targetR: 1,
-    alpha: 8,
-    dropout: 0.1,
-    targetModules: ['q_proj', 'v_proj', 'down_proj'],
-    tinit: 2,
-    tfinal: 4,
-    deltaT: 2,
-    totalSteps: 24,
-  },
+  adalora: { ...TINY_ADALORA, totalSteps: 24 } as PeftConfig,
   adapter: { method: 'adapter', bottleneck: 4 },
 };
 const LR: Record<string, number> = { lora: 3e-2, adalora: 5e-2, adapter: 1e-2 };
