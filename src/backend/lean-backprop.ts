@@ -16,6 +16,7 @@
  * turns off the forward's per-layer tidy, src/model/llama.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { leanMemory } from '../util/tensors';
 
 /** A node of tfjs's tape (tfjs-core's TapeNode, the fields used here). */
 interface TapeNode {
@@ -81,11 +82,6 @@ let original: Gradients | undefined;
 /** Whether the lean backward pass is installed. */
 export function leanBackpropInstalled(): boolean {
   return original !== undefined;
-}
-
-/** Whether tensors are freed once spent: the lean backward pass and the forward's per-layer tidy. */
-export function leanMemory(): boolean {
-  return process.env.BEACONS_LEAN_MEMORY !== '0';
 }
 
 /** Installs the lean backward pass on tfjs's engine (idempotent; BEACONS_LEAN_MEMORY=0 hands calls to tfjs's). */

@@ -11,8 +11,8 @@
  * PEFT methods plug in through `hooks` (see ForwardHooks) and never edit the model's code.
  */
 import * as tf from '@tensorflow/tfjs';
-import { leanMemory } from '../backend/lean-backprop';
 import { deriveSeed, normalArray } from '../util/random';
+import { leanMemory } from '../util/tensors';
 import type { ModelConfig } from './config';
 import { transposeLastCached } from './frozen-transposes';
 import { gatherRows } from './gradients';

@@ -38,3 +38,11 @@ export function transposeLast(x: tf.Tensor): tf.Tensor {
   perm[r - 1] = r - 2;
   return tf.transpose(x, perm);
 }
+
+/**
+ * Whether tensors are freed once spent: the lean backward pass (src/backend/lean-backprop.ts) and the forward's
+ * per-layer tidy (src/model/llama.ts); `BEACONS_LEAN_MEMORY=0` turns both off (read at each call).
+ */
+export function leanMemory(): boolean {
+  return process.env.BEACONS_LEAN_MEMORY !== '0';
+}
