@@ -11,18 +11,25 @@ import { LlamaModel } from '../model/llama';
 import type { PeftConfig } from '../peft';
 import { wrap } from '../peft';
 import { tokenCrossEntropy } from '../train/losses';
+import { withEnv } from '../util/env';
 import { initBackend } from '.';
 import { leanBackpropInstalled } from './lean-backprop';
 
 const bits = (a: tf.TypedArray) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
 
 /** Loss value, every trainable gradient (as bit patterns) and the peak of live tensor bytes of one backward. */
-async function gradsOnce(
-  spec: PeftConfig,
-  lean: boolean,
-): Promise<{ value: number[]; grads: Map<string, number[]>; peakBytes: number }> {
-  const saved = process.env.BEACONS_LEAN_MEMORY;
-  process.env.BEACONS_LEAN_MEMORY = lean ? '1' : '0';
+interface OneBackward {
+  value: number[];
+  grads: Map<string, number[]>;
+  peakBytes: number;
+}
+
+/** One backward with the lean pass on or off (BEACONS_LEAN_MEMORY). */
+function gradsOnce(spec: PeftConfig, lean: boolean): Promise<OneBackward> {
+  return withEnv('BEACONS_LEAN_MEMORY', lean ? '1' : '0', () => gradsNow(spec));
+}
+
+async function gradsNow(spec: PeftConfig): Promise<OneBackward> {
   const config = tinyConfig({ hidden_size: 64, intermediate_size: 96, head_dim: 16, vocab_size: 40 });
   const m = LlamaModel.random(config, 5, 0.3);
   const h = wrap(m, spec);
@@ -54,8 +61,6 @@ async function gradsOnce(
   } finally {
     h.remove();
     m.dispose();
-    if (saved === undefined) delete process.env.BEACONS_LEAN_MEMORY;
-    else process.env.BEACONS_LEAN_MEMORY = saved;
   }
 }
 

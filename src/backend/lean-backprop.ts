@@ -180,10 +180,3 @@ export function installLeanBackprop(): void {
     }) as unknown as { value: tf.Tensor; grads: tf.Tensor[] };
   };
 }
-
-/** Puts tfjs's own backward pass back (tests). */
-export function uninstallLeanBackprop(): void {
-  if (original === undefined) return;
-  (tf.engine() as unknown as EngineInternals).gradients = original;
-  original = undefined;
-}

@@ -26,6 +26,7 @@ import { setSimdMatMul, simdMatMulEnabled } from '../kernels/simd-matmul';
 import { LlamaModel } from '../model/llama';
 import { wrap } from '../peft';
 import { train } from '../train/trainer';
+import { withEnv } from '../util/env';
 import {
   benchTrainStep,
   LORA_SETUP,
@@ -140,20 +141,17 @@ export const AB_SWITCHES = ['packing', 'adamw', 'transposes', 'memory'] as const
 export async function switchSpeedup(which: (typeof AB_SWITCHES)[number], facts: number, rounds: number) {
   const env = SWITCHES[which].env;
   const set = prepareFacts(facts, 0);
-  const saved = process.env[env];
   const off: number[] = [];
   const on: number[] = [];
   try {
     await runStacked(set, 64, 30, 1e-3, 0, 5); // warm-up
     for (let r = 0; r < rounds; r++) {
       for (const turnOn of r % 2 === 0 ? [false, true] : [true, false]) {
-        process.env[env] = turnOn ? '1' : '0';
-        (turnOn ? on : off).push((await runStacked(set, 64, 30, 1e-3, 0, 5)).seconds);
+        const run = await withEnv(env, turnOn ? '1' : '0', () => runStacked(set, 64, 30, 1e-3, 0, 5));
+        (turnOn ? on : off).push(run.seconds);
       }
     }
   } finally {
-    if (saved === undefined) delete process.env[env];
-    else process.env[env] = saved;
     set.model.dispose();
   }
   return {
@@ -178,20 +176,18 @@ export async function memoryEffect(): Promise<{
   firstTouchMsPerMB: number;
 }> {
   const set = prepareFacts(64, 0);
-  const saved = process.env.BEACONS_LEAN_MEMORY;
   const peak: Record<'0' | '1', number> = { '0': 0, '1': 0 };
   try {
     for (const v of ['0', '1'] as const) {
-      process.env.BEACONS_LEAN_MEMORY = v;
-      const info = await tf.profile(async () => {
-        await runStacked(set, 64, 30, 1e-3, 0, 5);
-        return [];
-      });
+      const info = await withEnv('BEACONS_LEAN_MEMORY', v, () =>
+        tf.profile(async () => {
+          await runStacked(set, 64, 30, 1e-3, 0, 5);
+          return [];
+        }),
+      );
       peak[v] = info.peakBytes / 2 ** 20;
     }
   } finally {
-    if (saved === undefined) delete process.env.BEACONS_LEAN_MEMORY;
-    else process.env.BEACONS_LEAN_MEMORY = saved;
     set.model.dispose();
   }
   const touch: number[] = [];

@@ -88,7 +88,7 @@ export function benchText(r: BenchResult): string {
         if (withStart !== undefined)
           lines.push(`   … including process start and model loading = ${withStart.toFixed(2)}`);
         const fastest = startupRatioFastest(w);
-        if (fastest !== undefined && (w.torch?.secondsEach?.length ?? 0) > 1)
+        if (fastest !== undefined)
           lines.push(
             `   … the same against PyTorch's fastest of its ${w.torch!.secondsEach!.length} runs = ${fastest.toFixed(2)}`,
           );
@@ -119,10 +119,13 @@ export function startupRatio(w: WorkloadReport): number | undefined {
   return w.torch && w.oursWorkers ? w.torch.seconds / w.oursWorkers.wallWithStartup : undefined;
 }
 
-/** startupRatio against PyTorch's fastest run instead of its median (its runs move a lot from one to the next). */
+/**
+ * startupRatio against PyTorch's fastest run instead of its median (its runs move a lot from one to the next);
+ * undefined with fewer than two runs, where the two are one.
+ */
 export function startupRatioFastest(w: WorkloadReport): number | undefined {
   const each = w.torch?.secondsEach;
-  return each && each.length > 0 && w.oursWorkers
+  return each && each.length > 1 && w.oursWorkers
     ? Math.min(...each) / w.oursWorkers.wallWithStartup
     : undefined;
 }

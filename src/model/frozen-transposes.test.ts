@@ -6,13 +6,14 @@
  * weight.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { raggedFacts, TINY_ADALORA, tinyConfig } from '../../test/helpers';
 import { initBackend } from '../backend';
 import { type PeftConfig, wrap } from '../peft';
 import type { PeftHandle } from '../peft/types';
 import { train } from '../train/trainer';
+import { withEnv } from '../util/env';
 import { cacheFrozenTransposes, frozenTransposesEnabled, transposeLastCached } from './frozen-transposes';
 import { LlamaModel } from './llama';
 
@@ -68,9 +69,7 @@ function handleFor(m: LlamaModel, spec: Spec, K: number): PeftHandle {
 
 async function trainOnce(name: string, cache: boolean): Promise<Run> {
   const { spec, K, lr } = SPECS[name];
-  const saved = process.env.BEACONS_FROZEN_TRANSPOSES;
-  process.env.BEACONS_FROZEN_TRANSPOSES = cache ? '1' : '0';
-  try {
+  return withEnv('BEACONS_FROZEN_TRANSPOSES', cache ? '1' : '0', async () => {
     const config = tinyConfig({ hidden_size: 64, intermediate_size: 96, head_dim: 16, vocab_size: 40 });
     const m = LlamaModel.random(config, 11, 0.3);
     const examples = raggedFacts(8, config.vocab_size).map((e, i) => ({ ...e, group: i % K }));
@@ -91,10 +90,7 @@ async function trainOnce(name: string, cache: boolean): Promise<Run> {
     m.dispose();
     const transposes = profile.kernels.filter((k) => k.name === 'Transpose').length;
     return { losses: r!.losses, learnedAt: r!.learnedAt, weights, transposes };
-  } finally {
-    if (saved === undefined) delete process.env.BEACONS_FROZEN_TRANSPOSES;
-    else process.env.BEACONS_FROZEN_TRANSPOSES = saved;
-  }
+  });
 }
 
 /** Transpose kernels that fn runs (its result disposed). */
@@ -105,14 +101,8 @@ async function transposesIn(fn: () => tf.Tensor): Promise<number> {
 }
 
 describe('wasm: frozen weights transposed once per run give the same bits as every step', () => {
-  let saved: string | undefined;
   before(async () => {
-    saved = process.env.BEACONS_FROZEN_TRANSPOSES;
     await initBackend('wasm', { quiet: true });
-  });
-  after(() => {
-    if (saved === undefined) delete process.env.BEACONS_FROZEN_TRANSPOSES;
-    else process.env.BEACONS_FROZEN_TRANSPOSES = saved;
   });
 
   for (const name of Object.keys(SPECS)) {
@@ -149,8 +139,9 @@ describe('wasm: frozen weights transposed once per run give the same bits as eve
     const before = tf.memory().numTensors;
     const w = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
     const v = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
-    const release = cacheFrozenTransposes([w]);
-    assert.ok(frozenTransposesEnabled());
+    // registered with the switch at its default (on), whatever the environment the tests run in
+    const release = await withEnv('BEACONS_FROZEN_TRANSPOSES', undefined, () => cacheFrozenTransposes([w]));
+    assert.ok(await withEnv('BEACONS_FROZEN_TRANSPOSES', undefined, frozenTransposesEnabled));
     assert.equal(tf.memory().numTensors, before + 4, 'one transpose kept (and a handle on the weight)');
     tf.tidy(() => {
       const t = transposeLastCached(w.reshape([1, 2, 3])); // [1, 3, 2]
@@ -170,11 +161,9 @@ describe('wasm: frozen weights transposed once per run give the same bits as eve
   });
 
   test('off on the cpu backend and with BEACONS_FROZEN_TRANSPOSES=0', async () => {
-    process.env.BEACONS_FROZEN_TRANSPOSES = '0';
-    assert.equal(frozenTransposesEnabled(), false);
-    delete process.env.BEACONS_FROZEN_TRANSPOSES;
+    assert.equal(await withEnv('BEACONS_FROZEN_TRANSPOSES', '0', frozenTransposesEnabled), false);
     await initBackend('cpu', { quiet: true });
-    assert.equal(frozenTransposesEnabled(), false);
+    assert.equal(await withEnv('BEACONS_FROZEN_TRANSPOSES', undefined, frozenTransposesEnabled), false);
     const w = tf.tensor2d([1, 2], [1, 2]);
     const before = tf.memory().numTensors;
     cacheFrozenTransposes([w])();
